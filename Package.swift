@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Moat",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "moat", targets: ["moat"]),
+        .library(name: "MoatCore", targets: ["MoatCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema).
+        .target(
+            name: "BundledModels",
+            path: "Models",
+            resources: [
+                .copy("vocabulary.yaml"), .copy("rules"), .copy("maturity"), .copy("moat.schema.json"),
+            ]
+        ),
+        // Language, model, graph, rules and analysis: pure Swift plus Yams.
+        .target(name: "MoatCore", dependencies: ["BundledModels", "Yams"]),
+        // The command-line tool: one file per subcommand.
+        .executableTarget(
+            name: "moat",
+            dependencies: ["MoatCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
+        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
+    ]
+)

@@ -1,0 +1,51 @@
+import ArgumentParser
+import MoatCore
+
+/// `moat convert FILE --to moat|yaml|json`: the same model in another notation.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a model between Moat text, YAML and JSON.",
+        discussion: """
+            The model is validated first. Include statements are kept, not inlined. Comments are
+            kept when converting to Moat text from Moat text and dropped in YAML and JSON.
+
+            Example:
+              moat convert Samples/online-shop.moat --to yaml -o shop.yaml
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model to convert.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "Target notation: moat, yaml or json.")
+    var to: Notation
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "OUT"))
+    var output: String?
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    enum Notation: String, ExpressibleByArgument, CaseIterable {
+        case moat, yaml, json
+    }
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        let result = try catalogueOptions.loadModel(file, catalogue: catalogue)
+        let document = result.documents[0]
+        let text: String
+        switch to {
+        case .moat: text = MoatFormatter(vocabulary: catalogue.vocabulary).format(document)
+        case .json: text = DocumentTree(vocabulary: catalogue.vocabulary).json(document)
+        case .yaml:
+            do {
+                text = try DocumentTree(vocabulary: catalogue.vocabulary).yaml(document)
+            } catch {
+                Console.err("moat: error: cannot write YAML: \(error)\n")
+                throw ExitStatus.environment.exitCode
+            }
+        }
+        try Console.write(text, to: output)
+    }
+}

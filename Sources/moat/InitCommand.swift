@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+
+/// `moat init [NAME]`: writes a commented starter model.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write a commented starter model to NAME.moat.",
+        discussion: """
+            Never overwrites an existing file.
+
+            Example:
+              moat init shop      # writes shop.moat
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model's name; the file is NAME.moat.", valueName: "NAME"))
+    var name: String = "model"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this path instead of NAME.moat.", valueName: "OUT"))
+    var output: String?
+
+    func run() throws {
+        let path = output ?? (name.hasSuffix(".moat") ? name : name + ".moat")
+        if FileManager.default.fileExists(atPath: path) {
+            Console.err("moat: error: '\(path)' already exists; it was left unchanged\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        let title = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+        try Console.write(StarterModel.text(name: title), to: path)
+        Console.out("wrote \(path); next: moat validate \(path)\n")
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+
+/// The `moat` command: a table of contents of the subcommands.
+@main
+struct Moat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moat",
+        abstract: "Threat modelling as code: model an architecture, find its threats, draw it.",
+        discussion: """
+            Exit codes: 0 ok; 1 findings at or above a threshold (or files that need formatting);
+            2 invalid input or usage; 3 environment error.
+
+            Example:
+              moat init shop && moat validate shop.moat
+            """,
+        version: MoatVersion.string,
+        subcommands: [
+            ValidateCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self,
+        ]
+    )
+
+    /// Runs the command, mapping usage errors to exit code 2 (argument-parser's default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.invalidInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}

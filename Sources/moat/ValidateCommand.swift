@@ -1,0 +1,45 @@
+import ArgumentParser
+import MoatCore
+
+/// `moat validate FILE…`: checks models and reports every problem at once.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check models for errors and lint warnings.",
+        discussion: """
+            Prints every error and warning as file:line:col with the source line and a caret.
+            Exits 0 when the models are valid (warnings allowed) and 2 when any has errors.
+
+            Example:
+              moat validate Samples/online-shop.moat
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Model files (.moat, .yaml, .json).", valueName: "FILE"))
+    var files: [String]
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    @Flag(name: .customLong("quiet"), help: "Print only diagnostics, no summary line.")
+    var quiet = false
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        var failed = false
+        for path in files {
+            let result = ModelLoader(catalogue: catalogue).load(path: path)
+            Console.report(result.diagnostics)
+            if result.hasErrors {
+                failed = true
+                let errors = result.diagnostics.filter { $0.severity == .error }.count
+                if !quiet { Console.err("\(path): \(errors) error\(errors == 1 ? "" : "s")\n") }
+            } else if let model = result.model, !quiet {
+                let warnings = result.diagnostics.filter { $0.severity == .warning }.count
+                Console.out("\(path): ok — \(model.elements.count) elements, \(model.flows.count) flows, "
+                    + "\(model.boundaries.count) boundaries, \(model.data.count) data assets"
+                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "") + "\n")
+            }
+        }
+        if failed { throw ExitStatus.invalidInput.exitCode }
+    }
+}
