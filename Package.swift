@@ -23,12 +23,15 @@ let package = Package(
         ),
         // Language, model, graph, rules and analysis: pure Swift plus Yams.
         .target(name: "MoatCore", dependencies: ["BundledModels", "Yams"]),
+        // One writer per output format; all escaping of user text lives here, per format.
+        .target(name: "MoatReports", dependencies: ["MoatCore"]),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MoatCore", "MoatReports", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
+        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
     ]
 )

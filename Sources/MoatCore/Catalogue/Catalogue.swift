@@ -1,42 +1,73 @@
 import BundledModels
 import Foundation
 
-/// The data Moat works from: vocabulary, maturity model and (later) rules, loaded from a Models folder.
+/// The data Moat works from: vocabulary, maturity model, controls and rules, loaded from a Models folder.
 public struct Catalogue: Sendable {
     public let vocabulary: Vocabulary
     public let maturity: MaturityModel
+    /// Controls with compiled evidence, by id.
+    public let controls: [String: CompiledControl]
+    /// Rules in id order.
+    public private(set) var rules: [Rule]
 
-    public init(vocabulary: Vocabulary, maturity: MaturityModel) {
-        self.vocabulary = vocabulary
-        self.maturity = maturity
-    }
-
-    /// A catalogue that could not be loaded: a broken installation or a bad `--models` folder.
+    /// A catalogue that could not be loaded: a broken installation or a bad `--models`/`--rules` folder.
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
+        public var diagnostics: [Diagnostic] = []
     }
 
     /// Loads the catalogues from a Models folder (the built-in one by default).
     public static func load(from directory: URL = BundledModels.directory) throws -> Catalogue {
-        func read(_ relative: String) throws -> String {
+        func read(_ relative: String) throws -> (String, SourceFile) {
             let url = directory.appendingPathComponent(relative)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw LoadError(description: "cannot read catalogue '\(url.path)'")
             }
-            return String(decoding: data, as: UTF8.self)
+            return (String(decoding: data, as: UTF8.self), SourceFile(path: url.path, bytes: [UInt8](data)))
         }
+        let vocabulary: Vocabulary
+        let maturity: MaturityModel
+        let controlsFile: SourceFile
         do {
-            let vocabulary = try Vocabulary(yaml: read("vocabulary.yaml"))
-            let maturity = try MaturityModel(levelsYAML: read("maturity/levels.yaml"),
-                                             controlsYAML: read("maturity/controls.yaml"))
-            return Catalogue(vocabulary: vocabulary, maturity: maturity)
+            vocabulary = try Vocabulary(yaml: read("vocabulary.yaml").0)
+            let levels = try read("maturity/levels.yaml").0
+            let controls = try read("maturity/controls.yaml")
+            controlsFile = controls.1
+            maturity = try MaturityModel(levelsYAML: levels, controlsYAML: controls.0)
         } catch let error as LoadError {
             throw error
         } catch {
             throw LoadError(description: "invalid catalogue in '\(directory.path)': \(error)")
         }
+        let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
+        let (controls, controlProblems) = loader.compileControls(file: controlsFile)
+        let (rules, ruleProblems) = loader.load(directory: directory.appendingPathComponent("rules"), controls: controls,
+                                                userRules: false)
+        let problems = controlProblems + ruleProblems
+        if problems.contains(where: { $0.severity == .error }) {
+            throw LoadError(description: "invalid rule catalogue:\n" + DiagnosticRenderer().render(problems), diagnostics: problems)
+        }
+        return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls,
+                         rules: rules.sorted { $0.id < $1.id })
     }
 
     /// The built-in catalogue, loaded once.
     public static let builtIn: Result<Catalogue, Error> = Result { try load() }
+
+    /// This catalogue plus the rules in `directory`; a rule with a built-in id replaces the built-in one.
+    public func adding(rulesFrom directory: URL) -> (Catalogue, [Diagnostic]) {
+        let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
+        let (extra, problems) = loader.load(directory: directory, controls: controls, userRules: true)
+        var byID: [String: Rule] = [:]
+        for r in rules { byID[r.id] = r }
+        for r in extra { byID[r.id] = r }
+        var copy = self
+        copy.replaceRules(byID.values.sorted { $0.id < $1.id })
+        return (copy, problems)
+    }
+
+    mutating func replaceRules(_ rules: [Rule]) { self.rules = rules }
+
+    /// The rule with this id.
+    public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
 }

@@ -122,10 +122,29 @@ public struct MoatFormatter {
         var lines = [head + " {"]
         for (a, text) in zip(attributes, rendered) {
             lines += a.trivia.leading.map { $0.isEmpty ? "" : inner + $0 }
-            lines.append(inner + text + (a.trivia.trailing.map { "  " + $0 } ?? ""))
+            lines += wrap(inner, text, a)
+            if let trailing = a.trivia.trailing { lines[lines.count - 1] += "  " + trailing }
         }
         lines += closing.map { inner + $0 }
         lines.append(String(repeating: "  ", count: indent) + "}")
+        return lines
+    }
+
+    /// One attribute per line; a long value list breaks after commas, continuation indented.
+    private func wrap(_ indent: String, _ text: String, _ a: AttributeSyntax) -> [String] {
+        guard indent.count + text.count > Self.lineWidth, a.values.count > 1 else { return [indent + text] }
+        let values = a.values.map { value($0.value, vocabulary.spec(a.name.value)) }
+        var lines: [String] = []
+        var line = indent + a.name.value + " "
+        for (i, v) in values.enumerated() {
+            let piece = v + (i < values.count - 1 ? "," : "")
+            if i > 0 && line.count + piece.count > Self.lineWidth {
+                lines.append(String(line.dropLast()))
+                line = indent + "  "
+            }
+            line += piece + " "
+        }
+        lines.append(String(line.dropLast()))
         return lines
     }
 

@@ -142,7 +142,7 @@ private final class ModelBuilder {
         case .tracking(let t):
             tracking.append(TrackingEntry(status: t.status.value, pattern: t.pattern.value,
                                           justification: t.justification.value, owner: t.owner?.value,
-                                          until: t.until?.value, range: t.range))
+                                          until: t.until?.value, range: t.pattern.range))
         case .include(let i):
             include(i, from: document)
         case .attribute:

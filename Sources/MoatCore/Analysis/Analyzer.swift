@@ -1,0 +1,175 @@
+/// Settings of one analysis run.
+public struct AnalysisOptions: Sendable {
+    /// Evaluate as if this maturity level were declared (`--level N`).
+    public var declaredLevel: Int?
+    /// Today, as `YYYY-MM-DD`, for tracking expiry; passed in so output stays reproducible.
+    public var asOf: String
+
+    public init(declaredLevel: Int? = nil, asOf: String) {
+        self.declaredLevel = declaredLevel
+        self.asOf = asOf
+    }
+}
+
+/// The declared and evidenced maturity of the system and of each component.
+public struct MaturityAssessment: Sendable {
+    public var declared: Int
+    public var evidenced: Int
+    /// Evidenced level per element, flow or boundary id that has findings.
+    public var components: [String: Int]
+    /// Practices of levels up to the next one that the model does not declare.
+    public var missingPractices: [Practice]
+    /// Open findings that stand between the evidenced level and the next.
+    public var blockingFindings: [Finding]
+
+    /// The next level, if any.
+    public var nextLevel: Int? { evidenced < 5 ? evidenced + 1 : nil }
+}
+
+/// The result of analysing a model.
+public struct Analysis: Sendable {
+    public var model: Model
+    public var graph: ArchitectureGraph
+    /// Worst first: severity, then open before closed, then id.
+    public var findings: [Finding]
+    public var maturity: MaturityAssessment
+    /// Tracking entries that matched no finding.
+    public var unmatchedTracking: [TrackingEntry]
+    /// Warnings about tracking entries (unmatched, expired).
+    public var diagnostics: [Diagnostic]
+    public var options: AnalysisOptions
+}
+
+/// Runs every rule on every element it applies to and decides status, severity and maturity.
+public struct Analyzer: Sendable {
+    public let catalogue: Catalogue
+    public var severityModel = SeverityModel()
+
+    public init(catalogue: Catalogue) { self.catalogue = catalogue }
+
+    public func analyze(_ model: Model, options: AnalysisOptions) -> Analysis {
+        let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
+        return analyze(graph, options: options)
+    }
+
+    public func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions) -> Analysis {
+        let model = graph.model
+        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        let declared = min(5, max(1, options.declaredLevel ?? model.header.declaredLevel ?? 1))
+        let practices = Set(model.header.practices)
+        let tracker = TrackingMatcher(entries: model.tracking, asOf: options.asOf)
+
+        var findings: [Finding] = []
+        for rule in catalogue.rules {
+            for kind in rule.appliesTo {
+                guard let condition = rule.conditions[kind] else { continue }
+                for ref in entities(of: kind, in: graph) where condition.holds(evaluator, ref) {
+                    findings.append(finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker))
+                }
+            }
+        }
+        findings.sort { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.isOpen != b.isOpen { return a.isOpen }
+            return a.id < b.id
+        }
+        var diagnostics: [Diagnostic] = []
+        let unmatched = tracker.unmatched
+        for entry in unmatched {
+            diagnostics.append(.warning("unmatched-tracking", "tracking entry '\(entry.pattern)' matches no finding", at: entry.range,
+                                        notes: ["finding ids are rule-id@element-id; list them with 'moat analyze --format json'"]))
+        }
+        for entry in tracker.expired {
+            diagnostics.append(.warning("expired-tracking", "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
+                                        at: entry.range, notes: ["the findings it covered are open again"]))
+        }
+        let maturity = assess(findings, declared: declared, practices: practices)
+        return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
+                        diagnostics: diagnostics, options: options)
+    }
+
+    /// Every entity of a kind, skipping elements and flows marked out of scope.
+    func entities(of kind: ElementKind, in graph: ArchitectureGraph) -> [EntityRef] {
+        let model = graph.model
+        switch kind {
+        case .flow:
+            return model.flows.indices.filter { model.flows[$0].attributes["out-of-scope"] == nil }.map(EntityRef.flow)
+        case .boundary:
+            return model.boundaries.indices.map(EntityRef.boundary)
+        default:
+            return model.elements.indices.filter {
+                model.elements[$0].kind == kind && model.elements[$0].attributes["out-of-scope"] == nil
+            }.map(EntityRef.element)
+        }
+    }
+
+    private func finding(_ rule: Rule, _ ref: EntityRef, _ kind: ElementKind, _ ev: Evaluator, declared: Int,
+                         practices: Set<String>, tracker: TrackingMatcher) -> Finding {
+        let model = ev.graph.model
+        let (elementID, name, range): (String, String, SourceRange?)
+        switch ref {
+        case .element(let i): (elementID, name, range) = (model.elements[i].id, model.elements[i].name, model.elements[i].range)
+        case .flow(let i):
+            let f = model.flows[i]
+            (elementID, name, range) = (f.id, f.name.isEmpty ? f.id : f.name, f.range)
+        case .boundary(let i): (elementID, name, range) = (model.boundaries[i].id, model.boundaries[i].name, model.boundaries[i].range)
+        case .data(let i): (elementID, name, range) = (model.data[i].id, model.data[i].name, model.data[i].range)
+        }
+        var present: [String] = []
+        var expected = 5
+        for m in rule.mitigations {
+            guard let control = catalogue.controls[m.control] else { continue }
+            expected = min(expected, control.control.level)
+            if let practice = control.control.practice {
+                if practices.contains(practice) { present.append(m.control) }
+            } else if control.evidence[kind]?.holds(ev, ref) == true {
+                present.append(m.control)
+            }
+        }
+        var status: FindingStatus = !present.isEmpty ? .mitigated : expected <= declared ? .gap : .roadmap
+        let id = "\(rule.id)@\(elementID)"
+        let (entry, expired) = tracker.match(id)
+        if let entry, !expired {
+            switch entry.status {
+            case .accept: status = .accepted
+            case .mitigated: status = .mitigated
+            case .falsePositive: status = .falsePositive
+            case .notApplicable: status = .notApplicable
+            }
+        }
+        let (likelihood, impact, factors) = severityModel.assess(rule: rule, ref: ref, evaluator: ev)
+        return Finding(id: id, rule: rule, elementID: elementID, elementKind: kind, elementName: name,
+                       likelihood: likelihood, impact: impact, severity: Severity(score: likelihood * impact), factors: factors,
+                       status: status, expectedLevel: expected, presentControls: present, tracking: entry,
+                       trackingExpired: expired, range: range)
+    }
+
+    /// The evidenced level: the highest L whose practices (and those below) are all declared and
+    /// for which no open finding expects a level ≤ L (DESIGN §6).
+    func assess(_ findings: [Finding], declared: Int, practices: Set<String>) -> MaturityAssessment {
+        let levels = catalogue.maturity.levels
+        func practicesMet(upTo level: Int) -> Bool {
+            levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
+        }
+        func evidenced(_ open: [Finding]) -> Int {
+            let lowest = open.map(\.expectedLevel).min() ?? 6
+            var level = 1
+            for next in 2...5 {
+                guard practicesMet(upTo: next), lowest > next else { break }
+                level = next
+            }
+            return level
+        }
+        let open = findings.filter(\.isOpen)
+        let system = evidenced(open)
+        var byComponent: [String: [Finding]] = [:]
+        for f in findings { byComponent[f.elementID, default: []].append(f) }
+        var components: [String: Int] = [:]
+        for (id, list) in byComponent { components[id] = evidenced(list.filter(\.isOpen)) }
+        let target = min(5, system + 1)
+        let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
+        let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
+        return MaturityAssessment(declared: declared, evidenced: system, components: components,
+                                  missingPractices: missing, blockingFindings: blocking)
+    }
+}

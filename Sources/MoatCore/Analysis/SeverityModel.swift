@@ -1,0 +1,57 @@
+/// Contextual severity: a rule's likelihood and impact moved by the element's exposure and data.
+///
+/// Likelihood +1 when the element is exposed (internet-facing, fed by an untrusted element, or a
+/// flow from an untrusted zone or crossing inbound); −1 when no path leads to it from any untrusted zone.
+/// Impact +1 for secret data, −1 when all its data is public. Both stay within 1…4.
+public struct SeverityModel: Sendable {
+    public init() {}
+
+    public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (Int, Int, [SeverityFactor]) {
+        var factors: [SeverityFactor] = []
+        let graph = ev.graph
+        var exposed = false, unreachable = false
+        var hasData = false
+        switch ref {
+        case .element(let i):
+            let e = graph.model.elements[i]
+            if e.kind != .actor {
+                exposed = ev.exposed(element: i)
+                unreachable = !exposed && !graph.reachableFromUntrusted[i]
+            }
+            hasData = !ev.data(ofElement: i).isEmpty
+        case .flow(let i):
+            let f = graph.model.flows[i]
+            let s = graph.elementIndex[f.source]!, t = graph.elementIndex[f.target]!
+            exposed = ev.untrusted(element: s) || (graph.crossings[i].direction == .inbound && graph.crossings[i].fromTrust == 0)
+            unreachable = !exposed && !graph.reachableFromUntrusted[s] && !ev.untrusted(element: s)
+                && !graph.reachableFromUntrusted[t]
+            hasData = !f.attributes.list("carries").isEmpty
+        case .boundary(let b):
+            exposed = ev.crossings(of: b, entering: true).contains { fi in
+                ev.untrusted(element: graph.elementIndex[graph.model.flows[fi].source]!)
+            }
+            hasData = !graph.allElements(inBoundary: b).allSatisfy { ev.data(ofElement: $0).isEmpty }
+        case .data:
+            break
+        }
+        var likelihood = rule.likelihood, impact = rule.impact
+        func move(_ dimension: String, _ change: Int, _ reason: String) {
+            if dimension == "likelihood" {
+                let next = min(4, max(1, likelihood + change))
+                if next != likelihood { factors.append(SeverityFactor(dimension: dimension, change: next - likelihood, reason: reason)) }
+                likelihood = next
+            } else {
+                let next = min(4, max(1, impact + change))
+                if next != impact { factors.append(SeverityFactor(dimension: dimension, change: next - impact, reason: reason)) }
+                impact = next
+            }
+        }
+        if exposed { move("likelihood", 1, "exposed to an untrusted zone") }
+        if unreachable { move("likelihood", -1, "no path from any untrusted zone") }
+        let classification = ev.classification(ref)
+        let secret = (ev.vocabulary.spec("classification")?.values?.count ?? 4) - 1
+        if hasData && classification >= secret { move("impact", 1, "handles secret data") }
+        if hasData && classification == 0 { move("impact", -1, "handles only public data") }
+        return (likelihood, impact, factors)
+    }
+}

@@ -1,0 +1,17 @@
+/// Escapes CSV fields (RFC 4180) and defuses spreadsheet formulas: the one place CSV is made safe.
+public enum CSVText {
+    /// A quoted field; a value starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`
+    /// so spreadsheets show it as text instead of evaluating it.
+    public static func field(_ s: String) -> String {
+        var value = s
+        if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+            value = "'" + value
+        }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One CSV line of fields, ending in CRLF as RFC 4180 says.
+    public static func row(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+}

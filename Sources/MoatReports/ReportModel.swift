@@ -1,0 +1,69 @@
+import MoatCore
+
+/// What every report shows, computed once from an analysis: findings grouped by component and counts.
+public struct ReportModel: Sendable {
+    /// One component (element, flow or boundary) with its findings, worst first.
+    public struct Component: Sendable {
+        public var id: String
+        public var kind: ElementKind
+        public var name: String
+        public var findings: [Finding]
+        public var evidencedLevel: Int?
+        public var worstOpen: Severity? { findings.filter(\.isOpen).map(\.severity).max() }
+    }
+
+    public let analysis: Analysis
+    public let maturity: MaturityModel
+    /// Components with findings, worst open severity first, then in model order.
+    public let components: [Component]
+    public let countsByStatus: [FindingStatus: Int]
+    /// Open findings by severity.
+    public let openBySeverity: [Severity: Int]
+
+    /// Groups the analysis; `includeMitigated` keeps mitigated findings in the component lists.
+    public init(_ analysis: Analysis, maturity: MaturityModel, includeMitigated: Bool = false) {
+        self.analysis = analysis
+        self.maturity = maturity
+        var order: [String: Int] = [:]
+        let model = analysis.model
+        for (i, e) in model.elements.enumerated() { order[e.id] = i }
+        for (i, f) in model.flows.enumerated() { order[f.id] = model.elements.count + i }
+        for (i, b) in model.boundaries.enumerated() { order[b.id] = model.elements.count + model.flows.count + i }
+        var groups: [String: Component] = [:]
+        var status: [FindingStatus: Int] = [:]
+        var severity: [Severity: Int] = [:]
+        for f in analysis.findings {
+            status[f.status, default: 0] += 1
+            if f.isOpen { severity[f.severity, default: 0] += 1 }
+            if f.status == .mitigated && !includeMitigated { continue }
+            groups[f.elementID, default: Component(id: f.elementID, kind: f.elementKind, name: f.elementName, findings: [],
+                                                   evidencedLevel: analysis.maturity.components[f.elementID])].findings.append(f)
+        }
+        components = groups.values.sorted { a, b in
+            let wa = a.worstOpen?.rank ?? -1, wb = b.worstOpen?.rank ?? -1
+            if wa != wb { return wa > wb }
+            return (order[a.id] ?? .max, a.id) < (order[b.id] ?? .max, b.id)
+        }
+        countsByStatus = status
+        openBySeverity = severity
+    }
+
+    /// "3 critical, 5 high, 2 medium" (omitting zeros), or "none".
+    public var openSummary: String {
+        let parts = Severity.allCases.reversed().compactMap { s in openBySeverity[s].map { "\($0) \(s.rawValue)" } }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
+    /// "4 gap, 7 roadmap, 12 mitigated" in status order, omitting zeros.
+    public var statusSummary: String {
+        let parts = FindingStatus.allCases.compactMap { s in countsByStatus[s].map { "\($0) \(s.rawValue)" } }
+        return parts.isEmpty ? "no findings" : parts.joined(separator: ", ")
+    }
+
+    /// The name of maturity level `n` ("Defined Security Controls").
+    public func levelName(_ n: Int) -> String { maturity.level(n)?.name ?? "level \(n)" }
+}
+
+extension Severity {
+    var rank: Int { Severity.allCases.firstIndex(of: self)! }
+}

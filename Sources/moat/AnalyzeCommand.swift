@@ -1,0 +1,52 @@
+import ArgumentParser
+import MoatCore
+import MoatReports
+
+/// `moat analyze FILE`: the threats of every component, worst first, and the maturity summary.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "List the threats of every component, worst first, with a maturity summary.",
+        discussion: """
+            Each finding is a rule that fired on an element (id rule@element), with its STRIDE
+            categories, contextual severity, status (gap, roadmap, mitigated, accepted, …), the maturity
+            level that should cover it, CWE/CAPEC ids and mitigations. Mitigated findings are counted but
+            listed only with --all (tables and Markdown; JSON and CSV list every finding).
+
+            Example:
+              moat analyze Samples/online-shop.moat --level 4 --format markdown
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: "Output format: table, markdown, json or csv.")
+    var format: Format = .table
+
+    @Flag(help: "Also list mitigated findings.")
+    var all = false
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "OUT"))
+    var output: String?
+
+    @OptionGroup var analysisArguments: AnalysisArguments
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, markdown, json, csv
+    }
+
+    func run() throws {
+        let catalogue = try analysisArguments.catalogue()
+        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let report = ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all)
+        let text: String
+        switch format {
+        case .table: text = TableWriter().write(report)
+        case .markdown: text = MarkdownReportWriter().write(report)
+        case .json: text = JSONReportWriter().write(report)
+        case .csv: text = CSVReportWriter().write(report)
+        }
+        try Console.write(text, to: output)
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+import MoatReports
+
+/// `moat rules list|show|test`: the rule catalogue.
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "List, show and test threat rules.",
+        discussion: """
+            Example:
+              moat rules list
+              moat rules show missing-authentication-entry-point
+              moat rules test my-rules/
+            """,
+        subcommands: [RulesListCommand.self, RulesShowCommand.self, RulesTestCommand.self]
+    )
+}
+
+/// The format of rule listings.
+enum RuleFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+/// JSON for one rule, shared by `list` and `show`.
+func ruleJSON(_ r: Rule, catalogue: Catalogue, examples: Bool) -> JSONValue {
+    var pairs: [(String, JSONValue)] = [
+        ("id", .string(r.id)), ("title", .string(r.title)), ("description", .string(r.description)),
+        ("stride", .array(r.stride.map { .string($0.rawValue) })),
+        ("appliesTo", .array(r.appliesTo.map { .string($0.rawValue) })),
+        ("when", .string(r.when)), ("likelihood", .number(Double(r.likelihood))), ("impact", .number(Double(r.impact))),
+        ("cwe", .array(r.cwe.map { .number(Double($0)) })), ("capec", .array(r.capec.map { .number(Double($0)) })),
+        ("falsePositive", .string(r.falsePositive)),
+        ("mitigations", .array(r.mitigations.map { m in
+            .object([("control", .string(m.control)), ("level", .number(Double(catalogue.controls[m.control]?.control.level ?? 0))),
+                     ("text", .string(m.text))])
+        })),
+        ("source", r.isUserRule ? .string("user") : .string("built-in")),
+    ]
+    if examples {
+        pairs.append(("examples", .object([
+            ("triggering", .array(r.triggeringExamples.map(JSONValue.string))),
+            ("nonTriggering", .array(r.nonTriggeringExamples.map(JSONValue.string))),
+        ])))
+    }
+    return .object(pairs)
+}
+
+struct RulesListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List every rule.",
+        discussion: "Example:\n  moat rules list --format json")
+
+    @Option(help: "Output format: table or json.")
+    var format: RuleFormat = .table
+
+    @OptionGroup var analysisArguments: AnalysisArguments
+
+    func run() throws {
+        let catalogue = try analysisArguments.catalogue()
+        switch format {
+        case .json:
+            Console.out(JSONValue.array(catalogue.rules.map { ruleJSON($0, catalogue: catalogue, examples: false) }).serialized() + "\n")
+        case .table:
+            var out = ""
+            for r in catalogue.rules {
+                out += "\(r.id.padding(toLength: 48, withPad: " ", startingAt: 0)) \(r.stride.map(\.letter).joined().padding(toLength: 4, withPad: " ", startingAt: 0))"
+                out += "\(r.appliesTo.map(\.rawValue).joined(separator: ",").padding(toLength: 26, withPad: " ", startingAt: 0)) \(r.title)\n"
+            }
+            var byStride: [Stride: Int] = [:]
+            for r in catalogue.rules { for s in Set(r.stride) { byStride[s, default: 0] += 1 } }
+            out += "\n\(catalogue.rules.count) rules; " + Stride.allCases.map { "\($0.rawValue) \(byStride[$0] ?? 0)" }.joined(separator: ", ") + "\n"
+            Console.out(out)
+        }
+    }
+}
+
+struct RulesShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one rule with its condition, mitigations and examples.",
+        discussion: "Example:\n  moat rules show tampering-in-transit")
+
+    @Argument(help: ArgumentHelp("The rule id.", valueName: "ID"))
+    var id: String
+
+    @Option(help: "Output format: table or json.")
+    var format: RuleFormat = .table
+
+    @OptionGroup var analysisArguments: AnalysisArguments
+
+    func run() throws {
+        let catalogue = try analysisArguments.catalogue()
+        guard let r = catalogue.rule(id) else {
+            let guess = Suggestion.closest(to: id, in: catalogue.rules.map(\.id))
+            Console.err("moat: error: unknown rule '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? "") + "\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        if format == .json {
+            Console.out(ruleJSON(r, catalogue: catalogue, examples: true).serialized() + "\n")
+            return
+        }
+        var out = "\(r.id): \(r.title)\n\n\(r.description)\n\n"
+        out += "STRIDE:        \(r.stride.map(\.rawValue).joined(separator: ", "))\n"
+        out += "applies to:    \(r.appliesTo.map(\.rawValue).joined(separator: ", "))\n"
+        out += "when:          \(r.when)\n"
+        out += "likelihood:    \(r.likelihood)   impact: \(r.impact)\n"
+        out += "CWE:           \(r.cwe.map { "CWE-\($0)" }.joined(separator: ", "))\n"
+        out += "CAPEC:         \(r.capec.map { "CAPEC-\($0)" }.joined(separator: ", "))\n"
+        out += "false positive: \(r.falsePositive)\n\nmitigations:\n"
+        for m in r.mitigations {
+            out += "  - \(m.control) (level \(catalogue.controls[m.control]?.control.level ?? 0)): \(m.text)\n"
+        }
+        for (label, list) in [("triggering", r.triggeringExamples), ("non-triggering", r.nonTriggeringExamples)] {
+            for (i, e) in list.enumerated() {
+                out += "\n\(label) example \(i + 1):\n" + e.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+            }
+        }
+        Console.out(out)
+    }
+}
+
+struct RulesTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Load the rule files in DIR and run every example.",
+        discussion: """
+            Each triggering example must produce an open finding of its rule and each non-triggering
+            example none. Exits 1 when an example misbehaves, 2 when a rule file is invalid.
+
+            Example:
+              moat rules test my-rules/
+            """)
+
+    @Argument(help: ArgumentHelp("A folder of rule files (*.yaml).", valueName: "DIR"))
+    var directory: String
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func run() throws {
+        let base = try catalogueOptions.load()
+        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: directory))
+        Console.report(problems)
+        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
+        let runner = RuleExampleRunner(catalogue: catalogue)
+        var passed = 0, failed = 0
+        for rule in catalogue.rules where rule.isUserRule {
+            for outcome in runner.run(rule) {
+                if let failure = outcome.failure {
+                    failed += 1
+                    Console.out("FAIL \(rule.id): \(failure)\n")
+                } else {
+                    passed += 1
+                }
+            }
+        }
+        Console.out("\(passed) passed, \(failed) failed\n")
+        if failed > 0 { throw ExitStatus.findings.exitCode }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+
+/// Options shared by the commands that analyse a model.
+struct AnalysisArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Evaluate as if maturity level N (1-5) were declared.", valueName: "N"))
+    var level: Int?
+
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
+    var rulesDirectory: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
+    var asOf: String?
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func validate() throws {
+        if let level, !(1...5).contains(level) { throw ValidationError("--level must be from 1 to 5, not \(level)") }
+        if let asOf, !asOfIsValid(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'") }
+    }
+
+    private func asOfIsValid(_ s: String) -> Bool {
+        s.count == 10 && Array(s).enumerated().allSatisfy { i, c in [4, 7].contains(i) ? c == "-" : c.isNumber }
+    }
+
+    /// The catalogue with `--rules` applied; rule-file errors exit 2.
+    func catalogue() throws -> Catalogue {
+        let base = try catalogueOptions.load()
+        guard let dir = rulesDirectory else { return base }
+        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
+        Console.report(problems)
+        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
+        return catalogue
+    }
+
+    var options: AnalysisOptions {
+        AnalysisOptions(declaredLevel: level, asOf: asOf ?? Self.today())
+    }
+
+    static func today() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date())
+    }
+
+    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2.
+    func analyze(_ path: String, catalogue: Catalogue) throws -> Analysis {
+        let result = try catalogueOptions.loadModel(path, catalogue: catalogue)
+        guard let model = result.model else { throw ExitStatus.invalidInput.exitCode }
+        let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
+        Console.report(analysis.diagnostics)
+        return analysis
+    }
+}
