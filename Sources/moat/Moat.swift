@@ -17,7 +17,7 @@ struct Moat: ParsableCommand {
             """,
         version: MoatVersion.string,
         subcommands: [
-            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self,
+            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self,
         ]
     )
 

@@ -1,0 +1,22 @@
+import ArgumentParser
+import MoatCore
+
+/// `moat schema`: the JSON Schema of the YAML/JSON model form.
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Print the JSON Schema of the YAML and JSON model form.",
+        discussion: """
+            Generated from the attribute vocabulary; Models/moat.schema.json is its output.
+
+            Example:
+              moat schema > moat.schema.json
+            """
+    )
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func run() throws {
+        Console.out(ModelSchema(vocabulary: try catalogueOptions.load().vocabulary).json())
+    }
+}
