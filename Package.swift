@@ -23,15 +23,24 @@ let package = Package(
         ),
         // Language, model, graph, rules and analysis: pure Swift plus Yams.
         .target(name: "MoatCore", dependencies: ["BundledModels", "Yams"]),
+        // The system Graphviz library (apt libgraphviz-dev, brew graphviz), through a thin shim header.
+        .systemLibrary(
+            name: "CGraphviz",
+            pkgConfig: "libgvc",
+            providers: [.apt(["libgraphviz-dev"]), .brew(["graphviz"])]
+        ),
+        // DOT building (pure Swift, all DOT escaping) and the one actor that calls Graphviz.
+        .target(name: "MoatDiagram", dependencies: ["MoatCore", "CGraphviz"]),
         // One writer per output format; all escaping of user text lives here, per format.
         .target(name: "MoatReports", dependencies: ["MoatCore"]),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
+        .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
     ]
 )

@@ -4,7 +4,7 @@ import MoatCore
 
 /// The `moat` command: a table of contents of the subcommands.
 @main
-struct Moat: ParsableCommand {
+struct Moat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moat",
         abstract: "Threat modelling as code: model an architecture, find its threats, draw it.",
@@ -17,15 +17,19 @@ struct Moat: ParsableCommand {
             """,
         version: MoatVersion.string,
         subcommands: [
-            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self,
+            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self,
         ]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 (argument-parser's default is 64).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

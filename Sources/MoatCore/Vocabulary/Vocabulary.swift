@@ -39,20 +39,25 @@ public struct Vocabulary: Sendable {
     public let attributes: [AttributeSpec]
     /// Protocols that encrypt in transit.
     public let encryptedProtocols: Set<String>
+    /// Protocols that never cross a network (in-process calls, local files).
+    public let localProtocols: Set<String>
     private let index: [String: Int]
 
     private struct File: Codable {
         var attributes: [AttributeSpec]
         var encryptedProtocols: [String]
+        var localProtocols: [String]?
         enum CodingKeys: String, CodingKey {
             case attributes
             case encryptedProtocols = "encrypted-protocols"
+            case localProtocols = "local-protocols"
         }
     }
 
-    public init(attributes: [AttributeSpec], encryptedProtocols: Set<String>) {
+    public init(attributes: [AttributeSpec], encryptedProtocols: Set<String>, localProtocols: Set<String> = []) {
         self.attributes = attributes
         self.encryptedProtocols = encryptedProtocols
+        self.localProtocols = localProtocols
         var index: [String: Int] = [:]
         for (i, a) in attributes.enumerated() { index[a.name] = i }
         self.index = index
@@ -61,7 +66,8 @@ public struct Vocabulary: Sendable {
     /// Reads `vocabulary.yaml`.
     public init(yaml: String) throws {
         let file = try YAMLDecoder().decode(File.self, from: yaml)
-        self.init(attributes: file.attributes, encryptedProtocols: Set(file.encryptedProtocols))
+        self.init(attributes: file.attributes, encryptedProtocols: Set(file.encryptedProtocols),
+                  localProtocols: Set(file.localProtocols ?? []))
     }
 
     /// The attribute named `name`.

@@ -96,21 +96,21 @@ public final class Evaluator {
         }
     }
 
-    /// Whether a flow is encrypted: an encrypted protocol, or the `encrypted` or `vpn` flag.
-    func encrypted(flow i: Int) -> Bool {
+    /// Whether a flow is encrypted: an encrypted or local protocol, or the `encrypted` or `vpn` flag.
+    public func encrypted(flow i: Int) -> Bool {
         if let e = flowEncrypted[i] { return e }
         let a = graph.model.flows[i].attributes
         let e = a.flag("encrypted") || a.flag("vpn")
-            || a.string("protocol").map { vocabulary.encryptedProtocols.contains($0) } == true
+            || a.string("protocol").map { vocabulary.encryptedProtocols.contains($0) || vocabulary.localProtocols.contains($0) } == true
         flowEncrypted[i] = e
         return e
     }
 
     /// Whether the element's zone is untrusted.
-    func untrusted(element i: Int) -> Bool { graph.zoneTrust[i] == 0 }
+    public func untrusted(element i: Int) -> Bool { graph.zoneTrust[i] == 0 }
 
     /// Internet-facing, or receiving a flow from an untrusted element.
-    func exposed(element i: Int) -> Bool {
+    public func exposed(element i: Int) -> Bool {
         if graph.model.elements[i].attributes.flag("internet-facing") { return true }
         return graph.inbound[i].contains { untrusted(element: graph.otherEnd(ofFlow: $0, from: i)) }
     }

@@ -1,0 +1,43 @@
+/// Escapes text for DOT: the one place where user text becomes DOT.
+public enum DOTText {
+    /// A DOT quoted string. Backslashes are doubled so Graphviz's escapes (`\N`, `\G`, `\l`, `\n`)
+    /// cannot be triggered by user text; quotes are escaped; line breaks become `\n`.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": break
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { out += " " } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Text inside an HTML-like label: `& < > "` become entities, line breaks `<BR/>`, control
+    /// characters are dropped (they are not valid XML), so user text is always shown literally.
+    public static func html(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\n": out += "<BR/>"
+            case "\r", "\u{FEFF}": break
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0xD800...0xDFFF).contains(scalar.value) {
+                    continue
+                }
+                // Graphviz's HTML lexer reads ']' and '[' fine; braces and backslashes are literal in HTML labels.
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

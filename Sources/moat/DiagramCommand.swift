@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+import MoatDiagram
+
+/// `moat diagram FILE -o OUT.svg|png|pdf|dot`: the annotated data-flow diagram, rendered in-process.
+struct DiagramCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagram",
+        abstract: "Draw the annotated data-flow diagram (SVG, PNG, PDF or DOT) through libgvc.",
+        discussion: """
+            Nodes are coloured by their worst open threat and carry badges with open-threat counts and
+            their evidenced maturity level; boundaries are dashed clusters coloured by trust; unencrypted
+            boundary crossings are red. Models above \(DiagramOptions.overviewThreshold) elements are drawn as
+            an overview of boundaries unless --full, --boundary or --focus is given.
+
+            Example:
+              moat diagram Samples/online-shop.moat -o shop.svg --paths
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    var file: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file; the format comes from its extension.", valueName: "OUT"))
+    var output: String
+
+    @Option(help: "Output format (svg, png, pdf, dot) when the extension does not say.")
+    var format: DiagramFormatArgument?
+
+    @Option(help: ArgumentHelp("Draw only this element and its neighbours.", valueName: "ID"))
+    var focus: String?
+
+    @Option(help: ArgumentHelp("Draw only this boundary's elements and what they talk to.", valueName: "ID"))
+    var boundary: String?
+
+    @Flag(help: "Draw the overview of boundaries, whatever the model's size.")
+    var overview = false
+
+    @Flag(help: "Draw every element, whatever the model's size.")
+    var full = false
+
+    @Flag(help: "Draw attack paths from untrusted actors to confidential or secret data.")
+    var paths = false
+
+    @Flag(name: .customLong("no-threats"), help: "Leave out threat badges and colours.")
+    var noThreats = false
+
+    @Option(help: "Layout engine: dot or sfdp.")
+    var layout: LayoutArgument = .dot
+
+    @OptionGroup var analysisArguments: AnalysisArguments
+
+    enum DiagramFormatArgument: String, ExpressibleByArgument, CaseIterable { case svg, png, pdf, dot }
+    enum LayoutArgument: String, ExpressibleByArgument, CaseIterable { case dot, sfdp }
+
+    func validate() throws {
+        let views = [focus != nil, boundary != nil, overview, full].filter { $0 }.count
+        if views > 1 { throw ValidationError("choose one of --focus, --boundary, --overview and --full") }
+        if format == nil && DiagramFormat(path: output) == nil {
+            throw ValidationError("cannot tell the format of '\(output)'; use an .svg, .png, .pdf or .dot name, or --format")
+        }
+    }
+
+    func run() async throws {
+        let catalogue = try analysisArguments.catalogue()
+        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        var options = DiagramOptions()
+        if let focus { options.view = .focus(focus) }
+        if let boundary { options.view = .boundary(boundary) }
+        if overview { options.view = .overview }
+        if full { options.view = .full }
+        options.showThreats = !noThreats
+        options.showAttackPaths = paths
+        options.date = analysis.options.asOf
+        let dot: DOTGraph
+        do {
+            dot = try DiagramBuilder(vocabulary: catalogue.vocabulary, options: options).build(analysis)
+        } catch let error as DiagramError {
+            Console.err("moat: error: \(error.description)\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        let target = format.flatMap { DiagramFormat(rawValue: $0.rawValue) } ?? DiagramFormat(path: output)!
+        let bytes: [UInt8]
+        do {
+            bytes = try await GraphvizRenderer.shared.render(dot: dot.write(), format: target,
+                                                             layout: LayoutEngine(rawValue: layout.rawValue)!)
+        } catch let error as RenderError {
+            Console.err("moat: error: \(error.description)\n")
+            throw ExitStatus.environment.exitCode
+        }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            Console.err("moat: error: cannot write '\(output)': \(error.localizedDescription)\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        Console.out("wrote \(output)\n")
+    }
+}
