@@ -38,6 +38,9 @@ let package = Package(
             name: "moat",
             dependencies: ["MoatCore", "MoatReports", "MoatDiagram", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // In-process stage timings: swift run -c release moat-bench FILE.
+        .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],
+                          path: "Benchmarks/MoatBench"),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"]),

@@ -191,10 +191,12 @@ public struct DiagramBuilder: Sendable {
 
     private func elementNode(_ i: Int, _ e: Element, _ analysis: Analysis, _ open: [Finding], emphasised: Bool) -> DOTNode {
         let worst = open.map(\.severity).max()
-        let palette = options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
+        let outOfScope = e.attributes["out-of-scope"] != nil
+        let palette = outOfScope ? Palette(fill: "#f5f5f5", border: "#9e9e9e")
+            : options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
         var rows = "<TR><TD><B>\(DOTText.html(e.name))</B></TD></TR>"
-        let detail = [e.attributes.string("type") ?? e.kind.rawValue, e.attributes.string("tech")].compactMap { $0 }
-            .filter { $0 != "unknown" }
+        let detail = [e.attributes.string("type") ?? e.kind.rawValue, e.attributes.string("tech"), outOfScope ? "out of scope" : nil]
+            .compactMap { $0 }.filter { $0 != "unknown" }
         rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
         if options.showThreats {
             var cells = ""
@@ -204,7 +206,7 @@ public struct DiagramBuilder: Sendable {
                     cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> \(n) \(s.rawValue) </FONT></TD>"
                 }
             }
-            if let level = analysis.maturity.components[e.id] ?? (e.kind == .actor ? nil : analysis.maturity.evidenced) {
+            if let level = analysis.maturity.components[e.id] {
                 cells += "<TD BGCOLOR=\"#37474f\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> L\(level) </FONT></TD>"
             }
             if !cells.isEmpty {
@@ -214,9 +216,9 @@ public struct DiagramBuilder: Sendable {
         let label = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">\(rows)</TABLE>"
         var attributes: DOTAttributes = [("label", .html(label))]
         switch e.kind {
-        case .actor: attributes += [("shape", .text("box")), ("style", .text("filled"))]
-        case .datastore: attributes += [("shape", .text("cylinder")), ("style", .text("filled"))]
-        default: attributes += [("shape", .text("box")), ("style", .text("rounded,filled"))]
+        case .actor: attributes += [("shape", .text("box")), ("style", .text(outOfScope ? "filled,dashed" : "filled"))]
+        case .datastore: attributes += [("shape", .text("cylinder")), ("style", .text(outOfScope ? "filled,dashed" : "filled"))]
+        default: attributes += [("shape", .text("box")), ("style", .text(outOfScope ? "rounded,filled,dashed" : "rounded,filled"))]
         }
         attributes += [("fillcolor", .text(palette.fill)), ("color", .text(palette.border)),
                        ("penwidth", .text(emphasised ? "3" : worst == nil ? "1.2" : "1.8")),

@@ -24,8 +24,6 @@ public struct JSONReportWriter: Sendable {
                 .object([("control", .string(m.control)), ("text", .string(m.text)),
                          ("present", .bool(f.presentControls.contains(m.control)))])
             })),
-            ("description", .string(f.rule.description)),
-            ("falsePositive", .string(f.rule.falsePositive)),
             ("file", f.range.map { .string($0.file.path) } ?? .null),
             ("line", f.range.map { .number(Double($0.start.line)) } ?? .null),
         ]

@@ -9,7 +9,8 @@ public struct ReportModel: Sendable {
         public var name: String
         public var findings: [Finding]
         public var evidencedLevel: Int?
-        public var worstOpen: Severity? { findings.filter(\.isOpen).map(\.severity).max() }
+        /// The worst severity among open findings, nil when none is open.
+        public var worstOpen: Severity?
     }
 
     public let analysis: Analysis
@@ -38,6 +39,7 @@ public struct ReportModel: Sendable {
             if f.status == .mitigated && !includeMitigated { continue }
             groups[f.elementID, default: Component(id: f.elementID, kind: f.elementKind, name: f.elementName, findings: [],
                                                    evidencedLevel: analysis.maturity.components[f.elementID])].findings.append(f)
+            if f.isOpen, groups[f.elementID]!.worstOpen.map({ $0 < f.severity }) ?? true { groups[f.elementID]!.worstOpen = f.severity }
         }
         components = groups.values.sorted { a, b in
             let wa = a.worstOpen?.rank ?? -1, wb = b.worstOpen?.rank ?? -1

@@ -31,13 +31,15 @@ struct ValidateCommand: ParsableCommand {
             Console.report(result.diagnostics)
             if result.hasErrors {
                 failed = true
-                let errors = result.diagnostics.filter { $0.severity == .error }.count
+                let errors = result.errorCount
                 if !quiet { Console.err("\(path): \(errors) error\(errors == 1 ? "" : "s")\n") }
             } else if let model = result.model, !quiet {
                 let warnings = result.diagnostics.filter { $0.severity == .warning }.count
-                Console.out("\(path): ok — \(model.elements.count) elements, \(model.flows.count) flows, "
-                    + "\(model.boundaries.count) boundaries, \(model.data.count) data assets"
-                    + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "") + "\n")
+                func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+                Console.out("\(path): ok — \(count(model.elements.count, "element")), \(count(model.flows.count, "flow")), "
+                    + "\(count(model.boundaries.count, "boundary").replacingOccurrences(of: "boundarys", with: "boundaries")), "
+                    + "\(count(model.data.count, "data asset"))"
+                    + (warnings > 0 ? ", \(count(warnings, "warning"))" : "") + "\n")
             }
         }
         if failed { throw ExitStatus.invalidInput.exitCode }

@@ -14,6 +14,10 @@ struct Run {
     var crashed: Bool
 }
 
+struct MoatBinaryMissing: Error, CustomStringConvertible {
+    var description: String { "the moat binary was not found next to the test bundle" }
+}
+
 enum MoatBinary {
     /// Candidate locations of the binary, best first.
     static var candidates: [URL] {
@@ -53,7 +57,7 @@ func moat(_ arguments: [String], in directory: URL? = nil,
             the moat binary was not found; build it first (swift build --build-tests). Looked in:
             \(MoatBinary.candidates.map(\.path).joined(separator: "\n"))
             """, sourceLocation: sourceLocation)
-        throw CancellationError()
+        throw MoatBinaryMissing()
     }
     let process = Process()
     process.executableURL = binary
@@ -158,7 +162,7 @@ struct CLITests {
             actor customer
             process web
             proces api
-            customer -> web { protocol htps }
+            customer -> web { protocol htttps }
             """)
         let run = try moat(["validate", "bad.moat"], in: dir.url)
         #expect(run.status == 2)
@@ -169,9 +173,9 @@ struct CLITests {
 
             """))
         #expect(run.stderr.contains("""
-            bad.moat:4:28: error: 'htps' is not a value of 'protocol'; did you mean 'https'?
-             4 | customer -> web { protocol htps }
-               |                            ^~~~
+            bad.moat:4:28: error: 'htttps' is not a value of 'protocol'; did you mean 'https'?
+             4 | customer -> web { protocol htttps }
+               |                            ^~~~~~
 
             """))
         #expect(run.stderr.contains("bad.moat: 2 errors"))
@@ -483,11 +487,42 @@ struct CLITests {
     @Test func validateTextInAnotherScriptDoesNotCrash() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
+        // Commas are tokens, so this Cyrillic text is lexed in short runs.
         try dir.write("prose.moat", String(repeating: "Привет мир, это не модель. ", count: 8_000))
         let run = try moat(["validate", "prose.moat"], in: dir.url)
         #expect(!run.crashed, "moat crashed on a Cyrillic text file")
         #expect(run.status == 2)
         #expect(run.stderr.contains("prose.moat:1:1: error: unexpected character 'П'"))
+    }
+
+    /// A 150 kB Chinese text has no ASCII at all: not one token for the lexer.
+    @Test func validateTextWithoutAnyTokenDoesNotCrash() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try dir.write("notes.moat", String(repeating: "这不是一个威胁模型。", count: 5_000) + "\n")
+        let run = try moat(["validate", "notes.moat"], in: dir.url)
+        #expect(!run.crashed, "moat crashed (signal \(run.status)) on a Chinese text file")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("notes.moat:1:1: error: unexpected character '这'"))
+    }
+
+    @Test func validateOneMegabyteOfPunctuationDoesNotCrash() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try dir.write("dollars.moat", String(repeating: "$", count: 1 << 20))
+        let run = try moat(["validate", "dollars.moat"], in: dir.url)
+        #expect(!run.crashed, "moat crashed (signal \(run.status)) on a line of 1 MB of '$'")
+        #expect(run.status == 2)
+    }
+
+    @Test func validateReportsHowManyErrorsWereNotShown() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try dir.write("many.moat", (0..<250).map { "actor a\($0) %\n" }.joined())
+        let run = try moat(["validate", "many.moat"], in: dir.url)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("moat: error: too many errors; 150 more not shown"), "\(run.stderr.suffix(300))")
+        #expect(run.stderr.hasSuffix("many.moat: 250 errors\n"), "\(run.stderr.suffix(300))")
     }
 
     @Test func validateDeeplyNestedJSONDoesNotCrash() throws {

@@ -175,7 +175,7 @@ struct LexerTests {
     }
 
     @Test func commentMarkersInsideStringsAreText() {
-        let (tokens, comments, _) = lex(#"actor a "# not // a comment""#)
+        let (tokens, comments, _) = lex(##"actor a "# not // a comment""##)
         #expect(comments.isEmpty)
         #expect(tokens[2].text == "# not // a comment")
     }

@@ -131,7 +131,7 @@ struct ParserConstructTests {
         #expect(outer[1].items.isEmpty && outer[1].name == nil)
     }
 
-    @Test func flows() {
+    @Test func flowStatements() {
         let statements = parseClean("""
             customer -> web "Browse" { protocol https; port 443 }
             login: customer -> idp "Sign in" { protocol https; carries password }
@@ -152,7 +152,7 @@ struct ParserConstructTests {
         #expect(f[1].range.start == TextLocation(line: 2, column: 1))
     }
 
-    @Test func include() throws {
+    @Test func includeStatement() throws {
         let statements = parseClean(#"include "shared/identity.moat""#)
         guard case .include(let i)? = statements.first else {
             Issue.record("expected an include, got \(statements)")

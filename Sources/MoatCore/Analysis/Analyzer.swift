@@ -15,7 +15,7 @@ public struct AnalysisOptions: Sendable {
 public struct MaturityAssessment: Sendable {
     public var declared: Int
     public var evidenced: Int
-    /// Evidenced level per element, flow or boundary id that has findings.
+    /// Evidenced level of every in-scope element, flow and boundary, by id.
     public var components: [String: Int]
     /// Practices of levels up to the next one that the model does not declare.
     public var missingPractices: [Practice]
@@ -68,11 +68,15 @@ public struct Analyzer: Sendable {
                 }
             }
         }
-        findings.sort { a, b in
+        // Worst first: severity, then open before closed, then id. Sort keys, not findings (cheaper to move).
+        let keys = findings.map { (severity: $0.severity.rank, open: $0.isOpen, id: $0.id) }
+        let order = keys.indices.sorted { i, j in
+            let a = keys[i], b = keys[j]
             if a.severity != b.severity { return a.severity > b.severity }
-            if a.isOpen != b.isOpen { return a.isOpen }
+            if a.open != b.open { return a.open }
             return a.id < b.id
         }
+        findings = order.map { findings[$0] }
         var diagnostics: [Diagnostic] = []
         let unmatched = tracker.unmatched
         for entry in unmatched {
@@ -83,7 +87,9 @@ public struct Analyzer: Sendable {
             diagnostics.append(.warning("expired-tracking", "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        let maturity = assess(findings, declared: declared, practices: practices)
+        let componentIDs = model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
+            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)
+        let maturity = assess(findings, components: componentIDs, declared: declared, practices: practices)
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
     }
@@ -146,13 +152,13 @@ public struct Analyzer: Sendable {
 
     /// The evidenced level: the highest L whose practices (and those below) are all declared and
     /// for which no open finding expects a level ≤ L (DESIGN §6).
-    func assess(_ findings: [Finding], declared: Int, practices: Set<String>) -> MaturityAssessment {
+    func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
         let levels = catalogue.maturity.levels
         func practicesMet(upTo level: Int) -> Bool {
             levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
         }
-        func evidenced(_ open: [Finding]) -> Int {
-            let lowest = open.map(\.expectedLevel).min() ?? 6
+        /// The evidenced level given the lowest expected level among open findings (6 when none).
+        func evidenced(_ lowest: Int) -> Int {
             var level = 1
             for next in 2...5 {
                 guard practicesMet(upTo: next), lowest > next else { break }
@@ -161,11 +167,11 @@ public struct Analyzer: Sendable {
             return level
         }
         let open = findings.filter(\.isOpen)
-        let system = evidenced(open)
-        var byComponent: [String: [Finding]] = [:]
-        for f in findings { byComponent[f.elementID, default: []].append(f) }
+        let system = evidenced(open.map(\.expectedLevel).min() ?? 6)
+        var lowestOpen: [String: Int] = [:]
+        for f in open { lowestOpen[f.elementID] = min(lowestOpen[f.elementID] ?? 6, f.expectedLevel) }
         var components: [String: Int] = [:]
-        for (id, list) in byComponent { components[id] = evidenced(list.filter(\.isOpen)) }
+        for id in ids { components[id] = evidenced(lowestOpen[id] ?? 6) }
         let target = min(5, system + 1)
         let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []

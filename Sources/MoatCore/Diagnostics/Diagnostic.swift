@@ -43,6 +43,8 @@ public struct DiagnosticBag: Sendable {
     public private(set) var diagnostics: [Diagnostic] = []
     public private(set) var errorCount = 0
     public private(set) var droppedErrors = 0
+    /// True when a reader stopped before the end of its input because of the error cap.
+    public private(set) var stoppedEarly = false
 
     public init() {}
 
@@ -61,6 +63,17 @@ public struct DiagnosticBag: Sendable {
         for d in other { append(d) }
     }
 
+    /// Adds another bag's diagnostics and its counts of errors not kept.
+    public mutating func merge(_ other: DiagnosticBag) {
+        append(contentsOf: other.diagnostics)
+        errorCount += other.droppedErrors
+        droppedErrors += other.droppedErrors
+        stoppedEarly = stoppedEarly || other.stoppedEarly
+    }
+
+    /// Records that reading stopped at the error cap.
+    public mutating func stopEarly() { stoppedEarly = true }
+
     public mutating func error(_ id: String, _ message: String, at range: SourceRange?, notes: [String] = []) {
         append(.error(id, message, at: range, notes: notes))
     }
@@ -73,7 +86,10 @@ public struct DiagnosticBag: Sendable {
     public var sorted: [Diagnostic] {
         var all = diagnostics
         if droppedErrors > 0 {
-            all.append(.error("too-many-errors", "too many errors; \(droppedErrors) more not shown", at: nil))
+            all.append(.error("too-many-errors", "too many errors; \(droppedErrors) more not shown"
+                              + (stoppedEarly ? " and the rest of the file was not read" : ""), at: nil))
+        } else if stoppedEarly {
+            all.append(.error("too-many-errors", "too many errors; stopped reading after the first \(Self.errorLimit)", at: nil))
         }
         return all.enumerated().sorted { a, b in
             let (x, y) = (a.element, b.element)

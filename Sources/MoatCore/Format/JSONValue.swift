@@ -60,6 +60,13 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Writes `s` as a JSON string literal; all user text passes through here.
     public static func quote(_ s: String, into out: inout String) {
+        // Fast path: nothing to escape.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F && $0 != 0xE2 }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -12,9 +12,15 @@ public struct YAMLModelReader {
 
     /// Parses a YAML or JSON file.
     public static func read(_ file: SourceFile, notation: Document.Notation) -> (Document, [Diagnostic]) {
+        let (document, bag) = readCollecting(file, notation: notation)
+        return (document, bag.sorted)
+    }
+
+    /// Parses a YAML or JSON file, keeping the diagnostic counts.
+    public static func readCollecting(_ file: SourceFile, notation: Document.Notation) -> (Document, DiagnosticBag) {
         var reader = YAMLModelReader(file: file)
         let statements = reader.readDocument()
-        return (Document(file: file, notation: notation, statements: statements), reader.diagnostics.sorted)
+        return (Document(file: file, notation: notation, statements: statements), reader.diagnostics)
     }
 
     private init(file: SourceFile) { self.file = file }

@@ -21,7 +21,9 @@ public struct FlowCrossing: Sendable, Hashable {
     public var fromTrust: Int
     public var toTrust: Int
 
-    public var crossesBoundary: Bool { !exited.isEmpty || !entered.isEmpty }
+    /// True when the ends are in different boundaries, or in zones of different trust (an actor
+    /// outside every boundary talking to a process outside every boundary crosses from untrusted).
+    public var crossesBoundary: Bool { !exited.isEmpty || !entered.isEmpty || fromTrust != toTrust }
 }
 
 /// The model as a graph: elements by id, flows in and out, the boundary tree, crossings and reachability.
@@ -129,7 +131,7 @@ public struct ArchitectureGraph: Sendable {
             }
             entered.reverse()
             let direction: CrossingDirection
-            if exited.isEmpty && entered.isEmpty {
+            if exited.isEmpty && entered.isEmpty && zone[s] == zone[t] {
                 direction = .none
             } else if zone[t] > zone[s] {
                 direction = .inbound

@@ -28,11 +28,14 @@ public struct Attribute: Sendable, Hashable {
     public var name: String
     public var value: AttributeValue
     public var range: SourceRange?
+    /// Where each written value is, in order (for diagnostics about one id of a list).
+    public var valueRanges: [SourceRange]
 
-    public init(name: String, value: AttributeValue, range: SourceRange? = nil) {
+    public init(name: String, value: AttributeValue, range: SourceRange? = nil, valueRanges: [SourceRange] = []) {
         self.name = name
         self.value = value
         self.range = range
+        self.valueRanges = valueRanges
     }
 }
 

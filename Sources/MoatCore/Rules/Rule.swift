@@ -26,29 +26,53 @@ public struct Mitigation: Sendable, Hashable {
 }
 
 /// One threat rule: metadata, a compiled condition per element kind, examples.
-public struct Rule: Sendable {
-    public var id: String
-    public var title: String
-    public var description: String
-    public var stride: [Stride]
-    public var appliesTo: [ElementKind]
+///
+/// A class: every finding refers to its rule, and findings are copied and sorted a lot.
+public final class Rule: Sendable {
+    public let id: String
+    public let title: String
+    public let description: String
+    public let stride: [Stride]
+    public let appliesTo: [ElementKind]
     /// The condition text as written.
-    public var when: String
-    public var likelihood: Int
-    public var impact: Int
-    public var cwe: [Int]
-    public var capec: [Int]
-    public var falsePositive: String
-    public var mitigations: [Mitigation]
-    public var triggeringExamples: [String]
-    public var nonTriggeringExamples: [String]
+    public let when: String
+    public let likelihood: Int
+    public let impact: Int
+    public let cwe: [Int]
+    public let capec: [Int]
+    public let falsePositive: String
+    public let mitigations: [Mitigation]
+    public let triggeringExamples: [String]
+    public let nonTriggeringExamples: [String]
     /// Where the rule's id is written.
-    public var range: SourceRange?
+    public let range: SourceRange?
     /// The compiled condition for each kind the rule applies to.
-    public var conditions: [ElementKind: CompiledCondition]
-
+    public let conditions: [ElementKind: CompiledCondition]
     /// True for rules from `--rules DIR` rather than the built-in catalogue.
-    public var isUserRule = false
+    public let isUserRule: Bool
+
+    public init(id: String, title: String, description: String, stride: [Stride], appliesTo: [ElementKind], when: String,
+                likelihood: Int, impact: Int, cwe: [Int], capec: [Int], falsePositive: String, mitigations: [Mitigation],
+                triggeringExamples: [String], nonTriggeringExamples: [String], range: SourceRange?,
+                conditions: [ElementKind: CompiledCondition], isUserRule: Bool) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.stride = stride
+        self.appliesTo = appliesTo
+        self.when = when
+        self.likelihood = likelihood
+        self.impact = impact
+        self.cwe = cwe
+        self.capec = capec
+        self.falsePositive = falsePositive
+        self.mitigations = mitigations
+        self.triggeringExamples = triggeringExamples
+        self.nonTriggeringExamples = nonTriggeringExamples
+        self.range = range
+        self.conditions = conditions
+        self.isUserRule = isUserRule
+    }
 }
 
 /// A control with its evidence compiled for each element kind.

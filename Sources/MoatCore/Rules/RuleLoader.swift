@@ -69,9 +69,8 @@ public struct RuleLoader: Sendable {
             switch SourceLoader().load(path) {
             case .failure(let d): diagnostics.append(d)
             case .success(let file):
-                var (loaded, problems) = load(file: file, controls: controls)
+                var (loaded, problems) = load(file: file, controls: controls, userRules: userRules)
                 for i in loaded.indices {
-                    loaded[i].isUserRule = userRules
                     if let first = seen[loaded[i].id] {
                         problems.append(.error("duplicate-rule", "rule '\(loaded[i].id)' is defined twice", at: loaded[i].range,
                                                notes: first.map { ["first defined at \($0.file.path):\($0.start.line)"] } ?? []))
@@ -89,7 +88,7 @@ public struct RuleLoader: Sendable {
     }
 
     /// Loads one rule file.
-    public func load(file: SourceFile, controls: [String: CompiledControl]) -> ([Rule], [Diagnostic]) {
+    public func load(file: SourceFile, controls: [String: CompiledControl], userRules: Bool = false) -> ([Rule], [Diagnostic]) {
         var diagnostics = DiagnosticBag()
         let root: Node?
         do {
@@ -104,7 +103,7 @@ public struct RuleLoader: Sendable {
         }
         var rules: [Rule] = []
         for item in items {
-            if let rule = rule(item, file: file, controls: controls, into: &diagnostics) { rules.append(rule) }
+            if let rule = rule(item, file: file, controls: controls, userRules: userRules, into: &diagnostics) { rules.append(rule) }
         }
         return (rules, diagnostics.sorted)
     }
@@ -115,7 +114,7 @@ public struct RuleLoader: Sendable {
     }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
-    private func rule(_ node: Node, file: SourceFile, controls: [String: CompiledControl],
+    private func rule(_ node: Node, file: SourceFile, controls: [String: CompiledControl], userRules: Bool,
                       into diagnostics: inout DiagnosticBag) -> Rule? {
         guard case .mapping(let mapping) = node else {
             diagnostics.error("invalid-rule", "each rule is a mapping of keys", at: range(node, file))
@@ -254,7 +253,7 @@ public struct RuleLoader: Sendable {
                     stride: stride, appliesTo: kinds, when: when, likelihood: likelihood, impact: impact, cwe: cwe, capec: capec,
                     falsePositive: fields["false-positive"]?.string ?? "", mitigations: mitigations,
                     triggeringExamples: triggering, nonTriggeringExamples: nonTriggering,
-                    range: range(fields["id"], file), conditions: conditions)
+                    range: range(fields["id"], file), conditions: conditions, isUserRule: userRules)
     }
 
     /// Points inside a single-line plain `when:` value; otherwise at its start.

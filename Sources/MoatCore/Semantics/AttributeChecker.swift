@@ -30,7 +30,7 @@ struct AttributeChecker {
             }
             seen[name] = attribute.name.range
             if let value = typedValue(attribute, spec, &diagnostics) {
-                result.set(Attribute(name: name, value: value, range: attribute.range))
+                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: attribute.values.map(\.range)))
             }
         }
         return result
@@ -95,6 +95,10 @@ struct AttributeChecker {
         case .enum:
             guard let v = single() else { return nil }
             let allowed = spec.values ?? []
+            if v.value.form == .string, allowed.contains(v.value.text) {
+                diagnostics.error("invalid-value", "'\(v.value.text)' is written without quotes: \(name) \(v.value.text)", at: v.range)
+                return nil
+            }
             guard v.value.form != .string, allowed.contains(v.value.text) else {
                 let guess = Suggestion.closest(to: v.value.text, in: allowed)
                 diagnostics.error("invalid-value",

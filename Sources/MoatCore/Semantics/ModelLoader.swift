@@ -6,8 +6,17 @@ public struct LoadResult: Sendable {
     /// The root document first, then each included document.
     public var documents: [Document]
     public var diagnostics: [Diagnostic]
+    /// Every error found, including those past the cap that are not in `diagnostics`.
+    public var errorCount: Int
 
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public init(model: Model?, documents: [Document], diagnostics: [Diagnostic], errorCount: Int? = nil) {
+        self.model = model
+        self.documents = documents
+        self.diagnostics = diagnostics
+        self.errorCount = errorCount ?? diagnostics.filter { $0.severity == .error }.count
+    }
+
+    public var hasErrors: Bool { errorCount > 0 }
 }
 
 /// Turns files into a resolved `Model`: reads, parses, follows includes, checks names and types, lints.
@@ -56,10 +65,10 @@ public enum DocumentReader {
     }
 
     /// Parses a file in its notation.
-    public static func read(_ file: SourceFile) -> (Document, [Diagnostic]) {
+    public static func read(_ file: SourceFile) -> (Document, DiagnosticBag) {
         switch notation(forPath: file.path) {
-        case .moat: return Parser.parse(file)
-        case let n: return YAMLModelReader.read(file, notation: n)
+        case .moat: return Parser.parseCollecting(file)
+        case let n: return YAMLModelReader.readCollecting(file, notation: n)
         }
     }
 }
@@ -95,7 +104,7 @@ private final class ModelBuilder {
         included.insert(key)
         includeStack.append(key)
         let (document, parseDiagnostics) = DocumentReader.read(file)
-        diagnostics.append(contentsOf: parseDiagnostics)
+        diagnostics.merge(parseDiagnostics)
         documents.append(document)
         walk(document, isRoot: true)
 
@@ -108,6 +117,15 @@ private final class ModelBuilder {
         }
         resolveReferences()
         let flows = resolveFlows()
+        // Canonical order, the same from every notation: each boundary's elements in boundary
+        // declaration (pre-)order, then the elements outside every boundary.
+        var boundaryOrder: [String: Int] = [:]
+        for (i, b) in boundaries.enumerated() { boundaryOrder[b.id] = i }
+        elements = elements.enumerated().sorted { a, b in
+            let ka = a.element.boundary.flatMap { boundaryOrder[$0] } ?? Int.max
+            let kb = b.element.boundary.flatMap { boundaryOrder[$0] } ?? Int.max
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
         let resolvedHeader = header ?? ModelHeader(
             name: ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension,
             attributes: Attributes(), range: nil)
@@ -115,7 +133,7 @@ private final class ModelBuilder {
                           data: data, tracking: tracking, files: documents.map(\.file))
         if !diagnostics.hasErrors { Linter(model: model).lint(into: &diagnostics) }
         return LoadResult(model: diagnostics.hasErrors ? nil : model, documents: documents,
-                          diagnostics: diagnostics.sorted)
+                          diagnostics: diagnostics.sorted, errorCount: diagnostics.errorCount)
     }
 
     static func canonical(_ path: String) -> String {
@@ -245,7 +263,7 @@ private final class ModelBuilder {
         includeStack.append(key)
         defer { includeStack.removeLast() }
         let (included, parseDiagnostics) = DocumentReader.read(file)
-        diagnostics.append(contentsOf: parseDiagnostics)
+        diagnostics.merge(parseDiagnostics)
         documents.append(included)
         walk(included, isRoot: false)
     }
@@ -290,6 +308,9 @@ private final class ModelBuilder {
 
     /// The range of one id inside an attribute's written values (the attribute's range if not found).
     func valueRange(_ id: String, in attribute: Attribute) -> SourceRange? {
+        if case .list(let ids) = attribute.value, let i = ids.firstIndex(of: id), i < attribute.valueRanges.count {
+            return attribute.valueRanges[i]
+        }
         guard let range = attribute.range else { return nil }
         let line = range.file.lineText(range.start.line)
         let bytes = Array(line.utf8)
@@ -336,7 +357,8 @@ private final class ModelBuilder {
             var id = f.id?.value ?? Flow.implicitID(source: f.source.value, target: f.target.value, twoWay: f.twoWay)
             if f.id == nil {
                 if let first = implicit[id] {
-                    if first.name?.value == f.name?.value && first.twoWay == f.twoWay {
+                    if first.name?.value == f.name?.value && first.twoWay == f.twoWay
+                        && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
                         diagnostics.warning("duplicate-flow", "duplicate flow '\(id)'", at: f.range,
                                             notes: ["the same flow is declared at line \(first.range.start.line); remove one"])
                         continue
@@ -360,6 +382,11 @@ private final class ModelBuilder {
                               twoWay: f.twoWay, name: f.name?.value ?? "", attributes: attributes, range: f.range))
         }
         return flows
+    }
+
+    /// Attributes as comparable text, for spotting exact duplicates.
+    static func attributeText(_ attributes: [AttributeSyntax]) -> [String] {
+        attributes.map { ([$0.name.value] + $0.values.map(\.value.text)).joined(separator: " ") }.sorted()
     }
 
     func suggestedID(_ f: FlowSyntax) -> String {

@@ -47,15 +47,24 @@ public struct Lexer {
     }
 
     private mutating func next() -> Token {
+        // A loop, not recursion: a long run of bad characters must not grow the stack.
+        while true {
+            if let token = scanToken() { return token }
+        }
+    }
+
+    /// Scans one token, or reports one unexpected character and returns nil.
+    private mutating func scanToken() -> Token? {
         skipTrivia()
-        lastTokenLine = line
         let newline = sawNewline
-        sawNewline = false
         let start = index
         guard let b = peek() else {
+            sawNewline = false
             return Token(kind: .endOfFile, text: "", start: index, end: index, newlineBefore: true)
         }
+        lastTokenLine = line
         func single(_ kind: TokenKind, _ length: Int = 1) -> Token {
+            sawNewline = false
             index += length
             return Token(kind: kind, text: String(decoding: bytes[start..<index], as: UTF8.self),
                          start: start, end: index, newlineBefore: newline)
@@ -71,7 +80,9 @@ public struct Lexer {
         case UInt8(ascii: ";"): return single(.semicolon)
         case UInt8(ascii: ":"): return single(.colon)
         case UInt8(ascii: "@"): return single(.at)
-        case UInt8(ascii: "\""): return string(start: start, newline: newline)
+        case UInt8(ascii: "\""):
+            sawNewline = false
+            return string(start: start, newline: newline)
         case UInt8(ascii: "-") where peek(1) == UInt8(ascii: ">"): return single(.arrow, 2)
         case UInt8(ascii: "<") where peek(1) == UInt8(ascii: "-") && peek(2) == UInt8(ascii: ">"):
             return single(.twoWayArrow, 3)
@@ -82,16 +93,19 @@ public struct Lexer {
                 if b == UInt8(ascii: "<") || b == UInt8(ascii: ">") { return single(.comparison) }
             }
         default:
-            if Self.isWordStart(b) { return word(start: start, newline: newline) }
+            if Self.isWordStart(b) {
+                sawNewline = false
+                return word(start: start, newline: newline)
+            }
         }
-        // Anything else: report it once, skip the whole UTF-8 sequence, and go on.
+        // Anything else: report it, skip the whole UTF-8 sequence, keep the pending newline.
         let length = utf8Length(b)
         index = min(bytes.count, index + length)
         let character = String(decoding: bytes[start..<index], as: UTF8.self)
         let shown = character.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F } == true
             ? "\\u{\(String(bytes[start], radix: 16))}" : character
         diagnostics.error("unexpected-character", "unexpected character '\(shown)'", at: file.range(start, index))
-        return next()
+        return nil
     }
 
     private func utf8Length(_ b: UInt8) -> Int {
@@ -157,16 +171,17 @@ public struct Lexer {
             case UInt8(ascii: "u") where peek() == UInt8(ascii: "{"):
                 var hex = ""
                 index += 1
-                while let h = peek(), h != UInt8(ascii: "}"), h != UInt8(ascii: "\""), hex.count < 9 {
+                while let h = peek(), (h >= 0x30 && h <= 0x39) || (h | 0x20 >= 0x61 && h | 0x20 <= 0x66), hex.count < 8 {
                     hex.append(Character(UnicodeScalar(h)))
                     index += 1
                 }
-                if peek() == UInt8(ascii: "}") { index += 1 }
-                if let v = UInt32(hex, radix: 16), let scalar = UnicodeScalar(v), v != 0 {
+                let closed = peek() == UInt8(ascii: "}")
+                if closed { index += 1 }
+                if closed, let v = UInt32(hex, radix: 16), let scalar = UnicodeScalar(v), v != 0 {
                     value.append(contentsOf: Array(String(Character(scalar)).utf8))
                 } else {
-                    diagnostics.error("bad-escape", "invalid unicode escape '\\u{\(hex)}'",
-                                      at: file.range(escapeStart, index))
+                    diagnostics.error("bad-escape", "invalid unicode escape '\\u{\(hex)\(closed ? "}" : "")'",
+                                      at: file.range(escapeStart, index), notes: ["write \\u{ followed by 1 to 8 hex digits and }"])
                 }
             default:
                 diagnostics.error("bad-escape", "unknown escape '\\\(Character(UnicodeScalar(e)))' in string",

@@ -19,18 +19,27 @@ public struct Parser {
     private let tokens: [Token]
     private let comments: [Comment]
     private var position = 0
+    /// Where the statement being parsed began; recovery never skips past a line break after it.
+    private var statementStart = 0
     private var commentIndex = 0
     private var diagnostics: DiagnosticBag
 
     /// Parses a whole file.
     public static func parse(_ file: SourceFile) -> (Document, [Diagnostic]) {
+        let (document, bag) = parseCollecting(file)
+        return (document, bag.sorted)
+    }
+
+    /// Parses a whole file, keeping the diagnostic counts (errors beyond the cap included).
+    public static func parseCollecting(_ file: SourceFile) -> (Document, DiagnosticBag) {
         var lexer = Lexer(file: file)
         let tokens = lexer.tokenize()
         var parser = Parser(file: file, tokens: tokens, comments: lexer.comments, diagnostics: lexer.diagnostics)
         let statements = parser.parseFile()
+        if parser.diagnostics.isFull && !parser.atEnd { parser.diagnostics.stopEarly() }
         let trailing = parser.takeComments(before: Int.max)
         return (Document(file: file, notation: .moat, statements: statements, trailingComments: trailing),
-                parser.diagnostics.sorted)
+                parser.diagnostics)
     }
 
     private init(file: SourceFile, tokens: [Token], comments: [Comment], diagnostics: DiagnosticBag) {
@@ -64,7 +73,7 @@ public struct Parser {
     /// Skips to the start of the next line at the current nesting depth (or to a closing brace).
     private mutating func recover() {
         var depth = 0
-        var first = true
+        var first = position == statementStart
         while !atEnd {
             let t = current
             if !first && depth == 0 && (t.newlineBefore || t.kind == .semicolon) { return }
@@ -108,12 +117,14 @@ public struct Parser {
         return Trivia(leading: takeComments(before: token.start, keepFinalGap: true), blankLineBefore: blank)
     }
 
-    /// A comment on the same line as the token just consumed, after it.
+    /// A comment on the same line as the token just consumed, with nothing but `;` between them.
     private mutating func trailingComment() -> String? {
         guard commentIndex < comments.count else { return nil }
         let c = comments[commentIndex]
         let last = previous
         guard !c.ownLine, c.start >= last.end, file.location(ofOffset: last.end).line == c.line else { return nil }
+        let next = current.kind == .semicolon ? peek() : current
+        guard next.kind == .endOfFile || c.start < next.start else { return nil }
         commentIndex += 1
         return c.text
     }
@@ -156,6 +167,7 @@ public struct Parser {
     /// (and, inside a boundary block, attribute)
     private mutating func parseStatement(inBoundary: Bool, depth: Int) -> Statement? {
         let start = current
+        statementStart = position
         var trivia = leadingTrivia(start)
         guard start.kind == .word else {
             let what = inBoundary ? "an element, boundary, flow or attribute" : "a declaration or flow"
@@ -178,7 +190,11 @@ public struct Parser {
             case "include": statement = parseInclude().map(Statement.include)
             case let word where Self.statusKeywords[word] != nil: statement = parseTracking().map(Statement.tracking)
             default:
-                if inBoundary {
+                if inBoundary, let keyword = misspelledElementKeyword() {
+                    error("unknown-keyword", "unknown keyword '\(start.text)'; did you mean '\(keyword)'?", at: start)
+                    recover()
+                    return nil
+                } else if inBoundary {
                     statement = .attribute(parseAttribute())
                 } else {
                     let hint = Suggestion.closest(to: start.text, in: Array(Self.keywords))
@@ -202,6 +218,15 @@ public struct Parser {
         case .attribute(var a): a.trivia = trivia; s = .attribute(a)
         }
         return s
+    }
+
+    /// Inside a boundary, `proces web "Web"` looks like an attribute but is a misspelled element:
+    /// a word close to a keyword, followed on its line by an id and then a name or a block.
+    private func misspelledElementKeyword() -> String? {
+        let id = peek(), after = peek(2)
+        guard id.kind == .word, !id.newlineBefore, !after.newlineBefore,
+              after.kind == .string || after.kind == .leftBrace else { return nil }
+        return Suggestion.closest(to: current.text, in: ["actor", "process", "datastore", "boundary"])
     }
 
     /// A statement ends at a newline, `;`, `}` or the end of the file.
@@ -256,7 +281,7 @@ public struct Parser {
                 recover()
                 return nil
             }
-            id = parseID("a \(kind.rawValue)")
+            id = parseID(kind.phrase)
             name = parseOptionalName()
         }
         var attributes: [AttributeSyntax] = []
@@ -285,6 +310,7 @@ public struct Parser {
                 return (attributes, [])
             }
             var trivia = leadingTrivia(current)
+            statementStart = position
             guard current.kind == .word else {
                 error("expected-attribute", "expected an attribute name, found \(current.description)", at: current)
                 recover()

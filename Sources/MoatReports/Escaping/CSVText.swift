@@ -3,11 +3,16 @@ public enum CSVText {
     /// A quoted field; a value starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`
     /// so spreadsheets show it as text instead of evaluating it.
     public static func field(_ s: String) -> String {
-        var value = s
-        if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-            value = "'" + value
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 3)
+        if let first = s.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+            out.append("'")
         }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        for scalar in s.unicodeScalars {
+            if scalar == "\"" { out.append("\"\"") } else { out.unicodeScalars.append(scalar) }
+        }
+        out.append("\"")
+        return out
     }
 
     /// One CSV line of fields, ending in CRLF as RFC 4180 says.

@@ -109,6 +109,7 @@ extension Evaluator {
 public struct ConditionCompiler: Sendable {
     let vocabulary: Vocabulary
     let crossingDomain = EnumDomain(name: "crossing", values: CrossingDirection.allCases.map(\.rawValue), ordered: false)
+    let kindDomain = EnumDomain(name: "kind", values: ["actor", "process", "datastore"], ordered: false)
 
     public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
@@ -357,7 +358,7 @@ public struct ConditionCompiler: Sendable {
     static func computedNames(_ type: EntityType) -> [String] {
         switch type {
         case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
-                            "exposed", "reachable-from-untrusted", "untrusted"]
+                            "exposed", "reachable-from-untrusted", "untrusted", "kind"]
         case .flow: return ["source", "target", "encrypted", "crosses-boundary", "crossing", "two-way", "data", "classification"]
         case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust"]
         case .data: return ["classification"]
@@ -390,6 +391,9 @@ public struct ConditionCompiler: Sendable {
         case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))
         case (.node, "reachable-from-untrusted"): return .bool(lift({ ev, r in ev.graph.reachableFromUntrusted[r.index] }, false))
         case (.node, "untrusted"): return .bool(lift({ ev, r in ev.untrusted(element: r.index) }, false))
+        case (.node, "kind"):
+            let ranks = kindDomain.ranks
+            return .enumeration(lift({ ev, r in ranks[ev.graph.model.elements[r.index].kind.rawValue] }, nil), kindDomain)
         case (.node, "classification"), (.flow, "classification"), (.boundary, "classification"):
             return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
         case (.flow, "source"):

@@ -1,0 +1,76 @@
+import Foundation
+import MoatCore
+import MoatDiagram
+import MoatReports
+
+// In-process stage timings (medians over repeated runs) for one model:
+//   swift run -c release moat-bench FILE [--runs N] [--render]
+// Stages: read+parse, resolve (semantic pass), graph, analyse, JSON report, DOT build, render (optional).
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let path = arguments.first, !path.hasPrefix("-") else {
+    FileHandle.standardError.write(Data("usage: moat-bench FILE [--runs N] [--render]\n".utf8))
+    exit(2)
+}
+var runs = 7
+if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { runs = n }
+let render = arguments.contains("--render")
+
+let catalogue = try Catalogue.builtIn.get()
+var stages: [String: [Double]] = [:]
+var findings = 0, elements = 0
+for _ in 0..<runs {
+    var file: SourceFile!
+    var document: Document!
+    stages["read+parse", default: []].append(time {
+        file = try! SourceLoader().load(path).get()
+        document = Parser.parse(file).0
+    })
+    _ = document
+    var result: LoadResult!
+    stages["parse+resolve", default: []].append(time { result = ModelLoader(catalogue: catalogue).load(file: file) })
+    guard let model = result.model else { print("model has errors"); exit(2) }
+    elements = model.elements.count
+    var graph: ArchitectureGraph!
+    stages["graph", default: []].append(time { graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) })
+    var analysis: Analysis!
+    stages["analyse", default: []].append(time {
+        analysis = Analyzer(catalogue: catalogue).analyze(graph, options: AnalysisOptions(asOf: "2026-11-29"))
+    })
+    findings = analysis.findings.count
+    stages["json report", default: []].append(time {
+        _ = JSONReportWriter().write(ReportModel(analysis, maturity: catalogue.maturity))
+    })
+    var dot = ""
+    stages["dot build", default: []].append(time {
+        dot = try! DiagramBuilder(vocabulary: catalogue.vocabulary).build(analysis).write()
+    })
+    if render {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        Task {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try? await GraphvizRenderer.shared.render(dot: dot, format: .svg, layout: .dot)
+            box.pointee = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            semaphore.signal()
+        }
+        semaphore.wait()
+        stages["render svg", default: []].append(box.pointee)
+        box.deallocate()
+    }
+}
+print("\(path): \(elements) elements, \(findings) findings, median of \(runs) runs (ms)")
+for stage in ["read+parse", "parse+resolve", "graph", "analyse", "json report", "dot build", "render svg"] {
+    if let xs = stages[stage] { print("  \(stage.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%9.1f", median(xs)))") }
+}
