@@ -164,6 +164,9 @@ public struct ConditionCompiler: Sendable {
         case .not(let a, _):
             let inner = try compileBool(a, text: text, context: context)
             return CompiledCondition(text: source, value: .bool { ev, ref in !inner.holds(ev, ref) }, children: [inner])
+        case .group(let inner, _):
+            let compiled = try compileTerm(inner, text: text, context: context)
+            return CompiledCondition(text: source, value: compiled.value, children: compiled.children)
         case .literalBool(let b, _):
             return CompiledCondition(text: source, value: .bool { _, _ in b })
         case .number(let n, _):

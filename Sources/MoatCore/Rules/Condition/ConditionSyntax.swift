@@ -10,6 +10,8 @@ public indirect enum ConditionSyntax: Sendable, Hashable {
     case number(Double, Span)
     case word(String, Span)
     case path(PathSyntax)
+    /// A parenthesised condition; the span includes the parentheses.
+    case group(ConditionSyntax, Span)
 
     /// Byte offsets of the term inside the condition text.
     public struct Span: Sendable, Hashable {
@@ -20,7 +22,7 @@ public indirect enum ConditionSyntax: Sendable, Hashable {
     public var span: Span {
         switch self {
         case .and(_, _, let s), .or(_, _, let s), .not(_, let s), .has(_, let s), .comparison(_, _, _, let s),
-             .membership(_, _, let s), .literalBool(_, let s), .number(_, let s), .word(_, let s):
+             .membership(_, _, let s), .literalBool(_, let s), .number(_, let s), .word(_, let s), .group(_, let s):
             return s
         case .path(let p): return p.span
         }
@@ -169,11 +171,11 @@ public struct ConditionParser {
         let t = current
         switch t.kind {
         case .leftParen:
-            _ = advance()
+            let open = advance()
             let inner = try parseOr()
             guard current.kind == .rightParen else { throw error("expected ')' to close '('", at: current) }
-            _ = advance()
-            return inner
+            let close = advance()
+            return .group(inner, .init(start: open.start, end: close.end))
         case .word where t.text == "true" || t.text == "false":
             _ = advance()
             return .literalBool(t.text == "true", .init(start: t.start, end: t.end))
