@@ -55,7 +55,9 @@ class Architecture:
             if rnd.random() < 0.4:
                 attrs["logs"] = rnd.choice(["basic", "audit"])
             attrs["processes"] = [rnd.choice(self.data)[0]]
-            self.elements.append((f"p{i}", "process", f"Service {i}", rnd.choice(seg_names), attrs))
+            # Internet-facing services live in the first segment, the edge, as in real deployments.
+            segment = seg_names[0] if attrs.get("internet-facing") else rnd.choice(seg_names)
+            self.elements.append((f"p{i}", "process", f"Service {i}", segment, attrs))
         for i in range(stores):
             attrs = {"type": rnd.choice(STORE_TYPES)}
             if rnd.random() < 0.6:
@@ -73,21 +75,36 @@ class Architecture:
 
         def flow(src, dst, name):
             if src == dst or (src, dst) in seen:
-                return
+                return False
             seen.add((src, dst))
             tls = rnd.random() < 0.65
             proto = rnd.choice(PROTOCOLS_TLS if tls else PROTOCOLS_CLEAR)
             carries = [rnd.choice(self.data)[0]] if rnd.random() < 0.5 else []
             self.flows.append((src, dst, name, proto, carries))
+            return True
 
         for a in [e for e in self.elements if e[1] == "actor"]:
             for _ in range(2):
                 flow(a[0], rnd.choice(facing)[0], "Request")
+        # Locality, as in real systems: most calls stay inside a segment, some go to a neighbouring one,
+        # and each data zone is used by its own segment's services.
+        by_segment = {}
+        for p in procs:
+            by_segment.setdefault(p[3], []).append(p)
+
+        def near(p):
+            i = seg_names.index(p[3])
+            segment = p[3] if rnd.random() < 0.85 or len(seg_names) == 1 else seg_names[(i + rnd.choice([-1, 1])) % len(seg_names)]
+            return rnd.choice(by_segment.get(segment) or procs)
+
         for p in procs:
             for _ in range(rnd.choice([1, 1, 2])):
-                flow(p[0], rnd.choice(procs)[0], "Call")
+                for _attempt in range(4):  # retry so no service is left without a call
+                    if flow(p[0], near(p)[0], "Call"):
+                        break
         for s in store_list:
-            flow(rnd.choice(procs)[0], s[0], "Read and write")
+            owner = s[3][: -len("-data")]
+            flow(rnd.choice(by_segment.get(owner) or procs)[0], s[0], "Read and write")
         # Data carried into a store must be stored there (keeps the model lint-clean).
         stores_by_id = {s[0]: s for s in store_list}
         self.flows = [(a, b, n_, p, [c for c in cs if b not in stores_by_id or c in stores_by_id[b][4]["stores"]])
@@ -140,9 +157,18 @@ class Architecture:
         return "\n".join(out) + "\n"
 
     def pytm(self):
+        # pytm 1.4 (pydantic models with extra="allow") accepts any attribute name silently, and security
+        # controls live on `element.controls`; `put` refuses names the installed pytm does not declare, so
+        # a drift in pytm's API fails the script instead of quietly measuring a model without controls.
         out = ["import sys, time, resource",
                "from pytm import TM, Actor, Boundary, Dataflow, Datastore, Process, Data, Classification",
+               "from pytm.enums import TLSVersion",
                "start = time.perf_counter()",
+               "def put(obj, **values):",
+               "    for key, value in values.items():",
+               "        if key not in type(obj).model_fields:",
+               "            sys.exit(f'pytm API mismatch: {type(obj).__name__} has no field {key!r}')",
+               "        setattr(obj, key, value)",
                "tm = TM(\"Generated architecture\")",
                "tm.description = \"Synthetic benchmark model\"",
                "tm.isOrdered = True",
@@ -151,27 +177,32 @@ class Architecture:
         for bid, name, trust, parent in self.boundaries:
             out.append(f"B[{bid!r}] = Boundary({name!r})")
             if parent:
-                out.append(f"B[{bid!r}].inBoundary = B[{parent!r}]")
+                out.append(f"put(B[{bid!r}], inBoundary=B[{parent!r}])")
         levels = {"public": "PUBLIC", "internal": "RESTRICTED", "confidential": "SENSITIVE", "secret": "SECRET"}
         out.append("D = {}")
         for d, name, cls, tags in self.data:
-            out.append(f"D[{d!r}] = Data({name!r}, classification=Classification.{levels[cls]})")
+            flags = "".join(f", {flag}=True" for tag, flag in (("pii", "isPII"), ("credentials", "isCredentials")) if tag in tags)
+            out.append(f"D[{d!r}] = Data({name!r}, classification=Classification.{levels[cls]}{flags})")
+        sensitive = {d for d, _, cls, tags in self.data if cls in ("confidential", "secret") or tags}
         out.append("E = {}")
         for eid, kind, name, boundary, attrs in self.elements:
             cls = {"actor": "Actor", "process": "Process", "datastore": "Datastore"}[kind]
-            out.append(f"E[{eid!r}] = {cls}({name!r}); E[{eid!r}].inBoundary = B[{boundary!r}]")
+            out.append(f"E[{eid!r}] = {cls}({name!r}); put(E[{eid!r}], inBoundary=B[{boundary!r}])")
             if kind == "process":
-                out.append(f"E[{eid!r}].implementsAuthenticationScheme = {bool(attrs.get('authn'))}")
-                out.append(f"E[{eid!r}].sanitizesInput = {bool(attrs.get('validates-input'))}")
-                out.append(f"E[{eid!r}].hasAccessControl = {bool(attrs.get('authz'))}")
+                authn, authz, validates = bool(attrs.get("authn")), bool(attrs.get("authz")), bool(attrs.get("validates-input"))
+                out.append(f"put(E[{eid!r}].controls, implementsAuthenticationScheme={authn}, authenticatesSource={authn}, "
+                           f"hasAccessControl={authz}, authorizesSource={authz}, validatesInput={validates}, "
+                           f"sanitizesInput={validates})")
             if kind == "datastore":
-                out.append(f"E[{eid!r}].isEncrypted = {bool(attrs.get('encrypted-at-rest'))}")
-                out.append(f"E[{eid!r}].storesSensitiveData = True")
+                out.append(f"put(E[{eid!r}], isSQL={attrs['type'] == 'sql'}, "
+                           f"storesSensitiveData={any(d in sensitive for d in attrs['stores'])})")
+                out.append(f"put(E[{eid!r}].controls, isEncryptedAtRest={bool(attrs.get('encrypted-at-rest'))})")
         for i, (src, dst, name, proto, carries) in enumerate(self.flows):
-            out.append(f"f = Dataflow(E[{src!r}], E[{dst!r}], {name + ' ' + str(i)!r}); f.protocol = {proto.upper()!r}; "
-                       f"f.isEncrypted = {proto in PROTOCOLS_TLS}")
+            tls = proto in PROTOCOLS_TLS
+            out.append(f"f = Dataflow(E[{src!r}], E[{dst!r}], {name + ' ' + str(i)!r}); put(f, protocol={proto.upper()!r}"
+                       + (", tlsVersion=TLSVersion.TLSv12" if tls else "") + f"); put(f.controls, isEncrypted={tls})")
             if carries:
-                out.append(f"f.data = [{', '.join(f'D[{c!r}]' for c in carries)}]")
+                out.append(f"put(f, data=[{', '.join(f'D[{c!r}]' for c in carries)}])")
         out += ["tm.resolve()",
                 "elapsed = time.perf_counter() - start",
                 "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024",

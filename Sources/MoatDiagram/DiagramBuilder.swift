@@ -284,22 +284,47 @@ public struct DiagramBuilder: Sendable {
 
     // MARK: - Overview
 
-    /// One node per boundary (its direct elements summarised), boundary nesting as clusters, and
-    /// flows aggregated between boundaries with counts.
+    /// Aggregated edges get text labels only up to this many; beyond it, width and colour carry the
+    /// volume and tooltips the counts (edge labels dominate Graphviz's layout time on dense overviews).
+    static let overviewLabelLimit = 60
+    /// Overviews with more top-level zones than this use the force-directed `sfdp` layout.
+    static let forceLayoutThreshold = 12
+
+    /// One node per top-level trust zone (nested zones summarised inside it), flows aggregated between
+    /// zones with counts; open threats per zone as badges. Legible and fast at any model size.
     private func overview(_ analysis: Analysis) -> DOTGraph {
         let graph = analysis.graph
         let model = graph.model
-        var g = baseGraph(analysis, subtitle: "overview: \(model.elements.count) elements in \(model.boundaries.count) boundaries")
-        let open = openFindings(analysis)
-        // Group key: boundary index, or -1 for elements outside every boundary.
-        func group(_ i: Int) -> Int { graph.elementBoundary[i] ?? -1 }
+        var g = baseGraph(analysis, subtitle: "overview of \(model.elements.count) elements in \(model.boundaries.count) boundaries; "
+                          + "draw one with --boundary ID")
+        g.attributes += [("nslimit", .text("2")), ("mclimit", .text("0.5"))]
+        if graph.boundaryParent.filter({ $0 == nil }).count > Self.forceLayoutThreshold {
+            // Many zones: a force-directed layout with straight edges lays out hundreds of zones in
+            // well under a second, where dot's ranking takes tens of seconds.
+            g.layout = "sfdp"
+            g.attributes.removeAll { $0.0 == "splines" }
+            g.attributes += [("overlap", .text("prism")), ("splines", .text("false")), ("sep", .text("+8"))]
+        }
+        let open = options.showThreats ? openFindings(analysis) : [:]
+        // Group key: top-level boundary index, or -1 for elements outside every boundary.
+        var topOf = [Int](repeating: -1, count: model.boundaries.count)
+        for b in model.boundaries.indices {
+            var x = b
+            while let p = graph.boundaryParent[x] { x = p }
+            topOf[b] = x
+        }
+        func group(_ i: Int) -> Int { graph.elementBoundary[i].map { topOf[$0] } ?? -1 }
         var members: [Int: [Int]] = [:]
         for i in model.elements.indices { members[group(i), default: []].append(i) }
-        func summaryNode(_ key: Int) -> DOTNode? {
-            guard let list = members[key], !list.isEmpty else { return nil }
+        var nested: [Int: [Int]] = [:]
+        for b in model.boundaries.indices where topOf[b] != b { nested[topOf[b], default: []].append(b) }
+
+        let keys = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil && members[$0] != nil } + (members[-1] != nil ? [-1] : [])
+        for key in keys {
+            let list = members[key]!
             var kinds: [ElementKind: Int] = [:]
-            var worst: Severity?
             var counts: [Severity: Int] = [:]
+            var worst: Severity?
             for i in list {
                 kinds[model.elements[i].kind, default: 0] += 1
                 for f in open[model.elements[i].id] ?? [] {
@@ -308,62 +333,66 @@ public struct DiagramBuilder: Sendable {
                 }
             }
             let title = key >= 0 ? model.boundaries[key].name : "Outside all boundaries"
+            let trust = key >= 0 ? graph.trustName(graph.boundaryTrust[key]) : "mixed"
             let summary = [ElementKind.actor, .process, .datastore].compactMap { k in
                 kinds[k].map { "\($0) \(k.rawValue)\($0 == 1 ? "" : k == .process ? "es" : "s")" }
             }.joined(separator: " · ")
-            var cells = ""
-            if options.showThreats {
-                for s in Severity.allCases.reversed() where (counts[s] ?? 0) > 0 {
-                    cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> \(counts[s]!) \(s.rawValue) </FONT></TD>"
-                }
+            var rows = "<TR><TD><B>\(DOTText.html(title))</B></TD></TR>"
+            rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(Self.trustColour(trust))\">\(DOTText.html(trust))</FONT>"
+            rows += "<FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\"> · \(summary)</FONT></TD></TR>"
+            if let inner = nested[key], !inner.isEmpty {
+                let names = inner.prefix(3).map { DOTText.html(model.boundaries[$0].name) }.joined(separator: ", ")
+                rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">nested: \(names)\(inner.count > 3 ? " +\(inner.count - 3)" : "")</FONT></TD></TR>"
             }
-            var rows = "<TR><TD><B>\(DOTText.html(title))</B></TD></TR><TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">\(summary)</FONT></TD></TR>"
+            var cells = ""
+            for s in Severity.allCases.reversed() where (counts[s] ?? 0) > 0 {
+                cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> \(counts[s]!) \(s.rawValue) </FONT></TD>"
+            }
             if !cells.isEmpty { rows += "<TR><TD><TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR>\(cells)</TR></TABLE></TD></TR>" }
             let palette = options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
-            return DOTNode(id: key >= 0 ? "g\(key)" : "gout", attributes: [
+            var attributes: DOTAttributes = [
                 ("label", .html("<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\">\(rows)</TABLE>")),
                 ("shape", .text("box3d")), ("style", .text("filled")), ("fillcolor", .text(palette.fill)),
-                ("color", .text(palette.border)),
+                ("color", .text(key >= 0 ? Self.trustColour(trust) : palette.border)), ("penwidth", .text("1.6")),
                 ("tooltip", .text("\(title): \(list.count) elements")),
-            ])
+            ]
+            if key >= 0 { attributes.append(("id", .text("boundary-\(key)"))) }
+            g.nodes.append(DOTNode(id: key >= 0 ? "g\(key)" : "gout", attributes: attributes))
         }
-        func cluster(_ b: Int) -> DOTCluster? {
-            let inner = graph.boundaryChildren[b].compactMap(cluster)
-            let node = summaryNode(b)
-            if node == nil && inner.isEmpty { return nil }
-            let trust = graph.trustName(graph.boundaryTrust[b])
-            let colour = Self.trustColour(trust)
-            return DOTCluster(id: "cluster_b\(b)", attributes: [
-                ("label", .html("<B>\(DOTText.html(model.boundaries[b].name))</B>  <FONT POINT-SIZE=\"9\">\(DOTText.html(trust))</FONT>")),
-                ("style", .text("dashed,rounded")), ("color", .text(colour)), ("fontcolor", .text(colour)),
-                ("labeljust", .text("l")),
-            ], nodes: node.map { [$0] } ?? [], clusters: inner)
-        }
-        g.clusters = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }.compactMap(cluster)
-        if let outside = summaryNode(-1) { g.nodes.append(outside) }
 
-        // Aggregate flows between groups.
-        struct Pair: Hashable { var from: Int; var to: Int }
-        var flows: [Pair: (count: Int, unencrypted: Int)] = [:]
+        // Aggregate flows between zones, both directions on one edge.
+        struct Pair: Hashable { var a: Int; var b: Int }
+        var flows: [Pair: (forward: Int, backward: Int, unencrypted: Int)] = [:]
         let evaluator = Evaluator(graph: graph, vocabulary: vocabulary)
         for (fi, f) in model.flows.enumerated() {
             guard let s = graph.elementIndex[f.source], let t = graph.elementIndex[f.target] else { continue }
-            let pair = Pair(from: group(s), to: group(t))
-            guard pair.from != pair.to else { continue }
-            var entry = flows[pair] ?? (0, 0)
-            entry.count += 1
+            let (x, y) = (group(s), group(t))
+            guard x != y else { continue }
+            let pair = Pair(a: min(x, y), b: max(x, y))
+            var entry = flows[pair] ?? (0, 0, 0)
+            if x == pair.a || f.twoWay { entry.forward += 1 }
+            if x != pair.a || f.twoWay { entry.backward += 1 }
             if !evaluator.encrypted(flow: fi) { entry.unencrypted += 1 }
             flows[pair] = entry
         }
-        for (pair, entry) in flows.sorted(by: { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }) {
-            var label = "\(entry.count) flow\(entry.count == 1 ? "" : "s")"
-            if entry.unencrypted > 0 {
-                label += "<BR/><FONT COLOR=\"\(Self.unencryptedColour)\">\(entry.unencrypted) unencrypted</FONT>"
+        let labelled = flows.count <= Self.overviewLabelLimit
+        for (pair, entry) in flows.sorted(by: { ($0.key.a, $0.key.b) < ($1.key.a, $1.key.b) }) {
+            let total = max(entry.forward, entry.backward, entry.forward + entry.backward
+                - (entry.forward > 0 && entry.backward > 0 ? min(entry.forward, entry.backward) : 0))
+            var text = "\(entry.forward) → · \(entry.backward) ←"
+            if entry.forward == 0 || entry.backward == 0 { text = "\(entry.forward + entry.backward) flow\(entry.forward + entry.backward == 1 ? "" : "s")" }
+            var attributes: DOTAttributes = []
+            if labelled {
+                var label = DOTText.html(text)
+                if entry.unencrypted > 0 { label += "<BR/><FONT COLOR=\"\(Self.unencryptedColour)\">\(entry.unencrypted) unencrypted</FONT>" }
+                attributes.append(("label", .html(label)))
             }
-            var attributes: DOTAttributes = [("label", .html(label)),
-                                             ("penwidth", .text(String(format1(1 + min(4, Double(entry.count).squareRoot() / 3)))))]
+            let name = { (k: Int) in k >= 0 ? model.boundaries[k].name : "outside" }
+            attributes.append(("tooltip", .text("\(name(pair.a)) → \(name(pair.b)): \(entry.forward); \(name(pair.b)) → \(name(pair.a)): \(entry.backward); \(entry.unencrypted) unencrypted")))
+            attributes.append(("penwidth", .text(format1(1 + min(4, Double(total).squareRoot() / 2)))))
+            if entry.backward > 0 { attributes.append(("dir", .text(entry.forward > 0 ? "both" : "back"))) }
             if entry.unencrypted > 0 { attributes.append(("color", .text(Self.unencryptedColour))) }
-            g.edges.append(DOTEdge(from: pair.from >= 0 ? "g\(pair.from)" : "gout", to: pair.to >= 0 ? "g\(pair.to)" : "gout",
+            g.edges.append(DOTEdge(from: pair.a >= 0 ? "g\(pair.a)" : "gout", to: pair.b >= 0 ? "g\(pair.b)" : "gout",
                                    attributes: attributes))
         }
         return g

@@ -46,8 +46,8 @@ struct DiagramCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-threats"), help: "Leave out threat badges and colours.")
     var noThreats = false
 
-    @Option(help: "Layout engine: dot or sfdp.")
-    var layout: LayoutArgument = .dot
+    @Option(help: "Layout engine: dot or sfdp (default: dot; sfdp for overviews of many zones).")
+    var layout: LayoutArgument?
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
@@ -84,7 +84,7 @@ struct DiagramCommand: AsyncParsableCommand {
         let bytes: [UInt8]
         do {
             bytes = try await GraphvizRenderer.shared.render(dot: dot.write(), format: target,
-                                                             layout: LayoutEngine(rawValue: layout.rawValue)!)
+                                                             layout: LayoutEngine(rawValue: layout?.rawValue ?? dot.layout) ?? .dot)
         } catch let error as RenderError {
             Console.err("moat: error: \(error.description)\n")
             throw ExitStatus.environment.exitCode

@@ -17,12 +17,13 @@ struct Moat: AsyncParsableCommand {
             """,
         version: MoatVersion.string,
         subcommands: [
-            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self,
+            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, ImportCommand.self, ExportCommand.self,
         ]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 (argument-parser's default is 64).
     static func main() async {
+        installInteropReaders()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -64,11 +64,11 @@ public enum DocumentReader {
         }
     }
 
-    /// Parses a file in its notation.
+    /// Parses a file in its notation; YAML and JSON files go to a registered foreign reader first.
     public static func read(_ file: SourceFile) -> (Document, DiagnosticBag) {
         switch notation(forPath: file.path) {
         case .moat: return Parser.parseCollecting(file)
-        case let n: return YAMLModelReader.readCollecting(file, notation: n)
+        case let n: return readForeign(file) ?? YAMLModelReader.readCollecting(file, notation: n)
         }
     }
 }

@@ -67,6 +67,13 @@ public struct AttributeSyntax: Sendable, Hashable {
     public var values: [Located<ValueSyntax>]
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(name: Located<String>, values: [Located<ValueSyntax>], range: SourceRange, trivia: Trivia = Trivia()) {
+        self.name = name
+        self.values = values
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// `model "Name" {…}`, `data id "Name" {…}`, `actor|process|datastore id "Name" {…}`.
@@ -80,6 +87,17 @@ public struct DeclarationSyntax: Sendable, Hashable {
     public var closingComments: [String] = []
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(kind: ElementKind, id: Located<String>?, name: Located<String>?, attributes: [AttributeSyntax],
+                closingComments: [String] = [], range: SourceRange, trivia: Trivia = Trivia()) {
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.attributes = attributes
+        self.closingComments = closingComments
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// `boundary id "Name" { attributes, elements, boundaries, flows }`.
@@ -90,6 +108,16 @@ public struct BoundarySyntax: Sendable, Hashable {
     public var closingComments: [String] = []
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(id: Located<String>, name: Located<String>?, items: [Statement], closingComments: [String] = [],
+                range: SourceRange, trivia: Trivia = Trivia()) {
+        self.id = id
+        self.name = name
+        self.items = items
+        self.closingComments = closingComments
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// `[id:] source -> target "Name" {…}` or with `<->`.
@@ -103,6 +131,20 @@ public struct FlowSyntax: Sendable, Hashable {
     public var closingComments: [String] = []
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(id: Located<String>?, source: Located<String>, target: Located<String>, twoWay: Bool,
+                name: Located<String>?, attributes: [AttributeSyntax], closingComments: [String] = [],
+                range: SourceRange, trivia: Trivia = Trivia()) {
+        self.id = id
+        self.source = source
+        self.target = target
+        self.twoWay = twoWay
+        self.name = name
+        self.attributes = attributes
+        self.closingComments = closingComments
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// The decision a tracking statement records about matching findings.
@@ -122,6 +164,17 @@ public struct TrackingSyntax: Sendable, Hashable {
     public var until: Located<String>?
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(status: Located<TrackingStatus>, pattern: Located<String>, justification: Located<String>,
+                owner: Located<String>? = nil, until: Located<String>? = nil, range: SourceRange, trivia: Trivia = Trivia()) {
+        self.status = status
+        self.pattern = pattern
+        self.justification = justification
+        self.owner = owner
+        self.until = until
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// `include "path"`.
@@ -129,6 +182,12 @@ public struct IncludeSyntax: Sendable, Hashable {
     public var path: Located<String>
     public var range: SourceRange
     public var trivia = Trivia()
+
+    public init(path: Located<String>, range: SourceRange, trivia: Trivia = Trivia()) {
+        self.path = path
+        self.range = range
+        self.trivia = trivia
+    }
 }
 
 /// One statement of a file, or an item of a boundary block.

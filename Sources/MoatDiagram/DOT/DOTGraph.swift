@@ -45,12 +45,15 @@ public struct DOTGraph: Sendable {
     public var clusters: [DOTCluster] = []
     public var nodes: [DOTNode] = []
     public var edges: [DOTEdge] = []
+    /// The layout engine this picture is meant for (also written as the `layout` graph attribute).
+    public var layout: String = "dot"
 
     public init() {}
 
     /// The DOT text; deterministic for the same graph.
     public func write() -> String {
         var out = "digraph \(name) {\n"
+        if layout != "dot" { out += "  layout=\(DOTText.quoted(layout));\n" }
         func attributeList(_ a: DOTAttributes) -> String {
             a.map { "\($0.0)=\($0.1.rendered)" }.joined(separator: ", ")
         }

@@ -17,7 +17,7 @@ public enum DOTText {
         return out + "\""
     }
 
-    /// Text inside an HTML-like label: `& < > "` become entities, line breaks `<BR/>`, control
+    /// Text inside an HTML-like label: `& < > " ' \` become entities, line breaks `<BR/>`, control
     /// characters are dropped (they are not valid XML), so user text is always shown literally.
     public static func html(_ s: String) -> String {
         var out = ""
@@ -28,13 +28,15 @@ public enum DOTText {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            // Graphviz expands \G, \N, \L… even inside HTML-like labels (entities are decoded first), so
+            // an invisible word joiner after each backslash keeps the text literal.
+            case "\\": out += "\\\u{2060}"
             case "\n": out += "<BR/>"
             case "\r", "\u{FEFF}": break
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F || (0xD800...0xDFFF).contains(scalar.value) {
                     continue
                 }
-                // Graphviz's HTML lexer reads ']' and '[' fine; braces and backslashes are literal in HTML labels.
                 out.unicodeScalars.append(scalar)
             }
         }

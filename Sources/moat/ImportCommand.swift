@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+import MoatInterop
+
+/// `moat import FILE [--from FORMAT] [-o OUT.moat]`: another tool's model as canonical Moat text.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Convert a Threagile, OWASP Threat Dragon or Open Threat Model file to a Moat model.",
+        discussion: """
+            The format is detected from the content (Threagile: technical_assets;
+            Threat Dragon: summary and detail.diagrams; OTM: otmVersion) unless
+            --from names it. The model is written in canonical 'moat fmt' layout;
+            threats and notes recorded in the source are kept as comments.
+            Whatever has no Moat equivalent is reported as a warning with its line
+            in the source file. The result is loaded as a check before it is
+            written; an existing output file is never overwritten without --force.
+            Exits 2 when the file cannot be read as the format.
+
+            'moat analyze', 'diagram' and 'validate' also read these files directly.
+
+            Example:
+              moat import threagile.yaml -o shop.moat
+              moat import model.json --from threat-dragon
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The model to import (.yaml, .yml or .json).", valueName: "FILE"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The source format: threagile, threat-dragon or otm (detected when omitted).", valueName: "FORMAT"))
+    var from: Format?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the Moat model here instead of standard output.", valueName: "OUT"))
+    var output: String?
+
+    @Flag(help: "Overwrite the output file if it exists.")
+    var force = false
+
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case threagile
+        case threatDragon = "threat-dragon"
+        case otm
+
+        var foreign: ForeignFormat {
+            switch self {
+            case .threagile: return .threagile
+            case .threatDragon: return .threatDragon
+            case .otm: return .otm
+            }
+        }
+    }
+
+    func validate() throws {
+        if let output, output != "-", FileManager.default.fileExists(atPath: output), !force {
+            throw ValidationError("'\(output)' already exists; use --force to overwrite it")
+        }
+    }
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        let source: SourceFile
+        switch SourceLoader().load(file) {
+        case .failure(let d):
+            Console.report([d])
+            throw ExitStatus.invalidInput.exitCode
+        case .success(let f): source = f
+        }
+        let imported = Interop.importDocument(source, as: from?.foreign)
+        Console.report(imported.diagnostics.sorted)
+        if imported.hasErrors { throw ExitStatus.invalidInput.exitCode }
+
+        let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(imported.document)
+        // The written model must load: a safety net against mappings the vocabulary does not accept.
+        let target = output.flatMap { $0 == "-" ? nil : $0 } ?? "<imported>.moat"
+        let check = ModelLoader(catalogue: catalogue).load(text: text, path: target)
+        if check.hasErrors {
+            Console.report(check.diagnostics.filter { $0.severity == .error })
+            Console.err("moat: error: the imported model does not load; nothing was written\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        guard let output, output != "-" else { return Console.out(text) }
+        try Console.write(text, to: output)
+        if let model = check.model {
+            let warnings = imported.diagnostics.diagnostics.filter { $0.severity == .warning }.count
+            Console.out("wrote \(output): \(model.elements.count) elements, \(model.flows.count) flows, "
+                        + "\(model.boundaries.count) boundaries, \(model.data.count) data assets"
+                        + (warnings > 0 ? "; \(warnings) warning\(warnings == 1 ? "" : "s") about what was not mapped" : "") + "\n")
+        }
+    }
+}
