@@ -164,7 +164,7 @@ public struct DiagramBuilder: Sendable {
             return DOTCluster(id: "cluster_b\(b)", attributes: [
                 ("label", .html(label)), ("style", .text("dashed,rounded")), ("color", .text(colour)),
                 ("fontcolor", .text(colour)), ("penwidth", .text("1.4")), ("labeljust", .text("l")),
-                ("margin", .text("14")),
+                ("margin", .text("14")), ("id", .text("boundary-\(b)")),
             ], nodes: clusterNodes[b], clusters: inner)
         }
         g.clusters = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }.compactMap(cluster)

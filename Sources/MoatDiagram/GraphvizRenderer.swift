@@ -48,10 +48,7 @@ public actor GraphvizRenderer {
     /// One shared renderer per process.
     public static let shared = GraphvizRenderer()
 
-    private let context: OpaquePointer?
-
     private init() {
-        context = gvContext()
         agseterrf(collectGraphvizMessage)
         _ = agseterr(AGERR)
     }
@@ -59,24 +56,33 @@ public actor GraphvizRenderer {
     /// Lays out `dot` with `layout` and renders it as `format` (SVG, PNG or PDF bytes).
     public func render(dot: String, format: DiagramFormat, layout: LayoutEngine) throws -> [UInt8] {
         if format == .dot { return Array(dot.utf8) }
+        return try render(dot: dot, formatName: format.rawValue, layoutName: layout.rawValue)
+    }
+
+    /// Renders with Graphviz format and layout names as given (tests use it for unavailable formats).
+    func render(dot: String, formatName: String, layoutName: String) throws -> [UInt8] {
+        // A fresh context per job: Graphviz keeps counters (SVG cluster ids) in the context, so reusing
+        // one would make the same graph render differently the second time.
+        let context = gvContext()
+        defer { gvFreeContext(context) }
         graphvizMessages.removeAll()
         _ = agreseterrors()
         guard let graph = dot.withCString({ agmemread($0) }) else {
             throw RenderError.invalidGraph(messages(or: "unreadable DOT"))
         }
         defer { agclose(graph) }
-        guard gvLayout(context, graph, layout.rawValue) == 0 else {
-            throw RenderError.layoutFailed(messages(or: "layout '\(layout.rawValue)' failed"))
+        guard gvLayout(context, graph, layoutName) == 0 else {
+            throw RenderError.layoutFailed(messages(or: "layout '\(layoutName)' failed"))
         }
         defer { gvFreeLayout(context, graph) }
         var buffer: UnsafeMutablePointer<CChar>?
         var length = 0
-        let status = moat_gv_render_data(context, graph, format.rawValue, &buffer, &length)
+        let status = moat_gv_render_data(context, graph, formatName, &buffer, &length)
         defer { if let buffer { gvFreeRenderData(buffer) } }
         guard status == 0, let buffer else {
             let detail = messages(or: "")
-            if detail.contains("not recognized") || detail.contains("Format") || detail.isEmpty {
-                throw RenderError.formatUnavailable(format.rawValue)
+            if detail.contains("not recognized") || detail.contains("unavailable") || detail.contains("Format") || detail.isEmpty {
+                throw RenderError.formatUnavailable(formatName)
             }
             throw RenderError.layoutFailed(detail)
         }

@@ -1,0 +1,256 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import MoatCore
+import Testing
+@testable import MoatDiagram
+
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+private let samples = repository.appendingPathComponent("Samples")
+private let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+private let sampleNames = ((try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? [])
+    .filter { $0.hasSuffix(".moat") }.map { String($0.dropLast(5)) }.sorted()
+
+private func analyze(path: String) throws -> (Analysis, Catalogue) {
+    let catalogue = try Catalogue.builtIn.get()
+    let result = ModelLoader(catalogue: catalogue).load(path: path)
+    let model = try #require(result.model, "\(path): \(result.diagnostics.map(\.message))")
+    return (Analyzer(catalogue: catalogue).analyze(model, options: AnalysisOptions(asOf: "2026-11-29")), catalogue)
+}
+
+private func analyze(text: String) throws -> (Analysis, Catalogue) {
+    let catalogue = try Catalogue.builtIn.get()
+    let result = ModelLoader(catalogue: catalogue).load(text: text)
+    let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
+    return (Analyzer(catalogue: catalogue).analyze(model, options: AnalysisOptions(asOf: "2026-11-29")), catalogue)
+}
+
+private func dot(_ analysis: Analysis, _ catalogue: Catalogue, _ configure: (inout DiagramOptions) -> Void = { _ in }) throws -> DOTGraph {
+    var options = DiagramOptions()
+    options.date = "2026-11-29"
+    configure(&options)
+    return try DiagramBuilder(vocabulary: catalogue.vocabulary, options: options).build(analysis)
+}
+
+/// All character data of an SVG document, in order (Graphviz writes each label line as a <text>).
+private final class TextCollector: NSObject, XMLParserDelegate {
+    var texts: [String] = []
+    var titles: [String] = []
+    private var current = ""
+    func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        if elementName == "text" { texts.append(current) }
+        current = ""
+    }
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        current = ""
+        if let title = attributes["xlink:title"] { titles.append(title) }
+    }
+}
+
+private func parseSVG(_ bytes: [UInt8]) -> (ok: Bool, collector: TextCollector) {
+    let parser = XMLParser(data: Data(bytes))
+    let collector = TextCollector()
+    parser.delegate = collector
+    return (parser.parse(), collector)
+}
+
+@Suite("DOT escaping")
+struct DOTTextTests {
+    @Test("HTML-like label text is entity-encoded and line breaks become <BR/>")
+    func html() {
+        #expect(DOTText.html("a<b>&\"c\"'") == "a&lt;b&gt;&amp;&quot;c&quot;&#39;")
+        #expect(DOTText.html("one\ntwo") == "one<BR/>two")
+        #expect(DOTText.html("tab\there\u{7}") == "tabhere")
+        #expect(DOTText.html("{braces} [brackets] | pipe") == "{braces} [brackets] | pipe")
+    }
+
+    @Test("backslashes cannot start a Graphviz escape such as \\G or \\N")
+    func backslash() {
+        let escaped = DOTText.html("\\G\\N")
+        #expect(!escaped.contains("\\G") && !escaped.contains("\\N"))
+        #expect(escaped.replacingOccurrences(of: "\u{2060}", with: "") == "\\G\\N")
+        #expect(DOTText.quoted("a\\Nb") == "\"a\\\\Nb\"")
+    }
+
+    @Test("quoted strings escape quotes and line breaks")
+    func quoted() {
+        #expect(DOTText.quoted("say \"hi\"\nbye") == "\"say \\\"hi\\\"\\nbye\"")
+    }
+}
+
+@Suite("Diagrams")
+struct DiagramTests {
+    static let hostile = repository.appendingPathComponent("Tests/Fixtures/hostile.moat").path
+
+    @Test("hostile labels come out literally in the rendered SVG")
+    func hostileLabels() async throws {
+        let (analysis, catalogue) = try analyze(path: Self.hostile)
+        let svg = try await GraphvizRenderer.shared.render(dot: try dot(analysis, catalogue).write(), format: .svg, layout: .dot)
+        let (ok, collector) = parseSVG(svg)
+        #expect(ok, "the SVG must be well-formed XML")
+        let text = collector.texts.joined(separator: "\n").replacingOccurrences(of: "\u{2060}", with: "")
+        for label in analysis.model.elements.map(\.name) + analysis.model.boundaries.map(\.name) + analysis.model.flows.map(\.name)
+            + [analysis.model.header.name] {
+            for line in label.split(separator: "\n") {
+                #expect(text.contains(line), "'\(line)' is not shown literally")
+            }
+        }
+        #expect(!text.contains("cluster_b"), "a \\G escape was expanded")
+        // Nothing from the labels became markup: the only elements are Graphviz's own.
+        let raw = String(decoding: svg, as: UTF8.self)
+        #expect(!raw.contains("<script"), "markup leaked")
+        #expect(!raw.contains("<img"), "markup leaked")
+        #expect(!raw.contains("<title>cluster_x</title>"), "DOT leaked: a label became a cluster")
+    }
+
+    @Test("every sample renders as SVG, PNG, PDF and DOT", arguments: sampleNames)
+    func rendersEveryFormat(_ name: String) async throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("\(name).moat").path)
+        let text = try dot(analysis, catalogue).write()
+        let svg = try await GraphvizRenderer.shared.render(dot: text, format: .svg, layout: .dot)
+        #expect(parseSVG(svg).ok)
+        #expect(svg.count > 20_000)
+        let png = try await GraphvizRenderer.shared.render(dot: text, format: .png, layout: .dot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        #expect(png.count > 50_000)
+        let pdf = try await GraphvizRenderer.shared.render(dot: text, format: .pdf, layout: .dot)
+        #expect(pdf.starts(with: Array("%PDF-".utf8)))
+        #expect(pdf.count > 10_000)
+        let raw = try await GraphvizRenderer.shared.render(dot: text, format: .dot, layout: .dot)
+        #expect(raw == Array(text.utf8))
+    }
+
+    @Test("the DOT of every sample matches its reviewed golden file", arguments: sampleNames)
+    func goldenDOT(_ name: String) throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("\(name).moat").path)
+        let actual = try dot(analysis, catalogue).write()
+        let url = golden.appendingPathComponent("\(name).dot")
+        if ProcessInfo.processInfo.environment["MOAT_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(actual == expected, "\(name).dot differs; review, then MOAT_UPDATE_GOLDEN=1 swift test")
+    }
+
+    @Test("output is deterministic: the same model gives the same DOT and, per process, the same SVG")
+    func deterministic() async throws {
+        let path = samples.appendingPathComponent("online-shop.moat").path
+        let (a1, c1) = try analyze(path: path)
+        let (a2, c2) = try analyze(path: path)
+        let d1 = try dot(a1, c1).write(), d2 = try dot(a2, c2).write()
+        #expect(d1 == d2)
+        // Graphviz orders clusters by the addresses of their interned names, so two renders in one
+        // process may list clusters in a different order; a fresh process (the CLI) is byte-identical,
+        // which the CLI tests check. Here: the same elements, the same drawing instructions, any order.
+        let s1 = try await GraphvizRenderer.shared.render(dot: d1, format: .svg, layout: .dot)
+        let s2 = try await GraphvizRenderer.shared.render(dot: d2, format: .svg, layout: .dot)
+        let lines1 = String(decoding: s1, as: UTF8.self).split(separator: "\n").sorted()
+        let lines2 = String(decoding: s2, as: UTF8.self).split(separator: "\n").sorted()
+        #expect(lines1 == lines2)
+    }
+
+    @Test("conventions: actors are boxes, processes rounded, datastores cylinders, boundaries dashed clusters")
+    func conventions() throws {
+        let (analysis, catalogue) = try analyze(text: """
+            boundary outer { trust untrusted; boundary inner { actor u } }
+            process p
+            datastore d
+            u -> p "go" { protocol http }
+            p -> d { protocol https }
+            """)
+        let g = try dot(analysis, catalogue)
+        func attribute(_ node: DOTNode, _ key: String) -> String? {
+            node.attributes.first { $0.0 == key }.map { if case .text(let t) = $0.1 { return t }; return "" }
+        }
+        let nodes = g.nodes + g.clusters.flatMap { $0.nodes + $0.clusters.flatMap(\.nodes) }
+        let byURL = Dictionary(uniqueKeysWithValues: nodes.map { (attribute($0, "URL") ?? "", $0) })
+        #expect(attribute(byURL["#element-u"]!, "shape") == "box")
+        #expect(attribute(byURL["#element-p"]!, "style")?.contains("rounded") == true)
+        #expect(attribute(byURL["#element-d"]!, "shape") == "cylinder")
+        #expect(g.clusters.count == 1 && g.clusters[0].clusters.count == 1, "nested boundaries are nested clusters")
+        #expect(g.clusters[0].attributes.contains { $0.0 == "style" && $0.1 == .text("dashed,rounded") })
+        // The unencrypted crossing is red; the encrypted one is not.
+        let crossing = g.edges.first { $0.attributes.contains { $0.0 == "color" && $0.1 == .text(DiagramBuilder.unencryptedColour) } }
+        #expect(crossing != nil && g.edges.count == 2)
+    }
+
+    @Test("--focus draws the element and its neighbours only")
+    func focus() throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("online-shop.moat").path)
+        let g = try dot(analysis, catalogue) { $0.view = .focus("checkout") }
+        let text = g.write()
+        let graph = analysis.graph
+        let i = graph.elementIndex["checkout"]!
+        var expected: Set<Int> = [i]
+        for fi in graph.inbound[i] + graph.outbound[i] { expected.insert(graph.otherEnd(ofFlow: fi, from: i)) }
+        for (j, e) in analysis.model.elements.enumerated() {
+            #expect(text.contains("URL=\"#element-\(e.id)\"") == expected.contains(j), "\(e.id)")
+        }
+        #expect(throws: DiagramError.self) { try dot(analysis, catalogue) { $0.view = .focus("chekout") } }
+    }
+
+    @Test("--boundary draws one zone's elements and their neighbours")
+    func boundary() throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("online-shop.moat").path)
+        let b = try #require(analysis.model.boundaries.first { $0.id == "data-subnets" } ?? analysis.model.boundaries.last)
+        let g = try dot(analysis, catalogue) { $0.view = .boundary(b.id) }
+        let inside = analysis.graph.allElements(inBoundary: analysis.graph.boundaryIndex[b.id]!)
+        let text = g.write()
+        for i in inside { #expect(text.contains("URL=\"#element-\(analysis.model.elements[i].id)\"")) }
+        #expect(text.split(separator: "\n").filter { $0.contains("URL=\"#element-") }.count < analysis.model.elements.count)
+    }
+
+    @Test("--paths marks flows on attack paths from untrusted actors to sensitive data")
+    func attackPaths() throws {
+        let (analysis, catalogue) = try analyze(text: """
+            data card { classification secret; payment }
+            boundary net { trust untrusted; actor u }
+            process web
+            process api
+            datastore db { stores card }
+            process other
+            u -> web
+            web -> api
+            api -> db { protocol https }
+            web -> other
+            """)
+        let g = try dot(analysis, catalogue) { $0.showAttackPaths = true }
+        let purple = g.edges.filter { $0.attributes.contains { $0.0 == "color" && $0.1 == .text(DiagramBuilder.attackPathColour) } }
+        #expect(purple.count == 3, "u->web, web->api, api->db are on the path; web->other is not")
+    }
+
+    @Test("large models get a zone overview: one node per top-level boundary")
+    func overview() throws {
+        var text = "boundary edge { trust partner\n"
+        for i in 0..<200 { text += "  process p\(i)\n" }
+        text += "}\nboundary core {\n"
+        for i in 0..<60 { text += "  datastore d\(i)\n" }
+        text += "}\n"
+        for i in 0..<200 { text += "p\(i) -> d\(i % 60)\n" }
+        let (analysis, catalogue) = try analyze(text: text)
+        let g = try dot(analysis, catalogue)
+        #expect(g.nodes.count == 2 && g.clusters.isEmpty)
+        #expect(g.edges.count == 1)
+        #expect(g.write().contains("200 flows"))
+    }
+
+    @Test("Graphviz errors become Swift errors; an unknown output format is an environment error")
+    func renderErrors() async throws {
+        await #expect(throws: RenderError.self) {
+            _ = try await GraphvizRenderer.shared.render(dot: "digraph { a -> }", format: .svg, layout: .dot)
+        }
+        do {
+            _ = try await GraphvizRenderer.shared.render(dot: "digraph { a -> b }", formatName: "no-such-format", layoutName: "dot")
+            Issue.record("an unknown format rendered")
+        } catch let error as RenderError {
+            #expect(error == .formatUnavailable("no-such-format"))
+        }
+        // The renderer is still usable after errors.
+        let svg = try await GraphvizRenderer.shared.render(dot: "digraph { a -> b }", format: .svg, layout: .dot)
+        #expect(parseSVG(svg).ok)
+    }
+}
