@@ -78,7 +78,7 @@ private final class ThreagileRun {
         if draft.elements.isEmpty && !bag.hasErrors {
             bag.error("empty-model", "the Threagile model has no technical assets", at: tree.start)
         }
-        top.skip("threagile_version", "includes")
+        top.skip("threagile_version")
         let tweaks = top.entries.map(\.key).filter { $0.hasPrefix("diagram_tweak_") }
         for key in tweaks { top.skip(key) }
         if !tweaks.isEmpty {

@@ -81,7 +81,7 @@ public struct Explainer: Sendable {
             out += " = \(final)\n"
         }
         out += "  \(finding.likelihood) × \(finding.impact) = \(finding.likelihood * finding.impact) → \(finding.severity.rawValue)"
-        out += " (low < 4 ≤ medium < 8 ≤ high < 12 ≤ critical)\n"
+        out += " (low ≤ 4 < medium ≤ 8 < high ≤ 12 < critical)\n"
         return out
     }
 

@@ -1,13 +1,13 @@
-/// Severity buckets of likelihood × impact (DESIGN §7).
+/// Severity buckets of likelihood × impact (DESIGN §7): low 1–4, medium 5–8, high 9–12, critical 16.
 public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
     case low, medium, high, critical
 
-    /// The bucket of a score from 1 to 16.
+    /// The bucket of a score from 1 to 16: critical only at 16 (both dimensions at their worst).
     public init(score: Int) {
         switch score {
-        case 12...: self = .critical
-        case 8...: self = .high
-        case 4...: self = .medium
+        case 13...: self = .critical
+        case 9...: self = .high
+        case 5...: self = .medium
         default: self = .low
         }
     }

@@ -1,8 +1,10 @@
 /// Contextual severity: a rule's likelihood and impact moved by the element's exposure and data.
 ///
 /// Likelihood +1 when the element is exposed (internet-facing, fed by an untrusted element, or a
-/// flow from an untrusted zone or crossing inbound); −1 when no path leads to it from any untrusted zone.
-/// Impact +1 for secret data, −1 when all its data is public. Both stay within 1…4.
+/// flow from an untrusted zone or crossing inbound); −1 when no path leads to it from any untrusted zone
+/// and it handles no secret data. Impact +1 for secret data, −1 when all its data is public. Both stay within 1…4, and context raises
+/// a rule by one step at most (the step that raises the score more), so exposure and sensitive data
+/// do not stack: a rule reaches critical (4 × 4) only when its own likelihood or impact is already 4.
 public struct SeverityModel: Sendable {
     public init() {}
 
@@ -46,11 +48,19 @@ public struct SeverityModel: Sendable {
                 impact = next
             }
         }
-        if exposed { move("likelihood", 1, "exposed to an untrusted zone") }
-        if unreachable { move("likelihood", -1, "no path from any untrusted zone") }
         let classification = ev.classification(ref)
         let secret = (ev.vocabulary.spec("classification")?.values?.count ?? 4) - 1
-        if hasData && classification >= secret { move("impact", 1, "handles secret data") }
+        let sensitive = hasData && classification >= secret
+        // At most one upward step: the one that raises likelihood × impact more (likelihood on a tie).
+        let raiseLikelihood = exposed && likelihood < 4
+        let raiseImpact = sensitive && impact < 4
+        if raiseLikelihood && (!raiseImpact || impact >= likelihood) {
+            move("likelihood", 1, "exposed to an untrusted zone")
+        } else if raiseImpact {
+            move("impact", 1, "handles secret data")
+        }
+        // Secret data is worth an insider's or a lateral mover's effort: no discount for being internal.
+        if unreachable && !sensitive { move("likelihood", -1, "no path from any untrusted zone") }
         if hasData && classification == 0 { move("impact", -1, "handles only public data") }
         return (likelihood, impact, factors)
     }

@@ -361,8 +361,9 @@ public struct ConditionCompiler: Sendable {
     static func computedNames(_ type: EntityType) -> [String] {
         switch type {
         case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
-                            "exposed", "reachable-from-untrusted", "untrusted", "kind"]
-        case .flow: return ["source", "target", "encrypted", "crosses-boundary", "crossing", "two-way", "data", "classification"]
+                            "exposed", "reachable-from-untrusted", "untrusted", "kind", "client"]
+        case .flow: return ["source", "target", "encrypted", "crosses-boundary", "crossing", "two-way", "data", "classification",
+                            "ui-interaction"]
         case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust"]
         case .data: return ["classification"]
         }
@@ -394,6 +395,14 @@ public struct ConditionCompiler: Sendable {
         case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))
         case (.node, "reachable-from-untrusted"): return .bool(lift({ ev, r in ev.graph.reachableFromUntrusted[r.index] }, false))
         case (.node, "untrusted"): return .bool(lift({ ev, r in ev.untrusted(element: r.index) }, false))
+        case (.node, "client"):
+            return .bool(lift({ ev, r in ev.isClient(element: r.index) }, false))
+        case (.flow, "ui-interaction"):
+            return .bool(lift({ ev, r in
+                let f = ev.graph.model.flows[r.index]
+                guard let s = ev.graph.elementIndex[f.source], let t = ev.graph.elementIndex[f.target] else { return false }
+                return (ev.isHuman(element: s) && ev.isClient(element: t)) || (ev.isClient(element: s) && ev.isHuman(element: t))
+            }, false))
         case (.node, "kind"):
             let ranks = kindDomain.ranks
             return .enumeration(lift({ ev, r in ranks[ev.graph.model.elements[r.index].kind.rawValue] }, nil), kindDomain)

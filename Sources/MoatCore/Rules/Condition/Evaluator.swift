@@ -106,6 +106,22 @@ public final class Evaluator {
         return e
     }
 
+    /// Actor types that are people.
+    static let humanTypes: Set<String> = ["user", "admin", "operator", "developer", "anonymous"]
+    /// Process types that run on a user's device rather than a server.
+    static let clientTypes: Set<String> = ["mobile-app", "browser"]
+
+    /// A person: an actor of a human type.
+    public func isHuman(element i: Int) -> Bool {
+        let e = graph.model.elements[i]
+        return e.kind == .actor && Self.humanTypes.contains(e.attributes.string("type") ?? "")
+    }
+
+    /// Client software on a user's device (a mobile app or browser), not a server.
+    public func isClient(element i: Int) -> Bool {
+        Self.clientTypes.contains(graph.model.elements[i].attributes.string("type") ?? "")
+    }
+
     /// Whether the element's zone is untrusted.
     public func untrusted(element i: Int) -> Bool { graph.zoneTrust[i] == 0 }
 
