@@ -33,17 +33,25 @@ let package = Package(
         .target(name: "MoatDiagram", dependencies: ["MoatCore", "CGraphviz"]),
         // One writer per output format; all escaping of user text lives here, per format.
         .target(name: "MoatReports", dependencies: ["MoatCore"]),
+        // Importers (Threagile, OWASP Threat Dragon, Open Threat Model) and the OTM exporter.
+        .target(name: "MoatInterop", dependencies: ["MoatCore", "Yams"]),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
         .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],
                           path: "Benchmarks/MoatBench"),
+        // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
+        // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
+        .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore"], path: "Benchmarks/Fuzz",
+                          exclude: ["corpus", "moat.dict"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
+        .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram"]),
     ]
 )

@@ -12,6 +12,12 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
+/// Carries a duration out of the render task; written once before the semaphore is signalled.
+final class Elapsed: @unchecked Sendable {
+    var milliseconds = 0.0
+    var failure: String?
+}
+
 func time(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -57,17 +63,24 @@ for _ in 0..<runs {
         dot = try! DiagramBuilder(vocabulary: catalogue.vocabulary).build(analysis).write()
     })
     if render {
+        // Detached: top-level code runs on the main actor, and a plain Task would wait for the main
+        // thread that the semaphore blocks (a deadlock).
         let semaphore = DispatchSemaphore(value: 0)
-        let box = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        Task {
+        let elapsed = Elapsed()
+        let dotText = dot
+        Task.detached {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try? await GraphvizRenderer.shared.render(dot: dot, format: .svg, layout: .dot)
-            box.pointee = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            do {
+                _ = try await GraphvizRenderer.shared.render(dot: dotText, format: .svg, layout: .dot)
+            } catch {
+                elapsed.failure = "\(error)"
+            }
+            elapsed.milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             semaphore.signal()
         }
         semaphore.wait()
-        stages["render svg", default: []].append(box.pointee)
-        box.deallocate()
+        if let failure = elapsed.failure { print("render failed: \(failure)"); exit(3) }
+        stages["render svg", default: []].append(elapsed.milliseconds)
     }
 }
 print("\(path): \(elements) elements, \(findings) findings, median of \(runs) runs (ms)")
