@@ -50,7 +50,7 @@ let package = Package(
                           exclude: ["corpus", "moat.dict"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
-        .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"]),
+        .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram"]),
     ]
