@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore"], path: "Benchmarks/Fuzz",
                           exclude: ["corpus", "moat.dict"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
-        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports"]),
+        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram"]),

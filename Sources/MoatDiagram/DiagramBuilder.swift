@@ -22,8 +22,8 @@ public struct DiagramOptions: Sendable {
     public var view: View = .automatic
     public var showThreats = true
     public var showAttackPaths = false
-    /// Prefix of each element's link (`#` anchors in a standalone SVG; the report passes its own).
-    public var linkPrefix = "#element-"
+    /// Prefix of each element's link anchor (`#element-ID` in a standalone SVG; the report passes its own).
+    public var linkPrefix = "element-"
     /// The date printed in the title block.
     public var date: String?
 
@@ -222,7 +222,7 @@ public struct DiagramBuilder: Sendable {
         }
         attributes += [("fillcolor", .text(palette.fill)), ("color", .text(palette.border)),
                        ("penwidth", .text(emphasised ? "3" : worst == nil ? "1.2" : "1.8")),
-                       ("id", .text("element-\(i)")), ("URL", .text(options.linkPrefix + e.id)),
+                       ("id", .text("element-\(i)")), ("URL", .text("#" + Anchor.make(options.linkPrefix, e.id))),
                        ("tooltip", .text(tooltip(e, open)))]
         return DOTNode(id: "n\(i)", attributes: attributes)
     }

@@ -4,14 +4,14 @@ import MoatCore
 public struct CSVReportWriter: Sendable {
     public init() {}
 
-    static let header = ["id", "rule", "title", "element", "element_kind", "stride", "severity", "likelihood", "impact",
+    static let header = ["id", "rule", "title", "element", "element_name", "element_kind", "stride", "severity", "likelihood", "impact",
                          "status", "expected_level", "cwe", "capec", "mitigations", "line"]
 
     public func write(_ report: ReportModel) -> String {
         var out = CSVText.row(Self.header)
         for f in report.analysis.findings {
             out += CSVText.row([
-                f.id, f.rule.id, f.rule.title, f.elementID, f.elementKind.rawValue,
+                f.id, f.rule.id, f.rule.title, f.elementID, f.elementName, f.elementKind.rawValue,
                 f.rule.stride.map(\.rawValue).joined(separator: " "), f.severity.rawValue, String(f.likelihood),
                 String(f.impact), f.status.rawValue, String(f.expectedLevel),
                 f.rule.cwe.map { "CWE-\($0)" }.joined(separator: " "), f.rule.capec.map { "CAPEC-\($0)" }.joined(separator: " "),

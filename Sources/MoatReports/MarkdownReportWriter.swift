@@ -1,8 +1,17 @@
 import MoatCore
 
-/// `moat analyze --format markdown`: threats per component as Markdown tables, for wikis and pull requests.
+/// Threats per component as Markdown tables, for wikis and pull requests: `moat analyze --format markdown`,
+/// and with `full` the review pack's Markdown variant (`moat report -o review.md`): roadmap, tracking, rules.
 public struct MarkdownReportWriter: Sendable {
-    public init() {}
+    /// Adds the roadmap by maturity level, the tracking decisions and the rule appendix.
+    public var full: Bool
+    /// Controls, for the roadmap's titles and levels (used when `full`).
+    public var controls: [String: CompiledControl]
+
+    public init(full: Bool = false, controls: [String: CompiledControl] = [:]) {
+        self.full = full
+        self.controls = controls
+    }
 
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
@@ -31,6 +40,56 @@ public struct MarkdownReportWriter: Sendable {
                 out += "| \(f.severity.rawValue) | \(status) | \(f.rule.stride.map(\.letter).joined()) | "
                 out += "**\(MarkdownText.escape(f.rule.title))** \(MarkdownText.code(f.id)) | \(refs) | \(mitigation) |\n"
             }
+        }
+        if full { out += roadmap(report) + tracking(report) + appendix(report) }
+        return out
+    }
+
+    private func roadmap(_ report: ReportModel) -> String {
+        let a = report.analysis
+        var out = "\n## Mitigation roadmap by maturity level\n"
+        let open = a.findings.filter(\.isOpen)
+        for level in report.maturity.levels {
+            let here = open.filter { $0.expectedLevel == level.level }
+            let practices = level.practices.filter { !a.model.header.practices.contains($0.id) }
+            guard !here.isEmpty || !practices.isEmpty else { continue }
+            out += "\n### Level \(level.level): \(MarkdownText.escape(level.name))\n\n"
+            if !practices.isEmpty {
+                out += "- Declare the practices: " + practices.map { "\(MarkdownText.escape($0.title)) (\(MarkdownText.code($0.id)))" }.joined(separator: "; ") + "\n"
+            }
+            var byControl: [String: [Finding]] = [:]
+            for f in here {
+                let control = f.rule.mitigations.map(\.control).first { controls[$0]?.control.level == level.level }
+                    ?? f.rule.mitigations.first?.control ?? "?"
+                byControl[control, default: []].append(f)
+            }
+            for (control, list) in byControl.sorted(by: { ($1.value.count, $0.key) < ($0.value.count, $1.key) }) {
+                out += "- **\(MarkdownText.escape(controls[control]?.control.title ?? control))** (\(MarkdownText.code(control))) closes \(list.count): "
+                out += list.map { MarkdownText.code($0.id) }.joined(separator: ", ") + "\n"
+            }
+        }
+        return out
+    }
+
+    private func tracking(_ report: ReportModel) -> String {
+        let a = report.analysis
+        guard !a.model.tracking.isEmpty else { return "" }
+        var out = "\n## Tracking decisions\n\n| Decision | Findings | Justification | Owner | Until |\n| --- | --- | --- | --- | --- |\n"
+        for t in a.model.tracking {
+            let expired = a.findings.contains { $0.tracking == t && $0.trackingExpired }
+            out += "| \(t.status.rawValue) | \(MarkdownText.code(t.pattern)) | \(MarkdownText.escape(t.justification)) | "
+            out += "\(MarkdownText.escape(t.owner ?? "—")) | \(MarkdownText.escape(t.until ?? "—"))\(expired ? " (expired)" : "") |\n"
+        }
+        return out
+    }
+
+    private func appendix(_ report: ReportModel) -> String {
+        var out = "\n## Appendix: rules that fired\n"
+        var seen: Set<String> = []
+        for f in report.analysis.findings.sorted(by: { $0.rule.id < $1.rule.id }) where seen.insert(f.rule.id).inserted {
+            let r = f.rule
+            out += "\n### \(MarkdownText.code(r.id)) \(MarkdownText.escape(r.title))\n\n\(MarkdownText.escape(r.description))\n\n"
+            out += "False positive when: \(MarkdownText.escape(r.falsePositive))\n"
         }
         return out
     }

@@ -46,12 +46,13 @@ struct AnalysisArguments: ParsableArguments {
         return f.string(from: Date())
     }
 
-    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2.
-    func analyze(_ path: String, catalogue: Catalogue) throws -> Analysis {
+    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
+    /// printed unless the caller reports them itself.
+    func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
         let result = try catalogueOptions.loadModel(path, catalogue: catalogue)
         guard let model = result.model else { throw ExitStatus.invalidInput.exitCode }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
-        Console.report(analysis.diagnostics)
+        if reportTracking { Console.report(analysis.diagnostics) }
         return analysis
     }
 }
