@@ -2,6 +2,7 @@
 public enum Suggestion {
     /// The candidate nearest to `word` by edit distance, if it is close enough to be a typo.
     public static func closest(to word: String, in candidates: [String]) -> String? {
+        guard word.utf8.count <= 128 else { return nil }  // no typo hint for such words, and no quadratic edit distance
         let limit = max(1, min(3, word.count / 3))
         var best: (String, Int)?
         for candidate in candidates.sorted() {

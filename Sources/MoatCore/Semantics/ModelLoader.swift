@@ -345,7 +345,7 @@ private final class ModelBuilder {
                         diagnostics.error("flow-endpoint", "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
                                           at: end.range)
                     } else {
-                        let nodes = elements.map(\.id)
+                        let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                         let guess = Suggestion.closest(to: end.value, in: nodes)
                         diagnostics.error("unknown-element", "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                           at: end.range)
