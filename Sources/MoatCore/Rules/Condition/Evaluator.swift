@@ -109,7 +109,7 @@ public final class Evaluator {
     /// Actor types that are people.
     static let humanTypes: Set<String> = ["user", "admin", "operator", "developer", "anonymous"]
     /// Process types that run on a user's device rather than a server.
-    static let clientTypes: Set<String> = ["mobile-app", "browser"]
+    static let clientTypes: Set<String> = ["mobile-app", "browser", "desktop-app", "cli"]
 
     /// A person: an actor of a human type.
     public func isHuman(element i: Int) -> Bool {
