@@ -63,7 +63,18 @@ public struct HTMLReportWriter: Sendable {
             if m.missingPractices.isEmpty && m.blockingFindings.isEmpty { out += "<li>nothing: the model already evidences it</li>" }
             out += "</ul>"
         }
-        out += "</div></section>\n"
+        out += "</div>\n"
+        if !a.model.data.isEmpty {
+            out += "<h3>Data assets</h3>\n<table><thead><tr><th>Data</th><th>Classification</th><th>Tags</th></tr></thead><tbody>\n"
+            let flags = ["pii", "credentials", "payment", "health", "keys", "financial", "code", "telemetry", "integrity-critical"]
+            for d in a.model.data {
+                let tags = flags.filter { d.attributes.flag($0) }
+                out += "<tr><td>\(e(d.name)) <code>\(e(d.id))</code></td><td>\(e(d.attributes.string("classification") ?? "internal"))</td>"
+                out += "<td>\(tags.joined(separator: ", "))</td></tr>\n"
+            }
+            out += "</tbody></table>\n"
+        }
+        out += "</section>\n"
 
         // Diagram.
         out += "<section id=\"diagram\"><h2>Data-flow diagram</h2>\n"

@@ -25,7 +25,7 @@ struct ReviewCommandTests {
         let write = try moat(["check", sample, "--fail-on", "critical", "--write-baseline", baseline, "--as-of", "2026-11-29"])
         #expect(write.status == 1)
         let again = try moat(["check", sample, "--fail-on", "critical", "--baseline", baseline, "--as-of", "2026-11-29"])
-        #expect(again.status == 0, again.stderr)
+        #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("in the baseline"))
         // The open gate adds roadmap items: a lower threshold that gaps alone would pass.
         let lowGaps = try moat(["check", sample, "--fail-on", "low", "--gate", "gaps", "--baseline", baseline, "--as-of", "2026-11-29"])
@@ -33,7 +33,7 @@ struct ReviewCommandTests {
         let model = dir.appendingPathComponent("clean.moat")
         try "actor a\nprocess p { authn oidc; authz rbac }\na -> p { protocol https }\n".write(to: model, atomically: true, encoding: .utf8)
         let clean = try moat(["check", model.path, "--fail-on", "critical", "--as-of", "2026-11-29"])
-        #expect(clean.status == 0, clean.stderr)
+        #expect(clean.status == 0, "\(clean.stderr)")
     }
 
     @Test("check: invalid input and tracking entries that match nothing exit 2")
@@ -78,7 +78,7 @@ struct ReviewCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let html = dir.appendingPathComponent("review.html")
         let run = try moat(["report", sample, "-o", html.path, "--as-of", "2026-11-29"])
-        #expect(run.status == 0, run.stderr)
+        #expect(run.status == 0, "\(run.stderr)")
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "headless Chromium is needed: apt-get install chromium (.ci/setup installs it)")
         func chrome(_ arguments: [String]) throws -> (String, String) {

@@ -3,7 +3,11 @@ public struct DiagnosticRenderer: Sendable {
     public init() {}
 
     /// Renders one diagnostic, with its snippet and notes, ending in a newline.
-    public func render(_ d: Diagnostic) -> String {
+    public func render(_ raw: Diagnostic) -> String {
+        // Messages quote user text: make sure none of it can drive the terminal.
+        var d = raw
+        d.message = printable(d.message)
+        d.notes = d.notes.map(printable)
         guard let range = d.range else {
             return "moat: \(d.severity.rawValue): \(d.message)\n" + d.notes.map { "  note: \($0)\n" }.joined()
         }

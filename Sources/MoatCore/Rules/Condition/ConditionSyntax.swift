@@ -53,10 +53,13 @@ public struct ConditionParser {
     static let reserved: Set<String> = ["and", "or", "not", "in", "has", "true", "false"]
     /// Conditions nested deeper than this are rejected.
     static let maximumDepth = 64
+    /// Conditions with more `and`/`or` operators than this are rejected (compiling and evaluating recurse).
+    static let maximumOperators = 256
 
     private var tokens: [Token]
     private var position = 0
     private var depth = 0
+    private var operators = 0
 
     /// Parses `text`; the first error stops parsing (conditions are short).
     public static func parse(_ text: String) -> Result<ConditionSyntax, ConditionError> {
@@ -100,6 +103,7 @@ public struct ConditionParser {
     private mutating func parseOr() throws -> ConditionSyntax {
         var left = try parseAnd()
         while current.isWord("or") {
+            try countOperator()
             _ = advance()
             let right = try parseAnd()
             left = .or(left, right, span(left.span, right.span))
@@ -111,11 +115,19 @@ public struct ConditionParser {
     private mutating func parseAnd() throws -> ConditionSyntax {
         var left = try parseUnary()
         while current.isWord("and") {
+            try countOperator()
             _ = advance()
             let right = try parseUnary()
             left = .and(left, right, span(left.span, right.span))
         }
         return left
+    }
+
+    private mutating func countOperator() throws {
+        operators += 1
+        if operators > Self.maximumOperators {
+            throw error("condition has more than \(Self.maximumOperators) 'and'/'or' operators; split the rule")
+        }
     }
 
     /// unary = "not" unary | "has" path | comparison ;
@@ -198,6 +210,7 @@ public struct ConditionParser {
         var steps: [PathSyntax.Step] = [.name(first.text, .init(start: first.start, end: first.end))]
         var end = first.end
         while current.kind == .dot {
+            if steps.count >= Self.maximumDepth { throw error("path is longer than \(Self.maximumDepth) steps") }
             _ = advance()
             let t = current
             guard t.kind == .word else { throw error("expected a name after '.'") }
