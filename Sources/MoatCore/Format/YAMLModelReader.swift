@@ -57,6 +57,8 @@ public struct YAMLModelReader {
             return []
         }
         guard let root else { return [] }
+        // Moat text cannot hold U+0000, so neither may a model read from YAML or JSON ("\u0000", "\0").
+        if rejectNUL(root) { return [] }
         guard case .mapping(let top) = root else {
             error("invalid-structure", "expected a mapping with keys \(Self.topLevelKeys.joined(separator: ", "))", at: root)
             return []
@@ -92,6 +94,26 @@ public struct YAMLModelReader {
             if let t = tracking(item) { statements.append(.tracking(t)) }
         }
         return statements
+    }
+
+    /// Reports every scalar holding U+0000; true when there was one.
+    private mutating func rejectNUL(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let s):
+            guard s.string.unicodeScalars.contains("\u{0}") else { return false }
+            error("nul-in-string", "strings cannot contain the NUL character (U+0000)", at: node)
+            return true
+        case .mapping(let m):
+            var found = false
+            for (k, v) in m { found = rejectNUL(k) || found; found = rejectNUL(v) || found }
+            return found
+        case .sequence(let items):
+            var found = false
+            for item in items { found = rejectNUL(item) || found }
+            return found
+        case .alias:
+            return false
+        }
     }
 
     private mutating func report(_ error: YamlError) {
