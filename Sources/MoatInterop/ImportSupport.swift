@@ -641,3 +641,31 @@ enum Vocab {
         return flags
     }
 }
+
+/// What every importer run holds: the file, its diagnostics, its YAML/JSON tree and the document being
+/// drafted; subclasses add their format's state.
+class ImportRun {
+    let file: SourceFile
+    var bag = DiagnosticBag()
+    var tree: SourceTree!
+    var draft: DocumentDraft
+    /// The notation recorded when the file's extension says neither YAML nor JSON.
+    let defaultNotation: Document.Notation
+
+    init(file: SourceFile, defaultNotation: Document.Notation) {
+        self.file = file
+        self.defaultNotation = defaultNotation
+        draft = DocumentDraft(file: file, modelName: "", modelRange: file.range(0, 0))
+    }
+
+    func result() -> ImportResult {
+        let notation = DocumentReader.notation(forPath: file.path)
+        return ImportResult(document: draft.document(notation: notation == .moat ? defaultNotation : notation), diagnostics: bag)
+    }
+
+    func range(_ node: Node?) -> SourceRange { tree.range(node) }
+
+    func warn(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
+        bag.warning(id, message, at: range(node), notes: notes)
+    }
+}

@@ -38,11 +38,7 @@ public struct OTMImporter {
     }
 }
 
-private final class OTMRun {
-    let file: SourceFile
-    var bag = DiagnosticBag()
-    var tree: SourceTree!
-    var draft: DocumentDraft
+private final class OTMRun: ImportRun {
     var zoneIDs: [String: String] = [:]
     /// Zones written by the exporter for elements outside every boundary.
     var outsideZones: Set<String> = []
@@ -52,21 +48,8 @@ private final class OTMRun {
     var mitigations: [String: Fields] = [:]
     var referencedThreats: Set<String> = []
 
-    init(file: SourceFile) {
-        self.file = file
-        draft = DocumentDraft(file: file, modelName: "", modelRange: file.range(0, 0))
-    }
+    init(file: SourceFile) { super.init(file: file, defaultNotation: .yaml) }
 
-    func result() -> ImportResult {
-        ImportResult(document: draft.document(notation: DocumentReader.notation(forPath: file.path) == .json ? .json : .yaml),
-                     diagnostics: bag)
-    }
-
-    func range(_ node: Node?) -> SourceRange { tree.range(node) }
-
-    func warn(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
-        bag.warning(id, message, at: range(node), notes: notes)
-    }
 
     func fail(_ message: String, at node: Node?) {
         bag.error("invalid-otm", message, at: node == nil ? tree.start : range(node))

@@ -17,11 +17,7 @@ public struct ThreagileImporter {
     }
 }
 
-private final class ThreagileRun {
-    let file: SourceFile
-    var bag = DiagnosticBag()
-    var tree: SourceTree!
-    var draft: DocumentDraft
+private final class ThreagileRun: ImportRun {
     /// Threagile id → Moat id.
     var assetIDs: [String: String] = [:]
     var dataIDs: [String: String] = [:]
@@ -30,21 +26,8 @@ private final class ThreagileRun {
     var links: [(id: String, source: String, target: String, flow: Int)] = []
     var outOfScope: Set<String> = []
 
-    init(file: SourceFile) {
-        self.file = file
-        draft = DocumentDraft(file: file, modelName: "", modelRange: file.range(0, 0))
-    }
+    init(file: SourceFile) { super.init(file: file, defaultNotation: .yaml) }
 
-    func result() -> ImportResult {
-        ImportResult(document: draft.document(notation: DocumentReader.notation(forPath: file.path) == .json ? .json : .yaml),
-                     diagnostics: bag)
-    }
-
-    func range(_ node: Node?) -> SourceRange { tree.range(node) }
-
-    func warn(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
-        bag.warning(id, message, at: range(node), notes: notes)
-    }
 
     /// One warning listing what an object had that Moat does not map.
     func reportLeftovers(_ fields: Fields, _ what: String, at node: Node?, extra: [String] = []) {

@@ -40,11 +40,7 @@ struct Rect {
     }
 }
 
-private final class ThreatDragonRun {
-    let file: SourceFile
-    var bag = DiagnosticBag()
-    var tree: SourceTree!
-    var draft: DocumentDraft
+private final class ThreatDragonRun: ImportRun {
     /// Synthesised data assets by key (credentials, card data, orders, inventory).
     var synthesised: [String: String] = [:]
 
@@ -61,21 +57,8 @@ private final class ThreatDragonRun {
         var rect: Rect?
     }
 
-    init(file: SourceFile) {
-        self.file = file
-        draft = DocumentDraft(file: file, modelName: "", modelRange: file.range(0, 0))
-    }
+    init(file: SourceFile) { super.init(file: file, defaultNotation: .json) }
 
-    func result() -> ImportResult {
-        ImportResult(document: draft.document(notation: DocumentReader.notation(forPath: file.path) == .yaml ? .yaml : .json),
-                     diagnostics: bag)
-    }
-
-    func range(_ node: Node?) -> SourceRange { tree.range(node) }
-
-    func warn(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
-        bag.warning(id, message, at: range(node), notes: notes)
-    }
 
     func fail(_ message: String, at node: Node?, notes: [String] = []) {
         bag.error("invalid-threat-dragon", message, at: node == nil ? tree.start : range(node), notes: notes)
