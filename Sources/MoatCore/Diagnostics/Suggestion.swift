@@ -4,12 +4,21 @@ public enum Suggestion {
     public static func closest(to word: String, in candidates: [String]) -> String? {
         guard word.utf8.count <= 128 else { return nil }  // no typo hint for such words, and no quadratic edit distance
         let limit = max(1, min(3, word.count / 3))
-        var best: (String, Int)?
+        var best: (candidate: String, distance: Int, prefix: Int)?
         for candidate in candidates.sorted() {
             let d = distance(word, candidate, limit: limit)
-            if d <= limit, best == nil || d < best!.1 { best = (candidate, d) }
+            guard d <= limit else { continue }
+            // Ties go to the candidate that shares the longer prefix: 'htps' → 'https', not 'ftps'.
+            let prefix = zip(word.lowercased(), candidate.lowercased()).prefix { $0 == $1 }.count
+            if best == nil || d < best!.distance || (d == best!.distance && prefix > best!.prefix) {
+                best = (candidate, d, prefix)
+            }
         }
-        return best?.0
+        if let best { return best.candidate }
+        // A truncated word ('tamper' for 'tampering') is a hint too, when only one candidate starts with it.
+        guard word.count >= 3 else { return nil }
+        let extensions = candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) && $0.count > word.count }
+        return extensions.count == 1 ? extensions[0] : nil
     }
 
     /// Damerau-Levenshtein (optimal string alignment) distance, giving up above `limit`.

@@ -222,6 +222,9 @@ public struct ConditionParser {
                 let close = advance()
                 steps.append(.quantifier(t.text, inner, .init(start: t.start, end: close.end)))
                 end = close.end
+            } else if current.kind == .leftParen {
+                let guess = Suggestion.closest(to: t.text, in: Array(Self.quantifiers)).map { "; did you mean '\($0)'?" } ?? ""
+                throw error("'\(t.text)(…)' is not a quantifier; lists have any(…), all(…) and none(…)\(guess)", at: t)
             } else {
                 steps.append(.name(t.text, .init(start: t.start, end: t.end)))
                 end = t.end

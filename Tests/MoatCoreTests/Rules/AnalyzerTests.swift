@@ -1,0 +1,144 @@
+import Testing
+@testable import MoatCore
+
+/// Status, expected and evidenced maturity levels, --level, tracking, severity and explain.
+@Suite("Analyzer")
+struct AnalyzerTests {
+    func analyze(_ text: String, level: Int? = nil, asOf: String = "2026-11-29") throws -> Analysis {
+        let catalogue = try Catalogue.builtIn.get()
+        let result = ModelLoader(catalogue: catalogue).load(text: text)
+        let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
+        return Analyzer(catalogue: catalogue).analyze(model, options: AnalysisOptions(declaredLevel: level, asOf: asOf))
+    }
+
+    func finding(_ analysis: Analysis, _ id: String) throws -> Finding {
+        try #require(analysis.findings.first { $0.id == id }, "no finding \(id); have \(analysis.findings.map(\.id))")
+    }
+
+    static let exposedAPI = """
+        model "M" { maturity 2 }
+        boundary net { trust untrusted; actor u { type user } }
+        process api { internet-facing }
+        u -> api { protocol https }
+        """
+
+    @Test("an open finding is a gap at or below the declared level and roadmap above it")
+    func gapAndRoadmap() throws {
+        // missing-authentication-entry-point is mitigated by authentication, a level-2 control.
+        let atTwo = try analyze(Self.exposedAPI)
+        let f = try finding(atTwo, "missing-authentication-entry-point@api")
+        #expect(f.status == .gap && f.expectedLevel == 2)
+        let atOne = try analyze(Self.exposedAPI, level: 1)
+        #expect(try finding(atOne, "missing-authentication-entry-point@api").status == .roadmap)
+        #expect(atOne.maturity.declared == 1)
+    }
+
+    @Test("a mitigating control on the element mitigates the finding")
+    func mitigated() throws {
+        let a = try analyze(Self.exposedAPI.replacingOccurrences(of: "{ internet-facing }", with: "{ internet-facing; authn oidc }"))
+        let f = try finding(a, "missing-authentication-entry-point@api")
+        #expect(f.status == .mitigated && f.presentControls == ["authentication"])
+    }
+
+    @Test("an organisation practice mitigates the findings its control covers")
+    func practice() throws {
+        let text = """
+            model "M" { maturity 3; practices threat-modelling }
+            process llm { type llm }
+            process app
+            app -> llm
+            """
+        // prompt-injection is mitigated only by llm-guardrails (element-scoped): still open.
+        #expect(try finding(try analyze(text), "prompt-injection@llm").isOpen)
+    }
+
+    @Test("the evidenced level needs the practices of every level up to it and no open finding expected there")
+    func evidenced() throws {
+        let clean = """
+            model "M" { maturity 2; practices security-policies, periodic-audits, security-reviews, security-training }
+            actor u
+            process p { authn oidc; authz rbac; hardened; logs audit; validates-input }
+            u -> p { protocol https }
+            """
+        let a = try analyze(clean)
+        let open = a.findings.filter(\.isOpen)
+        let lowest = open.map(\.expectedLevel).min() ?? 6
+        // Level 2's practices are all declared; level 3's are not, so 3 cannot be evidenced.
+        #expect(a.maturity.evidenced == min(2, lowest - 1 > 0 ? lowest - 1 : 1))
+        #expect(a.maturity.missingPractices.map(\.id).contains("threat-modelling"))
+        let withoutPractices = try analyze(clean.replacingOccurrences(of: "practices security-policies, periodic-audits, security-reviews, security-training", with: "practices security-policies"))
+        #expect(withoutPractices.maturity.evidenced == 1)
+        #expect(withoutPractices.maturity.missingPractices.map(\.id) == ["periodic-audits", "security-reviews", "security-training"])
+    }
+
+    @Test("tracking: accept, false-positive, wildcard patterns, expiry reopens, unmatched entries are reported")
+    func tracking() throws {
+        let text = Self.exposedAPI + """
+
+            accept missing-authentication-entry-point@api "public endpoint by design" owner "team" until 2027-01-01
+            false-positive exposed-*@api "fronted by the CDN's logging and rate limits"
+            not-applicable no-such-rule@api "typo"
+            """
+        let a = try analyze(text)
+        #expect(try finding(a, "missing-authentication-entry-point@api").status == .accepted)
+        #expect(try finding(a, "exposed-endpoint-not-rate-limited@api").status == .falsePositive)
+        #expect(try finding(a, "exposed-requests-unlogged@api").status == .falsePositive)
+        #expect(a.unmatchedTracking.map(\.pattern) == ["no-such-rule@api"])
+        #expect(a.diagnostics.contains { $0.id == "unmatched-tracking" && $0.range?.start.line == 7 })
+        // After the expiry date the acceptance lapses and the finding is open again, with a warning.
+        let later = try analyze(text, asOf: "2027-01-02")
+        let f = try finding(later, "missing-authentication-entry-point@api")
+        #expect(f.isOpen && f.trackingExpired)
+        #expect(later.diagnostics.contains { $0.id == "expired-tracking" })
+    }
+
+    @Test("severity: exposure raises likelihood, secret data raises impact, one step at most; internal elements are discounted")
+    func severity() throws {
+        let a = try analyze("""
+            data key { classification secret; keys }
+            boundary net { trust untrusted; actor u }
+            process web { internet-facing; processes key }
+            process internal
+            datastore db { type sql }
+            u -> web { protocol https }
+            internal -> db { protocol postgres }
+            """)
+        let exposed = try finding(a, "exposed-endpoint-not-rate-limited@web")
+        #expect(exposed.likelihood + exposed.impact == exposed.rule.likelihood + exposed.rule.impact + 1, "one step up, not two")
+        #expect(exposed.factors.count == 1)
+        let quiet = try finding(a, "missing-backups@db")
+        #expect(quiet.likelihood == quiet.rule.likelihood - 1)
+        #expect(quiet.factors.map(\.reason) == ["no path from any untrusted zone"])
+        #expect(Severity(score: 16) == .critical && Severity(score: 12) == .high && Severity(score: 8) == .medium && Severity(score: 4) == .low)
+    }
+
+    @Test("explain prints the condition's sub-terms, the controls, the status and the severity arithmetic")
+    func explain() throws {
+        let a = try analyze(Self.exposedAPI)
+        let text = try Explainer(catalogue: try Catalogue.builtIn.get()).explain("missing-authentication-entry-point@api", in: a)
+        #expect(text.contains("condition: exposed and not type in [load-balancer, cdn, reverse-proxy] and not client"))
+        #expect(text.contains("    exposed") && text.contains("true"))
+        #expect(text.contains("absent  authentication (level 2; evidence: authn != none)"))
+        #expect(text.contains("status: gap — expected level 2 ≤ declared level 2"))
+        #expect(text.contains("likelihood: 3 (rule) +1 (exposed to an untrusted zone) = 4"))
+        // A rule that did not fire is explained too.
+        let quiet = try Explainer(catalogue: try Catalogue.builtIn.get()).explain("sql-injection@api", in: a)
+        #expect(quiet.contains("The rule does not apply to a process"))
+        #expect(throws: Explainer.NotFound.self) { try Explainer(catalogue: try Catalogue.builtIn.get()).explain("nope@api", in: a) }
+    }
+
+    @Test("findings are ordered worst first and the analysis is deterministic")
+    func order() throws {
+        let a = try analyze(Self.exposedAPI), b = try analyze(Self.exposedAPI)
+        #expect(a.findings.map(\.id) == b.findings.map(\.id))
+        for (x, y) in zip(a.findings, a.findings.dropFirst()) {
+            #expect(x.severity > y.severity || (x.severity == y.severity && (x.isOpen || !y.isOpen)))
+        }
+    }
+
+    @Test("out-of-scope elements are not analysed")
+    func outOfScope() throws {
+        let a = try analyze(Self.exposedAPI.replacingOccurrences(of: "{ internet-facing }", with: "{ internet-facing; out-of-scope \"vendor\" }"))
+        #expect(!a.findings.contains { $0.elementID == "api" })
+    }
+}

@@ -1,0 +1,154 @@
+import Testing
+@testable import MoatCore
+
+/// The typed condition language: parsing, type errors with suggestions, and evaluation on a graph.
+@Suite("Condition language")
+struct ConditionTests {
+    static let model = """
+        data card { classification secret; payment }
+        data notes { classification public }
+        boundary net { trust untrusted; actor u { type user } }
+        boundary dmz { trust partner
+          process web { type web-app; internet-facing; authn session; processes card }
+        }
+        boundary core { trust restricted
+          datastore db { type sql; encrypted-at-rest; stores card }
+          boundary inner { process batch { processes notes } }
+        }
+        process api { authn oauth; authz rbac }
+        u -> web { protocol https; carries card }
+        web -> api { protocol http }
+        api -> db { protocol postgres; carries card }
+        batch <-> db { protocol postgres-tls }
+        """
+
+    struct Fixture {
+        let graph: ArchitectureGraph
+        let evaluator: Evaluator
+        let compiler: ConditionCompiler
+
+        init() throws {
+            let catalogue = try Catalogue.builtIn.get()
+            let result = ModelLoader(catalogue: catalogue).load(text: ConditionTests.model)
+            let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
+            graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
+            evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+            compiler = ConditionCompiler(vocabulary: catalogue.vocabulary)
+        }
+
+        /// Evaluates `text` on the element or flow with this id.
+        func holds(_ text: String, on id: String) throws -> Bool {
+            let ref: EntityRef, type: EntityType
+            if let i = graph.elementIndex[id] {
+                ref = .element(i)
+                type = .node([graph.model.elements[i].kind])
+            } else if let i = graph.flowIndex[id] {
+                (ref, type) = (.flow(i), .flow)
+            } else {
+                let b = try #require(graph.boundaryIndex[id])
+                (ref, type) = (.boundary(b), .boundary)
+            }
+            let compiled = try compiler.compile(text, context: type).get()
+            return compiled.holds(evaluator, ref)
+        }
+
+        func error(_ text: String, context: EntityType) -> ConditionError? {
+            if case .failure(let e) = compiler.compile(text, context: context) { return e }
+            return nil
+        }
+    }
+
+    @Test("attribute tests, defaults, and/or/not, comparisons and in", arguments: [
+        ("internet-facing and authn == session", "web", true),
+        ("authn == none", "db", true),  // absent enum with a default
+        ("authn != none", "api", true),
+        ("type == llm", "api", false),  // absent enum without a default is unset
+        ("type != llm", "api", true),
+        ("not internet-facing or authz == rbac", "api", true),
+        ("authn in [oauth, oidc]", "api", true),
+        ("authn in [session]", "api", false),
+        ("zone-trust >= partner", "web", true),
+        ("zone-trust == untrusted", "u", true),
+        ("classification == secret", "web", true),
+        ("classification == public", "batch", true),
+        ("has authn", "api", true),
+        ("has authn", "db", false),
+        ("has boundary", "api", false),
+        ("has boundary", "batch", true),
+        ("kind == datastore", "db", true),
+        ("client", "web", false),
+    ])
+    func evaluates(_ text: String, _ id: String, _ expected: Bool) throws {
+        #expect(try Fixture().holds(text, on: id) == expected)
+    }
+
+    @Test("graph navigation: source/target, inbound/outbound quantifiers, counts, boundaries", arguments: [
+        ("source.untrusted and target.internet-facing", "u->web", true),
+        ("crosses-boundary and crossing == inbound", "u->web", true),
+        ("crossing == inbound", "web->api", true),  // partner zone → internal (api is outside every boundary)
+        ("encrypted", "u->web", true),
+        ("encrypted", "web->api", false),
+        ("encrypted", "batch<->db", true),
+        ("two-way", "batch<->db", true),
+        ("carries.any(payment and classification >= confidential)", "api->db", true),
+        ("data.count == 0", "web->api", true),
+        ("inbound.any(source.untrusted)", "web", true),
+        ("inbound.all(encrypted)", "db", false),
+        ("outbound.none(encrypted)", "web", true),
+        ("flows.count == 2", "db", true),
+        ("reachable-from-untrusted", "db", true),
+        ("reachable-from-untrusted", "batch", true),  // through the two-way flow
+        ("exposed", "web", true),
+        ("exposed", "db", false),
+        ("boundary.trust == restricted", "db", true),
+        ("boundary.parent.trust == restricted", "batch", true),
+        ("stores.any(payment)", "db", true),
+        ("elements.count == 2 and crossing-in.count == 1", "core", true),
+        ("trust == restricted and crossing-in.any(source.zone-trust == internal)", "core", true),
+    ])
+    func navigates(_ text: String, _ id: String, _ expected: Bool) throws {
+        #expect(try Fixture().holds(text, on: id) == expected, "\(text) on \(id)")
+    }
+
+    @Test("type errors name the problem and suggest a fix", arguments: [
+        ("internet-facng", EntityType.node([.process]), "unknown name 'internet-facng' for a process; did you mean 'internet-facing'?"),
+        ("authn == sesion", .node([.process]), "'sesion' is not a value of 'authn'; did you mean 'session'?"),
+        ("authn > none", .node([.process]), "'authn' is not ordered; use == or != (or 'in [...]')"),
+        ("authn", .node([.process]), "'authn' is an enum of authn, not a condition"),
+        ("encrypted-at-rest", .node([.process]), "attribute 'encrypted-at-rest' does not apply to a process"),
+        ("inbound", .node([.process]), "'inbound' is a list of flows, not a condition"),
+        ("inbound.exists(encrypted)", .node([.process]), "'exists(…)' is not a quantifier; lists have any(…), all(…) and none(…)"),
+        ("inbound.size", .node([.process]), "a list has .count, .empty, .any(…), .all(…) and .none(…), not 'size'"),
+        ("source.internet-facing", .node([.process]), "unknown name 'source' for a process"),
+        ("port > protocol", .flow, "cannot compare 'port' (a number) with 'protocol' (an enum of protocol)"),
+        ("(encrypted", .flow, "expected ')' to close '('"),
+        ("encrypted and", .flow, "the condition ends too early"),
+    ])
+    func typeErrors(_ text: String, _ context: EntityType, _ message: String) throws {
+        let error = try #require(try Fixture().error(text, context: context), "\(text) compiled")
+        #expect(error.message == message)
+    }
+
+    @Test("error spans point at the offending term")
+    func spans() throws {
+        let error = try #require(try Fixture().error("encrypted and protocl == https", context: .flow))
+        #expect(error.span.start == 14 && error.span.end == 21)
+    }
+
+    @Test("long conditions are refused, not a stack overflow")
+    func limits() throws {
+        let text = Array(repeating: "encrypted", count: 400).joined(separator: " and ")
+        let error = try #require(try Fixture().error(text, context: .flow))
+        #expect(error.message.contains("more than 256"))
+    }
+
+    @Test("explain shows every sub-term's value")
+    func describe() throws {
+        let f = try Fixture()
+        let compiled = try f.compiler.compile("source.untrusted and not encrypted", context: .flow).get()
+        let ref = EntityRef.flow(f.graph.flowIndex["u->web"]!)
+        #expect(compiled.describe(f.evaluator, ref) == "false")
+        #expect(compiled.children.map { $0.text } == ["source.untrusted", "not encrypted"])
+        #expect(compiled.children.map { $0.describe(f.evaluator, ref) } == ["true", "false"])
+    }
+}
