@@ -206,7 +206,7 @@ public struct HTMLReportWriter: Sendable {
         h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;border-bottom:2px solid var(--line);padding-bottom:4px;margin-top:36px}
         h3{font-size:16px;margin:22px 0 8px}h3 small{font-weight:normal;color:var(--muted)}.meta{color:var(--muted);margin:0}
         nav{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line);padding-top:8px;padding-bottom:8px;z-index:1}
-        nav a{margin-right:16px;color:var(--low);text-decoration:none}a{color:var(--low)}code{font:13px ui-monospace,Menlo,Consolas,monospace}
+        nav a{margin-right:16px;color:var(--low);text-decoration:none}a{color:var(--low)}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em}
         .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border-radius:6px;padding:10px 16px;color:#fff;min-width:130px}.card .n{font-size:26px;font-weight:bold;margin-right:6px}
         .sev-critical{background:var(--crit)}.sev-high{background:var(--high)}.sev-medium{background:var(--med)}.sev-low{background:var(--low)}
         .badge{color:#fff;border-radius:4px;padding:1px 7px;font-size:12px;text-transform:uppercase;white-space:nowrap}
@@ -217,6 +217,7 @@ public struct HTMLReportWriter: Sendable {
         figcaption{color:var(--muted);font-size:13px;padding:8px 12px;border-top:1px solid var(--line)}
         article.component{scroll-margin-top:48px}article.component:target h3{background:#fff6cc}
         details{margin:4px 0 12px;color:var(--muted)}.expired{color:var(--crit)}footer{color:var(--muted);font-size:13px;padding:24px}
+        @page{size:A4 landscape;margin:12mm}
         @media print{nav{display:none}body{font-size:11px}header,main,footer{max-width:none;padding:0}h2{break-after:avoid}
         article,tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
         details{display:block}figure{border:none;overflow:visible}figure svg{width:100%}}
