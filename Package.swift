@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema).
@@ -35,10 +36,13 @@ let package = Package(
         .target(name: "MoatReports", dependencies: ["MoatCore"]),
         // Importers (Threagile, OWASP Threat Dragon, Open Threat Model) and the OTM exporter.
         .target(name: "MoatInterop", dependencies: ["MoatCore", "Yams"]),
+        // The live workbench behind `moat watch`: a loopback HTTP server (FlyingFox) and a file poller.
+        .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram",
+                                                  .product(name: "FlyingFox", package: "FlyingFox")]),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop",
+            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatWatch",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
@@ -47,11 +51,12 @@ let package = Package(
         // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
         .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore"], path: "Benchmarks/Fuzz",
-                          exclude: ["corpus", "moat.dict"]),
+                          exclude: ["corpus", "moat.dict", "run.sh"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
+        .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram"]),
     ]
 )

@@ -24,9 +24,6 @@ enum FuzzTarget {
         }
     }()
 
-    /// Set `MOAT_FUZZ_SKIP_KNOWN=1` to step over bugs already reported (each is named where it is skipped).
-    static let skipKnownIssues = ProcessInfo.processInfo.environment["MOAT_FUZZ_SKIP_KNOWN"] == "1"
-
     static var rootPath: String {
         switch notation {
         case .moat: return "/fuzz/root.moat"
@@ -117,18 +114,13 @@ enum FuzzTarget {
         // `moat convert`: the root document in every notation reads back as the same tree.
         let document = result.documents[0]
         let expected = tree.tree(document)
-        let jsonText = tree.json(document)
-        // Known issue (FuzzRegressionTests.nulInAYAMLOrJSONStringCannotBeWrittenAsMoatText): with
-        // MOAT_FUZZ_SKIP_KNOWN set, a document holding U+0000 skips the Moat round trip so the campaign goes on.
-        let knownNUL = skipKnownIssues && jsonText.contains("\\u0000")
-        if !knownNUL {
-            let moatText = formatter.format(document)
-            let (fromMoat, moatDiagnostics) = Parser.parse(SourceFile(path: "/fuzz/converted.moat", text: moatText))
-            if moatDiagnostics.contains(where: { $0.severity == .error }) {
-                violated("converted Moat text parses without errors:\n\(moatText)\n\(DiagnosticRenderer().render(moatDiagnostics))", text)
-            }
-            if tree.tree(fromMoat) != expected { violated("converted Moat text reads back as the same model:\n\(moatText)", text) }
+        let moatText = formatter.format(document)
+        let (fromMoat, moatDiagnostics) = Parser.parse(SourceFile(path: "/fuzz/converted.moat", text: moatText))
+        if moatDiagnostics.contains(where: { $0.severity == .error }) {
+            violated("converted Moat text parses without errors:\n\(moatText)\n\(DiagnosticRenderer().render(moatDiagnostics))", text)
         }
+        if tree.tree(fromMoat) != expected { violated("converted Moat text reads back as the same model:\n\(moatText)", text) }
+        let jsonText = tree.json(document)
         let (fromJSON, jsonDiagnostics) = YAMLModelReader.read(SourceFile(path: "/fuzz/converted.json", text: jsonText), notation: .json)
         if jsonDiagnostics.contains(where: { $0.severity == .error }) {
             violated("converted JSON reads without errors:\n\(jsonText)\n\(DiagnosticRenderer().render(jsonDiagnostics))", text)

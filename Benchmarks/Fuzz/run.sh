@@ -5,8 +5,7 @@
 #
 # Everything the fuzzer writes (the growing corpus, crash and timeout inputs, logs) goes under
 # ${MOAT_FUZZ_WORK:-/tmp/moat-fuzz}, never into the work tree. The committed seeds are
-# Benchmarks/Fuzz/corpus/{moat,yaml} and Samples/*.moat. Bugs already reported are stepped over
-# (MOAT_FUZZ_SKIP_KNOWN=1, the default here; set it to 0 to stop on them too). See docs/fuzzing.md.
+# Benchmarks/Fuzz/corpus/{moat,yaml} and Samples/*.moat. See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,7 +26,7 @@ run() {  # run NOTATION CORPUS SEEDS...
     local notation=$1 corpus=$2
     shift 2
     echo "== $notation: $seconds s"
-    MOAT_FUZZ_NOTATION=$notation MOAT_FUZZ_SKIP_KNOWN=${MOAT_FUZZ_SKIP_KNOWN:-1} "$binary" "$corpus" "$@" \
+    MOAT_FUZZ_NOTATION=$notation "$binary" "$corpus" "$@" \
         -dict=Benchmarks/Fuzz/moat.dict -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
         -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/artifacts/$notation-" \
         2>&1 | tee "$work/$notation-$(date +%Y%m%d-%H%M%S).log" | grep -E '^(#[0-9]+.*(INITED|DONE)|stat::|==|SUMMARY|Fatal|.*invariant)' || true

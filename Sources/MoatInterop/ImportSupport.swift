@@ -33,7 +33,15 @@ struct SourceTree {
         let isJSON = file.path.lowercased().hasSuffix(".json")
         let what = isJSON ? "JSON" : "YAML"
         do {
-            root = try Yams.compose(yaml: text)
+            let composed = try Yams.compose(yaml: text)
+            // Anchors and merge keys are fine; an alias bomb that expands far beyond the file is not.
+            var budget = 50 * file.bytes.count + 1_000
+            if let composed, !YAMLModelReader.fits(composed, budget: &budget) {
+                diagnostics.error("yaml-expansion", "\(what) aliases expand this file far beyond its size", at: file.range(0, 0))
+                root = nil
+            } else {
+                root = composed
+            }
         } catch let error as YamlError {
             root = nil
             switch error {

@@ -478,6 +478,52 @@ struct HostileIncludeTests {
     }
 }
 
+// MARK: - YAML
+
+@Suite("Hostile input: YAML")
+struct HostileYAMLTests {
+    /// A "billion laughs" model: each anchor is ten aliases of the one before, so `depth` levels of a few
+    /// dozen bytes each describe 10^(depth-1) boundaries.
+    static func aliasBomb(depth: Int) -> String {
+        var lines = ["defs:", "  b0: &b0 {id: x, elements: [{kind: actor, id: a}]}"]
+        for i in 1..<depth {
+            lines.append("  b\(i): &b\(i) {id: y\(i), boundaries: [" + Array(repeating: "*b\(i - 1)", count: 10).joined(separator: ", ") + "]}")
+        }
+        lines.append("boundaries: [*b\(depth - 1)]")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // An alias bomb expands to 10^(depth-1) boundaries from a file of 70·depth bytes; YAMLModelReader stops
+    // counting once the expanded tree outgrows the file and refuses it.
+    @Test func aliasesDoNotExpandIntoAnExponentialModel() throws {
+        let yaml = Self.aliasBomb(depth: 5)
+        let (document, diagnostics) = YAMLModelReader.read(SourceFile(path: "bomb.yaml", text: yaml), notation: .yaml)
+        func boundaries(_ statements: [Statement]) -> Int {
+            statements.reduce(0) { n, s in
+                if case .boundary(let b) = s { return n + 1 + boundaries(b.items) }
+                return n
+            }
+        }
+        let read = boundaries(document.statements)
+        #expect(read <= yaml.utf8.count, "a \(yaml.utf8.count)-byte file was read as \(read) boundaries")
+        #expect(diagnostics.contains { $0.severity == .error && $0.id == "yaml-expansion" })
+    }
+
+    @Test func anchorsAndAliasesOfScalarsStillWork() throws {
+        // An alias of a scalar is harmless and may be in use: it must keep reading as its value.
+        let result = try loadModel("""
+            elements:
+              - {kind: actor, id: &who user, name: *who}
+              - {kind: process, id: api}
+            flows:
+              - {from: *who, to: api}
+            """, path: "alias.yaml")
+        #expect(!result.hasErrors, "\(describe(result.diagnostics))")
+        #expect(result.model?.elements.first?.name == "user")
+        #expect(result.model?.flows.first?.source == "user")
+    }
+}
+
 // MARK: - Hostile labels
 
 @Suite("Hostile input: labels")

@@ -57,6 +57,14 @@ public struct YAMLModelReader {
             return []
         }
         guard let root else { return [] }
+        // Aliases make the composed tree a graph whose expansion can be exponential ("billion laughs"):
+        // refuse a file that expands far beyond its own size before walking it.
+        var budget = 50 * file.bytes.count + 1_000
+        if !Self.fits(root, budget: &budget) {
+            diagnostics.error("yaml-expansion", "YAML aliases expand this file far beyond its size; a model does not need them",
+                              at: file.range(0, 0), notes: ["write the repeated parts out, or use 'include' in Moat text"])
+            return []
+        }
         // Moat text cannot hold U+0000, so neither may a model read from YAML or JSON ("\u0000", "\0").
         if rejectNUL(root) { return [] }
         guard case .mapping(let top) = root else {
@@ -94,6 +102,22 @@ public struct YAMLModelReader {
             if let t = tracking(item) { statements.append(.tracking(t)) }
         }
         return statements
+    }
+
+    /// Whether the alias-expanded tree has at most `budget` nodes; stops counting as soon as it does not.
+    /// Every reader of YAML with aliases should check this before walking the tree.
+    public static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        if budget < 0 { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case .mapping(let m):
+            for (k, v) in m where !fits(k, budget: &budget) || !fits(v, budget: &budget) { return false }
+            return true
+        case .sequence(let items):
+            for item in items where !fits(item, budget: &budget) { return false }
+            return true
+        }
     }
 
     /// Reports every scalar holding U+0000; true when there was one.
