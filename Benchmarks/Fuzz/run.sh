@@ -25,11 +25,18 @@ binary=.build-fuzz/debug/moat-fuzz
 run() {  # run NOTATION CORPUS SEEDS...
     local notation=$1 corpus=$2
     shift 2
-    echo "== $notation: $seconds s"
-    MOAT_FUZZ_NOTATION=$notation "$binary" "$corpus" "$@" \
+    local log
+    log="$work/$notation-$(date +%Y%m%d-%H%M%S).log"
+    echo "== $notation: $seconds s (log: $log)"
+    # Swift's own backtracer would run after libFuzzer's handler, trip ASan and can hang holding the pipe.
+    # -fork=1 -ignore_crashes=1: a crash is saved and the campaign goes on, so one bug does not end it.
+    SWIFT_BACKTRACE=enable=no MOAT_FUZZ_NOTATION=$notation "$binary" "$corpus" "$@" \
+        -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -dict=Benchmarks/Fuzz/moat.dict -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-        -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/artifacts/$notation-" \
-        2>&1 | tee "$work/$notation-$(date +%Y%m%d-%H%M%S).log" | grep -E '^(#[0-9]+.*(INITED|DONE)|stat::|==|SUMMARY|Fatal|.*invariant)' || true
+        -max_total_time="$seconds" -artifact_prefix="$work/artifacts/$notation-" \
+        > "$log" 2>&1 || true
+    grep -E '^#[0-9]+: cov' "$log" | tail -1    # the last status line: executions, coverage, crashes
+    grep -hE '^(.*Fatal error.*|==[0-9]+==ERROR.*)' "$log" | sed 's/^.*Fatal error: //' | sort | uniq -c || true
 }
 
 case $which in

