@@ -33,11 +33,9 @@ struct FuzzRegressionTests {
 
     /// Found by the YAML campaign (artifact yaml-crash-6630ddfe…): `{"kind": "actor", "id": "ants:\n 5: ractor\n0tps"}`.
     ///
-    /// YAMLModelReader takes any string as an id: ids with spaces, `:`, `->`, `@`, quotes or line breaks load
-    /// into a model (`moat validate` says ok), give finding ids such as `rule@a b->p`, and `moat convert --to
-    /// moat` writes `actor a b`, which does not parse. Ids read from YAML/JSON (elements, boundaries, data,
-    /// flow ids, `from`/`to`, reference lists) should be checked against the identifier grammar of
-    /// docs/language.md, as the lexer does for Moat text, and refused with an error at the id.
+    /// YAMLModelReader took any string as an id, so `moat convert --to moat` could write `actor a b`, which
+    /// does not parse. Ids read from YAML/JSON are now checked against the identifier grammar of
+    /// docs/language.md and refused with an error at the id.
     @Test(arguments: ["a b", "ants: 5: ractor 0tps", "x->y", "rule@x", "9lives", "\"quoted\"", "model"])
     func idsFromJSONFollowTheIdentifierGrammar(id: String) throws {
         var json = ""
@@ -46,11 +44,9 @@ struct FuzzRegressionTests {
         let result = try loadModel(input, path: "ids.json")
         let column = try #require(input.utf8.firstRange(of: Array(json.utf8))).lowerBound
         let idColumn = input.utf8.distance(from: input.utf8.startIndex, to: column) + 1
-        withKnownIssue("ids read from YAML/JSON are not checked against the identifier grammar") {
-            #expect(result.model == nil, "id \(json) was accepted")
-            #expect(errors(result.diagnostics).contains { $0.range?.start == TextLocation(line: 1, column: idColumn) },
-                    "\(describe(result.diagnostics))")
-        }
+        #expect(result.model == nil, "id \(json) was accepted")
+        #expect(errors(result.diagnostics).contains { $0.range?.start == TextLocation(line: 1, column: idColumn) },
+                "\(describe(result.diagnostics))")
     }
 
     /// Whatever a YAML or JSON model holds, once it loads its Moat text must read back as the same document.

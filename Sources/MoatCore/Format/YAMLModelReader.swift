@@ -181,6 +181,17 @@ public struct YAMLModelReader {
         return Located(s.string, range(node))
     }
 
+    /// An id: the same grammar as in Moat text (docs/language.md), so every model can be written as text.
+    private mutating func identifier(_ node: Node) -> Located<String>? {
+        guard let located = string(node, "id") else { return nil }
+        guard Identifier.isValid(located.value) else {
+            error("invalid-id", "'\(located.value)' is not a valid id", at: node,
+                  notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'; keywords are not ids"])
+            return nil
+        }
+        return located
+    }
+
     /// Converts the remaining keys of an entry into attribute syntax.
     private mutating func attribute(_ key: String, _ keyNode: Node, _ value: Node) -> AttributeSyntax? {
         var values: [Located<ValueSyntax>] = []
@@ -213,7 +224,7 @@ public struct YAMLModelReader {
         var attributes: [AttributeSyntax] = []
         for (key, keyNode, value) in pairs {
             switch key {
-            case "id" where kind != .model: id = string(value, key)
+            case "id" where kind != .model: id = identifier(value)
             case "name": name = string(value, key)
             case "kind" where kind.isNode: break
             default: if let a = attribute(key, keyNode, value) { attributes.append(a) }
@@ -256,7 +267,7 @@ public struct YAMLModelReader {
         var nested: [Statement] = []
         for (key, keyNode, value) in pairs {
             switch key {
-            case "id": id = string(value, key)
+            case "id": id = identifier(value)
             case "name": name = string(value, key)
             case "elements":
                 for item in list(value, key) { if let e = element(item) { nested.append(e) } }
@@ -280,7 +291,7 @@ public struct YAMLModelReader {
         var attributes: [AttributeSyntax] = []
         for (key, keyNode, value) in pairs {
             switch key {
-            case "id": id = string(value, key)
+            case "id": id = identifier(value)
             case "from": source = string(value, key)
             case "to": target = string(value, key)
             case "name": name = string(value, key)
