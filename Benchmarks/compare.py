@@ -15,7 +15,7 @@ report, DOT build, render) for each size.
 
 Everything generated goes to --work (default /tmp/moat-bench), never into the work tree.
 
-    python3 Benchmarks/compare.py                       # the full table (about 5 minutes on 2 cores)
+    python3 Benchmarks/compare.py                       # the full table (about 6 minutes on 2 cores)
     python3 Benchmarks/compare.py --sizes 100 1000 --moat-only --skip-stages   # a quick look
 """
 import argparse

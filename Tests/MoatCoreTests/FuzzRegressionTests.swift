@@ -31,12 +31,13 @@ struct FuzzRegressionTests {
                          at: location, file: path)
     }
 
-    /// Found by the YAML campaign (artifact yaml-crash-6630ddfe…): `{"kind": "actor", "id": "ants:\n 5: ractor\n0tps"}`.
+    /// Found by the YAML campaign (artifacts yaml-crash-6630ddfe…, -81c8858f…, -1d8aac36…): ids such as
+    /// `"ants:\n 5: ractor\n0tps"`, `"1"`, and an empty id (`id: &x` with no value).
     ///
     /// YAMLModelReader took any string as an id, so `moat convert --to moat` could write `actor a b`, which
     /// does not parse. Ids read from YAML/JSON are now checked against the identifier grammar of
     /// docs/language.md and refused with an error at the id.
-    @Test(arguments: ["a b", "ants: 5: ractor 0tps", "x->y", "rule@x", "9lives", "\"quoted\"", "model"])
+    @Test(arguments: ["a b", "ants: 5: ractor 0tps", "1", "", "x->y", "rule@x", "9lives", "\"quoted\"", "model"])
     func idsFromJSONFollowTheIdentifierGrammar(id: String) throws {
         var json = ""
         JSONValue.quote(id, into: &json)

@@ -278,20 +278,21 @@ private final class ModelBuilder {
             for attribute in attributes {
                 guard let spec = catalogue.vocabulary.spec(attribute.name), spec.type == .refs,
                       case .list(let ids) = attribute.value else { continue }
-                for id in ids {
+                for (index, id) in ids.enumerated() {
                     switch spec.target {
                     case .data?:
                         if dataIDs[id] == nil {
-                            let guess = Suggestion.closest(to: id, in: Array(dataIDs.keys))
+                            // Past the error cap the error is dropped: no hint to search for.
+                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
                             diagnostics.error("unknown-data", "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(id, in: attribute),
+                                              at: valueRange(index, in: attribute),
                                               notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
                         }
                     case .practice?:
                         if !practiceSet.contains(id) {
-                            let guess = Suggestion.closest(to: id, in: practices)
+                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
                             diagnostics.error("unknown-practice", "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(id, in: attribute),
+                                              at: valueRange(index, in: attribute),
                                               notes: ["practices are listed in Models/maturity/levels.yaml"])
                         }
                     case nil: break
@@ -306,29 +307,9 @@ private final class ModelBuilder {
         for f in flowSyntax { check(f.attributes) }
     }
 
-    /// The range of one id inside an attribute's written values (the attribute's range if not found).
-    func valueRange(_ id: String, in attribute: Attribute) -> SourceRange? {
-        if case .list(let ids) = attribute.value, let i = ids.firstIndex(of: id), i < attribute.valueRanges.count {
-            return attribute.valueRanges[i]
-        }
-        guard let range = attribute.range else { return nil }
-        let line = range.file.lineText(range.start.line)
-        let bytes = Array(line.utf8)
-        let needle = Array(id.utf8)
-        var from = max(0, range.start.column - 1)
-        while from + needle.count <= bytes.count {
-            if Array(bytes[from..<(from + needle.count)]) == needle {
-                let before = from == 0 ? UInt8(32) : bytes[from - 1]
-                let after = from + needle.count < bytes.count ? bytes[from + needle.count] : UInt8(32)
-                let isWordByte: (UInt8) -> Bool = { Lexer.isWordStart($0) || $0 == 0x2D || $0 == 0x2E }
-                if !isWordByte(before) && !isWordByte(after) {
-                    return SourceRange(file: range.file, start: SourceLocation(line: range.start.line, column: from + 1),
-                                       end: SourceLocation(line: range.start.line, column: from + 1 + needle.count))
-                }
-            }
-            from += 1
-        }
-        return range
+    /// Where the `index`-th value of an attribute was written (the attribute's range if unknown).
+    func valueRange(_ index: Int, in attribute: Attribute) -> SourceRange? {
+        index < attribute.valueRanges.count ? attribute.valueRanges[index] : attribute.range
     }
 
     /// Resolves flow endpoints, types flow attributes and assigns flow ids.
