@@ -92,7 +92,8 @@ public struct RuleLoader: Sendable {
         var diagnostics = DiagnosticBag()
         let root: Node?
         do {
-            root = try Yams.compose(yaml: String(decoding: file.bytes, as: UTF8.self))
+            // The basic resolver tags every scalar as a string (no regex per scalar): rule files are read by key.
+            root = try Yams.compose(yaml: String(decoding: file.bytes, as: UTF8.self), .basic)
         } catch {
             diagnostics.error("invalid-yaml", "invalid YAML in rule file: \(error)", at: file.range(0, 0))
             return ([], diagnostics.sorted)
