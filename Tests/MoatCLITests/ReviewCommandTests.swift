@@ -73,37 +73,21 @@ struct ReviewCommandTests {
     }
 
     @Test("report: HTML loads in headless Chromium without console errors and shows the review")
-    func reportInBrowser() throws {
+    func reportInBrowser() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let html = dir.appendingPathComponent("review.html")
         let run = try moat(["report", sample, "-o", html.path, "--as-of", "2026-11-29"])
         #expect(run.status == 0, "\(run.stderr)")
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let browser = try #require(chromium, "headless Chromium is needed: apt-get install chromium (.ci/setup installs it)")
-        func chrome(_ arguments: [String]) throws -> (String, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: browser)
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(dir.path)/profile"] + arguments
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            nonisolated(unsafe) var o = Data(), e = Data()
-            let group = DispatchGroup()
-            group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-            group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-            process.waitUntilExit()
-            group.wait()
-            return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-        }
-        let (dom, log) = try chrome(["--enable-logging=stderr", "--v=0", "--dump-dom", html.absoluteString])
+        let profile = dir.appendingPathComponent("profile")
+        let (dom, log) = try #require(try await headlessChromium(["--enable-logging=stderr", "--v=0", "--dump-dom", html.absoluteString],
+                                                                profile: profile))
         let consoleLines = log.split(separator: "\n").filter { $0.contains("CONSOLE") }
         #expect(consoleLines.isEmpty, "console messages: \(consoleLines)")
         #expect(dom.contains("Threat model review: Online shop"))
         #expect(dom.contains("<svg"), "the diagram is inline")
         let png = dir.appendingPathComponent("review.png")
-        _ = try chrome(["--screenshot=\(png.path)", "--window-size=1280,1600", html.absoluteString])
+        _ = try await headlessChromium(["--screenshot=\(png.path)", "--window-size=1280,1600", html.absoluteString], profile: profile)
         let bytes = try Data(contentsOf: png)
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 50_000)
     }

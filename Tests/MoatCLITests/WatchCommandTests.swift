@@ -349,7 +349,7 @@ private final class WatchEventStream {
 }
 
 /// Runs headless Chromium with a time limit; (stdout, stderr), or an issue if it did not finish.
-private func watchChromium(_ arguments: [String], profile: URL, seconds: Double = 60) async throws -> (String, String)? {
+func headlessChromium(_ arguments: [String], profile: URL, seconds: Double = 60) async throws -> (String, String)? {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     let browser = try #require(chromium, "headless Chromium is needed: apt-get install chromium (.ci/setup installs it)")
     let process = Process()
@@ -705,7 +705,7 @@ struct WatchCommandTests {
         defer { server.kill() }
         let profile = model.dir.appendingPathComponent("chromium-profile")
 
-        let (dom, log) = try #require(try await watchChromium(["--enable-logging=stderr", "--v=0", "--dump-dom", server.url], profile: profile))
+        let (dom, log) = try #require(try await headlessChromium(["--enable-logging=stderr", "--v=0", "--dump-dom", server.url], profile: profile))
         let console = log.split(separator: "\n").filter { $0.contains("CONSOLE") }
         #expect(console.isEmpty, "console messages: \(console)")
         #expect(dom.contains("data-status=\"ok\""), "the script drew the snapshot")
@@ -718,7 +718,7 @@ struct WatchCommandTests {
         #expect(!dom.contains("<b>bold</b>"))
 
         let png = model.dir.appendingPathComponent("watch.png")
-        _ = try await watchChromium(["--screenshot=\(png.path)", "--window-size=1400,900", server.url], profile: profile)
+        _ = try await headlessChromium(["--screenshot=\(png.path)", "--window-size=1400,900", server.url], profile: profile)
         let bytes = try Data(contentsOf: png)
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 20_000)
 
@@ -727,7 +727,7 @@ struct WatchCommandTests {
         defer { stream.close() }
         try model.editInPlace(model.main, hostileMain + "process broken {\n")
         _ = try #require(await stream.first(within: 10) { $0.json?["status"] as? String == "errors" })
-        let (brokenDOM, brokenLog) = try #require(try await watchChromium(["--enable-logging=stderr", "--v=0", "--dump-dom", server.url], profile: profile))
+        let (brokenDOM, brokenLog) = try #require(try await headlessChromium(["--enable-logging=stderr", "--v=0", "--dump-dom", server.url], profile: profile))
         #expect(brokenLog.split(separator: "\n").filter { $0.contains("CONSOLE") }.isEmpty)
         #expect(brokenDOM.contains("data-status=\"errors\""))
         #expect(brokenDOM.contains("<svg"), "the last good diagram stays")
