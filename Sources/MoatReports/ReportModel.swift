@@ -65,7 +65,3 @@ public struct ReportModel: Sendable {
     /// The name of maturity level `n` ("Defined Security Controls").
     public func levelName(_ n: Int) -> String { maturity.level(n)?.name ?? "level \(n)" }
 }
-
-extension Severity {
-    var rank: Int { Severity.allCases.firstIndex(of: self)! }
-}

@@ -1,25 +1,8 @@
 import Foundation
 import Testing
 
-private let baseModel = """
-    model "Shop" { maturity 2 }
-
-    data customer "Customer profile" { classification confidential; pii }
-
-    boundary internet "Internet" {
-      trust untrusted
-      actor user "Shopper" { type user }
-    }
-    boundary dmz "DMZ" {
-      process web "Storefront" { type web-app; internet-facing; authn session }
-    }
-    boundary core "Core" {
-      datastore db "Orders DB" { type sql; stores customer; encrypted-at-rest }
-    }
-
-    user -> web "Browse" { protocol https; carries customer }
-    web -> db "Persist" { protocol postgres; carries customer }
-    """
+private let baseModel = (try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/diff-shop.moat"), encoding: .utf8)) ?? ""
 
 /// The base model with the database exposed to the internet and no longer encrypted at rest.
 private let exposedModel = baseModel.replacingOccurrences(of: "stores customer; encrypted-at-rest",

@@ -4,25 +4,8 @@ import MoatCore
 @testable import MoatReports
 
 /// Two versions of a small model; the new one renames elements to hostile labels and opens threats.
-private let oldText = """
-    model "Shop" { maturity 2 }
-
-    data customer "Customer profile" { classification confidential; pii }
-
-    boundary internet "Internet" {
-      trust untrusted
-      actor user "Shopper" { type user }
-    }
-    boundary dmz "DMZ" {
-      process web "Storefront" { type web-app; internet-facing; authn session }
-    }
-    boundary core "Core" {
-      datastore db "Orders DB" { type sql; stores customer; encrypted-at-rest }
-    }
-
-    user -> web "Browse" { protocol https; carries customer }
-    web -> db "Persist" { protocol postgres; carries customer }
-    """
+private let oldText = (try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/diff-shop.moat"), encoding: .utf8)) ?? ""
 
 /// Names that try to break out of a table cell, a list item, a code span or the HTML around it.
 private let hostileNames = [

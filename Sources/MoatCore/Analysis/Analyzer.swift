@@ -60,10 +60,13 @@ public struct Analyzer: Sendable {
         let tracker = TrackingMatcher(entries: model.tracking, asOf: options.asOf)
 
         var findings: [Finding] = []
+        // The in-scope entities of each kind, listed once rather than once per rule.
+        var byKind: [ElementKind: [EntityRef]] = [:]
         for rule in catalogue.rules {
             for kind in rule.appliesTo {
                 guard let condition = rule.conditions[kind] else { continue }
-                for ref in entities(of: kind, in: graph) where condition.holds(evaluator, ref) {
+                if byKind[kind] == nil { byKind[kind] = entities(of: kind, in: graph) }
+                for ref in byKind[kind]! where condition.holds(evaluator, ref) {
                     findings.append(finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker))
                 }
             }

@@ -12,7 +12,8 @@ public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
-    var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    /// 0 for low up to 3 for critical.
+    public var rank: Int { Severity.allCases.firstIndex(of: self)! }
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 

@@ -5,26 +5,10 @@ import MoatCore
 // Small purpose-built models for the diff tests, and helpers to load and analyse them.
 
 /// The base architecture every diff test edits: a web process, an orders database holding personal
-/// data with encryption at rest, and two flows.
-let diffBaseModel = """
-    model "Shop" { maturity 2 }
-
-    data customer "Customer profile" { classification confidential; pii }
-
-    boundary internet "Internet" {
-      trust untrusted
-      actor user "Shopper" { type user }
-    }
-    boundary dmz "DMZ" {
-      process web "Storefront" { type web-app; internet-facing; authn session }
-    }
-    boundary core "Core" {
-      datastore db "Orders DB" { type sql; stores customer; encrypted-at-rest }
-    }
-
-    user -> web "Browse" { protocol https; carries customer }
-    web -> db "Persist" { protocol postgres; carries customer }
-    """
+/// data with encryption at rest, and two flows (Tests/Fixtures/diff-shop.moat, shared with the writer
+/// and CLI diff tests).
+let diffBaseModel = (try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/diff-shop.moat"), encoding: .utf8)) ?? ""
 
 /// Loads a model that must be valid.
 func diffModel(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Model {
