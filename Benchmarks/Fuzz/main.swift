@@ -8,7 +8,7 @@ import Foundation
 //   as a library (`-parse-as-library`) and renames its entry point, so libFuzzer's `main` runs and calls
 //   `LLVMFuzzerTestOneInput`. Top-level statements would not compile there, which is why this file has none.
 // - plain `swift build`: an ordinary executable that replays files and corpus folders through the same
-//   function (`moat-fuzz Benchmarks/Fuzz/corpus/moat Samples`). In that build main.swift is script code and
+//   function (`moat-fuzz Tests/Fuzz/corpus/moat Samples`). In that build main.swift is script code and
 //   its globals are initialised in order at start, so `replayed` below runs the replay; in the fuzzer build
 //   globals are lazy and it never runs.
 

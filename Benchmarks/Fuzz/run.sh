@@ -2,13 +2,20 @@
 # Builds moat-fuzz with libFuzzer and AddressSanitizer and runs one campaign per front end.
 #
 #   Benchmarks/Fuzz/run.sh [SECONDS_PER_CAMPAIGN] [moat|yaml|both]     (default: 600 seconds, both)
+#   Benchmarks/Fuzz/run.sh minimise [moat|yaml|both]                     (fold a campaign into Tests/Fuzz/corpus)
 #
 # Everything the fuzzer writes (the growing corpus, crash and timeout inputs, logs) goes under
 # ${MOAT_FUZZ_WORK:-/tmp/moat-fuzz}, never into the work tree. The committed seeds are
-# Benchmarks/Fuzz/corpus/{moat,yaml} and Samples/*.moat. See docs/fuzzing.md.
+# Tests/Fuzz/corpus/{moat,yaml} and Samples/*.moat. See docs/fuzzing.md.
+#
+# `minimise` is the one mode that writes to the work tree: it adds to Tests/Fuzz/corpus/NOTATION the
+# campaign inputs (files of at most 4 KB) that reach code the committed corpus does not, at most 150 files
+# and 300 KB per notation in all; committed files are kept.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+mode=fuzz
+if [ "${1:-}" = minimise ]; then mode=minimise; shift; set -- 0 "${1:-both}"; fi
 seconds=${1:-600}
 which=${2:-both}
 work=${MOAT_FUZZ_WORK:-/tmp/moat-fuzz}
@@ -39,11 +46,77 @@ run() {  # run NOTATION CORPUS SEEDS...
     grep -hE '^(.*Fatal error.*|==[0-9]+==ERROR.*)' "$log" | sed 's/^.*Fatal error: //' | sort | uniq -c || true
 }
 
+# minimise NOTATION: libFuzzer's -merge=1 into a fresh folder holding the committed corpus, counting edges
+# only (-use_counters=0; with hit counts nearly every campaign file is "new"). When more than 150 files or
+# 300 KB come out, a second pass (-set_cover_merge=1, which lists every feature of every file in its control
+# file) feeds a greedy cover: committed files first, then the file adding most edges, smaller first on ties.
+minimise() {
+    local notation=$1
+    local fresh="$work/min-$notation" cover="$work/min-$notation-cover" small="$work/min-$notation-input"
+    rm -rf "$fresh" "$cover" "$small" "$work/min-$notation.control"
+    mkdir -p "$fresh" "$cover" "$small"
+    cp Tests/Fuzz/corpus/"$notation"/* "$fresh/"
+    find "$work/corpus-$notation" -type f -size -4097c -exec cp {} "$small/" \;    # files of at most 4 KB
+    local env=(env SWIFT_BACKTRACE=enable=no MOAT_FUZZ_NOTATION="$notation")
+    "${env[@]}" "$binary" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=4096 \
+        "$fresh" "$small" > "$work/min-$notation.log" 2>&1
+    tail -1 "$work/min-$notation.log"
+    local chosen="$work/min-$notation.chosen"
+    if [ "$(ls "$fresh" | wc -l)" -le 150 ] && [ "$(cat "$fresh"/* | wc -c)" -le 307200 ]; then
+        ls "$fresh" > "$chosen"
+    else
+        "${env[@]}" "$binary" -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=4096 \
+            -merge_control_file="$work/min-$notation.control" "$cover" "$fresh" >> "$work/min-$notation.log" 2>&1
+        ls Tests/Fuzz/corpus/"$notation" > "$work/min-$notation.committed"
+        awk -v files=150 -v bytes=307200 '
+            FILENAME == ARGV[1] { committed[$0] = 1; next }   # names already in Tests/Fuzz/corpus
+            FNR == 1 { n = $1; next }
+            FNR == 2 { next }
+            FNR <= n + 2 { i = FNR - 3; path[i] = $0; sub(/.*\//, "", $0); name[i] = $0; next }
+            $1 == "STARTED" { size[$2] = $3; next }
+            $1 == "FT" { line = ""; for (j = 3; j <= NF; j++) line = line " " $j; ft[$2] = line; next }
+            END {
+                count = 0; total = 0
+                for (i = 0; i < n; i++) if (name[i] in committed) take(i)
+                while (count < files) {
+                    best = -1; gain = 0
+                    for (i = 0; i < n; i++) {
+                        if (i in taken || total + size[i] > bytes) continue
+                        g = 0; m = split(ft[i], f, " ")
+                        for (j = 1; j <= m; j++) if (!(f[j] in have)) g++
+                        if (g > gain || (g == gain && g > 0 && size[i] < size[best])) { best = i; gain = g }
+                    }
+                    if (best < 0) break
+                    take(best)
+                }
+                for (i in taken) print name[i]
+            }
+            function take(i,   m, j, f) {
+                taken[i] = 1; count++; total += size[i]
+                m = split(ft[i], f, " "); for (j = 1; j <= m; j++) have[f[j]] = 1
+            }' "$work/min-$notation.committed" "$work/min-$notation.control" > "$chosen"
+    fi
+    local added=0 name
+    while read -r name; do
+        if [ ! -e "Tests/Fuzz/corpus/$notation/$name" ]; then cp "$fresh/$name" "Tests/Fuzz/corpus/$notation/"; added=$((added + 1)); fi
+    done < "$chosen"
+    echo "== $notation: $added files added; Tests/Fuzz/corpus/$notation has $(ls Tests/Fuzz/corpus/"$notation" | wc -l) files," \
+        "$(cat Tests/Fuzz/corpus/"$notation"/* | wc -c) bytes"
+}
+
+if [ "$mode" = minimise ]; then
+    case $which in
+        moat|yaml) minimise "$which" ;;
+        both) minimise moat; minimise yaml ;;
+    esac
+    exit 0
+fi
+
 case $which in
-    moat) run moat "$work/corpus-moat" Benchmarks/Fuzz/corpus/moat "$work/seeds-moat" ;;
-    yaml) run yaml "$work/corpus-yaml" Benchmarks/Fuzz/corpus/yaml ;;
+    moat) run moat "$work/corpus-moat" Tests/Fuzz/corpus/moat "$work/seeds-moat" ;;
+    yaml) run yaml "$work/corpus-yaml" Tests/Fuzz/corpus/yaml ;;
     both)
-        run moat "$work/corpus-moat" Benchmarks/Fuzz/corpus/moat "$work/seeds-moat"
-        run yaml "$work/corpus-yaml" Benchmarks/Fuzz/corpus/yaml ;;
+        run moat "$work/corpus-moat" Tests/Fuzz/corpus/moat "$work/seeds-moat"
+        run yaml "$work/corpus-yaml" Tests/Fuzz/corpus/yaml ;;
 esac
 ls -l "$work/artifacts"

@@ -5,7 +5,7 @@ import MoatReports
 
 // In-process stage timings (medians over repeated runs) for one model:
 //   swift run -c release moat-bench FILE [--runs N] [--render]
-// Stages: read+parse, resolve (semantic pass), graph, analyse, JSON report, DOT build, render (optional).
+// Stages: catalogue (vocabulary, maturity model and rules loaded and compiled), read+parse, resolve (semantic pass), graph, analyse, JSON report, DOT build, render (optional).
 
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
@@ -37,6 +37,7 @@ let catalogue = try Catalogue.builtIn.get()
 var stages: [String: [Double]] = [:]
 var findings = 0, elements = 0
 for _ in 0..<runs {
+    stages["catalogue", default: []].append(time { _ = try! Catalogue.load() })
     var file: SourceFile!
     var document: Document!
     stages["read+parse", default: []].append(time {
@@ -56,7 +57,7 @@ for _ in 0..<runs {
     })
     findings = analysis.findings.count
     stages["json report", default: []].append(time {
-        _ = JSONReportWriter().write(ReportModel(analysis, maturity: catalogue.maturity))
+        _ = JSONReportWriter().bytes(ReportModel(analysis, maturity: catalogue.maturity))
     })
     var dot = ""
     stages["dot build", default: []].append(time {
@@ -84,6 +85,6 @@ for _ in 0..<runs {
     }
 }
 print("\(path): \(elements) elements, \(findings) findings, median of \(runs) runs (ms)")
-for stage in ["read+parse", "parse+resolve", "graph", "analyse", "json report", "dot build", "render svg"] {
+for stage in ["catalogue", "read+parse", "parse+resolve", "graph", "analyse", "json report", "dot build", "render svg"] {
     if let xs = stages[stage] { print("  \(stage.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%9.1f", median(xs)))") }
 }

@@ -5,7 +5,32 @@ public struct JSONReportWriter: Sendable {
     public init() {}
 
     public func write(_ report: ReportModel) -> String {
-        value(report).serialized() + "\n"
+        String(decoding: bytes(report), as: UTF8.self)
+    }
+
+    /// The report as UTF-8 bytes, ending in a newline. The findings are streamed one by one into the same
+    /// layout that `JSONValue` gives the rest, so that no tree of the whole report is ever built.
+    public func bytes(_ report: ReportModel) -> [UInt8] {
+        let findings = report.analysis.findings
+        var out = JSONOutput(capacity: 4096 + findings.count * 1024)
+        out.raw("{")
+        for (key, item) in header(report) {
+            out.newline(indent: 1)
+            out.member(key, item, indent: 1)
+            out.raw(",")
+        }
+        out.newline(indent: 1)
+        out.raw("\"findings\": [")
+        for (i, f) in findings.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.newline(indent: 2)
+            out.value(Self.finding(f), indent: 2)
+        }
+        if !findings.isEmpty { out.newline(indent: 1) }
+        out.raw("]")
+        out.newline(indent: 0)
+        out.raw("}\n")
+        return out.bytes
     }
 
     /// One finding as JSON; shared by the report and `moat diff`.
@@ -37,10 +62,11 @@ public struct JSONReportWriter: Sendable {
         return .object(pairs)
     }
 
-    func value(_ report: ReportModel) -> JSONValue {
+    /// The members before `findings`.
+    func header(_ report: ReportModel) -> [(String, JSONValue)] {
         let a = report.analysis
         let m = a.maturity
-        return .object([
+        return [
             ("model", .object([
                 ("name", .string(a.model.header.name)),
                 ("owner", a.model.header.owner.map(JSONValue.string) ?? .null),
@@ -58,7 +84,6 @@ public struct JSONReportWriter: Sendable {
                 ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(report.countsByStatus[$0] ?? 0))) })),
                 ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(report.openBySeverity[$0] ?? 0))) })),
             ])),
-            ("findings", .array(a.findings.map(Self.finding))),
-        ])
+        ]
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 import MoatReports
 
@@ -40,13 +41,13 @@ struct AnalyzeCommand: ParsableCommand {
         let catalogue = try analysisArguments.catalogue()
         let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
         let report = ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all)
-        let text: String
+        let bytes: [UInt8]
         switch format {
-        case .table: text = TableWriter().write(report)
-        case .markdown: text = MarkdownReportWriter().write(report)
-        case .json: text = JSONReportWriter().write(report)
-        case .csv: text = CSVReportWriter().write(report)
+        case .table: bytes = Array(TableWriter().write(report).utf8)
+        case .markdown: bytes = Array(MarkdownReportWriter().write(report).utf8)
+        case .json: bytes = JSONReportWriter().bytes(report)
+        case .csv: bytes = Array(CSVReportWriter().write(report).utf8)
         }
-        try Console.write(text, to: output)
+        try Console.write(bytes, to: output)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 
 /// `moat convert FILE --to moat|yaml|json`: the same model in another notation.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import Foundation
 import MoatCore
 import MoatReports

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 
 /// `moat explain FINDING-ID FILE`: why a rule fired and how its severity was computed.

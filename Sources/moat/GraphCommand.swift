@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 
 /// `moat graph FILE --format json`: the resolved component graph for other tools.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MoatCore
+import MoatCommandSupport
 
 /// The `moat` command: a table of contents of the subcommands.
 @main
@@ -21,23 +21,5 @@ struct Moat: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command, mapping usage errors to exit code 2 (argument-parser's default is 64).
-    static func main() async {
-        installInteropReaders()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitStatus.invalidInput.rawValue)
-            }
-            exit(withError: error)
-        }
-    }
+    static func main() async { await CommandRunner.main(Moat.self) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 
 /// `moat schema`: the JSON Schema of the YAML/JSON model form.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoatCommandSupport
 import MoatCore
 
 /// `moat validate FILE…`: checks models and reports every problem at once.

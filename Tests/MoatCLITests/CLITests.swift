@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-// These tests run the built `moat` binary as a separate process. `swift build --build-tests`
-// builds it next to the test bundle (`.build/<config>/moat`); `swift test` alone builds it too,
-// because it builds every product of the package.
+// These tests run the built `moat` binary (and `moat-fuzz`, FuzzCorpusReplayTests) as a separate
+// process. `swift build --build-tests` builds them next to the test bundle (`.build/<config>/moat`);
+// `swift test` alone builds them too, because it builds every product of the package.
 
 /// The result of one run of `moat`.
 struct Run {
@@ -12,15 +12,19 @@ struct Run {
     var stderr: String
     /// True when the process ended by a signal (a crash) instead of exiting.
     var crashed: Bool
+    /// True when the process overran its time limit and was killed (then `crashed` is true as well).
+    var timedOut = false
 }
 
 struct MoatBinaryMissing: Error, CustomStringConvertible {
-    var description: String { "the moat binary was not found next to the test bundle" }
+    var name = "moat"
+    var description: String { "the \(name) binary was not found next to the test bundle" }
 }
 
-enum MoatBinary {
-    /// Candidate locations of the binary, best first.
-    static var candidates: [URL] {
+/// An executable of this package, found in the build products folder beside the test bundle.
+enum BuiltBinary {
+    /// Candidate locations of the executable `name`, best first.
+    static func candidates(_ name: String) -> [URL] {
         var dirs: [URL] = []
         // The test bundle / runner lives in the build products folder, beside `moat`.
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -39,10 +43,19 @@ enum MoatBinary {
                 dirs.append(root.appendingPathComponent(scratch).appendingPathComponent(config))
             }
         }
-        return dirs.map { $0.appendingPathComponent("moat") }
+        return dirs.map { $0.appendingPathComponent(name) }
     }
 
-    static let url: URL? = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    static func url(_ name: String) -> URL? {
+        candidates(name).first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+}
+
+enum MoatBinary {
+    /// Candidate locations of the binary, best first.
+    static var candidates: [URL] { BuiltBinary.candidates("moat") }
+
+    static let url: URL? = BuiltBinary.url("moat")
 }
 
 /// The package root (for Samples/).
@@ -52,12 +65,20 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 /// Runs `moat` with arguments in a directory and waits for it (at most 60 s).
 func moat(_ arguments: [String], in directory: URL? = nil,
           sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Run {
-    guard let binary = MoatBinary.url else {
+    try runBuilt("moat", arguments, in: directory, sourceLocation: sourceLocation)
+}
+
+/// Runs the package's executable `name` (`moat`, `moat-fuzz`) with arguments in a directory, with extra
+/// environment variables, and waits for it. After `timeLimit` seconds it records an issue and kills it
+/// (SIGTERM, then SIGKILL 5 s later).
+func runBuilt(_ name: String, _ arguments: [String], in directory: URL? = nil, environment extra: [String: String] = [:],
+              timeLimit: Double = 60, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Run {
+    guard let binary = BuiltBinary.url(name) else {
         Issue.record("""
-            the moat binary was not found; build it first (swift build --build-tests). Looked in:
-            \(MoatBinary.candidates.map(\.path).joined(separator: "\n"))
+            the \(name) binary was not found; build it first (swift build --build-tests). Looked in:
+            \(BuiltBinary.candidates(name).map(\.path).joined(separator: "\n"))
             """, sourceLocation: sourceLocation)
-        throw MoatBinaryMissing()
+        throw MoatBinaryMissing(name: name)
     }
     let process = Process()
     process.executableURL = binary
@@ -65,6 +86,7 @@ func moat(_ arguments: [String], in directory: URL? = nil,
     if let directory { process.currentDirectoryURL = directory }
     var environment = ProcessInfo.processInfo.environment
     environment["COLUMNS"] = "200"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -78,17 +100,21 @@ func moat(_ arguments: [String], in directory: URL? = nil,
     DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     group.enter()
     DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = Date().addingTimeInterval(60)
+    let deadline = Date().addingTimeInterval(timeLimit)
     while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
+    let timedOut = process.isRunning
+    if timedOut {
         process.terminate()
-        Issue.record("moat \(arguments.joined(separator: " ")) did not finish within 60 s", sourceLocation: sourceLocation)
+        Issue.record("\(name) \(arguments.joined(separator: " ")) did not finish within \(Int(timeLimit)) s", sourceLocation: sourceLocation)
+        let grace = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < grace { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
     process.waitUntilExit()
     group.wait()
     return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                stderr: String(decoding: errData, as: UTF8.self),
-               crashed: process.terminationReason == .uncaughtSignal)
+               crashed: process.terminationReason == .uncaughtSignal, timedOut: timedOut)
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.

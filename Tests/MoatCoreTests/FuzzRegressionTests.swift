@@ -11,7 +11,7 @@ struct FuzzRegressionTests {
     private func formatter() throws -> MoatFormatter { MoatFormatter(vocabulary: try builtInCatalogue().vocabulary) }
     private func tree() throws -> DocumentTree { DocumentTree(vocabulary: try builtInCatalogue().vocabulary) }
 
-    /// Found by the first seed of the YAML campaign (Benchmarks/Fuzz/corpus/yaml/small.json); fixed during the
+    /// Found by the first seed of the YAML campaign (Tests/Fuzz/corpus/yaml/small.json); fixed during the
     /// same session (YAMLModelReader now refuses U+0000, "nul-in-string").
     ///
     /// JSON and YAML strings may hold U+0000 (`"\u0000"`, `"\0"`), which SourceLoader's NUL-byte check does

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of one analysis run.
 public struct AnalysisOptions: Sendable {
     /// Evaluate as if this maturity level were declared (`--level N`).
@@ -54,23 +56,35 @@ public struct Analyzer: Sendable {
 
     public func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions) -> Analysis {
         let model = graph.model
-        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
         let declared = min(5, max(1, options.declaredLevel ?? model.header.declaredLevel ?? 1))
         let practices = Set(model.header.practices)
         let tracker = TrackingMatcher(entries: model.tracking, asOf: options.asOf)
 
-        var findings: [Finding] = []
         // The in-scope entities of each kind, listed once rather than once per rule.
-        var byKind: [ElementKind: [EntityRef]] = [:]
-        for rule in catalogue.rules {
-            for kind in rule.appliesTo {
-                guard let condition = rule.conditions[kind] else { continue }
-                if byKind[kind] == nil { byKind[kind] = entities(of: kind, in: graph) }
-                for ref in byKind[kind]! where condition.holds(evaluator, ref) {
-                    findings.append(finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker))
+        let byKind = Dictionary(uniqueKeysWithValues: Set(catalogue.rules.flatMap(\.appliesTo)).map { ($0, entities(of: $0, in: graph)) })
+        // Rules are independent: each core takes every n-th rule with an evaluator of its own (the
+        // evaluator caches facts as it goes). The sort below makes the order independent of the split.
+        let lanes = catalogue.rules.count < 8 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let rules = catalogue.rules
+        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], tracked: Set<Int>) in
+            let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+            var found: [Finding] = []
+            var tracked = Set<Int>()
+            for r in stride(from: lane, to: rules.count, by: lanes) {
+                let rule = rules[r]
+                for kind in rule.appliesTo {
+                    guard let condition = rule.conditions[kind] else { continue }
+                    for ref in byKind[kind]! where condition.holds(evaluator, ref) {
+                        let (f, entry) = finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker)
+                        found.append(f)
+                        if let entry { tracked.insert(entry) }
+                    }
                 }
             }
+            return (found, tracked)
         }
+        var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
+        let tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         // Worst first: severity, then open before closed, then id. Sort keys, not findings (cheaper to move).
         let keys = findings.map { (severity: $0.severity.rank, open: $0.isOpen, id: $0.id) }
         let order = keys.indices.sorted { i, j in
@@ -81,12 +95,12 @@ public struct Analyzer: Sendable {
         }
         findings = order.map { findings[$0] }
         var diagnostics: [Diagnostic] = []
-        let unmatched = tracker.unmatched
+        let unmatched = tracker.unmatched(used: tracked)
         for entry in unmatched {
             diagnostics.append(.warning("unmatched-tracking", "tracking entry '\(entry.pattern)' matches no finding", at: entry.range,
                                         notes: ["finding ids are rule-id@element-id; list them with 'moat analyze --format json'"]))
         }
-        for entry in tracker.expired {
+        for entry in tracker.expired(used: tracked) {
             diagnostics.append(.warning("expired-tracking", "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
@@ -113,7 +127,7 @@ public struct Analyzer: Sendable {
     }
 
     private func finding(_ rule: Rule, _ ref: EntityRef, _ kind: ElementKind, _ ev: Evaluator, declared: Int,
-                         practices: Set<String>, tracker: TrackingMatcher) -> Finding {
+                         practices: Set<String>, tracker: TrackingMatcher) -> (Finding, trackingEntry: Int?) {
         let model = ev.graph.model
         let (elementID, name, range): (String, String, SourceRange?)
         switch ref {
@@ -137,7 +151,8 @@ public struct Analyzer: Sendable {
         }
         var status: FindingStatus = !present.isEmpty ? .mitigated : expected <= declared ? .gap : .roadmap
         let id = "\(rule.id)@\(elementID)"
-        let (entry, expired) = tracker.match(id)
+        let match = tracker.match(id)
+        let (entry, expired) = (match?.entry, match?.expired ?? false)
         if let entry, !expired {
             switch entry.status {
             case .accept: status = .accepted
@@ -147,10 +162,10 @@ public struct Analyzer: Sendable {
             }
         }
         let (likelihood, impact, factors) = severityModel.assess(rule: rule, ref: ref, evaluator: ev)
-        return Finding(id: id, rule: rule, elementID: elementID, elementKind: kind, elementName: name,
-                       likelihood: likelihood, impact: impact, severity: Severity(score: likelihood * impact), factors: factors,
-                       status: status, expectedLevel: expected, presentControls: present, tracking: entry,
-                       trackingExpired: expired, range: range)
+        return (Finding(id: id, rule: rule, elementID: elementID, elementKind: kind, elementName: name,
+                        likelihood: likelihood, impact: impact, severity: Severity(score: likelihood * impact), factors: factors,
+                        status: status, expectedLevel: expected, presentControls: present, tracking: entry,
+                        trackingExpired: expired, range: range), match?.index)
     }
 
     /// The evidenced level: the highest L whose practices (and those below) are all declared and

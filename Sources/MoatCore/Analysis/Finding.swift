@@ -42,28 +42,51 @@ public struct SeverityFactor: Sendable, Hashable {
 }
 
 /// A rule that fired on an element: the threat, its severity in context and its status.
-public struct Finding: Sendable {
+///
+/// A class: findings are made once and never changed, and the reports pass tens of thousands of them
+/// around; a reference costs one retain where the struct cost one per field.
+public final class Finding: Sendable {
     /// `rule-id@element-id`: stable across unrelated edits.
-    public var id: String
-    public var rule: Rule
-    public var elementID: String
-    public var elementKind: ElementKind
-    public var elementName: String
-    public var likelihood: Int
-    public var impact: Int
-    public var severity: Severity
-    public var factors: [SeverityFactor]
-    public var status: FindingStatus
+    public let id: String
+    public let rule: Rule
+    public let elementID: String
+    public let elementKind: ElementKind
+    public let elementName: String
+    public let likelihood: Int
+    public let impact: Int
+    public let severity: Severity
+    public let factors: [SeverityFactor]
+    public let status: FindingStatus
     /// The lowest level among the mitigating controls.
-    public var expectedLevel: Int
+    public let expectedLevel: Int
     /// Controls found present (for mitigated findings).
-    public var presentControls: [String]
+    public let presentControls: [String]
     /// The tracking entry that decided the status, if any.
-    public var tracking: TrackingEntry?
+    public let tracking: TrackingEntry?
     /// True when a tracking acceptance has expired and no longer applies.
-    public var trackingExpired: Bool
+    public let trackingExpired: Bool
     /// Where the element is written.
-    public var range: SourceRange?
+    public let range: SourceRange?
+
+    init(id: String, rule: Rule, elementID: String, elementKind: ElementKind, elementName: String, likelihood: Int,
+         impact: Int, severity: Severity, factors: [SeverityFactor], status: FindingStatus, expectedLevel: Int,
+         presentControls: [String], tracking: TrackingEntry?, trackingExpired: Bool, range: SourceRange?) {
+        self.id = id
+        self.rule = rule
+        self.elementID = elementID
+        self.elementKind = elementKind
+        self.elementName = elementName
+        self.likelihood = likelihood
+        self.impact = impact
+        self.severity = severity
+        self.factors = factors
+        self.status = status
+        self.expectedLevel = expectedLevel
+        self.presentControls = presentControls
+        self.tracking = tracking
+        self.trackingExpired = trackingExpired
+        self.range = range
+    }
 
     public var isOpen: Bool { status.isOpen }
 }

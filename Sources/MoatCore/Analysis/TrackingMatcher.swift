@@ -1,36 +1,32 @@
 /// Matches finding ids against a model's tracking entries (`*` matches any run of characters).
 ///
-/// A class so one pass over the findings can record which entries matched; used by one analysis.
-final class TrackingMatcher: @unchecked Sendable {
+/// Pure, so that the analysis can match on several threads; the caller collects which entries matched.
+struct TrackingMatcher: Sendable {
     private let entries: [TrackingEntry]
     private let patterns: [[Substring]]
     private let asOf: String
-    private var used: [Bool]
 
     init(entries: [TrackingEntry], asOf: String) {
         self.entries = entries
         self.patterns = entries.map { $0.pattern.split(separator: "*", omittingEmptySubsequences: false) }
         self.asOf = asOf
-        self.used = Array(repeating: false, count: entries.count)
     }
 
-    /// The first entry whose pattern matches `id`, and whether it has expired.
-    func match(_ id: String) -> (TrackingEntry?, Bool) {
+    /// The first entry whose pattern matches `id` (its index and whether it has expired).
+    func match(_ id: String) -> (index: Int, entry: TrackingEntry, expired: Bool)? {
         for (i, parts) in patterns.enumerated() where Self.matches(id, parts) {
-            used[i] = true
             let entry = entries[i]
-            let expired = entry.until.map { $0 < asOf } ?? false
-            return (entry, expired)
+            return (i, entry, entry.until.map { $0 < asOf } ?? false)
         }
-        return (nil, false)
+        return nil
     }
 
-    /// Entries that matched nothing.
-    var unmatched: [TrackingEntry] { entries.indices.filter { !used[$0] }.map { entries[$0] } }
+    /// Entries that matched nothing, given the indices of those that matched.
+    func unmatched(used: Set<Int>) -> [TrackingEntry] { entries.indices.filter { !used.contains($0) }.map { entries[$0] } }
 
     /// Entries that matched but whose `until` date has passed.
-    var expired: [TrackingEntry] {
-        entries.indices.filter { used[$0] && (entries[$0].until.map { $0 < asOf } ?? false) }.map { entries[$0] }
+    func expired(used: Set<Int>) -> [TrackingEntry] {
+        entries.indices.filter { used.contains($0) && (entries[$0].until.map { $0 < asOf } ?? false) }.map { entries[$0] }
     }
 
     /// Glob match of `text` against pattern parts split at `*`.

@@ -18,22 +18,29 @@ public struct Catalogue: Sendable {
 
     /// Loads the catalogues from a Models folder (the built-in one by default).
     public static func load(from directory: URL = BundledModels.directory) throws -> Catalogue {
-        func read(_ relative: String) throws -> (String, SourceFile) {
-            let url = directory.appendingPathComponent(relative)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw LoadError(description: "cannot read catalogue '\(url.path)'")
+        let names = ["vocabulary.yaml", "maturity/levels.yaml", "maturity/controls.yaml"]
+        let files = try names.map { relative -> SourceFile in
+            let path = directory.appendingPathComponent(relative).path
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw LoadError(description: "cannot read catalogue '\(path)'")
             }
-            return (String(decoding: data, as: UTF8.self), SourceFile(path: url.path, bytes: [UInt8](data)))
+            return SourceFile(path: path, bytes: [UInt8](data))
         }
+        // The vocabulary and the maturity model are read side by side; the rules, which need both, follow.
+        let (readVocabulary, readMaturity) = inParallel({
+            Result { try Vocabulary(node: CatalogueYAML.compose(String(decoding: files[0].bytes, as: UTF8.self), path: files[0].path), path: files[0].path) }
+        }, {
+            Result {
+                try MaturityModel(levels: CatalogueYAML.compose(String(decoding: files[1].bytes, as: UTF8.self), path: files[1].path), levelsPath: files[1].path,
+                                  controls: CatalogueYAML.compose(String(decoding: files[2].bytes, as: UTF8.self), path: files[2].path), controlsPath: files[2].path)
+            }
+        })
         let vocabulary: Vocabulary
         let maturity: MaturityModel
-        let controlsFile: SourceFile
+        let controlsFile = files[2]
         do {
-            vocabulary = try Vocabulary(yaml: read("vocabulary.yaml").0)
-            let levels = try read("maturity/levels.yaml").0
-            let controls = try read("maturity/controls.yaml")
-            controlsFile = controls.1
-            maturity = try MaturityModel(levelsYAML: levels, controlsYAML: controls.0)
+            vocabulary = try readVocabulary.get()
+            maturity = try readMaturity.get()
         } catch let error as LoadError {
             throw error
         } catch {

@@ -35,9 +35,6 @@ public struct MaturityModel: Sendable {
     private let practiceLevels: [String: Int]
     private let controlIndex: [String: Int]
 
-    private struct LevelsFile: Codable { var levels: [MaturityLevel] }
-    private struct ControlsFile: Codable { var controls: [Control] }
-
     public init(levels: [MaturityLevel], controls: [Control]) {
         self.levels = levels.sorted { $0.level < $1.level }
         self.controls = controls
@@ -51,8 +48,42 @@ public struct MaturityModel: Sendable {
 
     /// Reads levels.yaml and controls.yaml.
     public init(levelsYAML: String, controlsYAML: String) throws {
-        let levels = try YAMLDecoder().decode(LevelsFile.self, from: levelsYAML).levels
-        let controls = try YAMLDecoder().decode(ControlsFile.self, from: controlsYAML).controls
+        try self.init(levels: CatalogueYAML.compose(levelsYAML, path: "levels.yaml"), levelsPath: "levels.yaml",
+                      controls: CatalogueYAML.compose(controlsYAML, path: "controls.yaml"), controlsPath: "controls.yaml")
+    }
+
+    init(levels levelsRoot: Node, levelsPath: String, controls controlsRoot: Node, controlsPath: String) throws {
+        var reader = CatalogueYAML(path: levelsPath)
+        let levelsFile = try reader.mapping(levelsRoot, "levels.yaml", allowed: ["levels"])
+        let levels = try reader.list(reader.required(levelsFile, "levels", "levels.yaml", in: levelsRoot), "levels").map { node in
+            let f = try reader.mapping(node, "a level",
+                                       allowed: ["level", "name", "tagline", "summary", "characteristics", "practices"])
+            func text(_ key: String) throws -> String { try reader.string(reader.required(f, key, "a level", in: node), key) }
+            let practices = try reader.list(reader.required(f, "practices", "a level", in: node), "practices").map { p in
+                let pf = try reader.mapping(p, "a practice", allowed: ["id", "title"])
+                return Practice(id: try reader.string(reader.required(pf, "id", "a practice", in: p), "id"),
+                                title: try reader.string(reader.required(pf, "title", "a practice", in: p), "title"))
+            }
+            return MaturityLevel(level: try reader.int(reader.required(f, "level", "a level", in: node), "level"),
+                                 name: try text("name"), tagline: try text("tagline"), summary: try text("summary"),
+                                 characteristics: try reader.strings(reader.required(f, "characteristics", "a level", in: node),
+                                                                     "characteristics"),
+                                 practices: practices)
+        }
+        reader = CatalogueYAML(path: controlsPath)
+        let controlsFile = try reader.mapping(controlsRoot, "controls.yaml", allowed: ["controls"])
+        let controls = try reader.list(reader.required(controlsFile, "controls", "controls.yaml", in: controlsRoot), "controls")
+            .map { node in
+                let f = try reader.mapping(node, "a control", allowed: ["id", "level", "title", "evidence", "practice"])
+                let id = try reader.string(reader.required(f, "id", "a control", in: node), "id")
+                let what = "control '\(id)'"
+                let evidence = try f["evidence"].map { e in
+                    try reader.mapping(e, "\(what): evidence").mapValues { try reader.string($0, "\(what): evidence") }
+                }
+                return Control(id: id, level: try reader.int(reader.required(f, "level", what, in: node), "\(what): level"),
+                               title: try reader.string(reader.required(f, "title", what, in: node), "\(what): title"),
+                               evidence: evidence, practice: try f["practice"].map { try reader.string($0, "\(what): practice") })
+            }
         self.init(levels: levels, controls: controls)
     }
 

@@ -42,18 +42,28 @@ public struct Attribute: Sendable, Hashable {
 /// The attributes of one element, in the order written; small, so lookups scan.
 public struct Attributes: Sendable, Hashable, Sequence {
     public private(set) var entries: [Attribute] = []
+    /// For each entry, its attribute's position in the vocabulary and its enum value's rank (-1 when
+    /// unknown): rule conditions look values up by these small numbers instead of comparing names.
+    private var keys: [Key] = []
 
-    public init(_ entries: [Attribute] = []) { self.entries = entries }
+    private struct Key: Sendable, Hashable {
+        var vocabularyIndex: Int32
+        var rank: Int32
+    }
 
+    public init(_ entries: [Attribute] = []) {
+        self.entries = entries
+        self.keys = Array(repeating: Key(vocabularyIndex: -1, rank: -1), count: entries.count)
+    }
+
+    /// The value of the attribute called `name`.
     public subscript(name: String) -> AttributeValue? {
         for e in entries where e.name == name { return e.value }
         return nil
     }
 
-    /// The attribute entry named `name`.
     public func entry(_ name: String) -> Attribute? { entries.first { $0.name == name } }
 
-    /// True when the flag `name` is set.
     public func flag(_ name: String) -> Bool {
         if case .flag(true)? = self[name] { return true }
         return false
@@ -76,11 +86,29 @@ public struct Attributes: Sendable, Hashable, Sequence {
         return nil
     }
 
-    public mutating func set(_ attribute: Attribute) {
+    /// The value of the vocabulary's attribute number `index` (set by the semantic pass).
+    public func value(vocabularyIndex index: Int) -> AttributeValue? {
+        let wanted = Int32(truncatingIfNeeded: index)
+        for (i, k) in keys.enumerated() where k.vocabularyIndex == wanted { return entries[i].value }
+        return nil
+    }
+
+    /// The rank of the enum value of the vocabulary's attribute number `index` (its position in `values`).
+    public func rank(vocabularyIndex index: Int) -> Int? {
+        let wanted = Int32(truncatingIfNeeded: index)
+        for k in keys where k.vocabularyIndex == wanted { return k.rank >= 0 ? Int(k.rank) : nil }
+        return nil
+    }
+
+    /// Adds or replaces an attribute; `vocabularyIndex` and `rank` make it visible to `value(vocabularyIndex:)`.
+    public mutating func set(_ attribute: Attribute, vocabularyIndex: Int = -1, rank: Int = -1) {
+        let key = Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank))
         if let i = entries.firstIndex(where: { $0.name == attribute.name }) {
             entries[i] = attribute
+            keys[i] = key
         } else {
             entries.append(attribute)
+            keys.append(key)
         }
     }
 

@@ -61,23 +61,25 @@ public struct RuleLoader: Sendable {
     public func load(directory: URL, controls: [String: CompiledControl], userRules: Bool) -> ([Rule], [Diagnostic]) {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        // Files are independent until the duplicate check: compose and compile them on every core.
+        let loaded = names.map { directory.appendingPathComponent($0).path }.parallelMap { path in
+            SourceLoader().load(path).map { load(file: $0, controls: controls, userRules: userRules) }
+        }
         var rules: [Rule] = []
         var diagnostics: [Diagnostic] = []
         var seen: [String: SourceRange?] = [:]
-        for name in names {
-            let path = directory.appendingPathComponent(name).path
-            switch SourceLoader().load(path) {
+        for result in loaded {
+            switch result {
             case .failure(let d): diagnostics.append(d)
-            case .success(let file):
-                var (loaded, problems) = load(file: file, controls: controls, userRules: userRules)
-                for i in loaded.indices {
-                    if let first = seen[loaded[i].id] {
-                        problems.append(.error("duplicate-rule", "rule '\(loaded[i].id)' is defined twice", at: loaded[i].range,
+            case .success(var (fileRules, problems)):
+                for rule in fileRules {
+                    if let first = seen[rule.id] {
+                        problems.append(.error("duplicate-rule", "rule '\(rule.id)' is defined twice", at: rule.range,
                                                notes: first.map { ["first defined at \($0.file.path):\($0.start.line)"] } ?? []))
                     }
-                    seen[loaded[i].id] = loaded[i].range
+                    seen[rule.id] = rule.range
                 }
-                rules += loaded
+                rules += fileRules
                 diagnostics += problems
             }
         }

@@ -30,7 +30,10 @@ struct AttributeChecker {
             }
             seen[name] = attribute.name.range
             if let value = typedValue(attribute, spec, &diagnostics) {
-                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: attribute.values.map(\.range)))
+                var rank = -1
+                if spec.type == .enum, case .word(let word) = value { rank = spec.rank(of: word) ?? -1 }
+                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: attribute.values.map(\.range)),
+                           vocabularyIndex: vocabulary.index(of: name) ?? -1, rank: rank)
             }
         }
         return result

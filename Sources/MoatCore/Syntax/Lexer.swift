@@ -11,6 +11,8 @@ public struct Lexer {
     private let mode: Mode
     private var index = 0
     private var line = 1
+    /// The offset at which the current line starts.
+    private var lineStart = 0
     private var sawNewline = false
     private var lastTokenLine = 0
 
@@ -60,14 +62,14 @@ public struct Lexer {
         let start = index
         guard let b = peek() else {
             sawNewline = false
-            return Token(kind: .endOfFile, text: "", start: index, end: index, newlineBefore: true)
+            return Token(kind: .endOfFile, text: "", start: index, end: index, newlineBefore: true, location: here(index))
         }
         lastTokenLine = line
         func single(_ kind: TokenKind, _ length: Int = 1) -> Token {
             sawNewline = false
             index += length
             return Token(kind: kind, text: String(decoding: bytes[start..<index], as: UTF8.self),
-                         start: start, end: index, newlineBefore: newline)
+                         start: start, end: index, newlineBefore: newline, location: here(start))
         }
         switch b {
         case UInt8(ascii: "{"): return single(.leftBrace)
@@ -108,6 +110,9 @@ public struct Lexer {
         return nil
     }
 
+    /// The location of an offset on the current line.
+    private func here(_ offset: Int) -> SourceLocation { SourceLocation(line: line, column: offset - lineStart + 1) }
+
     private func utf8Length(_ b: UInt8) -> Int {
         switch b {
         case 0xF0...0xF7: return 4
@@ -124,6 +129,7 @@ public struct Lexer {
                 sawNewline = true
                 line += 1
                 index += 1
+                lineStart = index
             } else if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") {
                 index += 1
             } else if b == UInt8(ascii: "#") || (b == UInt8(ascii: "/") && peek(1) == UInt8(ascii: "/")) {
@@ -145,7 +151,7 @@ public struct Lexer {
             index += 1
         }
         return Token(kind: .word, text: String(decoding: bytes[start..<index], as: UTF8.self),
-                     start: start, end: index, newlineBefore: newline)
+                     start: start, end: index, newlineBefore: newline, location: here(start))
     }
 
     private mutating func string(start: Int, newline: Bool) -> Token {
@@ -190,6 +196,6 @@ public struct Lexer {
             }
         }
         return Token(kind: .string, text: String(decoding: value, as: UTF8.self),
-                     start: start, end: index, newlineBefore: newline)
+                     start: start, end: index, newlineBefore: newline, location: here(start))
     }
 }

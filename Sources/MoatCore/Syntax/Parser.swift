@@ -62,8 +62,10 @@ public struct Parser {
         return t
     }
 
-    private func range(_ t: Token) -> SourceRange { file.range(t.start, t.end) }
-    private func range(from start: Token, to end: Token) -> SourceRange { file.range(start.start, end.end) }
+    private func range(_ t: Token) -> SourceRange { SourceRange(file: file, start: t.location, end: t.endLocation) }
+    private func range(from start: Token, to end: Token) -> SourceRange {
+        SourceRange(file: file, start: start.location, end: end.endLocation)
+    }
     private var previous: Token { tokens[max(0, position - 1)] }
 
     private mutating func error(_ id: String, _ message: String, at token: Token, notes: [String] = []) {
@@ -247,7 +249,7 @@ public struct Parser {
         advance()
         if Self.keywords.contains(t.text) {
             error("keyword-as-id", "'\(t.text)' is a keyword and cannot be used as \(what) id", at: t)
-        } else if t.text.contains("*") || t.text.first?.isNumber == true {
+        } else if t.text.utf8.contains(UInt8(ascii: "*")) || t.text.first?.isNumber == true {
             error("invalid-id", "'\(t.text)' is not a valid id", at: t,
                   notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'"])
         }
@@ -509,7 +511,7 @@ public struct Parser {
         let first = current
         if first.kind == .string && !first.newlineBefore {
             advance()
-            if !first.text.contains("@") {
+            if !first.text.utf8.contains(UInt8(ascii: "@")) {
                 error("invalid-pattern", "finding pattern '\(first.text)' has no '@'", at: first,
                       notes: ["a finding id is rule-id@element-id, e.g. tampering-in-transit@web->db"])
             }

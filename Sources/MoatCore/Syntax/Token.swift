@@ -24,6 +24,11 @@ public struct Token: Sendable {
     public var end: Int
     /// True when a newline separates this token from the previous one.
     public var newlineBefore: Bool
+    /// Where the token starts (1-based line, byte column); a token never spans lines.
+    public var location: SourceLocation
+
+    /// Where the token ends (exclusive).
+    public var endLocation: SourceLocation { SourceLocation(line: location.line, column: location.column + end - start) }
 
     /// Whether this is the word `keyword`.
     public func isWord(_ keyword: String) -> Bool { kind == .word && text == keyword }

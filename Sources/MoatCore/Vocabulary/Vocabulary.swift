@@ -43,17 +43,6 @@ public struct Vocabulary: Sendable {
     public let localProtocols: Set<String>
     private let index: [String: Int]
 
-    private struct File: Codable {
-        var attributes: [AttributeSpec]
-        var encryptedProtocols: [String]
-        var localProtocols: [String]?
-        enum CodingKeys: String, CodingKey {
-            case attributes
-            case encryptedProtocols = "encrypted-protocols"
-            case localProtocols = "local-protocols"
-        }
-    }
-
     public init(attributes: [AttributeSpec], encryptedProtocols: Set<String>, localProtocols: Set<String> = []) {
         self.attributes = attributes
         self.encryptedProtocols = encryptedProtocols
@@ -64,14 +53,43 @@ public struct Vocabulary: Sendable {
     }
 
     /// Reads `vocabulary.yaml`.
-    public init(yaml: String) throws {
-        let file = try YAMLDecoder().decode(File.self, from: yaml)
-        self.init(attributes: file.attributes, encryptedProtocols: Set(file.encryptedProtocols),
-                  localProtocols: Set(file.localProtocols ?? []))
+    public init(yaml: String, path: String = "vocabulary.yaml") throws {
+        try self.init(node: CatalogueYAML.compose(yaml, path: path), path: path)
+    }
+
+    init(node root: Node, path: String) throws {
+        let reader = CatalogueYAML(path: path)
+        let file = try reader.mapping(root, "the vocabulary", allowed: ["attributes", "encrypted-protocols", "local-protocols"])
+        let items = try reader.list(reader.required(file, "attributes", "the vocabulary", in: root), "attributes")
+        let keys: Set<String> = ["name", "type", "on", "values", "ordered", "default", "min", "max", "target", "doc"]
+        let attributes = try items.map { item -> AttributeSpec in
+            let f = try reader.mapping(item, "an attribute", allowed: keys)
+            let name = try reader.string(reader.required(f, "name", "an attribute", in: item), "name")
+            let what = "attribute '\(name)'"
+            return AttributeSpec(
+                name: name,
+                type: try reader.value(reader.required(f, "type", what, in: item), "\(what): type", as: AttributeType.self),
+                on: try reader.list(reader.required(f, "on", what, in: item), "\(what): on")
+                    .map { try reader.value($0, "\(what): on", as: ElementKind.self) },
+                values: try f["values"].map { try reader.strings($0, "\(what): values") },
+                ordered: try f["ordered"].map { try reader.bool($0, "\(what): ordered") },
+                default: try f["default"].map { try reader.string($0, "\(what): default") },
+                min: try f["min"].map { try reader.double($0, "\(what): min") },
+                max: try f["max"].map { try reader.double($0, "\(what): max") },
+                target: try f["target"].map { try reader.value($0, "\(what): target", as: ReferenceTarget.self) },
+                doc: try f["doc"].map { try reader.string($0, "\(what): doc") })
+        }
+        let encrypted = try reader.strings(reader.required(file, "encrypted-protocols", "the vocabulary", in: root),
+                                           "encrypted-protocols")
+        let local = try file["local-protocols"].map { try reader.strings($0, "local-protocols") } ?? []
+        self.init(attributes: attributes, encryptedProtocols: Set(encrypted), localProtocols: Set(local))
     }
 
     /// The attribute named `name`.
     public func spec(_ name: String) -> AttributeSpec? { index[name].map { attributes[$0] } }
+
+    /// The position of the attribute named `name` in `attributes`.
+    public func index(of name: String) -> Int? { index[name] }
 
     /// Names of the attributes allowed on `kind`.
     public func names(on kind: ElementKind) -> [String] {

@@ -3,10 +3,16 @@ public struct EnumDomain: Sendable, Hashable {
     public var name: String
     public var values: [String]
     public var ordered: Bool
-    var ranks: [String: Int] {
-        var r: [String: Int] = [:]
-        for (i, v) in values.enumerated() { r[v] = i }
-        return r
+    /// The rank of each value (its position in `values`).
+    let ranks: [String: Int]
+
+    public init(name: String, values: [String], ordered: Bool) {
+        self.name = name
+        self.values = values
+        self.ordered = ordered
+        var ranks: [String: Int] = [:]
+        for (i, v) in values.enumerated() { ranks[v] = i }
+        self.ranks = ranks
     }
 }
 
@@ -288,7 +294,8 @@ public struct ConditionCompiler: Sendable {
             let prefix = PathSyntax(steps: Array(path.steps.dropLast()), span: path.span)
             let (reach, type) = try entityAccessor(prefix, text: text, context: context)
             try checkAttribute(last, on: type, span: span)
-            return .bool { ev, ref in reach(ev, ref).map { ev.attributes($0)[last] != nil } ?? false }
+            let index = vocabulary.index(of: last) ?? -1
+            return .bool { ev, ref in reach(ev, ref).map { ev.value($0, index) != nil } ?? false }
         }
         switch try compilePath(path, text: text, context: context) {
         case .entity(let f, _): return .bool { ev, ref in f(ev, ref) != nil }
@@ -443,20 +450,31 @@ public struct ConditionCompiler: Sendable {
                                  + (guess.map { "; did you mean '\($0)'?" } ?? ""), span: span)
         }
         try checkAttribute(name, on: type, span: span)
+        // Values are looked up by the attribute's position in the vocabulary, and enum values by their
+        // rank, both numbers the semantic pass stored: no names compared or hashed while rules run.
+        let index = vocabulary.index(of: name) ?? -1
         switch spec.type {
-        case .flag: return .bool(lift({ ev, r in ev.attributes(r).flag(name) }, false))
-        case .string, .date: return .string(lift({ ev, r in ev.attributes(r).string(name) }, nil))
-        case .number: return .number(lift({ ev, r in ev.attributes(r).number(name) }, nil))
+        case .flag: return .bool(lift({ ev, r in if case .flag(true)? = ev.value(r, index) { true } else { false } }, false))
+        case .string, .date:
+            return .string(lift({ ev, r in
+                switch ev.value(r, index) {
+                case .string(let s)?, .word(let s)?: s
+                default: nil
+                }
+            }, nil))
+        case .number: return .number(lift({ ev, r in if case .number(let n)? = ev.value(r, index) { n } else { nil } }, nil))
         case .enum:
             let d = domain(spec)
-            let ranks = d.ranks
-            let fallback = spec.default.flatMap { ranks[$0] }
-            return .enumeration(lift({ ev, r in ev.attributes(r).string(name).flatMap { ranks[$0] } ?? fallback }, nil), d)
+            let fallback = spec.default.flatMap { d.ranks[$0] }
+            return .enumeration(lift({ ev, r in ev.rank(r, index) ?? fallback }, nil), d)
         case .refs:
             guard spec.target == .data else {
                 throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)
             }
-            return .list(lift({ ev, r in ev.dataRefs(ev.attributes(r).list(name)).map(EntityRef.data) }, []), .data)
+            return .list(lift({ ev, r in
+                guard case .list(let ids)? = ev.value(r, index) else { return [] }
+                return ev.dataRefs(ids).map(EntityRef.data)
+            }, []), .data)
         }
     }
 }

@@ -24,6 +24,7 @@ public final class Evaluator {
     private var elementClassification: [Int?]
     private var flowClassification: [Int?]
     private var flowEncrypted: [Bool?]
+    private let internetFacing: Int
 
     public init(graph: ArchitectureGraph, vocabulary: Vocabulary) {
         self.graph = graph
@@ -40,6 +41,7 @@ public final class Evaluator {
         elementClassification = Array(repeating: nil, count: graph.model.elements.count)
         flowClassification = Array(repeating: nil, count: graph.model.flows.count)
         flowEncrypted = Array(repeating: nil, count: graph.model.flows.count)
+        internetFacing = vocabulary.index(of: "internet-facing") ?? -1
     }
 
     /// The attributes of an entity.
@@ -49,6 +51,26 @@ public final class Evaluator {
         case .flow(let i): return graph.model.flows[i].attributes
         case .boundary(let i): return graph.model.boundaries[i].attributes
         case .data(let i): return graph.model.data[i].attributes
+        }
+    }
+
+    /// The value of the vocabulary's attribute number `index` on an entity.
+    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? {
+        switch ref {
+        case .element(let i): return graph.model.elements[i].attributes.value(vocabularyIndex: index)
+        case .flow(let i): return graph.model.flows[i].attributes.value(vocabularyIndex: index)
+        case .boundary(let i): return graph.model.boundaries[i].attributes.value(vocabularyIndex: index)
+        case .data(let i): return graph.model.data[i].attributes.value(vocabularyIndex: index)
+        }
+    }
+
+    /// The rank of the enum value of the vocabulary's attribute number `index` on an entity.
+    func rank(_ ref: EntityRef, _ index: Int) -> Int? {
+        switch ref {
+        case .element(let i): return graph.model.elements[i].attributes.rank(vocabularyIndex: index)
+        case .flow(let i): return graph.model.flows[i].attributes.rank(vocabularyIndex: index)
+        case .boundary(let i): return graph.model.boundaries[i].attributes.rank(vocabularyIndex: index)
+        case .data(let i): return graph.model.data[i].attributes.rank(vocabularyIndex: index)
         }
     }
 
@@ -127,7 +149,7 @@ public final class Evaluator {
 
     /// Internet-facing, or receiving a flow from an untrusted element.
     public func exposed(element i: Int) -> Bool {
-        if graph.model.elements[i].attributes.flag("internet-facing") { return true }
+        if case .flag(true)? = graph.model.elements[i].attributes.value(vocabularyIndex: internetFacing) { return true }
         return graph.inbound[i].contains { untrusted(element: graph.otherEnd(ofFlow: $0, from: i)) }
     }
 

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import MoatCore
+
+/// Options shared by the commands that analyse a model.
+public struct AnalysisArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Evaluate as if maturity level N (1-5) were declared.", valueName: "N"))
+    public var level: Int?
+
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
+    public var rulesDirectory: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
+    public var asOf: String?
+
+    @OptionGroup public var catalogueOptions: CatalogueOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if let level, !(1...5).contains(level) { throw ValidationError("--level must be from 1 to 5, not \(level)") }
+        if let asOf, !asOfIsValid(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'") }
+    }
+
+    private func asOfIsValid(_ s: String) -> Bool {
+        s.count == 10 && Array(s).enumerated().allSatisfy { i, c in [4, 7].contains(i) ? c == "-" : c.isNumber }
+    }
+
+    /// The catalogue with `--rules` applied; rule-file errors exit 2.
+    public func catalogue() throws -> Catalogue {
+        let base = try catalogueOptions.load()
+        guard let dir = rulesDirectory else { return base }
+        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
+        Console.report(problems)
+        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
+        return catalogue
+    }
+
+    public var options: AnalysisOptions {
+        AnalysisOptions(declaredLevel: level, asOf: asOf ?? Self.today())
+    }
+
+    public static func today() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date())
+    }
+
+    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
+    /// printed unless the caller reports them itself.
+    public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
+        let result = try catalogueOptions.loadModel(path, catalogue: catalogue)
+        guard let model = result.model else { throw ExitStatus.invalidInput.exitCode }
+        let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
+        if reportTracking { Console.report(analysis.diagnostics) }
+        return analysis
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import MoatCore
+
+/// Writes to standard output and standard error.
+public enum Console {
+    public static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    public static func err(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Prints diagnostics to standard error in `file:line:col: severity: message` form.
+    public static func report(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        err(DiagnosticRenderer().render(diagnostics))
+    }
+
+    /// Writes a file atomically (a temporary file renamed into place), or to stdout for `-`.
+    public static func write(_ text: String, to path: String?) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Writes bytes to a file atomically (a temporary file renamed into place), or to stdout for `-`.
+    public static func write(_ bytes: [UInt8], to path: String?) throws {
+        guard let path, path != "-" else { return FileHandle.standardOutput.write(Data(bytes)) }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            err("moat: error: cannot write '\(path)': \(error.localizedDescription)\n")
+            throw ExitStatus.invalidInput.exitCode
+        }
+    }
+}

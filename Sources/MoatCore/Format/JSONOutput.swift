@@ -1,0 +1,136 @@
+/// JSON text built in a byte buffer: the one place where JSON is laid out and user text is escaped.
+///
+/// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
+/// own line; compact output has no spaces at all.
+public struct JSONOutput {
+    public private(set) var bytes: [UInt8] = []
+    public let pretty: Bool
+
+    public init(pretty: Bool = true, capacity: Int = 4096) {
+        self.pretty = pretty
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The text written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends bytes that are already valid JSON (or layout).
+    public mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func newline(indent: Int) {
+        bytes.append(0x0A)
+        for _ in 0..<(indent * 2) { bytes.append(0x20) }
+    }
+
+    public mutating func integer(_ n: Int) {
+        if n < 0 { bytes.append(0x2D) }
+        var magnitude = n.magnitude
+        if magnitude < 10 { bytes.append(0x30 + UInt8(magnitude)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[19 - count] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    public mutating func number(_ n: Double) {
+        if n == n.rounded(), abs(n) < 1e15 { integer(Int(n)) } else { bytes.append(contentsOf: String(n).utf8) }
+    }
+
+    public mutating func bool(_ b: Bool) {
+        if b { raw("true") } else { raw("false") }
+    }
+
+    /// `s` as a JSON string literal. Besides the characters JSON requires, DEL and the line and paragraph
+    /// separators U+2028/2029 are escaped, so the text is also safe inside a JavaScript literal.
+    public mutating func string(_ s: String) {
+        bytes.append(0x22)
+        var s = s
+        s.withUTF8 { utf8 in
+            var start = 0
+            var i = 0
+            while i < utf8.count {
+                let b = utf8[i]
+                let escape: StaticString?
+                switch b {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x00..<0x20, 0x7F: escape = ""
+                case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                default: escape = nil
+                }
+                guard let escape else { i += 1; continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                if escape.utf8CodeUnitCount > 0 {
+                    raw(escape)
+                } else {
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                }
+                i += b == 0xE2 ? 3 : 1
+                start = i
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
+        }
+        bytes.append(0x22)
+    }
+
+    /// A whole value at nesting depth `indent`.
+    public mutating func value(_ v: JSONValue, indent: Int = 0) {
+        switch v {
+        case .null: raw("null")
+        case .bool(let b): bool(b)
+        case .number(let n): number(n)
+        case .string(let s): string(s)
+        case .array(let items):
+            if items.isEmpty { raw("[]"); return }
+            let scalarOnly = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }
+            raw("[")
+            if scalarOnly || !pretty {
+                for (i, item) in items.enumerated() {
+                    if i > 0 { if pretty { raw(", ") } else { raw(",") } }
+                    value(item, indent: indent)
+                }
+                raw("]")
+                return
+            }
+            for (i, item) in items.enumerated() {
+                if i > 0 { raw(",") }
+                newline(indent: indent + 1)
+                value(item, indent: indent + 1)
+            }
+            newline(indent: indent)
+            raw("]")
+        case .object(let pairs):
+            if pairs.isEmpty { raw("{}"); return }
+            raw("{")
+            for (i, (key, item)) in pairs.enumerated() {
+                if i > 0 { raw(",") }
+                if pretty { newline(indent: indent + 1) }
+                member(key, item, indent: indent + 1)
+            }
+            if pretty { newline(indent: indent) }
+            raw("}")
+        }
+    }
+
+    /// `"key": value` inside an object whose members sit at depth `indent`.
+    public mutating func member(_ key: String, _ item: JSONValue, indent: Int) {
+        string(key)
+        if pretty { raw(": ") } else { raw(":") }
+        value(item, indent: indent)
+    }
+}
