@@ -57,7 +57,7 @@ for _ in 0..<runs {
     })
     findings = analysis.findings.count
     stages["json report", default: []].append(time {
-        _ = JSONReportWriter().bytes(ReportModel(analysis, maturity: catalogue.maturity))
+        _ = JSONReportWriter().bytes(analysis)
     })
     var dot = ""
     stages["dot build", default: []].append(time {

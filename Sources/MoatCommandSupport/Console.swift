@@ -24,12 +24,8 @@ public enum Console {
 
     /// Writes bytes to a file atomically (a temporary file renamed into place), or to stdout for `-`.
     public static func write(_ bytes: [UInt8], to path: String?) throws {
-        guard let path, path != "-" else { return FileHandle.standardOutput.write(Data(bytes)) }
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            err("moat: error: cannot write '\(path)': \(error.localizedDescription)\n")
-            throw ExitStatus.invalidInput.exitCode
-        }
+        let output = try OutputFile(path)
+        output.write(bytes)
+        try output.close()
     }
 }

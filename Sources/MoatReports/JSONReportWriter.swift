@@ -5,32 +5,52 @@ public struct JSONReportWriter: Sendable {
     public init() {}
 
     public func write(_ report: ReportModel) -> String {
-        String(decoding: bytes(report), as: UTF8.self)
+        String(decoding: bytes(report.analysis), as: UTF8.self)
     }
 
-    /// The report as UTF-8 bytes, ending in a newline. The findings are streamed one by one into the same
-    /// layout that `JSONValue` gives the rest, so that no tree of the whole report is ever built.
-    public func bytes(_ report: ReportModel) -> [UInt8] {
-        let findings = report.analysis.findings
-        var out = JSONOutput(capacity: 4096 + findings.count * 1024)
-        out.raw("{")
-        for (key, item) in header(report) {
-            out.newline(indent: 1)
-            out.member(key, item, indent: 1)
-            out.raw(",")
+    /// The report of an analysis as UTF-8 bytes, ending in a newline.
+    public func bytes(_ analysis: Analysis) -> [UInt8] {
+        var all: [UInt8] = []
+        write(analysis) { all += $0 }
+        return all
+    }
+
+    /// Writes the report in pieces to `sink`. The findings are streamed into the same layout that
+    /// `JSONValue` gives the rest, a block at a time with the two halves of a block written side by side,
+    /// so neither a tree nor the text of the whole report is ever held in memory.
+    public func write(_ analysis: Analysis, to sink: ([UInt8]) -> Void) {
+        let findings = analysis.findings
+        var head = JSONOutput()
+        head.raw("{")
+        for (key, item) in header(analysis) {
+            head.newline(indent: 1)
+            head.member(key, item, indent: 1)
+            head.raw(",")
         }
-        out.newline(indent: 1)
-        out.raw("\"findings\": [")
-        for (i, f) in findings.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.newline(indent: 2)
-            out.value(Self.finding(f), indent: 2)
+        head.newline(indent: 1)
+        head.raw("\"findings\": [")
+        sink(head.bytes)
+        let block = 8192
+        for start in stride(from: 0, to: findings.count, by: block) {
+            let end = min(findings.count, start + block), middle = (start + end + 1) / 2
+            for part in [start..<middle, middle..<end].parallelMap({ range -> JSONOutput in
+                var part = JSONOutput(capacity: range.count * 1024)
+                for i in range {
+                    if i > 0 { part.raw(",") }
+                    part.newline(indent: 2)
+                    part.value(Self.finding(findings[i]), indent: 2)
+                }
+                return part
+            }) {
+                sink(part.bytes)
+            }
         }
-        if !findings.isEmpty { out.newline(indent: 1) }
-        out.raw("]")
-        out.newline(indent: 0)
-        out.raw("}\n")
-        return out.bytes
+        var tail = JSONOutput()
+        if !findings.isEmpty { tail.newline(indent: 1) }
+        tail.raw("]")
+        tail.newline(indent: 0)
+        tail.raw("}\n")
+        sink(tail.bytes)
     }
 
     /// One finding as JSON; shared by the report and `moat diff`.
@@ -63,9 +83,9 @@ public struct JSONReportWriter: Sendable {
     }
 
     /// The members before `findings`.
-    func header(_ report: ReportModel) -> [(String, JSONValue)] {
-        let a = report.analysis
+    func header(_ a: Analysis) -> [(String, JSONValue)] {
         let m = a.maturity
+        let counts = FindingCounts(a.findings)
         return [
             ("model", .object([
                 ("name", .string(a.model.header.name)),
@@ -81,8 +101,8 @@ public struct JSONReportWriter: Sendable {
             ])),
             ("summary", .object([
                 ("total", .number(Double(a.findings.count))),
-                ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(report.countsByStatus[$0] ?? 0))) })),
-                ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(report.openBySeverity[$0] ?? 0))) })),
+                ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(counts.byStatus[$0] ?? 0))) })),
+                ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(counts.openBySeverity[$0] ?? 0))) })),
             ])),
         ]
     }

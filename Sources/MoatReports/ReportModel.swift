@@ -31,11 +31,7 @@ public struct ReportModel: Sendable {
         for (i, f) in model.flows.enumerated() { order[f.id] = model.elements.count + i }
         for (i, b) in model.boundaries.enumerated() { order[b.id] = model.elements.count + model.flows.count + i }
         var groups: [String: Component] = [:]
-        var status: [FindingStatus: Int] = [:]
-        var severity: [Severity: Int] = [:]
         for f in analysis.findings {
-            status[f.status, default: 0] += 1
-            if f.isOpen { severity[f.severity, default: 0] += 1 }
             if f.status == .mitigated && !includeMitigated { continue }
             groups[f.elementID, default: Component(id: f.elementID, kind: f.elementKind, name: f.elementName, findings: [],
                                                    evidencedLevel: analysis.maturity.components[f.elementID])].findings.append(f)
@@ -46,8 +42,9 @@ public struct ReportModel: Sendable {
             if wa != wb { return wa > wb }
             return (order[a.id] ?? .max, a.id) < (order[b.id] ?? .max, b.id)
         }
-        countsByStatus = status
-        openBySeverity = severity
+        let counts = FindingCounts(analysis.findings)
+        countsByStatus = counts.byStatus
+        openBySeverity = counts.openBySeverity
     }
 
     /// "3 critical, 5 high, 2 medium" (omitting zeros), or "none".
@@ -64,4 +61,21 @@ public struct ReportModel: Sendable {
 
     /// The name of maturity level `n` ("Defined Security Controls").
     public func levelName(_ n: Int) -> String { maturity.level(n)?.name ?? "level \(n)" }
+}
+
+/// How many findings have each status, and how many open ones each severity.
+public struct FindingCounts: Sendable {
+    public let byStatus: [FindingStatus: Int]
+    public let openBySeverity: [Severity: Int]
+
+    public init(_ findings: [Finding]) {
+        var status: [FindingStatus: Int] = [:]
+        var severity: [Severity: Int] = [:]
+        for f in findings {
+            status[f.status, default: 0] += 1
+            if f.isOpen { severity[f.severity, default: 0] += 1 }
+        }
+        byStatus = status
+        openBySeverity = severity
+    }
 }

@@ -40,14 +40,14 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let catalogue = try analysisArguments.catalogue()
         let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
-        let report = ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all)
-        let bytes: [UInt8]
+        let out = try OutputFile(output)
+        let report = { ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all) }
         switch format {
-        case .table: bytes = Array(TableWriter().write(report).utf8)
-        case .markdown: bytes = Array(MarkdownReportWriter().write(report).utf8)
-        case .json: bytes = JSONReportWriter().bytes(report)
-        case .csv: bytes = Array(CSVReportWriter().write(report).utf8)
+        case .table: out.write(Array(TableWriter().write(report()).utf8))
+        case .markdown: out.write(Array(MarkdownReportWriter().write(report()).utf8))
+        case .json: JSONReportWriter().write(analysis, to: out.write)
+        case .csv: out.write(Array(CSVReportWriter().write(report()).utf8))
         }
-        try Console.write(bytes, to: output)
+        try out.close()
     }
 }

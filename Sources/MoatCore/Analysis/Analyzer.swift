@@ -172,14 +172,14 @@ public struct Analyzer: Sendable {
     /// for which no open finding expects a level ≤ L (DESIGN §6).
     func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
         let levels = catalogue.maturity.levels
-        func practicesMet(upTo level: Int) -> Bool {
+        let met = (0...5).map { level in
             levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
         }
         /// The evidenced level given the lowest expected level among open findings (6 when none).
         func evidenced(_ lowest: Int) -> Int {
             var level = 1
             for next in 2...5 {
-                guard practicesMet(upTo: next), lowest > next else { break }
+                guard met[next], lowest > next else { break }
                 level = next
             }
             return level

@@ -15,22 +15,20 @@ public struct SeverityModel: Sendable {
         var hasData = false
         switch ref {
         case .element(let i):
-            let e = graph.model.elements[i]
-            if e.kind != .actor {
+            if graph.model.elements[i].kind != .actor {
                 exposed = ev.exposed(element: i)
                 unreachable = !exposed && !graph.reachableFromUntrusted[i]
             }
             hasData = !ev.data(ofElement: i).isEmpty
         case .flow(let i):
-            let f = graph.model.flows[i]
-            let s = graph.elementIndex[f.source]!, t = graph.elementIndex[f.target]!
+            let (s, t) = graph.flowEnds[i]
             exposed = ev.untrusted(element: s) || (graph.crossings[i].direction == .inbound && graph.crossings[i].fromTrust == 0)
             unreachable = !exposed && !graph.reachableFromUntrusted[s] && !ev.untrusted(element: s)
                 && !graph.reachableFromUntrusted[t]
-            hasData = !f.attributes.list("carries").isEmpty
+            hasData = !graph.model.flows[i].attributes.list("carries").isEmpty
         case .boundary(let b):
             exposed = ev.crossings(of: b, entering: true).contains { fi in
-                ev.untrusted(element: graph.elementIndex[graph.model.flows[fi].source]!)
+                ev.untrusted(element: graph.flowEnds[fi].source)
             }
             hasData = !graph.allElements(inBoundary: b).allSatisfy { ev.data(ofElement: $0).isEmpty }
         case .data:

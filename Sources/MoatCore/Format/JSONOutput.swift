@@ -2,7 +2,7 @@
 ///
 /// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
 /// own line; compact output has no spaces at all.
-public struct JSONOutput {
+public struct JSONOutput: Sendable {
     public private(set) var bytes: [UInt8] = []
     public let pretty: Bool
 
@@ -19,10 +19,22 @@ public struct JSONOutput {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// A line break and the indentation of depth `indent`.
     public mutating func newline(indent: Int) {
-        bytes.append(0x0A)
-        for _ in 0..<(indent * 2) { bytes.append(0x20) }
+        let count = 1 + indent * 2
+        if count <= Self.breaks.count {
+            bytes.append(contentsOf: Self.breaks[0..<count])
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: indent * 2))
+        }
     }
+
+    /// A line break followed by enough spaces for every usual depth.
+    private static let breaks: [UInt8] = [0x0A] + Array(repeating: 0x20, count: 32)
+
+    /// Appends JSON written separately (for instance on another thread) with the same settings.
+    public mutating func append(_ other: JSONOutput) { bytes.append(contentsOf: other.bytes) }
 
     public mutating func integer(_ n: Int) {
         if n < 0 { bytes.append(0x2D) }
@@ -60,6 +72,8 @@ public struct JSONOutput {
             var i = 0
             while i < utf8.count {
                 let b = utf8[i]
+                // Most bytes need no escape: skip them without the switch.
+                if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
                 let escape: StaticString?
                 switch b {
                 case 0x22: escape = "\\\""

@@ -52,6 +52,8 @@ public struct ArchitectureGraph: Sendable {
     public let crossings: [FlowCrossing]
     /// Elements a path of flows reaches from an element in an untrusted zone.
     public let reachableFromUntrusted: [Bool]
+    /// Each flow's source and target as element indices (-1 when an end is not an element).
+    public let flowEnds: [(source: Int, target: Int)]
     /// The `trust` enum values, lowest first.
     public let trustLevels: [String]
 
@@ -105,11 +107,16 @@ public struct ArchitectureGraph: Sendable {
         var inbound = [[Int]](repeating: [], count: eCount)
         var crossings: [FlowCrossing] = []
         crossings.reserveCapacity(model.flows.count)
+        var flowEnds: [(source: Int, target: Int)] = []
+        flowEnds.reserveCapacity(model.flows.count)
         for (fi, f) in model.flows.enumerated() {
-            guard let s = elementIndex[f.source], let t = elementIndex[f.target] else {
+            let ends = (source: elementIndex[f.source] ?? -1, target: elementIndex[f.target] ?? -1)
+            flowEnds.append(ends)
+            guard ends.source >= 0, ends.target >= 0 else {
                 crossings.append(FlowCrossing(exited: [], entered: [], direction: .none, fromTrust: defaultTrust, toTrust: defaultTrust))
                 continue
             }
+            let (s, t) = ends
             outbound[s].append(fi)
             inbound[t].append(fi)
             if f.twoWay && s != t {
@@ -157,8 +164,7 @@ public struct ArchitectureGraph: Sendable {
             let n = queue[head]
             head += 1
             for fi in outbound[n] {
-                let f = model.flows[fi]
-                let next = elementIndex[f.source] == n ? elementIndex[f.target]! : elementIndex[f.source]!
+                let next = flowEnds[fi].source == n ? flowEnds[fi].target : flowEnds[fi].source
                 if !reached[next] { reached[next] = true }
                 if !visited[next] {
                     visited[next] = true
@@ -180,6 +186,7 @@ public struct ArchitectureGraph: Sendable {
         self.zoneTrust = zone
         self.crossings = crossings
         self.reachableFromUntrusted = reached
+        self.flowEnds = flowEnds
     }
 
     /// The element with this id.
@@ -206,9 +213,8 @@ public struct ArchitectureGraph: Sendable {
 
     /// The other end of flow `fi` seen from element `i`.
     public func otherEnd(ofFlow fi: Int, from i: Int) -> Int {
-        let f = model.flows[fi]
-        let s = elementIndex[f.source]!
-        return s == i ? elementIndex[f.target]! : s
+        let (s, t) = flowEnds[fi]
+        return s == i ? t : s
     }
 
     /// Elements reachable from `start` along flows (excluding `start` unless on a cycle).

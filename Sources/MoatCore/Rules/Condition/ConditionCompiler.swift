@@ -406,8 +406,8 @@ public struct ConditionCompiler: Sendable {
             return .bool(lift({ ev, r in ev.isClient(element: r.index) }, false))
         case (.flow, "ui-interaction"):
             return .bool(lift({ ev, r in
-                let f = ev.graph.model.flows[r.index]
-                guard let s = ev.graph.elementIndex[f.source], let t = ev.graph.elementIndex[f.target] else { return false }
+                let (s, t) = ev.graph.flowEnds[r.index]
+                guard s >= 0, t >= 0 else { return false }
                 return (ev.isHuman(element: s) && ev.isClient(element: t)) || (ev.isClient(element: s) && ev.isHuman(element: t))
             }, false))
         case (.node, "kind"):
@@ -416,9 +416,9 @@ public struct ConditionCompiler: Sendable {
         case (.node, "classification"), (.flow, "classification"), (.boundary, "classification"):
             return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
         case (.flow, "source"):
-            return .entity(lift({ ev, r in ev.graph.elementIndex[ev.graph.model.flows[r.index].source].map(EntityRef.element) }, nil), EntityType.anyNode)
+            return .entity(lift({ ev, r in ev.graph.flowEnds[r.index].source >= 0 ? EntityRef.element(ev.graph.flowEnds[r.index].source) : nil }, nil), EntityType.anyNode)
         case (.flow, "target"):
-            return .entity(lift({ ev, r in ev.graph.elementIndex[ev.graph.model.flows[r.index].target].map(EntityRef.element) }, nil), EntityType.anyNode)
+            return .entity(lift({ ev, r in ev.graph.flowEnds[r.index].target >= 0 ? EntityRef.element(ev.graph.flowEnds[r.index].target) : nil }, nil), EntityType.anyNode)
         case (.flow, "encrypted"): return .bool(lift({ ev, r in ev.encrypted(flow: r.index) }, false))
         case (.flow, "crosses-boundary"): return .bool(lift({ ev, r in ev.graph.crossings[r.index].crossesBoundary }, false))
         case (.flow, "crossing"):

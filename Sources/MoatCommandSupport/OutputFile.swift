@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+private let systemClose = Glibc.close
+#elseif canImport(Musl)
+import Musl
+private let systemWrite = Musl.write
+private let systemClose = Musl.close
+#elseif canImport(Darwin)
+import Darwin
+private let systemWrite = Darwin.write
+private let systemClose = Darwin.close
+#endif
+
+/// Output written piece by piece, to standard output or atomically to a file: the pieces go to a temporary
+/// file beside it, which replaces the file only once everything was written.
+public final class OutputFile {
+    /// The file to replace atomically (nil when writing in place).
+    private let path: String?
+    private let temporary: String?
+    /// What was asked for, for messages.
+    private var target: String?
+    private let descriptor: Int32
+    private var failure: Int32 = 0
+
+    /// Opens `path` for writing (standard output for nil or `-`). A regular file, or a new one, is
+    /// replaced atomically; anything else (a device such as /dev/null, a pipe, a symbolic link) is
+    /// opened and written in place, so that it stays what it is.
+    public init(_ path: String?) throws {
+        target = path == "-" ? nil : path
+        guard let path, path != "-" else {
+            self.path = nil
+            temporary = nil
+            descriptor = STDOUT_FILENO
+            return
+        }
+        var status = stat()
+        let exists = lstat(path, &status) == 0
+        if exists && (status.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw Self.failed(path, errno) }
+            self.path = nil
+            temporary = nil
+            descriptor = fd
+            return
+        }
+        var template = Array((path + ".moat-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw Self.failed(path, errno) }
+        // mkstemp creates the file readable by its owner only: keep the mode of the file it replaces,
+        // or give the mode a new file gets.
+        let mask = umask(0)
+        umask(mask)
+        fchmod(fd, exists ? status.st_mode & 0o7777 : 0o666 & ~mask)
+        self.path = path
+        temporary = String(cString: template)
+        descriptor = fd
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, failure == 0 {
+                let n = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno != EINTR { failure = errno }
+                } else {
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// Finishes the output: the temporary file replaces the target, or is removed on a write error.
+    public func close() throws {
+        guard let path, let temporary else {
+            if descriptor != STDOUT_FILENO, systemClose(descriptor) != 0, failure == 0 { failure = errno }
+            if failure != 0 { throw Self.failed(target ?? "standard output", failure) }
+            return
+        }
+        if systemClose(descriptor) != 0, failure == 0 { failure = errno }
+        if failure == 0, rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw Self.failed(path, failure)
+        }
+    }
+
+    private static func failed(_ path: String, _ code: Int32) -> Error {
+        Console.err("moat: error: cannot write '\(path)': \(String(cString: strerror(code)))\n")
+        return ExitStatus.invalidInput.exitCode
+    }
+}
