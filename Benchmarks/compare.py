@@ -51,12 +51,14 @@ def ensure_pytm():
 
 
 def ensure_binaries(rebuild):
-    """Builds moat and moat-bench in release mode under .build-bench when missing (or with --build)."""
+    """Builds moat and moat-bench in release mode (Swift runtime linked statically, as the README builds
+    moat) under .build-bench when missing (or with --build)."""
     binaries = {name: os.path.join(SCRATCH, "release", name) for name in ("moat", "moat-bench")}
     for name, path in binaries.items():
         if rebuild or not os.path.exists(path):
             log(f"building {name} (release, scratch path .build-bench)")
-            subprocess.run(["swift", "build", "-c", "release", "--scratch-path", SCRATCH, "--product", name],
+            subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", SCRATCH,
+                            "--product", name],
                            cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return binaries
 

@@ -5,10 +5,11 @@ struct AttributeChecker {
     /// Checks the attributes of one declaration of `kind`; references are resolved later.
     func check(_ syntax: [AttributeSyntax], on kind: ElementKind, into diagnostics: inout DiagnosticBag) -> Attributes {
         var result = Attributes()
-        var seen: [String: SourceRange] = [:]
+        // Elements have a handful of attributes: a list beats a dictionary per element.
+        var seen: [(name: String, range: SourceRange)] = []
         for attribute in syntax {
             let name = attribute.name.value
-            guard let spec = vocabulary.spec(name) else {
+            guard let vocabularyIndex = vocabulary.index(of: name) else {
                 let allowed = vocabulary.names(on: kind)
                 let guess = Suggestion.closest(to: name, in: allowed)
                     ?? Suggestion.closest(to: name, in: vocabulary.attributes.map(\.name))
@@ -17,23 +18,24 @@ struct AttributeChecker {
                                   at: attribute.name.range)
                 continue
             }
+            let spec = vocabulary.attributes[vocabularyIndex]
             guard spec.allowed(on: kind) else {
                 diagnostics.error("attribute-not-allowed", "attribute '\(name)' does not apply to \(kind.phrase)",
                                   at: attribute.name.range,
                                   notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
                 continue
             }
-            if let first = seen[name] {
+            if let first = seen.first(where: { $0.name == name })?.range {
                 diagnostics.error("duplicate-attribute", "attribute '\(name)' is given twice", at: attribute.name.range,
                                   notes: ["first given at line \(first.start.line)"])
                 continue
             }
-            seen[name] = attribute.name.range
+            seen.append((name, attribute.name.range))
             if let value = typedValue(attribute, spec, &diagnostics) {
                 var rank = -1
                 if spec.type == .enum, case .word(let word) = value { rank = spec.rank(of: word) ?? -1 }
                 result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: attribute.values.map(\.range)),
-                           vocabularyIndex: vocabulary.index(of: name) ?? -1, rank: rank)
+                           vocabularyIndex: vocabularyIndex, rank: rank)
             }
         }
         return result

@@ -24,6 +24,19 @@ public struct ModelLoader: Sendable {
     /// Include chains deeper than this are rejected.
     public static let maximumIncludeDepth = 16
 
+    /// How much one model may declare and read (docs/performance.md, "Resource limits").
+    public struct Limits: Sendable {
+        /// Elements, flows, boundaries and data assets, all files together: five times the largest model
+        /// measured.
+        public var declarations = 500_000
+        /// Bytes read, all files together (each file is also capped, by `SourceLoader.maximumSize`).
+        public var totalSize = 128 << 20
+
+        public init() {}
+    }
+
+    public var limits = Limits()
+
     public let catalogue: Catalogue
     public var sourceLoader: SourceLoader
 
@@ -49,7 +62,7 @@ public struct ModelLoader: Sendable {
 
     /// Loads a model whose root file is already read.
     public func load(file: SourceFile) -> LoadResult {
-        let builder = ModelBuilder(catalogue: catalogue, sourceLoader: sourceLoader)
+        let builder = ModelBuilder(catalogue: catalogue, sourceLoader: sourceLoader, limits: limits)
         return builder.build(root: file)
     }
 }
@@ -77,6 +90,7 @@ public enum DocumentReader {
 private final class ModelBuilder {
     let catalogue: Catalogue
     let sourceLoader: SourceLoader
+    let limits: ModelLoader.Limits
     let checker: AttributeChecker
     var diagnostics = DiagnosticBag()
     var documents: [Document] = []
@@ -92,17 +106,31 @@ private final class ModelBuilder {
     var dataIDs: [String: SourceRange] = [:]
     var includeStack: [String] = []
     var included: Set<String> = []
+    /// Declarations so far, and whether the limit has been reported.
+    var declarations = 0
+    var tooManyReported = false
+    /// Bytes read so far, all files together.
+    var totalSize = 0
 
-    init(catalogue: Catalogue, sourceLoader: SourceLoader) {
+    init(catalogue: Catalogue, sourceLoader: SourceLoader, limits: ModelLoader.Limits) {
         self.catalogue = catalogue
         self.sourceLoader = sourceLoader
+        self.limits = limits
         self.checker = AttributeChecker(vocabulary: catalogue.vocabulary)
+    }
+
+    /// "128 MiB", "2 KiB" or "100 bytes".
+    static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     func build(root file: SourceFile) -> LoadResult {
         let key = Self.canonical(file.path)
         included.insert(key)
         includeStack.append(key)
+        totalSize = file.bytes.count
         let (document, parseDiagnostics) = DocumentReader.read(file)
         diagnostics.merge(parseDiagnostics)
         documents.append(document)
@@ -149,6 +177,20 @@ private final class ModelBuilder {
     }
 
     func handle(_ statement: Statement, in boundary: String?, document: Document, isRoot: Bool) {
+        switch statement {
+        case .declaration, .boundary, .flow:
+            declarations += 1
+            guard declarations <= limits.declarations else {
+                if !tooManyReported {
+                    tooManyReported = true
+                    diagnostics.error("model-too-large",
+                                      "the model declares more than \(limits.declarations) elements, flows, boundaries and data assets",
+                                      at: statement.range, notes: ["the rest is not read; split the system into several models"])
+                }
+                return
+            }
+        default: break
+        }
         switch statement {
         case .declaration(let d):
             declare(d, in: boundary, isRoot: isRoot)
@@ -259,6 +301,13 @@ private final class ModelBuilder {
         case .success(let f):
             file = f
         }
+        totalSize += file.bytes.count
+        if totalSize > limits.totalSize {
+            diagnostics.error("model-too-large",
+                              "including '\(i.path.value)' takes the model past \(Self.size(limits.totalSize)), all files together",
+                              at: i.path.range, notes: ["the file is not read; split the system into several models"])
+            return
+        }
         included.insert(key)
         includeStack.append(key)
         defer { includeStack.removeLast() }
@@ -276,8 +325,8 @@ private final class ModelBuilder {
         let practiceSet = Set(practices)
         func check(_ attributes: Attributes) {
             for attribute in attributes {
-                guard let spec = catalogue.vocabulary.spec(attribute.name), spec.type == .refs,
-                      case .list(let ids) = attribute.value else { continue }
+                guard case .list(let ids) = attribute.value, let spec = catalogue.vocabulary.spec(attribute.name),
+                      spec.type == .refs else { continue }
                 for (index, id) in ids.enumerated() {
                     switch spec.target {
                     case .data?:

@@ -24,6 +24,7 @@ public final class Evaluator {
     private var elementClassification: [Int?]
     private var flowClassification: [Int?]
     private var flowEncrypted: [Bool?]
+    private var elementExposed: [Bool?]
     private let internetFacing: Int
 
     public init(graph: ArchitectureGraph, vocabulary: Vocabulary) {
@@ -41,6 +42,7 @@ public final class Evaluator {
         elementClassification = Array(repeating: nil, count: graph.model.elements.count)
         flowClassification = Array(repeating: nil, count: graph.model.flows.count)
         flowEncrypted = Array(repeating: nil, count: graph.model.flows.count)
+        elementExposed = Array(repeating: nil, count: graph.model.elements.count)
         internetFacing = vocabulary.index(of: "internet-facing") ?? -1
     }
 
@@ -149,8 +151,15 @@ public final class Evaluator {
 
     /// Internet-facing, or receiving a flow from an untrusted element.
     public func exposed(element i: Int) -> Bool {
-        if case .flag(true)? = graph.model.elements[i].attributes.value(vocabularyIndex: internetFacing) { return true }
-        return graph.inbound[i].contains { untrusted(element: graph.otherEnd(ofFlow: $0, from: i)) }
+        if let known = elementExposed[i] { return known }
+        var exposed = false
+        if case .flag(true)? = graph.model.elements[i].attributes.value(vocabularyIndex: internetFacing) {
+            exposed = true
+        } else {
+            exposed = graph.inbound[i].contains { untrusted(element: graph.otherEnd(ofFlow: $0, from: i)) }
+        }
+        elementExposed[i] = exposed
+        return exposed
     }
 
     private var boundaryCrossings: (in: [[Int]], out: [[Int]])?
