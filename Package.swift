@@ -63,11 +63,13 @@ let package = Package(
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
         .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore"], path: "Benchmarks/Fuzz",
                           exclude: ["moat.dict", "run.sh"]),
-        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"]),
-        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore"]),
+        // How the tests run other programs (moat, python3, git): one runner for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "TestSupport"]),
+        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
-        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore"]),
+        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
         .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatCore"]),
-        .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram"]),
+        .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]
 )

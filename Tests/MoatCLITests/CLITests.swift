@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 // These tests run the built `moat` binary (and `moat-fuzz`, FuzzCorpusReplayTests) as a separate
@@ -80,41 +81,14 @@ func runBuilt(_ name: String, _ arguments: [String], in directory: URL? = nil, e
             """, sourceLocation: sourceLocation)
         throw MoatBinaryMissing(name: name)
     }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    var environment = ProcessInfo.processInfo.environment
-    environment["COLUMNS"] = "200"
-    environment.merge(extra) { _, new in new }
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes while the process runs, so a large output cannot block it.
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = Date().addingTimeInterval(timeLimit)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    let timedOut = process.isRunning
-    if timedOut {
-        process.terminate()
+    var environment = extra
+    environment["COLUMNS"] = environment["COLUMNS"] ?? "200"
+    let outcome = try runProcess(binary, arguments, in: directory, environment: environment, timeLimit: timeLimit)
+    if outcome.timedOut {
         Issue.record("\(name) \(arguments.joined(separator: " ")) did not finish within \(Int(timeLimit)) s", sourceLocation: sourceLocation)
-        let grace = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < grace { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
-    process.waitUntilExit()
-    group.wait()
-    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self),
-               crashed: process.terminationReason == .uncaughtSignal, timedOut: timedOut)
+    return Run(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr, crashed: outcome.crashed,
+               timedOut: outcome.timedOut)
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 private let baseModel = (try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -11,25 +12,13 @@ private let exposedModel = baseModel.replacingOccurrences(of: "stores customer; 
 /// Runs git in a directory; the test fails when git does.
 @discardableResult
 private func git(_ arguments: [String], in directory: URL, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    process.currentDirectoryURL = directory
-    var environment = ProcessInfo.processInfo.environment
-    for (key, value) in ["GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-                         "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-                         "GIT_CONFIG_NOSYSTEM": "1", "HOME": directory.path] {
-        environment[key] = value
-    }
-    process.environment = environment
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " ")): \(text)", sourceLocation: sourceLocation)
+    let environment = ["GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+                       "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+                       "GIT_CONFIG_NOSYSTEM": "1", "HOME": directory.path]
+    let outcome = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments, in: directory,
+                                 environment: environment, mergeOutput: true)
+    let text = outcome.stdout
+    #expect(outcome.status == 0, "git \(arguments.joined(separator: " ")): \(text)", sourceLocation: sourceLocation)
     return text
 }
 

@@ -16,18 +16,18 @@ import FoundationXML
 // - exit 2 comes with at least one `path:line:col: error:` diagnostic (exceptions: a root file that cannot
 //   be opened at all, and `fmt` refusing a file that is not .moat, both reported as `moat: error: …`);
 // - a valid model must succeed with every command and write its output; an invalid one must give 2;
-// - every output written is well formed and escaped: JSON and SARIF parse; the SVG parses as XML and has
-//   no script element, no on… attribute, no javascript: link, and shows the labels literally in its
-//   tooltips; the HTML likewise (a tag scanner, since it is not XML); the Markdown has no HTML tag but
+// - every output written is well formed and escaped: JSON and SARIF parse; the SVG parses as XML, has no
+//   script element, no on… attribute, no javascript: link, and shows the labels an input lists literally
+//   in its tooltips; the HTML likewise (a tag scanner, since it is not XML); the Markdown has no HTML tag but
 //   <br>, no live javascript: link and no table row with a stray column; the CSV is RFC 4180 with the same
 //   number of fields on every row and no field starting with = + - @ tab or CR (CSVText's rule); the DOT
 //   is one digraph whose strings and HTML labels are all closed and no keyword or brace comes from a label
 //   (Graphviz renders the same DOT to SVG in the `diagram -o out.svg` run);
 // - the input file is unchanged.
 //
-// The corpus: the files of Tests/Fixtures/hostile (listed in `HostileInput.committed`, with what each is
-// for), Tests/Fixtures/hostile.moat, and five inputs the test generates in its temporary folder so that
-// megabytes and symlinks are not committed (`HostileInput.generate`).
+// The corpus: the files of Tests/Fixtures/hostile (listed in `HostileInput.committedInHostileFolder`, with
+// what each is for), Tests/Fixtures/hostile.moat, and five inputs the test generates in its temporary folder
+// so that megabytes and symlinks are not committed (recipes in `HostileInput.generate`).
 //
 // 21 inputs × 14 commands + the two multi-megabyte generated inputs (the 1 MiB id, the 1 MiB line) × 3
 // commands (validate, analyze --format json, diagram -o out.dot) = 300 runs, in parallel. Every command on
@@ -612,8 +612,11 @@ enum OutputChecks {
         var problems = activeContent(reader.tags, [])
         if !occurrences(of: "<script", in: [UInt8](data)).isEmpty { problems.append("raw <script") }
         if reader.tags.first?.name != "svg" { problems.append("the root element is \(reader.tags.first?.name ?? "missing"), not svg") }
-        for literal in literals where !reader.tooltips.contains(where: { $0.contains(literal) }) {
-            let near = reader.tooltips.first { $0.contains(String(literal.suffix(12))) } ?? reader.tooltips.joined(separator: " | ")
+        // DOTText puts an invisible word joiner (U+2060) after each backslash so that Graphviz cannot
+        // expand \N, \G and the like; what a reader sees is the text without it.
+        let shown = reader.tooltips.map { $0.replacingOccurrences(of: "\u{2060}", with: "") }
+        for literal in literals where !shown.contains(where: { $0.contains(literal) }) {
+            let near = shown.first { $0.contains(String(literal.suffix(12))) } ?? shown.joined(separator: " | ")
             problems.append("no tooltip shows \(literal.debugDescription) literally; nearest: \(near.prefix(160).debugDescription)")
         }
         return problems

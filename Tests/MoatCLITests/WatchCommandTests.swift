@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -361,8 +362,8 @@ func headlessChromium(_ arguments: [String], profile: URL, seconds: Double = 60)
     try process.run()
     nonisolated(unsafe) var o = Data(), e = Data()
     let group = DispatchGroup()
-    group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter(); DispatchQueue.global().async { o = readToEnd(out.fileHandleForReading); group.leave() }
+    group.enter(); DispatchQueue.global().async { e = readToEnd(err.fileHandleForReading); group.leave() }
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning && Date() < deadline { await pause(0.05) }
     if process.isRunning {

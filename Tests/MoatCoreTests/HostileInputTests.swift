@@ -433,6 +433,7 @@ struct HostileIncludeTests {
                 #expect(errors(result.diagnostics).count == 1, "\(describe(result.diagnostics))")
                 #expect(errors(result.diagnostics).first?.range?.start == TextLocation(line: 2, column: 9))
                 #expect(errors(result.diagnostics).first?.message.contains(name) == true)
+                #expect(errors(result.diagnostics).first?.message.contains("loop of symbolic links") == true)
             }
         }
     }
@@ -444,6 +445,7 @@ struct HostileIncludeTests {
             let result = try loadModelFromDisk(path)
             expectRejected(result)
             #expect(result.diagnostics.count == 1)
+            #expect(result.diagnostics.first?.message.contains("loop of symbolic links") == true)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import MoatCore
 
@@ -31,20 +32,13 @@ struct SchemaTests {
             paths.append(out.path)
         }
         #expect(paths.count >= 7)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let outcome = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
             import json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             jsonschema.Draft202012Validator.check_schema(schema)
             for path in sys.argv[2:]:
                 jsonschema.validate(json.load(open(path)), schema)
-            """, Self.root.appendingPathComponent("Models/moat.schema.json").path] + paths
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(message.suffix(1500))")
+            """, Self.root.appendingPathComponent("Models/moat.schema.json").path] + paths)
+        #expect(outcome.status == 0, "\(outcome.stderr.suffix(1500))")
     }
 }

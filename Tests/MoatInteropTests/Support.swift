@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MoatCore
 import MoatDiagram
 import MoatInterop
@@ -94,24 +95,8 @@ func signature(_ model: Model) -> [String] {
 
 /// Runs a program and returns its exit status and output (for python3 -c and the moat binary).
 func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    process.waitUntilExit()
-    group.wait()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let outcome = try runProcess(URL(fileURLWithPath: executable), arguments, in: directory)
+    return (outcome.status, outcome.stdout, outcome.stderr)
 }
 
 /// Validates a JSON file against a JSON Schema with Python's jsonschema; nil when valid, else the error.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MoatCore
 import Testing
 @testable import MoatReports
@@ -102,16 +103,11 @@ struct ReportWriterTests {
         try text.write(to: url, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: url) }
         let schema = root.deletingLastPathComponent().appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-                             url.path, schema]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "SARIF does not validate: \(message.suffix(2000))")
+        let outcome = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+            url.path, schema,
+        ])
+        #expect(outcome.status == 0, "SARIF does not validate: \(outcome.stderr.suffix(2000))")
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let run = try #require((json["runs"] as? [[String: Any]])?.first)

@@ -60,21 +60,25 @@ public struct Analyzer: Sendable {
         let practices = Set(model.header.practices)
         let tracker = TrackingMatcher(entries: model.tracking, asOf: options.asOf)
 
-        // The in-scope entities of each kind, listed once rather than once per rule.
-        let byKind = Dictionary(uniqueKeysWithValues: Set(catalogue.rules.flatMap(\.appliesTo)).map { ($0, entities(of: $0, in: graph)) })
-        // Rules are independent: each core takes every n-th rule with an evaluator of its own (the
-        // evaluator caches facts as it goes). The sort below makes the order independent of the split.
-        let lanes = catalogue.rules.count < 8 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let rules = catalogue.rules
+        // Entity by entity, every rule of its kind: one element's attributes stay in cache while all
+        // its rules run (rule by rule, each rule swept every element of a large model through memory).
+        // Each core takes a contiguous share of every kind's entities with an evaluator of its own (the
+        // evaluator caches facts as it goes); the sort below makes the order independent of the split.
+        let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
+        let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
+            (kind, catalogue.rules.compactMap { rule in rule.conditions[kind].map { (rule, $0) } })
+        })
+        let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
+        let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
+        let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], tracked: Set<Int>) in
             let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
             var found: [Finding] = []
             var tracked = Set<Int>()
-            for r in stride(from: lane, to: rules.count, by: lanes) {
-                let rule = rules[r]
-                for kind in rule.appliesTo {
-                    guard let condition = rule.conditions[kind] else { continue }
-                    for ref in byKind[kind]! where condition.holds(evaluator, ref) {
+            for kind in kinds {
+                let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
+                for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
+                    for (rule, condition) in rules where condition.holds(evaluator, ref) {
                         let (f, entry) = finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker)
                         found.append(f)
                         if let entry { tracked.insert(entry) }

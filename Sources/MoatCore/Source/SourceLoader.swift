@@ -16,6 +16,8 @@ public struct SourceLoader: Sendable {
     public static let readFromDisk: @Sendable (String) throws -> [UInt8] = { path in
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            var status = stat()
+            if stat(path, &status) != 0 && errno == ELOOP { throw LoadError.symlinkLoop }
             throw LoadError.notFound
         }
         if isDirectory.boolValue { throw LoadError.isDirectory }
@@ -30,13 +32,14 @@ public struct SourceLoader: Sendable {
 
     /// Why a file could not be read.
     public enum LoadError: Error, Equatable {
-        case notFound, isDirectory, unreadable, tooLarge(Int)
+        case notFound, isDirectory, unreadable, tooLarge(Int), symlinkLoop
 
         var message: String {
             switch self {
             case .notFound: return "no such file"
             case .isDirectory: return "is a directory, not a model file"
             case .unreadable: return "cannot be read"
+            case .symlinkLoop: return "the path goes round a loop of symbolic links"
             case .tooLarge(let n):
                 return String(format: "file is too large (%.1f MB; the limit is %d MB)",
                               Double(n) / 1_048_576, SourceLoader.maximumSize / 1_048_576)

@@ -1,12 +1,13 @@
 /// Escapes text for DOT: the one place where user text becomes DOT.
 public enum DOTText {
-    /// A DOT quoted string. Backslashes are doubled so Graphviz's escapes (`\N`, `\G`, `\l`, `\n`)
-    /// cannot be triggered by user text; quotes are escaped; line breaks become `\n`.
+    /// A DOT quoted string. Quotes are escaped and line breaks become `\n`. A backslash is doubled and
+    /// followed by an invisible word joiner: Graphviz 2.43 expands `\N`, `\G`, `\E`, `\T`, `\H` and `\L`
+    /// in tooltips even after a doubled backslash, and the word joiner is what keeps them literal.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\\": out += "\\\\"
+            case "\\": out += "\\\\\u{2060}"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
             case "\r": break
