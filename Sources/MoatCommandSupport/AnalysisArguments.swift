@@ -48,6 +48,12 @@ public struct AnalysisArguments: ParsableArguments {
         return f.string(from: Date())
     }
 
+    /// Loads the catalogue and one model and analyses it; diagnostics go to stderr, errors exit 2.
+    public func analyze(_ path: String, reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
+        let catalogue = try catalogue()
+        return (try analyze(path, catalogue: catalogue, reportTracking: reportTracking), catalogue)
+    }
+
     /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
     /// printed unless the caller reports them itself.
     public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {

@@ -38,8 +38,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let catalogue = try analysisArguments.catalogue()
-        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let (analysis, catalogue) = try analysisArguments.analyze(file)
         let out = try OutputFile(output)
         let report = { ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all) }
         switch format {

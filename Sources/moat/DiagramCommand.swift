@@ -64,8 +64,7 @@ struct DiagramCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalogue = try analysisArguments.catalogue()
-        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let (analysis, catalogue) = try analysisArguments.analyze(file)
         var options = DiagramOptions()
         if let focus { options.view = .focus(focus) }
         if let boundary { options.view = .boundary(boundary) }

@@ -26,8 +26,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var analysisArguments: AnalysisArguments
 
     func run() throws {
-        let catalogue = try analysisArguments.catalogue()
-        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let (analysis, catalogue) = try analysisArguments.analyze(file)
         do {
             Console.out(try Explainer(catalogue: catalogue).explain(findingID, in: analysis))
         } catch let error as Explainer.NotFound {

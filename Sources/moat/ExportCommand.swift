@@ -45,8 +45,7 @@ struct ExportCommand: ParsableCommand {
     enum Notation: String, ExpressibleByArgument, CaseIterable { case json, yaml }
 
     func run() throws {
-        let catalogue = try analysisArguments.catalogue()
-        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let (analysis, catalogue) = try analysisArguments.analyze(file)
         let notation: OTMExporter.Notation
         if let format {
             notation = format == .yaml ? .yaml : .json

@@ -39,8 +39,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalogue = try analysisArguments.catalogue()
-        let analysis = try analysisArguments.analyze(file, catalogue: catalogue)
+        let (analysis, catalogue) = try analysisArguments.analyze(file)
         let report = ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: true)
         if ["md", "markdown"].contains((output as NSString).pathExtension.lowercased()) {
             try Console.write(MarkdownReportWriter(full: true, controls: catalogue.controls).write(report), to: output)

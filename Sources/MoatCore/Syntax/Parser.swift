@@ -124,7 +124,7 @@ public struct Parser {
         guard commentIndex < comments.count else { return nil }
         let c = comments[commentIndex]
         let last = previous
-        guard !c.ownLine, c.start >= last.end, file.location(ofOffset: last.end).line == c.line else { return nil }
+        guard !c.ownLine, c.start >= last.end, last.location.line == c.line else { return nil }
         let next = current.kind == .semicolon ? peek() : current
         guard next.kind == .endOfFile || c.start < next.start else { return nil }
         commentIndex += 1
@@ -133,17 +133,17 @@ public struct Parser {
 
     private func hasBlankLine(before token: Token) -> Bool {
         guard position > 0 else { return false }
-        // Count line breaks between the previous token (or comment) and this token.
-        var from = previous.end
-        if commentIndex > 0, commentIndex - 1 < comments.count, comments[commentIndex - 1].start > from {
-            from = comments[commentIndex - 1].start
+        // Count line breaks between the previous token (or comment) and this token; tokens and comments
+        // know their lines, and neither spans lines.
+        var fromLine = previous.location.line
+        if commentIndex > 0, commentIndex - 1 < comments.count, comments[commentIndex - 1].start > previous.end {
+            fromLine = comments[commentIndex - 1].line
         }
         if commentIndex < comments.count, comments[commentIndex].start < token.start {
             // A blank line before the first leading comment also counts.
-            let c = comments[commentIndex]
-            return lineOf(c.start) - lineOf(from) >= 2
+            return comments[commentIndex].line - fromLine >= 2
         }
-        return lineOf(token.start) - lineOf(from) >= 2
+        return token.location.line - fromLine >= 2
     }
 
     private func lineOf(_ offset: Int) -> Int { file.location(ofOffset: offset).line }
