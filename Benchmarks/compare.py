@@ -64,8 +64,8 @@ def ensure_binaries(rebuild):
 
 
 def timed(command, timeout=None):
-    """Runs a command under /usr/bin/time; returns (seconds, peak MiB, stdout) or None on timeout."""
-    full = ["/usr/bin/time", "-f", "@@peak %M"] + command
+    """Runs a command under /usr/bin/time; returns (seconds, peak MiB, stdout, CPU seconds) or None on timeout."""
+    full = ["/usr/bin/time", "-f", "@@peak %M @@cpu %U %S"] + command
     start = time.perf_counter()
     try:
         done = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
@@ -75,7 +75,8 @@ def timed(command, timeout=None):
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-2000:]}")
     peak = int(re.search(r"@@peak (\d+)", done.stderr).group(1)) / 1024
-    return seconds, peak, done.stdout
+    cpu = sum(float(x) for x in re.search(r"@@cpu ([\d.]+) ([\d.]+)", done.stderr).groups())
+    return seconds, peak, done.stdout, cpu
 
 
 def median_of(runs):
@@ -105,7 +106,7 @@ def run_moat(binary, model, runs, work):
     with open(out) as f:
         report = json.load(f)
     seconds, peak = median_of(results)
-    return {"seconds": seconds, "peak": peak, "findings": len(report["findings"]),
+    return {"seconds": seconds, "peak": peak, "cpu": statistics.median(r[3] for r in results), "findings": len(report["findings"]),
             "open": sum(report["summary"]["openBySeverity"].values()), "runs": runs}
 
 
@@ -192,11 +193,11 @@ def main():
             pytm = run_pytm(pytm_script, runs) or "timeout"
         rows.append((n, counts(moat_model), moat, pytm))
 
-    lines += ["| N elements | flows | Moat wall | Moat peak | Moat findings (open) | pytm wall | pytm peak | pytm findings "
+    lines += ["| N elements | flows | Moat wall | Moat CPU | Moat peak | Moat findings (open) | pytm wall | pytm peak | pytm findings "
               "| time Moat/pytm | memory Moat/pytm |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for n, flows, moat, pytm in rows:
-        cells = [f"{n:,}", f"{flows:,}", fmt_s(moat["seconds"]), f"{moat['peak']:.0f} MiB",
+        cells = [f"{n:,}", f"{flows:,}", fmt_s(moat["seconds"]), fmt_s(moat["cpu"]), f"{moat['peak']:.0f} MiB",
                  f"{moat['findings']:,} ({moat['open']:,})"]
         if isinstance(pytm, dict):
             cells += [fmt_s(pytm["seconds"]), f"{pytm['peak']:.0f} MiB", f"{pytm['findings']:,}",
@@ -209,6 +210,7 @@ def main():
         lines.append("| " + " | ".join(cells) + " |")
     pytm_runs = f"pytm: median of {args.pytm_runs} runs up to N = 1,000, {args.pytm_runs_large} above"
     lines += ["", f"Wall time includes process start; Moat: median of {args.runs} runs after one warm-up; {pytm_runs}. "
+              "Moat CPU is user + system time (Moat uses every core for rules and JSON; pytm one). "
               "Peak memory is the maximum resident set size (/usr/bin/time %M)."]
 
     sample = os.path.join(ROOT, "Samples", "online-shop.moat")

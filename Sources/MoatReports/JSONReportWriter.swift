@@ -15,9 +15,9 @@ public struct JSONReportWriter: Sendable {
         return all
     }
 
-    /// Writes the report in pieces to `sink`. The findings are streamed into the same layout that
-    /// `JSONValue` gives the rest, a block at a time with the two halves of a block written side by side,
-    /// so neither a tree nor the text of the whole report is ever held in memory.
+    /// Writes the report in pieces to `sink`: the summary indented, then one finding per line. The
+    /// findings are streamed a block at a time, the two halves of a block written side by side, so
+    /// neither a tree nor the text of the whole report is ever held in memory.
     public func write(_ analysis: Analysis, to sink: ([UInt8]) -> Void) {
         let findings = analysis.findings
         var head = JSONOutput()
@@ -34,11 +34,12 @@ public struct JSONReportWriter: Sendable {
         for start in stride(from: 0, to: findings.count, by: block) {
             let end = min(findings.count, start + block), middle = (start + end + 1) / 2
             for part in [start..<middle, middle..<end].parallelMap({ range -> JSONOutput in
-                var part = JSONOutput(capacity: range.count * 1024)
+                // One finding per line, compact: easy to grep and diff, and a third smaller.
+                var part = JSONOutput(pretty: false, capacity: range.count * 768)
                 for i in range {
                     if i > 0 { part.raw(",") }
                     part.newline(indent: 2)
-                    part.value(Self.finding(findings[i]), indent: 2)
+                    part.value(Self.finding(findings[i]))
                 }
                 return part
             }) {

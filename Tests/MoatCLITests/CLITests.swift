@@ -534,4 +534,38 @@ struct CLITests {
         #expect(!run.crashed, "moat crashed on deeply nested JSON")
         #expect(run.status == 2)
     }
+
+    @Test func outputReplacesAFileAtomicallyKeepingItsMode() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let out = try dir.write("out.json", "old")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: out)
+        let run = try moat(["analyze", sample, "--format", "json", "-o", "out.json"], in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try dir.read("out.json").hasPrefix("{\n  \"model\""))
+        let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // Nothing is left behind: the temporary file was renamed into place.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == ["out.json"])
+    }
+
+    @Test func outputThroughASymbolicLinkWritesItsTargetAndKeepsTheLink() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try dir.write("target.md", "old")
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.md").path, withDestinationPath: "target.md")
+        let run = try moat(["analyze", sample, "--format", "markdown", "-o", "link.md"], in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("link.md").path) == "target.md")
+        let printed = try moat(["analyze", sample, "--format", "markdown"], in: dir.url)
+        #expect(try dir.read("target.md") == printed.stdout)
+    }
+
+    @Test func outputToAFolderThatDoesNotExistIsAnErrorWithExitTwo() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let run = try moat(["analyze", sample, "--format", "json", "-o", "missing/out.json"], in: dir.url)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("moat: error: cannot write 'missing/out.json': No such file or directory"), "\(run.stderr)")
+    }
 }
