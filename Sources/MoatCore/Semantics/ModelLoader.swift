@@ -149,11 +149,8 @@ private final class ModelBuilder {
         // declaration (pre-)order, then the elements outside every boundary.
         var boundaryOrder: [String: Int] = [:]
         for (i, b) in boundaries.enumerated() { boundaryOrder[b.id] = i }
-        elements = elements.enumerated().sorted { a, b in
-            let ka = a.element.boundary.flatMap { boundaryOrder[$0] } ?? Int.max
-            let kb = b.element.boundary.flatMap { boundaryOrder[$0] } ?? Int.max
-            return ka != kb ? ka < kb : a.offset < b.offset
-        }.map(\.element)
+        let keys = elements.map { $0.boundary.flatMap { boundaryOrder[$0] } ?? Int.max }
+        elements = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { elements[$0] }
         let resolvedHeader = header ?? ModelHeader(
             name: ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension,
             attributes: Attributes(), range: nil)
