@@ -18,10 +18,23 @@ final class Elapsed: @unchecked Sendable {
     var failure: String?
 }
 
-func time(_ body: () throws -> Void) rethrows -> Double {
+/// The process's peak resident memory so far, in MiB.
+func peakMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Peak memory after each stage of the first run: what each stage adds to the process's high-water mark.
+var peaks: [String: Double] = [:]
+var currentStage = ""
+
+@MainActor func time(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    if peaks[currentStage] == nil { peaks[currentStage] = peakMiB() }
+    return elapsed
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -37,29 +50,36 @@ let catalogue = try Catalogue.builtIn.get()
 var stages: [String: [Double]] = [:]
 var findings = 0, elements = 0
 for _ in 0..<runs {
+    currentStage = "catalogue"
     stages["catalogue", default: []].append(time { _ = try! Catalogue.load() })
     var file: SourceFile!
     var document: Document!
+    currentStage = "read+parse"
     stages["read+parse", default: []].append(time {
         file = try! SourceLoader().load(path).get()
         document = Parser.parse(file).0
     })
     _ = document
     var result: LoadResult!
+    currentStage = "parse+resolve"
     stages["parse+resolve", default: []].append(time { result = ModelLoader(catalogue: catalogue).load(file: file) })
     guard let model = result.model else { print("model has errors"); exit(2) }
     elements = model.elements.count
     var graph: ArchitectureGraph!
+    currentStage = "graph"
     stages["graph", default: []].append(time { graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) })
     var analysis: Analysis!
+    currentStage = "analyse"
     stages["analyse", default: []].append(time {
         analysis = Analyzer(catalogue: catalogue).analyze(graph, options: AnalysisOptions(asOf: "2026-11-29"))
     })
     findings = analysis.findings.count
+    currentStage = "json report"
     stages["json report", default: []].append(time {
         _ = JSONReportWriter().bytes(analysis)
     })
     var dot = ""
+    currentStage = "dot build"
     stages["dot build", default: []].append(time {
         dot = try! DiagramBuilder(vocabulary: catalogue.vocabulary).build(analysis).write()
     })
@@ -84,7 +104,10 @@ for _ in 0..<runs {
         stages["render svg", default: []].append(elapsed.milliseconds)
     }
 }
-print("\(path): \(elements) elements, \(findings) findings, median of \(runs) runs (ms)")
+print("\(path): \(elements) elements, \(findings) findings, median of \(runs) runs (ms); peak memory after the stage in the first run (MiB)")
 for stage in ["catalogue", "read+parse", "parse+resolve", "graph", "analyse", "json report", "dot build", "render svg"] {
-    if let xs = stages[stage] { print("  \(stage.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%9.1f", median(xs)))") }
+    if let xs = stages[stage] {
+        print("  \(stage.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%9.1f", median(xs)))"
+              + (peaks[stage].map { String(format: "   %7.0f MiB", $0) } ?? ""))
+    }
 }

@@ -57,8 +57,10 @@ public struct AnalysisArguments: ParsableArguments {
     /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
     /// printed unless the caller reports them itself.
     public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
-        let result = try catalogueOptions.loadModel(path, catalogue: catalogue)
-        guard let model = result.model else { throw ExitStatus.invalidInput.exitCode }
+        // Only the model is kept: the syntax trees of the files go before the analysis starts.
+        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue).model else {
+            throw ExitStatus.invalidInput.exitCode
+        }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
         if reportTracking { Console.report(analysis.diagnostics) }
         return analysis

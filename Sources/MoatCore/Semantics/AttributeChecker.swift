@@ -34,7 +34,9 @@ struct AttributeChecker {
             if let value = typedValue(attribute, spec, &diagnostics) {
                 var rank = -1
                 if spec.type == .enum, case .word(let word) = value { rank = spec.rank(of: word) ?? -1 }
-                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: attribute.values.map(\.range)),
+                // Only lists of ids need the place of each value (for "unknown data asset" errors).
+                let valueRanges = spec.type == .refs ? attribute.values.map(\.range) : []
+                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: valueRanges),
                            vocabularyIndex: vocabularyIndex, rank: rank)
             }
         }

@@ -18,14 +18,29 @@ public enum TokenKind: Sendable, Equatable {
 /// One token with its byte span and whether a line break precedes it.
 public struct Token: Sendable {
     public var kind: TokenKind
-    /// The word, the decoded string or the operator.
-    public var text: String
-    public var start: Int
-    public var end: Int
     /// True when a newline separates this token from the previous one.
     public var newlineBefore: Bool
+    // Byte offsets as 32-bit numbers (files are at most 32 MiB): a large file has hundreds of thousands of tokens.
+    private var storedStart: Int32
+    private var storedEnd: Int32
     /// Where the token starts (1-based line, byte column); a token never spans lines.
     public var location: SourceLocation
+    /// The word, the decoded string or the operator.
+    public var text: String
+
+    /// The byte offset of the token's first byte.
+    public var start: Int { Int(storedStart) }
+    /// The byte offset just past the token.
+    public var end: Int { Int(storedEnd) }
+
+    public init(kind: TokenKind, text: String, start: Int, end: Int, newlineBefore: Bool, location: SourceLocation) {
+        self.kind = kind
+        self.newlineBefore = newlineBefore
+        self.storedStart = Int32(clamping: start)
+        self.storedEnd = Int32(clamping: end)
+        self.location = location
+        self.text = text
+    }
 
     /// Where the token ends (exclusive).
     public var endLocation: SourceLocation { SourceLocation(line: location.line, column: location.column + end - start) }
