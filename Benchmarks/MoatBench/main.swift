@@ -18,8 +18,14 @@ final class Elapsed: @unchecked Sendable {
     var failure: String?
 }
 
-/// The process's peak resident memory so far, in MiB.
+/// The process's peak resident memory so far, in MiB: VmHWM on Linux (getrusage's maximum survives
+/// exec, so a child of a large process would report its parent's peak), getrusage elsewhere.
 func peakMiB() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kB = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kB / 1024
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
