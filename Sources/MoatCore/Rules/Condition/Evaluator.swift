@@ -57,24 +57,10 @@ public final class Evaluator {
     }
 
     /// The value of the vocabulary's attribute number `index` on an entity.
-    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? {
-        switch ref {
-        case .element(let i): return graph.model.elements[i].attributes.value(vocabularyIndex: index)
-        case .flow(let i): return graph.model.flows[i].attributes.value(vocabularyIndex: index)
-        case .boundary(let i): return graph.model.boundaries[i].attributes.value(vocabularyIndex: index)
-        case .data(let i): return graph.model.data[i].attributes.value(vocabularyIndex: index)
-        }
-    }
+    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? { attributes(ref).value(vocabularyIndex: index) }
 
     /// The rank of the enum value of the vocabulary's attribute number `index` on an entity.
-    func rank(_ ref: EntityRef, _ index: Int) -> Int? {
-        switch ref {
-        case .element(let i): return graph.model.elements[i].attributes.rank(vocabularyIndex: index)
-        case .flow(let i): return graph.model.flows[i].attributes.rank(vocabularyIndex: index)
-        case .boundary(let i): return graph.model.boundaries[i].attributes.rank(vocabularyIndex: index)
-        case .data(let i): return graph.model.data[i].attributes.rank(vocabularyIndex: index)
-        }
-    }
+    func rank(_ ref: EntityRef, _ index: Int) -> Int? { attributes(ref).rank(vocabularyIndex: index) }
 
     /// Data indices named in a refs list.
     func dataRefs(_ ids: [String]) -> [Int] { ids.compactMap { dataIndex[$0] } }
