@@ -568,4 +568,25 @@ struct CLITests {
         #expect(run.status == 2)
         #expect(run.stderr.contains("moat: error: cannot write 'missing/out.json': No such file or directory"), "\(run.stderr)")
     }
+
+    @Test(.timeLimit(.minutes(1))) func outputToANamedPipeIsWrittenInPlace() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let pipePath = dir.file("pipe").path
+        #expect(mkfifo(pipePath, 0o600) == 0)
+        // A reader on the other end, as a shell's `<(…)` would be; opening for reading waits for the writer.
+        nonisolated(unsafe) var received = Data()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            if let handle = FileHandle(forReadingAtPath: pipePath) { received = readToEnd(handle) }
+            done.signal()
+        }
+        let run = try moat(["analyze", sample, "--format", "csv", "-o", "pipe"], in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        done.wait()
+        #expect(String(decoding: received, as: UTF8.self).hasPrefix("\"id\",\"rule\","), "\(received.count) bytes")
+        // Still a pipe: not replaced by a regular file.
+        var status = stat()
+        #expect(lstat(pipePath, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO)
+    }
 }
