@@ -17,12 +17,12 @@ public enum Console {
         err(DiagnosticRenderer().render(diagnostics))
     }
 
-    /// Writes a file atomically (a temporary file renamed into place), or to stdout for `-`.
+    /// Writes a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`.
     public static func write(_ text: String, to path: String?) throws {
         try write(Array(text.utf8), to: path)
     }
 
-    /// Writes bytes to a file atomically (a temporary file renamed into place), or to stdout for `-`.
+    /// Writes bytes to a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`.
     public static func write(_ bytes: [UInt8], to path: String?) throws {
         let output = try OutputFile(path)
         output.write(bytes)

@@ -12,8 +12,9 @@ private let systemWrite = Darwin.write
 private let systemClose = Darwin.close
 #endif
 
-/// Output written piece by piece, to standard output or atomically to a file: the pieces go to a temporary
-/// file beside it, which replaces the file only once everything was written.
+/// Output written piece by piece, to standard output or to a file. A regular file is replaced atomically:
+/// the pieces go to a temporary file beside it, which replaces the file only once everything was written,
+/// so an interrupted run never leaves half a report where a whole one was.
 public final class OutputFile {
     /// The file to replace atomically (nil when writing in place).
     private let path: String?
@@ -22,6 +23,7 @@ public final class OutputFile {
     private var target: String?
     private let descriptor: Int32
     private var failure: Int32 = 0
+    private var closed = false
 
     /// Opens `path` for writing (standard output for nil or `-`). A regular file, or a new one, is
     /// replaced atomically; anything else (a device such as /dev/null, a pipe, a symbolic link) is
@@ -72,8 +74,17 @@ public final class OutputFile {
         }
     }
 
+    /// Output abandoned without `close()` (an error on the way): the temporary file goes, the target stays.
+    deinit {
+        guard !closed else { return }
+        if descriptor != STDOUT_FILENO { _ = systemClose(descriptor) }
+        if let temporary { unlink(temporary) }
+    }
+
     /// Finishes the output: the temporary file replaces the target, or is removed on a write error.
     public func close() throws {
+        guard !closed else { return }
+        closed = true
         guard let path, let temporary else {
             if descriptor != STDOUT_FILENO, systemClose(descriptor) != 0, failure == 0 { failure = errno }
             if failure != 0 { throw Self.failed(target ?? "standard output", failure) }
