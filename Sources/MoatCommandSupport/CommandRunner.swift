@@ -31,6 +31,13 @@ public enum CommandRunner {
             root.exit(withError: error)
         }
     }
+
+    /// Ends the process with status 0 once everything is written, without freeing the model, the
+    /// analysis and the findings object by object on the way out (as compilers do): at 100,000 elements
+    /// that teardown took half a second. Output goes straight to file descriptors, so nothing is pending.
+    public static func exitWithoutTeardown() -> Never {
+        Foundation.exit(ExitStatus.ok.rawValue)
+    }
 }
 
 #if canImport(Glibc)

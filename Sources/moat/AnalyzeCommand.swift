@@ -48,5 +48,6 @@ struct AnalyzeCommand: ParsableCommand {
         case .csv: out.write(Array(CSVReportWriter().write(report()).utf8))
         }
         try out.close()
+        CommandRunner.exitWithoutTeardown()
     }
 }

@@ -89,13 +89,22 @@ public struct Analyzer: Sendable {
         }
         var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
         let tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
-        // Worst first: severity, then open before closed, then id. Sort keys, not findings (cheaper to move).
-        let keys = findings.map { (severity: $0.severity.rank, open: $0.isOpen, id: $0.id) }
+        // Worst first: severity, then open before closed, then id. Ids are `rule@element`, and no rule id
+        // contains `@`, so the order of ids is the order of `rule@` prefixes, then of element ids: both are
+        // ranked once, and the sort compares numbers instead of strings.
+        let ruleRank = Dictionary(uniqueKeysWithValues: catalogue.rules.map { $0.id + "@" }.sorted().enumerated()
+            .map { (String($0.element.dropLast()), $0.offset) })
+        let elementIDs = Array(Set(findings.map(\.elementID))).sorted()
+        let elementRank = Dictionary(uniqueKeysWithValues: elementIDs.enumerated().map { ($0.element, $0.offset) })
+        let keys = findings.map { f in
+            (severity: f.severity.rank, open: f.isOpen, rule: ruleRank[f.rule.id]!, element: elementRank[f.elementID]!)
+        }
         let order = keys.indices.sorted { i, j in
             let a = keys[i], b = keys[j]
             if a.severity != b.severity { return a.severity > b.severity }
             if a.open != b.open { return a.open }
-            return a.id < b.id
+            if a.rule != b.rule { return a.rule < b.rule }
+            return a.element < b.element
         }
         findings = order.map { findings[$0] }
         var diagnostics: [Diagnostic] = []

@@ -57,10 +57,21 @@ public final class Evaluator {
     }
 
     /// The value of the vocabulary's attribute number `index` on an entity.
-    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? { attributes(ref).value(vocabularyIndex: index) }
+    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? { withAttributes(ref) { $0.value(vocabularyIndex: index) } }
 
     /// The rank of the enum value of the vocabulary's attribute number `index` on an entity.
-    func rank(_ ref: EntityRef, _ index: Int) -> Int? { attributes(ref).rank(vocabularyIndex: index) }
+    func rank(_ ref: EntityRef, _ index: Int) -> Int? { withAttributes(ref) { $0.rank(vocabularyIndex: index) } }
+
+    /// Reads an entity's attributes in place (conditions do this millions of times; a copy costs retains).
+    @inline(__always)
+    private func withAttributes<T>(_ ref: EntityRef, _ body: (borrowing Attributes) -> T) -> T {
+        switch ref {
+        case .element(let i): return body(graph.model.elements[i].attributes)
+        case .flow(let i): return body(graph.model.flows[i].attributes)
+        case .boundary(let i): return body(graph.model.boundaries[i].attributes)
+        case .data(let i): return body(graph.model.data[i].attributes)
+        }
+    }
 
     /// Data indices named in a refs list.
     func dataRefs(_ ids: [String]) -> [Int] { ids.compactMap { dataIndex[$0] } }
