@@ -71,8 +71,12 @@ public struct JSONOutput: Sendable {
             var start = 0
             var i = 0
             while i < utf8.count {
+                // Most text needs no escape: skip eight plain ASCII bytes at a time.
+                if i + 8 <= utf8.count, Self.plain(UnsafeRawPointer(utf8.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let b = utf8[i]
-                // Most bytes need no escape: skip them without the switch.
                 if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
                 let escape: StaticString?
                 switch b {
@@ -100,6 +104,16 @@ public struct JSONOutput: Sendable {
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
         }
         bytes.append(0x22)
+    }
+
+    /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, DEL or non-ASCII byte.
+    @inline(__always)
+    private static func plain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return word & highs == 0 && !below20 && !hasZero(word ^ (ones &* 0x22)) && !hasZero(word ^ (ones &* 0x5C))
+            && !hasZero(word ^ (ones &* 0x7F))
     }
 
     /// A whole value at nesting depth `indent`.
