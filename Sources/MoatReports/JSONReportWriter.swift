@@ -39,7 +39,7 @@ public struct JSONReportWriter: Sendable {
                 for i in range {
                     if i > 0 { part.raw(",") }
                     part.newline(indent: 2)
-                    part.value(Self.finding(findings[i]))
+                    Self.write(findings[i], into: &part)
                 }
                 return part
             }) {
@@ -54,33 +54,82 @@ public struct JSONReportWriter: Sendable {
         sink(tail.bytes)
     }
 
-    /// One finding as JSON; shared by the report and `moat diff`.
+    /// One finding as JSON, for writers that build trees (`moat diff`): the same compact line as in the report.
     public static func finding(_ f: Finding) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("id", .string(f.id)), ("rule", .string(f.rule.id)), ("title", .string(f.rule.title)),
-            ("element", .string(f.elementID)), ("elementKind", .string(f.elementKind.rawValue)),
-            ("elementName", .string(f.elementName)),
-            ("stride", .array(f.rule.stride.map { .string($0.rawValue) })),
-            ("severity", .string(f.severity.rawValue)),
-            ("likelihood", .number(Double(f.likelihood))), ("impact", .number(Double(f.impact))),
-            ("status", .string(f.status.rawValue)), ("expectedLevel", .number(Double(f.expectedLevel))),
-            ("cwe", .array(f.rule.cwe.map { .number(Double($0)) })),
-            ("capec", .array(f.rule.capec.map { .number(Double($0)) })),
-            ("mitigations", .array(f.rule.mitigations.map { m in
-                .object([("control", .string(m.control)), ("text", .string(m.text)),
-                         ("present", .bool(f.presentControls.contains(m.control)))])
-            })),
-            ("file", f.range.map { .string($0.file.path) } ?? .null),
-            ("line", f.range.map { .number(Double($0.start.line)) } ?? .null),
-        ]
-        if let t = f.tracking {
-            pairs.append(("tracking", .object([
-                ("status", .string(t.status.rawValue)), ("pattern", .string(t.pattern)),
-                ("justification", .string(t.justification)), ("owner", t.owner.map(JSONValue.string) ?? .null),
-                ("until", t.until.map(JSONValue.string) ?? .null), ("expired", .bool(f.trackingExpired)),
-            ])))
+        var out = JSONOutput(pretty: false, capacity: 1024)
+        write(f, into: &out)
+        return .written(out.text)
+    }
+
+    /// Writes one finding as a compact object: the one definition of a finding in JSON (docs/analysis.md).
+    public static func write(_ f: Finding, into out: inout JSONOutput) {
+        out.raw("{\"id\":")
+        out.string(f.id)
+        out.raw(",\"rule\":")
+        out.string(f.rule.id)
+        out.raw(",\"title\":")
+        out.string(f.rule.title)
+        out.raw(",\"element\":")
+        out.string(f.elementID)
+        out.raw(",\"elementKind\":")
+        out.string(f.elementKind.rawValue)
+        out.raw(",\"elementName\":")
+        out.string(f.elementName)
+        out.raw(",\"stride\":[")
+        for (i, s) in f.rule.stride.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.string(s.rawValue)
         }
-        return .object(pairs)
+        out.raw("],\"severity\":")
+        out.string(f.severity.rawValue)
+        out.raw(",\"likelihood\":")
+        out.integer(f.likelihood)
+        out.raw(",\"impact\":")
+        out.integer(f.impact)
+        out.raw(",\"status\":")
+        out.string(f.status.rawValue)
+        out.raw(",\"expectedLevel\":")
+        out.integer(f.expectedLevel)
+        out.raw(",\"cwe\":[")
+        for (i, id) in f.rule.cwe.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.integer(id)
+        }
+        out.raw("],\"capec\":[")
+        for (i, id) in f.rule.capec.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.integer(id)
+        }
+        out.raw("],\"mitigations\":[")
+        for (i, m) in f.rule.mitigations.enumerated() {
+            out.raw(i > 0 ? ",{\"control\":" : "{\"control\":")
+            out.string(m.control)
+            out.raw(",\"text\":")
+            out.string(m.text)
+            out.raw(",\"present\":")
+            out.bool(f.presentControls.contains(m.control))
+            out.raw("}")
+        }
+        out.raw("],\"file\":")
+        if let r = f.range { out.string(r.file.path) } else { out.raw("null") }
+        out.raw(",\"line\":")
+        if let r = f.range { out.integer(r.start.line) } else { out.raw("null") }
+        if let t = f.tracking {
+            out.raw(",\"tracking\":{\"status\":")
+            out.string(t.status.rawValue)
+            out.raw(",\"pattern\":")
+            out.string(t.pattern)
+            out.raw(",\"justification\":")
+            out.string(t.justification)
+            out.raw(",\"owner\":")
+            if let owner = t.owner { out.string(owner) } else { out.raw("null") }
+            out.raw(",\"until\":")
+            if let until = t.until { out.string(until) } else { out.raw("null") }
+            out.raw(",\"expired\":")
+            out.bool(f.trackingExpired)
+            out.raw("}")
+        }
+        out.raw("}")
     }
 
     /// The members before `findings`.
