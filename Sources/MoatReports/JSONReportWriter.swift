@@ -147,7 +147,7 @@ public struct JSONReportWriter: Sendable {
                 ("nextLevel", m.nextLevel.map { .number(Double($0)) } ?? .null),
                 ("missingPractices", .array(m.missingPractices.map { .string($0.id) })),
                 ("blockingFindings", .array(m.blockingFindings.map { .string($0.id) })),
-                ("components", .object(m.components.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
+                ("components", .object(m.componentIDs.map { ($0, .number(Double(m.components[$0] ?? 1))) })),
             ])),
             ("summary", .object([
                 ("total", .number(Double(a.findings.count))),

@@ -69,13 +69,15 @@ public struct FindingCounts: Sendable {
     public let openBySeverity: [Severity: Int]
 
     public init(_ findings: [Finding]) {
-        var status: [FindingStatus: Int] = [:]
-        var severity: [Severity: Int] = [:]
+        // Counted in arrays by case position (hundreds of thousands of findings), then keyed; zeros omitted.
+        let statuses = FindingStatus.allCases, severities = Severity.allCases
+        var status = [Int](repeating: 0, count: statuses.count)
+        var severity = [Int](repeating: 0, count: severities.count)
         for f in findings {
-            status[f.status, default: 0] += 1
-            if f.isOpen { severity[f.severity, default: 0] += 1 }
+            status[statuses.firstIndex(of: f.status)!] += 1
+            if f.isOpen { severity[f.severity.rank] += 1 }
         }
-        byStatus = status
-        openBySeverity = severity
+        byStatus = Dictionary(uniqueKeysWithValues: zip(statuses, status).filter { $0.1 > 0 })
+        openBySeverity = Dictionary(uniqueKeysWithValues: zip(severities, severity).filter { $0.1 > 0 })
     }
 }

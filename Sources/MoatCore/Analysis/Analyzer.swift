@@ -19,6 +19,8 @@ public struct MaturityAssessment: Sendable {
     public var evidenced: Int
     /// Evidenced level of every in-scope element, flow and boundary, by id.
     public var components: [String: Int]
+    /// The ids of `components`, sorted.
+    public var componentIDs: [String]
     /// Practices of levels up to the next one that the model does not declare.
     public var missingPractices: [Practice]
     /// Open findings that stand between the evidenced level and the next.
@@ -94,8 +96,10 @@ public struct Analyzer: Sendable {
         // ranked once, and the sort compares numbers instead of strings.
         let ruleRank = Dictionary(uniqueKeysWithValues: catalogue.rules.map { $0.id + "@" }.sorted().enumerated()
             .map { (String($0.element.dropLast()), $0.offset) })
-        let elementIDs = Array(Set(findings.map(\.elementID))).sorted()
-        let elementRank = Dictionary(uniqueKeysWithValues: elementIDs.enumerated().map { ($0.element, $0.offset) })
+        // Findings are made on exactly the in-scope components (entities(of:in:) keeps the same ones).
+        let componentIDs = (model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
+            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)).sorted()
+        let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
         let keys = findings.map { f in
             (severity: f.severity.rank, open: f.isOpen, rule: ruleRank[f.rule.id]!, element: elementRank[f.elementID]!)
         }
@@ -117,8 +121,6 @@ public struct Analyzer: Sendable {
             diagnostics.append(.warning("expired-tracking", "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        let componentIDs = model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
-            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)
         let maturity = assess(findings, components: componentIDs, declared: declared, practices: practices)
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
@@ -183,6 +185,7 @@ public struct Analyzer: Sendable {
 
     /// The evidenced level: the highest L whose practices (and those below) are all declared and
     /// for which no open finding expects a level ≤ L (DESIGN §6).
+    /// `ids` are the in-scope components, sorted.
     func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
         let levels = catalogue.maturity.levels
         let met = (0...5).map { level in
@@ -199,14 +202,14 @@ public struct Analyzer: Sendable {
         }
         let open = findings.filter(\.isOpen)
         let system = evidenced(open.map(\.expectedLevel).min() ?? 6)
-        var lowestOpen: [String: Int] = [:]
-        for f in open { lowestOpen[f.elementID] = min(lowestOpen[f.elementID] ?? 6, f.expectedLevel) }
-        var components: [String: Int] = [:]
+        var lowestOpen: [String: Int] = Dictionary(minimumCapacity: ids.count)
+        for f in open where f.expectedLevel < lowestOpen[f.elementID] ?? 6 { lowestOpen[f.elementID] = f.expectedLevel }
+        var components: [String: Int] = Dictionary(minimumCapacity: ids.count)
         for id in ids { components[id] = evidenced(lowestOpen[id] ?? 6) }
         let target = min(5, system + 1)
         let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
-        return MaturityAssessment(declared: declared, evidenced: system, components: components,
+        return MaturityAssessment(declared: declared, evidenced: system, components: components, componentIDs: ids,
                                   missingPractices: missing, blockingFindings: blocking)
     }
 }
