@@ -63,68 +63,53 @@ public struct JSONReportWriter: Sendable {
 
     /// Writes one finding as a compact object: the one definition of a finding in JSON (docs/analysis.md).
     public static func write(_ f: Finding, into out: inout JSONOutput) {
-        out.raw("{\"id\":")
-        out.string(f.id)
-        out.raw(",\"rule\":")
-        out.string(f.rule.id)
-        out.raw(",\"title\":")
-        out.string(f.rule.title)
-        out.raw(",\"element\":")
-        out.string(f.elementID)
-        out.raw(",\"elementKind\":")
-        out.string(f.elementKind.rawValue)
-        out.raw(",\"elementName\":")
-        out.string(f.elementName)
-        out.raw(",\"stride\":[")
-        for (i, s) in f.rule.stride.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.string(s.rawValue)
+        // Each key comes with the comma before it; values are escaped by JSONOutput.
+        func text(_ key: StaticString, _ value: String?) {
+            out.raw(key)
+            if let value { out.string(value) } else { out.raw("null") }
         }
-        out.raw("],\"severity\":")
-        out.string(f.severity.rawValue)
-        out.raw(",\"likelihood\":")
-        out.integer(f.likelihood)
-        out.raw(",\"impact\":")
-        out.integer(f.impact)
-        out.raw(",\"status\":")
-        out.string(f.status.rawValue)
-        out.raw(",\"expectedLevel\":")
-        out.integer(f.expectedLevel)
-        out.raw(",\"cwe\":[")
-        for (i, id) in f.rule.cwe.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.integer(id)
+        func number(_ key: StaticString, _ value: Int?) {
+            out.raw(key)
+            if let value { out.integer(value) } else { out.raw("null") }
         }
-        out.raw("],\"capec\":[")
-        for (i, id) in f.rule.capec.enumerated() {
-            if i > 0 { out.raw(",") }
-            out.integer(id)
+        func list<T>(_ key: StaticString, _ items: [T], _ item: (T) -> Void) {
+            out.raw(key)
+            out.raw("[")
+            for (i, x) in items.enumerated() {
+                if i > 0 { out.raw(",") }
+                item(x)
+            }
+            out.raw("]")
         }
-        out.raw("],\"mitigations\":[")
-        for (i, m) in f.rule.mitigations.enumerated() {
-            out.raw(i > 0 ? ",{\"control\":" : "{\"control\":")
-            out.string(m.control)
-            out.raw(",\"text\":")
-            out.string(m.text)
+        text("{\"id\":", f.id)
+        text(",\"rule\":", f.rule.id)
+        text(",\"title\":", f.rule.title)
+        text(",\"element\":", f.elementID)
+        text(",\"elementKind\":", f.elementKind.rawValue)
+        text(",\"elementName\":", f.elementName)
+        list(",\"stride\":", f.rule.stride) { out.string($0.rawValue) }
+        text(",\"severity\":", f.severity.rawValue)
+        number(",\"likelihood\":", f.likelihood)
+        number(",\"impact\":", f.impact)
+        text(",\"status\":", f.status.rawValue)
+        number(",\"expectedLevel\":", f.expectedLevel)
+        list(",\"cwe\":", f.rule.cwe) { out.integer($0) }
+        list(",\"capec\":", f.rule.capec) { out.integer($0) }
+        list(",\"mitigations\":", f.rule.mitigations) { m in
+            text("{\"control\":", m.control)
+            text(",\"text\":", m.text)
             out.raw(",\"present\":")
             out.bool(f.presentControls.contains(m.control))
             out.raw("}")
         }
-        out.raw("],\"file\":")
-        if let r = f.range { out.string(r.file.path) } else { out.raw("null") }
-        out.raw(",\"line\":")
-        if let r = f.range { out.integer(r.start.line) } else { out.raw("null") }
+        text(",\"file\":", f.range?.file.path)
+        number(",\"line\":", f.range?.start.line)
         if let t = f.tracking {
-            out.raw(",\"tracking\":{\"status\":")
-            out.string(t.status.rawValue)
-            out.raw(",\"pattern\":")
-            out.string(t.pattern)
-            out.raw(",\"justification\":")
-            out.string(t.justification)
-            out.raw(",\"owner\":")
-            if let owner = t.owner { out.string(owner) } else { out.raw("null") }
-            out.raw(",\"until\":")
-            if let until = t.until { out.string(until) } else { out.raw("null") }
+            text(",\"tracking\":{\"status\":", t.status.rawValue)
+            text(",\"pattern\":", t.pattern)
+            text(",\"justification\":", t.justification)
+            text(",\"owner\":", t.owner)
+            text(",\"until\":", t.until)
             out.raw(",\"expired\":")
             out.bool(f.trackingExpired)
             out.raw("}")
