@@ -52,11 +52,24 @@ public struct Analyzer: Sendable {
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
     public func analyze(_ model: Model, options: AnalysisOptions) -> Analysis {
-        let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
-        return analyze(graph, options: options)
+        // Both are needed and neither needs the other: the graph on one core, the sorted ids on the other.
+        let (graph, componentIDs) = inParallel({ ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) },
+                                               { Self.sortedComponentIDs(model) })
+        return analyze(graph, options: options, componentIDs: componentIDs)
     }
 
     public func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions) -> Analysis {
+        analyze(graph, options: options, componentIDs: Self.sortedComponentIDs(graph.model))
+    }
+
+    /// The in-scope elements, flows and boundaries: the components findings are made on (`entities(of:in:)`
+    /// keeps the same ones), sorted by id.
+    static func sortedComponentIDs(_ model: Model) -> [String] {
+        (model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
+            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)).sorted()
+    }
+
+    private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, componentIDs: [String]) -> Analysis {
         let model = graph.model
         let declared = min(5, max(1, options.declaredLevel ?? model.header.declaredLevel ?? 1))
         let practices = Set(model.header.practices)
@@ -96,9 +109,6 @@ public struct Analyzer: Sendable {
         // ranked once, and the sort compares numbers instead of strings.
         let ruleRank = Dictionary(uniqueKeysWithValues: catalogue.rules.map { $0.id + "@" }.sorted().enumerated()
             .map { (String($0.element.dropLast()), $0.offset) })
-        // Findings are made on exactly the in-scope components (entities(of:in:) keeps the same ones).
-        let componentIDs = (model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
-            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)).sorted()
         let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
         let keys = findings.map { f in
             (severity: f.severity.rank, open: f.isOpen, rule: ruleRank[f.rule.id]!, element: elementRank[f.elementID]!)
