@@ -39,8 +39,7 @@ struct FuzzRegressionTests {
     /// docs/language.md and refused with an error at the id.
     @Test(arguments: ["a b", "ants: 5: ractor 0tps", "1", "", "x->y", "rule@x", "9lives", "\"quoted\"", "model"])
     func idsFromJSONFollowTheIdentifierGrammar(id: String) throws {
-        var json = ""
-        JSONValue.quote(id, into: &json)
+        let json = JSONValue.string(id).serialized(pretty: false)
         let input = #"{"elements": [{"kind": "actor", "id": "# + json + #"}, {"kind": "process", "id": "p"}], "flows": [{"from": "# + json + #", "to": "p"}]}"#
         let result = try loadModel(input, path: "ids.json")
         let column = try #require(input.utf8.firstRange(of: Array(json.utf8))).lowerBound

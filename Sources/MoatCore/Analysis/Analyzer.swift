@@ -62,11 +62,13 @@ public struct Analyzer: Sendable {
         analyze(graph, options: options, componentIDs: Self.sortedComponentIDs(graph.model))
     }
 
-    /// The in-scope elements, flows and boundaries: the components findings are made on (`entities(of:in:)`
-    /// keeps the same ones), sorted by id.
+    /// Whether rules run on an element or flow: not marked `out-of-scope`.
+    static func inScope(_ attributes: Attributes) -> Bool { attributes["out-of-scope"] == nil }
+
+    /// The in-scope elements, flows and boundaries, the components findings are made on, sorted by id.
     static func sortedComponentIDs(_ model: Model) -> [String] {
-        (model.elements.filter { $0.attributes["out-of-scope"] == nil }.map(\.id)
-            + model.flows.filter { $0.attributes["out-of-scope"] == nil }.map(\.id) + model.boundaries.map(\.id)).sorted()
+        (model.elements.filter { inScope($0.attributes) }.map(\.id) + model.flows.filter { inScope($0.attributes) }.map(\.id)
+            + model.boundaries.map(\.id)).sorted()
     }
 
     private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, componentIDs: [String]) -> Analysis {
@@ -141,12 +143,12 @@ public struct Analyzer: Sendable {
         let model = graph.model
         switch kind {
         case .flow:
-            return model.flows.indices.filter { model.flows[$0].attributes["out-of-scope"] == nil }.map(EntityRef.flow)
+            return model.flows.indices.filter { Self.inScope(model.flows[$0].attributes) }.map(EntityRef.flow)
         case .boundary:
             return model.boundaries.indices.map(EntityRef.boundary)
         default:
             return model.elements.indices.filter {
-                model.elements[$0].kind == kind && model.elements[$0].attributes["out-of-scope"] == nil
+                model.elements[$0].kind == kind && Self.inScope(model.elements[$0].attributes)
             }.map(EntityRef.element)
         }
     }

@@ -18,23 +18,16 @@ public struct Catalogue: Sendable {
 
     /// Loads the catalogues from a Models folder (the built-in one by default).
     public static func load(from directory: URL = BundledModels.directory) throws -> Catalogue {
-        let names = ["vocabulary.yaml", "maturity/levels.yaml", "maturity/controls.yaml"]
-        let files = try names.map { relative -> SourceFile in
-            let path = directory.appendingPathComponent(relative).path
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw LoadError(description: "cannot read catalogue '\(path)'")
+        let files = try ["vocabulary.yaml", "maturity/levels.yaml", "maturity/controls.yaml"].map { relative -> SourceFile in
+            switch SourceLoader().load(directory.appendingPathComponent(relative).path) {
+            case .success(let file): return file
+            case .failure(let problem):
+                throw LoadError(description: "cannot read catalogue: " + DiagnosticRenderer().render([problem]), diagnostics: [problem])
             }
-            return SourceFile(path: path, bytes: [UInt8](data))
         }
         // The vocabulary and the maturity model are read side by side; the rules, which need both, follow.
-        let (readVocabulary, readMaturity) = inParallel({
-            Result { try Vocabulary(node: CatalogueYAML.compose(String(decoding: files[0].bytes, as: UTF8.self), path: files[0].path), path: files[0].path) }
-        }, {
-            Result {
-                try MaturityModel(levels: CatalogueYAML.compose(String(decoding: files[1].bytes, as: UTF8.self), path: files[1].path), levelsPath: files[1].path,
-                                  controls: CatalogueYAML.compose(String(decoding: files[2].bytes, as: UTF8.self), path: files[2].path), controlsPath: files[2].path)
-            }
-        })
+        let (readVocabulary, readMaturity) = inParallel({ Result { try Vocabulary(file: files[0]) } },
+                                                        { Result { try MaturityModel(levels: files[1], controls: files[2]) } })
         let vocabulary: Vocabulary
         let maturity: MaturityModel
         let controlsFile = files[2]

@@ -7,17 +7,17 @@ import Yams
 struct CatalogueYAML {
     let path: String
 
-    /// Composes `text` with the basic resolver (every scalar a string; no regex per scalar).
-    static func compose(_ text: String, path: String) throws -> Node {
+    /// Composes a catalogue file with the basic resolver (every scalar a string; no regex per scalar).
+    static func compose(_ file: SourceFile) throws -> Node {
         do {
-            guard let root = try Yams.compose(yaml: text, .basic) else {
-                throw Catalogue.LoadError(description: "\(path): the file is empty")
+            guard let root = try Yams.compose(yaml: String(decoding: file.bytes, as: UTF8.self), .basic) else {
+                throw Catalogue.LoadError(description: "\(file.path): the file is empty")
             }
             return root
         } catch let error as Catalogue.LoadError {
             throw error
         } catch {
-            throw Catalogue.LoadError(description: "\(path): invalid YAML: \(error)")
+            throw Catalogue.LoadError(description: "\(file.path): invalid YAML: \(error)")
         }
     }
 

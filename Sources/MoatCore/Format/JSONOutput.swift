@@ -54,8 +54,9 @@ public struct JSONOutput: Sendable {
         }
     }
 
+    /// A number as Moat writes numbers everywhere (`AttributeValue.format`: no needless `.0`).
     public mutating func number(_ n: Double) {
-        if n == n.rounded(), abs(n) < 1e15 { integer(Int(n)) } else { bytes.append(contentsOf: String(n).utf8) }
+        bytes.append(contentsOf: AttributeValue.format(n).utf8)
     }
 
     public mutating func bool(_ b: Bool) {

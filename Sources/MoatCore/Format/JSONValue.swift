@@ -19,11 +19,4 @@ public enum JSONValue: Sendable, Hashable {
         out.value(self)
         return out.text
     }
-
-    /// Writes `s` as a JSON string literal (escaped by `JSONOutput.string`).
-    public static func quote(_ s: String, into out: inout String) {
-        var json = JSONOutput(pretty: false, capacity: s.utf8.count + 2)
-        json.string(s)
-        out += json.text
-    }
 }

@@ -47,15 +47,11 @@ public struct MaturityModel: Sendable {
     }
 
     /// Reads levels.yaml and controls.yaml.
-    public init(levelsYAML: String, controlsYAML: String) throws {
-        try self.init(levels: CatalogueYAML.compose(levelsYAML, path: "levels.yaml"), levelsPath: "levels.yaml",
-                      controls: CatalogueYAML.compose(controlsYAML, path: "controls.yaml"), controlsPath: "controls.yaml")
-    }
-
-    init(levels levelsRoot: Node, levelsPath: String, controls controlsRoot: Node, controlsPath: String) throws {
-        var reader = CatalogueYAML(path: levelsPath)
-        let levelsFile = try reader.mapping(levelsRoot, "levels.yaml", allowed: ["levels"])
-        let levels = try reader.list(reader.required(levelsFile, "levels", "levels.yaml", in: levelsRoot), "levels").map { node in
+    init(levels levelsFile: SourceFile, controls controlsFile: SourceFile) throws {
+        let levelsRoot = try CatalogueYAML.compose(levelsFile), controlsRoot = try CatalogueYAML.compose(controlsFile)
+        var reader = CatalogueYAML(path: levelsFile.path)
+        let levelsMapping = try reader.mapping(levelsRoot, "levels.yaml", allowed: ["levels"])
+        let levels = try reader.list(reader.required(levelsMapping, "levels", "levels.yaml", in: levelsRoot), "levels").map { node in
             let f = try reader.mapping(node, "a level",
                                        allowed: ["level", "name", "tagline", "summary", "characteristics", "practices"])
             func text(_ key: String) throws -> String { try reader.string(reader.required(f, key, "a level", in: node), key) }
@@ -70,9 +66,9 @@ public struct MaturityModel: Sendable {
                                                                      "characteristics"),
                                  practices: practices)
         }
-        reader = CatalogueYAML(path: controlsPath)
-        let controlsFile = try reader.mapping(controlsRoot, "controls.yaml", allowed: ["controls"])
-        let controls = try reader.list(reader.required(controlsFile, "controls", "controls.yaml", in: controlsRoot), "controls")
+        reader = CatalogueYAML(path: controlsFile.path)
+        let controlsMapping = try reader.mapping(controlsRoot, "controls.yaml", allowed: ["controls"])
+        let controls = try reader.list(reader.required(controlsMapping, "controls", "controls.yaml", in: controlsRoot), "controls")
             .map { node in
                 let f = try reader.mapping(node, "a control", allowed: ["id", "level", "title", "evidence", "practice"])
                 let id = try reader.string(reader.required(f, "id", "a control", in: node), "id")

@@ -71,7 +71,8 @@ public struct RuleLoader: Sendable {
         for result in loaded {
             switch result {
             case .failure(let d): diagnostics.append(d)
-            case .success(var (fileRules, problems)):
+            case .success(let (fileRules, problemsInFile)):
+                var problems = problemsInFile
                 for rule in fileRules {
                     if let first = seen[rule.id] {
                         problems.append(.error("duplicate-rule", "rule '\(rule.id)' is defined twice", at: rule.range,

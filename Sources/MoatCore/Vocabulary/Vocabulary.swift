@@ -53,12 +53,9 @@ public struct Vocabulary: Sendable {
     }
 
     /// Reads `vocabulary.yaml`.
-    public init(yaml: String, path: String = "vocabulary.yaml") throws {
-        try self.init(node: CatalogueYAML.compose(yaml, path: path), path: path)
-    }
-
-    init(node root: Node, path: String) throws {
-        let reader = CatalogueYAML(path: path)
+    init(file: SourceFile) throws {
+        let root = try CatalogueYAML.compose(file)
+        let reader = CatalogueYAML(path: file.path)
         let file = try reader.mapping(root, "the vocabulary", allowed: ["attributes", "encrypted-protocols", "local-protocols"])
         let items = try reader.list(reader.required(file, "attributes", "the vocabulary", in: root), "attributes")
         let keys: Set<String> = ["name", "type", "on", "values", "ordered", "default", "min", "max", "target", "doc"]

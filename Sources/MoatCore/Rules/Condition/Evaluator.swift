@@ -46,16 +46,6 @@ public final class Evaluator {
         internetFacing = vocabulary.index(of: "internet-facing") ?? -1
     }
 
-    /// The attributes of an entity.
-    func attributes(_ ref: EntityRef) -> Attributes {
-        switch ref {
-        case .element(let i): return graph.model.elements[i].attributes
-        case .flow(let i): return graph.model.flows[i].attributes
-        case .boundary(let i): return graph.model.boundaries[i].attributes
-        case .data(let i): return graph.model.data[i].attributes
-        }
-    }
-
     /// The value of the vocabulary's attribute number `index` on an entity.
     func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? { withAttributes(ref) { $0.value(vocabularyIndex: index) } }
 

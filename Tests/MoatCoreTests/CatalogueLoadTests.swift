@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import MoatCore
+
+/// A `--models DIR` with a broken file is refused with the file, line and column of the problem.
+@Suite("Catalogue loading")
+struct CatalogueLoadTests {
+    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Models")
+
+    /// A copy of Models/ with `edit` applied to one file; the copy is removed after `body`.
+    private func withModels(editing file: String, _ edit: (String) -> String, _ body: (URL) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moat-models-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.models, to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent(file)
+        try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
+        try body(dir)
+    }
+
+    private func loadError(_ dir: URL) -> String? {
+        do {
+            _ = try Catalogue.load(from: dir)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func theBundledModelsLoad() throws {
+        #expect(try Catalogue.load(from: Self.models).rules.count == Catalogue.builtIn.get().rules.count)
+    }
+
+    @Test func aMisspeltVocabularyKeyIsReportedAtItsLineWithASuggestion() throws {
+        try withModels(editing: "vocabulary.yaml", { $0.replacingOccurrences(of: "  - name: owner\n    type: string",
+                                                                            with: "  - name: owner\n    typ: string") }) { dir in
+            let message = try #require(loadError(dir))
+            let text = try String(contentsOf: dir.appendingPathComponent("vocabulary.yaml"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+                .firstIndex { $0.contains("typ: string") }) + 1
+            #expect(message.contains("vocabulary.yaml:\(line):5: an attribute: unknown key 'typ'; did you mean 'type'?"),
+                    "\(message)")
+        }
+    }
+
+    @Test func aControlWithoutALevelIsReportedAtTheControl() throws {
+        try withModels(editing: "maturity/controls.yaml", { $0.replacingOccurrences(of: "  - id: authentication\n    level: 2\n",
+                                                                                   with: "  - id: authentication\n") }) { dir in
+            let message = try #require(loadError(dir))
+            #expect(message.contains("controls.yaml:") && message.contains("control 'authentication' needs 'level'"), "\(message)")
+        }
+    }
+
+    @Test func aMissingFileIsNamed() throws {
+        try withModels(editing: "vocabulary.yaml", { $0 }) { dir in
+            try FileManager.default.removeItem(at: dir.appendingPathComponent("maturity/levels.yaml"))
+            let message = try #require(loadError(dir))
+            #expect(message.contains("cannot read catalogue") && message.contains("levels.yaml"), "\(message)")
+        }
+    }
+}
