@@ -121,7 +121,7 @@ private final class OTMRun: ImportRun {
             warn("unmapped", "'\(e.key)' is not mapped", at: e.keyNode)
         }
         if draft.elements.isEmpty && !bag.hasErrors {
-            bag.error("empty-model", "the Open Threat Model file has no components", at: tree.start)
+            bag.warning("empty-model", "the Open Threat Model file has no components; the imported model is empty", at: tree.start)
         }
         return result()
     }

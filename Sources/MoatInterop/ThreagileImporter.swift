@@ -59,7 +59,7 @@ private final class ThreagileRun: ImportRun {
         individualRisks(top.take("individual_risk_categories"))
         sharedRuntimes(top.take("shared_runtimes"))
         if draft.elements.isEmpty && !bag.hasErrors {
-            bag.error("empty-model", "the Threagile model has no technical assets", at: tree.start)
+            bag.warning("empty-model", "the Threagile model has no technical assets; the imported model is empty", at: tree.start)
         }
         top.skip("threagile_version")
         let tweaks = top.entries.map(\.key).filter { $0.hasPrefix("diagram_tweak_") }

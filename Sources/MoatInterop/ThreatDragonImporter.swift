@@ -178,7 +178,7 @@ private final class ThreatDragonRun: ImportRun {
         guard !bag.hasErrors else { return result() }
         draft.assignFlowIDs()
         if draft.elements.isEmpty {
-            bag.error("empty-model", "the Threat Dragon model has no actor, process or store", at: tree.start)
+            bag.warning("empty-model", "the Threat Dragon model has no actor, process or store; the imported model is empty", at: tree.start)
         }
         return result()
     }

@@ -46,10 +46,21 @@ struct BadInputTests {
                          message: "file is empty; a model declares at least one actor, process or datastore")
     }
 
-    @Test func commentOnlyFile() throws {
+    @Test func commentOnlyFileIsAnEmptyModelWithAWarning() throws {
         let result = try loadBytes(Array("# nothing yet\n".utf8))
+        #expect(!result.hasErrors && result.model?.elements.isEmpty == true)
+        expectDiagnostic(result.diagnostics, id: "empty-model", severity: .warning,
+                         message: "model declares no actor, process or datastore")
+    }
+
+    @Test func classicMacLineEndsAreRejectedWithTheirPlace() throws {
+        let result = try loadBytes(Array("actor a\rprocess b\r\na -> b\n".utf8))
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "empty-model", message: "model declares no actor, process or datastore")
+        expectDiagnostic(result.diagnostics, id: "carriage-return-line-ends",
+                         message: "file uses carriage returns alone as line ends (classic Mac OS); save it with LF or CRLF line ends",
+                         at: TextLocation(line: 1, column: 8))
+        // CRLF alone is fine.
+        #expect(!(try loadBytes(Array("actor a\r\nprocess b\r\na -> b\r\n".utf8))).hasErrors)
     }
 
     @Test(arguments: [1, 2, 3, 42, 2024])

@@ -16,15 +16,15 @@ enum Shared {
 
     static func path(_ relative: String) -> String { interop.appendingPathComponent(relative).path }
 
-    /// Every file of ../shared/interop (one folder per tool), sorted.
+    /// Every file of ../shared/interop (one folder per tool, with any sub-folders), sorted.
     static let allInputs: [String] = {
         let fm = FileManager.default
+        guard let walker = fm.enumerator(at: interop, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        let base = interop.standardizedFileURL.path + "/"
         var out: [String] = []
-        for folder in (try? fm.contentsOfDirectory(atPath: interop.path)) ?? [] {
-            var isDir: ObjCBool = false
-            let dir = interop.appendingPathComponent(folder)
-            guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
-            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] { out.append("\(folder)/\(name)") }
+        for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            let relative = String(url.standardizedFileURL.path.dropFirst(base.count))
+            if relative.contains("/") && url.lastPathComponent != "README.md" { out.append(relative) }
         }
         return out.sorted()
     }()

@@ -137,11 +137,15 @@ private final class ModelBuilder {
         walk(document, isRoot: true)
 
         if elements.isEmpty && !diagnostics.hasErrors {
-            diagnostics.error("empty-model", file.bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 })
-                              ? "file is empty; a model declares at least one actor, process or datastore"
-                              : "model declares no actor, process or datastore",
-                              at: file.range(0, 0),
-                              notes: ["start with 'moat init' for a commented starter model"])
+            // A file with nothing in it is not a model; a header (or an import of an empty diagram) with
+            // no elements yet is a valid, empty model that is probably unfinished.
+            if file.bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) {
+                diagnostics.error("empty-model", "file is empty; a model declares at least one actor, process or datastore",
+                                  at: file.range(0, 0), notes: ["start with 'moat init' for a commented starter model"])
+            } else {
+                diagnostics.warning("empty-model", "model declares no actor, process or datastore",
+                                    at: file.range(0, 0), notes: ["start with 'moat init' for a commented starter model"])
+            }
         }
         resolveReferences()
         let flows = resolveFlows()

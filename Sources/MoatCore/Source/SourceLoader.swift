@@ -66,11 +66,28 @@ public struct SourceLoader: Sendable {
             return .failure(.error("invalid-utf8", "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
                                    at: file.range(bad, bad + 1)))
         }
+        if let cr = Self.firstLoneCarriageReturn(file.bytes) {
+            // Classic Mac OS line ends would make the whole file one line (one long comment, say).
+            return .failure(.error("carriage-return-line-ends",
+                                   "file uses carriage returns alone as line ends (classic Mac OS); save it with LF or CRLF line ends",
+                                   at: file.range(cr, cr + 1)))
+        }
         if let nul = file.bytes.firstIndex(of: 0) {
             return .failure(.error("binary-file", "file contains a NUL byte; it looks like binary data, not a model",
                                    at: file.range(nul, nul + 1)))
         }
         return .success(file)
+    }
+
+    /// The offset of the first carriage return that is not followed by a line feed, if any.
+    static func firstLoneCarriageReturn(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while let cr = bytes[i...].firstIndex(of: 0x0D) {
+            if cr + 1 == bytes.count || bytes[cr + 1] != 0x0A { return cr }
+            i = cr + 2
+            if i >= bytes.count { return nil }
+        }
+        return nil
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, if any.
