@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "moat", targets: ["moat"]),
         .executable(name: "moat-watch", targets: ["moat-watch"]),
         .library(name: "MoatCore", targets: ["MoatCore"]),
+        .library(name: "MoatReports", targets: ["MoatReports"]),
+        .library(name: "MoatDiagram", targets: ["MoatDiagram"]),
+        .library(name: "MoatInterop", targets: ["MoatInterop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,8 +26,22 @@ let package = Package(
                 .copy("vocabulary.yaml"), .copy("rules"), .copy("maturity"), .copy("moat.schema.json"),
             ]
         ),
-        // Language, model, graph, rules and analysis: pure Swift plus Yams.
-        .target(name: "MoatCore", dependencies: ["BundledModels", "Yams"]),
+        // The pipeline, one module per stage; each imports only the stages before it (DESIGN §2):
+        // text → MoatSyntax → MoatModel → MoatRules → MoatAnalysis → reports and diagrams.
+        // Text layouts shared by every output: JSON, markup escaping, terminal-safe text.
+        .target(name: "MoatText"),
+        // Source files, positions, diagnostics and their rendering, suggestions.
+        .target(name: "MoatSource", dependencies: ["MoatText"]),
+        // Lexer, parser and syntax tree of the Moat language; the YAML/JSON model reader.
+        .target(name: "MoatSyntax", dependencies: ["MoatSource", "MoatText", "Yams"]),
+        // The vocabulary, semantics (names, types, includes), the resolved model and its graph; `moat fmt`.
+        .target(name: "MoatModel", dependencies: ["MoatSyntax", "MoatSource", "MoatText", "Yams"]),
+        // The maturity model, the rule condition language, rules and the catalogue that holds them.
+        .target(name: "MoatRules", dependencies: ["MoatModel", "MoatSyntax", "MoatSource", "MoatText", "BundledModels", "Yams"]),
+        // The analysis: findings, severity, tracking, maturity assessment, attack paths, diffs, rule examples.
+        .target(name: "MoatAnalysis", dependencies: ["MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]),
+        // The library as one import (the stages above, re-exported).
+        .target(name: "MoatCore", dependencies: ["MoatAnalysis", "MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]),
         // The system Graphviz library (apt libgraphviz-dev, brew graphviz), through a thin shim header.
         .systemLibrary(
             name: "CGraphviz",
@@ -53,7 +70,7 @@ let package = Package(
         // `moat watch`, a program of its own so that only it links the HTTP server and FoundationNetworking.
         .executableTarget(
             name: "moat-watch",
-            dependencies: ["MoatCore", "MoatWatch", "MoatCommandSupport",
+            dependencies: ["MoatCore", "MoatWatch", "MoatCommandSupport", "MoatInterop",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
@@ -61,11 +78,11 @@ let package = Package(
                           path: "Benchmarks/MoatBench"),
         // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
-        .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore"], path: "Benchmarks/Fuzz",
+        .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore", "MoatReports"], path: "Benchmarks/Fuzz",
                           exclude: ["moat.dict", "run.sh"]),
         // How the tests run other programs (moat, python3, git): one runner for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "TestSupport"]),
+        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatRules", "MoatAnalysis", "MoatReports", "TestSupport"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),

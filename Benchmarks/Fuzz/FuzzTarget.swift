@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatReports
 
 /// What one fuzz input goes through, and the invariants checked on the way.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MoatCore
+import MoatInterop
 
 /// `--models DIR`: where the vocabulary, maturity model and rules come from.
 public struct CatalogueOptions: ParsableArguments {
@@ -20,9 +21,14 @@ public struct CatalogueOptions: ParsableArguments {
         }
     }
 
+    /// The loader every command uses: Moat models, and Threagile, Threat Dragon and OTM files read directly.
+    public func modelLoader(_ catalogue: Catalogue, sourceLoader: SourceLoader = SourceLoader()) -> ModelLoader {
+        ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary), sourceLoader: sourceLoader)
+    }
+
     /// Loads a model, printing its diagnostics; exits with status 2 when it has errors.
     public func loadModel(_ path: String, catalogue: Catalogue) throws -> LoadResult {
-        let result = ModelLoader(catalogue: catalogue).load(path: path)
+        let result = modelLoader(catalogue).load(path: path)
         Console.report(result.diagnostics)
         if result.hasErrors { throw ExitStatus.invalidInput.exitCode }
         return result

@@ -72,14 +72,8 @@ public struct DiagramBuilder: Sendable {
         }
     }
 
-    static func trustColour(_ trust: String) -> String {
-        switch trust {
-        case "untrusted": return "#c62828"
-        case "partner": return "#e65100"
-        case "restricted": return "#1565c0"
-        default: return "#546e7a"
-        }
-    }
+    /// The colour of a trust level (from the vocabulary), grey for zones of mixed trust.
+    func trustColour(_ trust: String) -> String { vocabulary.colour(of: trust, .trust) ?? "#546e7a" }
 
     static let unencryptedColour = "#c62828"
     static let attackPathColour = "#6a1b9a"
@@ -159,7 +153,7 @@ public struct DiagramBuilder: Sendable {
             if clusterNodes[b].isEmpty && inner.isEmpty { return nil }
             let boundary = model.boundaries[b]
             let trust = graph.trustName(graph.boundaryTrust[b])
-            let colour = Self.trustColour(trust)
+            let colour = trustColour(trust)
             let label = "<B>\(DOTText.html(boundary.name))</B>  <FONT POINT-SIZE=\"9\">\(DOTText.html(trust))</FONT>"
             return DOTCluster(id: "cluster_b\(b)", attributes: [
                 ("label", .html(label)), ("style", .text("dashed,rounded")), ("color", .text(colour)),
@@ -191,11 +185,11 @@ public struct DiagramBuilder: Sendable {
 
     private func elementNode(_ i: Int, _ e: Element, _ analysis: Analysis, _ open: [Finding], emphasised: Bool) -> DOTNode {
         let worst = open.map(\.severity).max()
-        let outOfScope = e.attributes["out-of-scope"] != nil
+        let outOfScope = e.attributes[.outOfScope] != nil
         let palette = outOfScope ? Palette(fill: "#f5f5f5", border: "#9e9e9e")
             : options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
         var rows = "<TR><TD><B>\(DOTText.html(e.name))</B></TD></TR>"
-        let detail = [e.attributes.string("type") ?? e.kind.rawValue, e.attributes.string("tech"), outOfScope ? "out of scope" : nil]
+        let detail = [e.attributes.string(.type) ?? e.kind.rawValue, e.attributes.string(.tech), outOfScope ? "out of scope" : nil]
             .compactMap { $0 }.filter { $0 != "unknown" }
         rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
         if options.showThreats {
@@ -256,7 +250,7 @@ public struct DiagramBuilder: Sendable {
             twoWay = twoWay || f.twoWay
             var line = flowIndices.count > 1 ? (f.twoWay ? "↔ " : reversed ? "← " : "→ ") : ""
             line += DOTText.html(f.name)
-            if let p = f.attributes.string("protocol") {
+            if let p = f.attributes.string(.protocol) {
                 line += (flowIndices.count > 1 || f.name.isEmpty ? (f.name.isEmpty ? "" : " · ") : "<BR/>")
                     + "<FONT COLOR=\"#607d8b\">\(DOTText.html(p))</FONT>"
             }
@@ -265,7 +259,7 @@ public struct DiagramBuilder: Sendable {
             }
             lines.append(line)
             var tip = "\(f.name.isEmpty ? f.id : f.name) (\(f.id))"
-            if let p = f.attributes.string("protocol") { tip += ": \(p)\(unencrypted ? ", unencrypted across a boundary" : "")" }
+            if let p = f.attributes.string(.protocol) { tip += ": \(p)\(unencrypted ? ", unencrypted across a boundary" : "")" }
             for finding in (open[f.id] ?? []).prefix(6) { tip += "\n  [\(finding.severity.rawValue)] \(finding.rule.title)" }
             tips.append(tip)
         }
@@ -338,7 +332,7 @@ public struct DiagramBuilder: Sendable {
                 kinds[k].map { "\($0) \(k.rawValue)\($0 == 1 ? "" : k == .process ? "es" : "s")" }
             }.joined(separator: " · ")
             var rows = "<TR><TD><B>\(DOTText.html(title))</B></TD></TR>"
-            rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(Self.trustColour(trust))\">\(DOTText.html(trust))</FONT>"
+            rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(trustColour(trust))\">\(DOTText.html(trust))</FONT>"
             rows += "<FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\"> · \(summary)</FONT></TD></TR>"
             if let inner = nested[key], !inner.isEmpty {
                 let names = inner.prefix(3).map { DOTText.html(model.boundaries[$0].name) }.joined(separator: ", ")
@@ -353,7 +347,7 @@ public struct DiagramBuilder: Sendable {
             var attributes: DOTAttributes = [
                 ("label", .html("<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\">\(rows)</TABLE>")),
                 ("shape", .text("box3d")), ("style", .text("filled")), ("fillcolor", .text(palette.fill)),
-                ("color", .text(key >= 0 ? Self.trustColour(trust) : palette.border)), ("penwidth", .text("1.6")),
+                ("color", .text(key >= 0 ? trustColour(trust) : palette.border)), ("penwidth", .text("1.6")),
                 ("tooltip", .text("\(title): \(list.count) elements")),
             ]
             if key >= 0 { attributes.append(("id", .text("boundary-\(key)"))) }

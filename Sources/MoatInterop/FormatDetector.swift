@@ -57,7 +57,7 @@ public enum FormatDetector {
 /// The entry points of MoatInterop.
 public enum Interop {
     /// Imports a foreign model; with `format` nil the format is detected from the content.
-    public static func importDocument(_ file: SourceFile, as format: ForeignFormat? = nil) -> ImportResult {
+    public static func importDocument(_ file: SourceFile, as format: ForeignFormat? = nil, vocabulary: Vocabulary) -> ImportResult {
         let notation = DocumentReader.notation(forPath: file.path) == .json ? Document.Notation.json : .yaml
         guard let format = format ?? FormatDetector.detect(file) else {
             var bag = DiagnosticBag()
@@ -68,22 +68,19 @@ public enum Interop {
             return ImportResult(document: Document(file: file, notation: notation, statements: []), diagnostics: bag)
         }
         switch format {
-        case .threagile: return ThreagileImporter().importModel(file)
-        case .threatDragon: return ThreatDragonImporter().importModel(file)
-        case .otm: return OTMImporter().importModel(file)
+        case .threagile: return ThreagileImporter(vocabulary: vocabulary).importModel(file)
+        case .threatDragon: return ThreatDragonImporter(vocabulary: vocabulary).importModel(file)
+        case .otm: return OTMImporter(vocabulary: vocabulary).importModel(file)
         }
     }
 
-    /// The name under which `installDocumentReader()` registers with MoatCore.
-    public static let readerName = "moat-interop"
-
-    /// Lets every `ModelLoader` read Threagile, Threat Dragon and OTM files directly: `.yaml`,
-    /// `.yml` and `.json` files are sniffed, and foreign ones imported on the fly.
-    public static func installDocumentReader() {
-        DocumentReader.register(foreignReader: { file in
+    /// Reads Threagile, Threat Dragon and OTM files directly: a `ModelLoader` given these readers sniffs
+    /// `.yaml`, `.yml` and `.json` files and imports foreign ones on the fly.
+    public static func readers(vocabulary: Vocabulary) -> [ForeignDocumentReader] {
+        [{ file in
             guard let format = FormatDetector.detect(file) else { return nil }
-            let result = importDocument(file, as: format)
+            let result = importDocument(file, as: format, vocabulary: vocabulary)
             return (result.document, result.diagnostics)
-        }, named: readerName)
+        }]
     }
 }

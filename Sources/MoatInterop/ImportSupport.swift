@@ -377,35 +377,22 @@ struct SyntaxMaker {
     }
 }
 
-/// Attributes of one element under construction, in a fixed order, each written once.
+/// Attributes of one element under construction, each written once; written out in the vocabulary's order.
 struct AttributeList {
-    private var items: [(order: Int, seq: Int, syntax: AttributeSyntax)] = []
-    private var seq = 0
-
-    /// The canonical order of attributes in imported declarations.
-    static let order: [String] = [
-        "trust", "segmented", "type", "tech", "classification", "internet-facing", "privileged", "multi-tenant",
-        "admin-interface", "protocol", "port", "authn", "mfa", "authz", "encrypted", "vpn", "signed",
-        "secrets", "validates-input", "deserialises-input", "parses-files", "encrypted-at-rest", "redundant", "backups",
-        "logs", "monitored", "hardened", "patched", "immutable",
-        "pii", "credentials", "payment", "health", "keys", "financial", "code", "telemetry", "integrity-critical",
-        "stores", "processes", "carries", "owner", "retention", "description", "out-of-scope",
-    ]
+    private var items: [AttributeSyntax] = []
 
     var isEmpty: Bool { items.isEmpty }
 
-    func has(_ name: String) -> Bool { items.contains { $0.syntax.name.value == name } }
+    func has(_ name: String) -> Bool { items.contains { $0.name.value == name } }
 
     func value(_ name: String) -> [String] {
-        items.first { $0.syntax.name.value == name }?.syntax.values.map(\.value.text) ?? []
+        items.first { $0.name.value == name }?.values.map(\.value.text) ?? []
     }
 
     /// Sets an attribute unless it is already set (the first mapping wins).
     mutating func set(_ syntax: AttributeSyntax) {
         guard !has(syntax.name.value) else { return }
-        let order = Self.order.firstIndex(of: syntax.name.value) ?? Self.order.count
-        items.append((order, seq, syntax))
-        seq += 1
+        items.append(syntax)
     }
 
     mutating func flag(_ name: String, at range: SourceRange) { set(SyntaxMaker.flag(name, at: range)) }
@@ -417,11 +404,11 @@ struct AttributeList {
     /// Adds ids to a reference list (kept in first-seen order, without repeats).
     mutating func add(refs name: String, _ ids: [String], at range: SourceRange) {
         guard !ids.isEmpty else { return }
-        if let i = items.firstIndex(where: { $0.syntax.name.value == name }) {
-            var existing = items[i].syntax.values.map(\.value.text)
+        if let i = items.firstIndex(where: { $0.name.value == name }) {
+            var existing = items[i].values.map(\.value.text)
             for id in ids where !existing.contains(id) { existing.append(id) }
-            let r = items[i].syntax.range
-            items[i].syntax = SyntaxMaker.attribute(name, existing, at: r)
+            let r = items[i].range
+            items[i] = SyntaxMaker.attribute(name, existing, at: r)
         } else {
             var unique: [String] = []
             for id in ids where !unique.contains(id) { unique.append(id) }
@@ -429,10 +416,12 @@ struct AttributeList {
         }
     }
 
-    mutating func remove(_ name: String) { items.removeAll { $0.syntax.name.value == name } }
+    mutating func remove(_ name: String) { items.removeAll { $0.name.value == name } }
 
-    var syntax: [AttributeSyntax] {
-        items.sorted { ($0.order, $0.seq) < ($1.order, $1.seq) }.map(\.syntax)
+    /// The attributes in the vocabulary's order (unknown names last, as set).
+    func syntax(_ vocabulary: Vocabulary) -> [AttributeSyntax] {
+        let rank = items.map { vocabulary.index(of: $0.name.value) ?? Int.max }
+        return items.indices.sorted { (rank[$0], $0) < (rank[$1], $1) }.map { items[$0] }
     }
 }
 
@@ -447,9 +436,9 @@ struct ElementDraft {
     var boundary: String?
     var range: SourceRange
 
-    func statement() -> Statement {
+    func statement(_ vocabulary: Vocabulary) -> Statement {
         .declaration(DeclarationSyntax(kind: kind, id: Located(id, range), name: name.map { Located($0, range) },
-                                       attributes: attributes.syntax, range: range, trivia: Trivia(leading: Notes.unique(comments))))
+                                       attributes: attributes.syntax(vocabulary), range: range, trivia: Trivia(leading: Notes.unique(comments))))
     }
 }
 
@@ -487,6 +476,7 @@ struct DataDraft {
 /// model header, data assets, elements outside every boundary, boundaries (with their elements),
 /// flows, tracking statements, then notes that belong to no statement.
 struct DocumentDraft {
+    let vocabulary: Vocabulary
     var file: SourceFile
     var modelName: String
     var modelAttributes = AttributeList()
@@ -502,7 +492,8 @@ struct DocumentDraft {
     var ids = IDAllocator()
     var dataIDs = IDAllocator()
 
-    init(file: SourceFile, modelName: String, modelRange: SourceRange) {
+    init(vocabulary: Vocabulary, file: SourceFile, modelName: String, modelRange: SourceRange) {
+        self.vocabulary = vocabulary
         self.file = file
         self.modelName = modelName
         self.modelRange = modelRange
@@ -526,28 +517,28 @@ struct DocumentDraft {
     func document(notation: Document.Notation) -> Document {
         var statements: [Statement] = []
         statements.append(.declaration(DeclarationSyntax(
-            kind: .model, id: nil, name: Located(modelName, modelRange), attributes: modelAttributes.syntax,
+            kind: .model, id: nil, name: Located(modelName, modelRange), attributes: modelAttributes.syntax(vocabulary),
             range: modelRange, trivia: Trivia(leading: modelComments))))
         for d in data {
             statements.append(.declaration(DeclarationSyntax(
                 kind: .data, id: Located(d.id, d.range), name: d.name.map { Located($0, d.range) },
-                attributes: d.attributes.syntax, range: d.range, trivia: Trivia(leading: d.comments))))
+                attributes: d.attributes.syntax(vocabulary), range: d.range, trivia: Trivia(leading: d.comments))))
         }
-        for e in elements where e.boundary == nil { statements.append(e.statement()) }
+        for e in elements where e.boundary == nil { statements.append(e.statement(vocabulary)) }
         for b in boundaries where b.parent == nil { statements.append(.boundary(boundary(b))) }
         for f in flows {
             statements.append(.flow(FlowSyntax(
                 id: f.explicitID.map { Located($0, f.range) }, source: Located(f.source, f.range),
                 target: Located(f.target, f.range), twoWay: f.twoWay, name: f.name.map { Located($0, f.range) },
-                attributes: f.attributes.syntax, range: f.range, trivia: Trivia(leading: Notes.unique(f.comments)))))
+                attributes: f.attributes.syntax(vocabulary), range: f.range, trivia: Trivia(leading: Notes.unique(f.comments)))))
         }
         statements += tracking.map(Statement.tracking)
         return Document(file: file, notation: notation, statements: statements, trailingComments: trailingComments)
     }
 
     private func boundary(_ b: BoundaryDraft) -> BoundarySyntax {
-        var items: [Statement] = b.attributes.syntax.map(Statement.attribute)
-        items += elements.filter { $0.boundary == b.id }.map { $0.statement() }
+        var items: [Statement] = b.attributes.syntax(vocabulary).map(Statement.attribute)
+        items += elements.filter { $0.boundary == b.id }.map { $0.statement(vocabulary) }
         items += boundaries.filter { $0.parent == b.id }.map { .boundary(boundary($0)) }
         return BoundarySyntax(id: Located(b.id, b.range), name: b.name.map { Located($0, b.range) }, items: items,
                               range: b.range, trivia: Trivia(leading: b.comments))
@@ -556,70 +547,29 @@ struct DocumentDraft {
 
 // MARK: - Shared vocabulary mappings
 
-enum Vocab {
-    /// Moat `tech` values (Models/vocabulary.yaml).
-    static let tech: Set<String> = [
-        "nginx", "apache", "envoy", "haproxy", "java", "spring", "dotnet", "nodejs", "python", "django", "flask",
-        "go", "rust", "php", "ruby", "rails", "react", "swift", "kotlin", "android", "ios", "lambda", "kubernetes",
-        "docker", "postgres", "mysql", "mssql", "oracle", "mongodb", "cassandra", "dynamodb", "redis",
-        "memcached", "elasticsearch", "kafka", "rabbitmq", "sqs", "s3", "gcs", "azure-blob", "vault", "kms", "hsm",
-        "keycloak", "okta", "auth0", "ldap", "active-directory", "jenkins", "github-actions", "gitlab-ci",
-        "github", "gitlab", "artifactory", "harbor", "openai", "anthropic", "llama", "pgvector", "pinecone",
-        "mqtt-broker", "embedded-c", "linux", "windows", "sftp-server", "smtp-server", "grafana", "splunk",
-        "prometheus", "stripe",
-    ]
-    /// Operating systems: a tag naming one is the least specific technology.
-    static let platforms: Set<String> = ["linux", "windows"]
+/// Words from other tools mapped onto the vocabulary (its values, aliases and groups).
+extension Vocabulary {
+    /// The Moat `tech` named by a word (a value or an alias, any case).
+    func tech(_ word: String) -> String? { canonicalValue(word, of: CoreAttribute.tech.name) }
 
-    /// Moat `protocol` values.
-    static let protocols: Set<String> = [
-        "http", "https", "http2", "grpc", "grpcs", "websocket", "wss", "tcp", "tls", "udp", "dtls", "mqtt", "mqtts",
-        "amqp", "amqps", "kafka", "kafka-tls", "postgres", "postgres-tls", "mysql", "mysql-tls", "jdbc",
-        "redis", "rediss", "ldap", "ldaps", "ssh", "sftp", "ftp", "ftps", "smtp", "smtps", "dns", "doh", "ipsec",
-        "wireguard", "nfs", "smb", "usb", "bluetooth", "in-process", "file", "unknown",
-    ]
-    static let encryptedProtocols: Set<String> = [
-        "https", "grpcs", "wss", "tls", "dtls", "mqtts", "amqps", "kafka-tls", "postgres-tls",
-        "mysql-tls", "rediss", "ldaps", "ssh", "sftp", "ftps", "smtps", "doh", "ipsec", "wireguard",
-    ]
-
-    /// Data-asset flags.
-    static let dataFlags: [String] = ["pii", "credentials", "payment", "health", "keys", "financial", "code",
-                                      "telemetry", "integrity-critical"]
-
-    /// Common aliases of technology names (a tag, a component type, a word in a name) → Moat `tech`.
-    static let techAliases: [String: String] = [
-        "postgresql": "postgres", "psql": "postgres", "pg": "postgres", "mariadb": "mysql", "sqlserver": "mssql",
-        "sql-server": "mssql", "mongo": "mongodb", "elastic": "elasticsearch", "opensearch": "elasticsearch",
-        "k8s": "kubernetes", "node": "nodejs", "node-js": "nodejs", "tomcat": "java", "jboss": "java",
-        "spring-boot": "spring", "net": "dotnet", "aspnet": "dotnet", "azure-storage": "azure-blob",
-        "blob-storage": "azure-blob", "aws-s3": "s3", "aws-lambda": "lambda", "hashicorp-vault": "vault",
-        "ad": "active-directory", "azure-ad": "active-directory", "entra": "active-directory",
-    ]
+    /// Whether a `tech` value is an operating system, the least specific technology.
+    func isPlatform(_ tech: String) -> Bool { group("platform", of: CoreAttribute.tech.name)?.values.contains(tech) ?? false }
 
     /// A protocol named in free text (`HTTP/S`, `HTTPS`, `tls`) → Moat `protocol`.
-    static func protocolName(_ text: String) -> String? {
+    func protocolName(_ text: String) -> String? {
         let t = text.lowercased().replacingOccurrences(of: " ", with: "")
-        let aliases: [String: String] = [
-            "http/s": "https", "https/tls": "https", "tls/https": "https", "http(s)": "https", "websockets": "websocket",
-            "ws": "websocket", "sql": "tcp", "postgresql": "postgres", "amqp/s": "amqps", "grpc/tls": "grpcs",
-            "ssl": "tls", "tcp/ip": "tcp", "rpc": "tcp", "rest": "http", "soap": "http", "mqtt/tls": "mqtts",
-        ]
-        if let a = aliases[t] { return a }
-        return protocols.contains(t) ? t : nil
+        // Threat Dragon users name the application protocol where the transport is meant.
+        if ["sql", "rpc"].contains(t) { return "tcp" }
+        return canonicalValue(t, of: CoreAttribute.protocol.name)
     }
+}
 
-    /// The Moat tech named by a word (exact, or through an alias).
-    static func tech(_ word: String) -> String? {
-        let w = word.lowercased()
-        if tech.contains(w) { return w }
-        return techAliases[w]
-    }
-
+/// Tags of data assets guessed from their words.
+enum DataTagInference {
     /// Flags for a data asset inferred from its words (names, descriptions, tags).
     ///
     /// Keyword matching is a heuristic; imported documents say which flags were inferred.
-    static func inferredDataFlags(_ texts: [String]) -> [String] {
+    static func tags(_ texts: [String]) -> [String] {
         // Sentences that deny something ("logs should not contain PII") are left out.
         let negations: Set<String> = ["not", "no", "never", "without", "none", "nor"]
         let sentences = texts.flatMap { $0.components(separatedBy: CharacterSet(charactersIn: ".;!?\n")) }
@@ -660,10 +610,13 @@ class ImportRun {
     /// The notation recorded when the file's extension says neither YAML nor JSON.
     let defaultNotation: Document.Notation
 
-    init(file: SourceFile, defaultNotation: Document.Notation) {
+    let vocabulary: Vocabulary
+
+    init(file: SourceFile, defaultNotation: Document.Notation, vocabulary: Vocabulary) {
         self.file = file
         self.defaultNotation = defaultNotation
-        draft = DocumentDraft(file: file, modelName: "", modelRange: file.range(0, 0))
+        self.vocabulary = vocabulary
+        draft = DocumentDraft(vocabulary: vocabulary, file: file, modelName: "", modelRange: file.range(0, 0))
     }
 
     func result() -> ImportResult {

@@ -11,10 +11,12 @@ import Yams
 /// that reference them. Files written by `OTMExporter` carry every Moat attribute under
 /// `attributes.moat`, so exporting and importing again gives back the same model.
 public struct OTMImporter {
-    public init() {}
+    public let vocabulary: Vocabulary
+
+    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     public func importModel(_ file: SourceFile) -> ImportResult {
-        OTMRun(file: file).run()
+        OTMRun(file: file, vocabulary: vocabulary).run()
     }
 
     /// Trust rating (0–100, higher is more trusted) → Moat `trust`.
@@ -48,7 +50,7 @@ private final class OTMRun: ImportRun {
     var mitigations: [String: Fields] = [:]
     var referencedThreats: Set<String> = []
 
-    init(file: SourceFile) { super.init(file: file, defaultNotation: .yaml) }
+    init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .yaml, vocabulary: vocabulary) }
 
 
     func fail(_ message: String, at node: Node?) {
@@ -217,7 +219,7 @@ private final class OTMRun: ImportRun {
             fail("asset '\(otmID)' has no 'risk'", at: node)
         }
         if moat == nil {
-            let inferred = Vocab.inferredDataFlags([name ?? "", description ?? ""]).filter { !d.attributes.has($0) }
+            let inferred = DataTagInference.tags([name ?? "", description ?? ""]).filter { !d.attributes.has($0) }
             for flag in inferred { d.attributes.flag(flag, at: d.range) }
             if !inferred.isEmpty { d.comments.append(Notes.comment("flags inferred from the text: " + inferred.joined(separator: ", "))) }
         }
@@ -379,11 +381,11 @@ private final class OTMRun: ImportRun {
                     }
                 }
                 if kind == .actor, !e.attributes.has("type"), typeWords.contains("web") { e.attributes.set("type", "browser", at: e.range) }
-                var tech = Vocab.tech(type)
-                for w in typeWords + Self.words(tags) where tech == nil { tech = Vocab.tech(w) }
+                var tech = vocabulary.tech(type)
+                for w in typeWords + Self.words(tags) where tech == nil { tech = vocabulary.tech(w) }
                 if let tech { e.attributes.set("tech", tech, at: e.range) }
                 if !type.isEmpty { e.comments.append(Notes.comment("OTM component type: \(type)")) }
-                let leftoverTags = tags.filter { Vocab.tech($0) == nil && $0.lowercased() != "external" }
+                let leftoverTags = tags.filter { vocabulary.tech($0) == nil && $0.lowercased() != "external" }
                 if !leftoverTags.isEmpty { extra.append("tags (\(leftoverTags.joined(separator: ", ")))") }
             }
             if let d = f.string("description"), !e.attributes.has("description") {
@@ -495,7 +497,7 @@ private final class OTMRun: ImportRun {
             for e in moat.entries where !markers.contains(e.key) { passThrough(e, into: &flow.attributes) }
         } else {
             for (tag, _) in Fields.strings(f.take("tags")) {
-                if let p = Vocab.protocolName(tag), !flow.attributes.has("protocol") {
+                if let p = vocabulary.protocolName(tag), !flow.attributes.has("protocol") {
                     flow.attributes.set("protocol", p, at: flow.range)
                 } else {
                     extra.append("tag '\(tag)'")

@@ -10,10 +10,12 @@ import Yams
 /// Moat counterpart. YAML anchors and merge keys (`<<: *base`) are resolved. What has no Moat
 /// equivalent is reported as a warning at its line (docs/interop.md lists the mapping).
 public struct ThreagileImporter {
-    public init() {}
+    public let vocabulary: Vocabulary
+
+    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     public func importModel(_ file: SourceFile) -> ImportResult {
-        ThreagileRun(file: file).run()
+        ThreagileRun(file: file, vocabulary: vocabulary).run()
     }
 }
 
@@ -26,7 +28,7 @@ private final class ThreagileRun: ImportRun {
     var links: [(id: String, source: String, target: String, flow: Int)] = []
     var outOfScope: Set<String> = []
 
-    init(file: SourceFile) { super.init(file: file, defaultNotation: .yaml) }
+    init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .yaml, vocabulary: vocabulary) }
 
 
     /// One warning listing what an object had that Moat does not map.
@@ -156,11 +158,11 @@ private final class ThreagileRun: ImportRun {
             if let description { d.attributes.set("description", Notes.oneLine(description), at: r) }
             if let owner = f.string("owner") { d.attributes.set("owner", Notes.oneLine(owner), at: r) }
             for (tag, n) in Fields.strings(f.take("tags")) {
-                if Vocab.dataFlags.contains(tag.lowercased()) { d.attributes.flag(tag.lowercased(), at: range(n)) } else { extra.append("tag '\(tag)'") }
+                if vocabulary.dataTags.contains(tag.lowercased()) { d.attributes.flag(tag.lowercased(), at: range(n)) } else { extra.append("tag '\(tag)'") }
             }
             let justification = f.string("justification_cia_rating")
             if let justification { d.comments.append(Notes.comment("CIA rating: " + justification)) }
-            let inferred = Vocab.inferredDataFlags([entry.key, description ?? "", justification ?? ""]).filter { !d.attributes.has($0) }
+            let inferred = DataTagInference.tags([entry.key, description ?? "", justification ?? ""]).filter { !d.attributes.has($0) }
             for flag in inferred { d.attributes.flag(flag, at: r) }
             if !inferred.isEmpty { d.comments.append(Notes.comment("flags inferred from the text: " + inferred.joined(separator: ", "))) }
             f.skip("id")
@@ -284,8 +286,8 @@ private final class ThreagileRun: ImportRun {
         var unmatchedTags: [String] = []
         var tagTech: String?, platform: String?
         for (tag, _) in Fields.strings(f.take("tags")) {
-            if let t = Vocab.tech(tag) {
-                if Vocab.platforms.contains(t) { platform = platform ?? t } else { tagTech = tagTech ?? t }
+            if let t = vocabulary.tech(tag) {
+                if vocabulary.isPlatform(t) { platform = platform ?? t } else { tagTech = tagTech ?? t }
             } else {
                 unmatchedTags.append(tag)
             }

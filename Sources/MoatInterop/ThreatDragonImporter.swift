@@ -12,10 +12,12 @@ import Yams
 /// file are kept as comments above their element (Threat Dragon threats have no Moat rule id, so
 /// they cannot become tracking statements without guessing).
 public struct ThreatDragonImporter {
-    public init() {}
+    public let vocabulary: Vocabulary
+
+    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     public func importModel(_ file: SourceFile) -> ImportResult {
-        ThreatDragonRun(file: file).run()
+        ThreatDragonRun(file: file, vocabulary: vocabulary).run()
     }
 }
 
@@ -57,7 +59,7 @@ private final class ThreatDragonRun: ImportRun {
         var rect: Rect?
     }
 
-    init(file: SourceFile) { super.init(file: file, defaultNotation: .json) }
+    init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .json, vocabulary: vocabulary) }
 
 
     func fail(_ message: String, at node: Node?, notes: [String] = []) {
@@ -404,12 +406,12 @@ private final class ThreatDragonRun: ImportRun {
         if let d = p.string("description") { f.attributes.set("description", Notes.oneLine(d), at: f.range) }
         if let reason = outOfScope(cell, what: what) { f.attributes.set("out-of-scope", reason, at: f.range) }
         if let n = p.take("protocol"), let text = Fields.text(n) {
-            if let mapped = Vocab.protocolName(text) { f.attributes.set("protocol", mapped, at: range(n)) } else {
+            if let mapped = vocabulary.protocolName(text) { f.attributes.set("protocol", mapped, at: range(n)) } else {
                 extra.append("protocol (\(text))")
             }
         }
         if let n = p.take("isEncrypted"), Fields.boolValue(n) == true,
-           !Vocab.encryptedProtocols.contains(f.attributes.value("protocol").first ?? "") {
+           !vocabulary.contains(.encryptedProtocol, f.attributes.value("protocol").first) {
             f.attributes.flag("encrypted", at: range(n))
         }
         if let n = p.take("isBidirectional"), Fields.boolValue(n) == true { f.twoWay = true }

@@ -36,7 +36,7 @@ public struct HTMLReportWriter: Sendable {
         if let file = a.model.files.first { meta.append("Model: <code>\(e(file.path))</code>") }
         meta.append("Analysed as of \(e(a.options.asOf)) with \(a.findings.count) findings from Moat \(e(toolVersion))")
         out += meta.joined(separator: " · ") + "</p>\n"
-        if let description = a.model.header.attributes.string("description") { out += "<p>\(e(description))</p>\n" }
+        if let description = a.model.header.attributes.string(.description) { out += "<p>\(e(description))</p>\n" }
         out += "</header>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#diagram\">Diagram</a> <a href=\"#components\">Threats by component</a> "
         out += "<a href=\"#roadmap\">Roadmap</a> <a href=\"#tracking\">Tracking</a> <a href=\"#rules\">Rules</a></nav>\n<main>\n"
 
@@ -66,10 +66,10 @@ public struct HTMLReportWriter: Sendable {
         out += "</div>\n"
         if !a.model.data.isEmpty {
             out += "<h3>Data assets</h3>\n<table><thead><tr><th>Data</th><th>Classification</th><th>Tags</th></tr></thead><tbody>\n"
-            let flags = ["pii", "credentials", "payment", "health", "keys", "financial", "code", "telemetry", "integrity-critical"]
+            let flags = report.vocabulary.dataTags
             for d in a.model.data {
                 let tags = flags.filter { d.attributes.flag($0) }
-                out += "<tr><td>\(e(d.name)) <code>\(e(d.id))</code></td><td>\(e(d.attributes.string("classification") ?? "internal"))</td>"
+                out += "<tr><td>\(e(d.name)) <code>\(e(d.id))</code></td><td>\(e(d.attributes.string(.classification) ?? "internal"))</td>"
                 out += "<td>\(tags.joined(separator: ", "))</td></tr>\n"
             }
             out += "</tbody></table>\n"

@@ -15,6 +15,9 @@ public struct ReportModel: Sendable {
 
     public let analysis: Analysis
     public let maturity: MaturityModel
+    public let vocabulary: Vocabulary
+    /// Controls with their levels and titles, by id.
+    public let controls: [String: CompiledControl]
     /// Components with findings, worst open severity first, then in model order.
     public let components: [Component]
     public let countsByStatus: [FindingStatus: Int]
@@ -22,9 +25,11 @@ public struct ReportModel: Sendable {
     public let openBySeverity: [Severity: Int]
 
     /// Groups the analysis; `includeMitigated` keeps mitigated findings in the component lists.
-    public init(_ analysis: Analysis, maturity: MaturityModel, includeMitigated: Bool = false) {
+    public init(_ analysis: Analysis, catalogue: Catalogue, includeMitigated: Bool = false) {
         self.analysis = analysis
-        self.maturity = maturity
+        self.maturity = catalogue.maturity
+        self.vocabulary = catalogue.vocabulary
+        self.controls = catalogue.controls
         var order: [String: Int] = [:]
         let model = analysis.model
         for (i, e) in model.elements.enumerated() { order[e.id] = i }

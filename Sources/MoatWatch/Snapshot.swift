@@ -102,8 +102,8 @@ struct AnalysisView: Encodable, Sendable {
     /// The anchor prefix of diagram links; the page maps a clicked link back to its component.
     static let anchorPrefix = "component-"
 
-    init(analysis: Analysis, maturity: MaturityModel, build: Int, builtAt: String, svg: String?, diagramError: String?) {
-        let report = ReportModel(analysis, maturity: maturity, includeMitigated: true)
+    init(analysis: Analysis, catalogue: Catalogue, build: Int, builtAt: String, svg: String?, diagramError: String?) {
+        let report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
         let m = analysis.maturity
         self.build = build
         self.builtAt = builtAt

@@ -18,6 +18,8 @@ public struct WatchOptions: Sendable {
     public var heartbeat: Duration = .seconds(15)
     /// At most this many event streams (open tabs) at once.
     public var maximumClients = 128
+    /// Readers of other tools' models (MoatInterop's `Interop.readers`), so those files can be watched too.
+    public var foreignReaders: [ForeignDocumentReader] = []
     /// Called after every build, for the terminal.
     public var onBuild: (@Sendable (BuildSummary) -> Void)?
 
@@ -47,7 +49,7 @@ public actor WatchServer {
     public init(options: WatchOptions, catalogue: Catalogue) {
         self.options = options
         self.catalogue = catalogue
-        self.workbench = Workbench(modelPath: options.modelPath, catalogue: catalogue,
+        self.workbench = Workbench(modelPath: options.modelPath, catalogue: catalogue, foreignReaders: options.foreignReaders,
                                    declaredLevel: options.declaredLevel, asOf: options.asOf)
         self.hub = EventHub(limit: options.maximumClients)
     }

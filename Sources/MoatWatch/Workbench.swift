@@ -21,6 +21,7 @@ public struct BuildSummary: Sendable {
 actor Workbench {
     let modelPath: String
     let catalogue: Catalogue
+    let loader: ModelLoader
     let declaredLevel: Int?
     let asOf: String?
 
@@ -30,9 +31,10 @@ actor Workbench {
     /// The files the last build read or tried to include.
     private(set) var files: [String]
 
-    init(modelPath: String, catalogue: Catalogue, declaredLevel: Int?, asOf: String?) {
+    init(modelPath: String, catalogue: Catalogue, foreignReaders: [ForeignDocumentReader] = [], declaredLevel: Int?, asOf: String?) {
         self.modelPath = modelPath
         self.catalogue = catalogue
+        self.loader = ModelLoader(catalogue: catalogue, foreignReaders: foreignReaders)
         self.declaredLevel = declaredLevel
         self.asOf = asOf
         self.files = [modelPath]
@@ -44,7 +46,7 @@ actor Workbench {
         let started = clock.now
         build += 1
         let time = Self.clockTime()
-        let result = ModelLoader(catalogue: catalogue).load(path: modelPath)
+        let result = loader.load(path: modelPath)
         files = Self.watchedFiles(root: modelPath, documents: result.documents)
         var diagnostics = result.diagnostics
         var findings = 0, open = 0
@@ -61,7 +63,7 @@ actor Workbench {
                 diagramError = "\(error)"
                 svg = lastGood?.svg
             }
-            lastGood = AnalysisView(analysis: analysis, maturity: catalogue.maturity, build: build, builtAt: time,
+            lastGood = AnalysisView(analysis: analysis, catalogue: catalogue, build: build, builtAt: time,
                                     svg: svg, diagramError: diagramError)
         }
         let errors = diagnostics.filter { $0.severity == .error }

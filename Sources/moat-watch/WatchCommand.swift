@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import MoatCommandSupport
 import MoatCore
+import MoatInterop
 import MoatWatch
 
 /// `moat watch FILE [--port N] [--open]`: the live workbench in a browser tab.
@@ -58,6 +59,7 @@ struct WatchCommand: AsyncParsableCommand {
         options.port = UInt16(port ?? 0)
         options.declaredLevel = analysisArguments.level
         options.asOf = analysisArguments.asOf
+        options.foreignReaders = Interop.readers(vocabulary: catalogue.vocabulary)
         let printer = BuildPrinter()
         options.onBuild = { summary in printer.print(summary) }
         let server = WatchServer(options: options, catalogue: catalogue)

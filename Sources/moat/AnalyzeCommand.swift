@@ -40,7 +40,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file)
         let out = try OutputFile(output)
-        let report = { ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: all) }
+        let report = { ReportModel(analysis, catalogue: catalogue, includeMitigated: all) }
         switch format {
         case .table: out.write(Array(TableWriter().write(report()).utf8))
         case .markdown: out.write(Array(MarkdownReportWriter().write(report()).utf8))

@@ -138,7 +138,7 @@ struct DiffCommand: ParsableCommand {
 
     /// Loads and analyses one side; its diagnostics are printed only when it does not load (exit 2).
     func analyze(_ side: Side, catalogue: Catalogue) throws -> Analysis {
-        let result = ModelLoader(catalogue: catalogue, sourceLoader: side.loader).load(path: side.path)
+        let result = analysisArguments.catalogueOptions.modelLoader(catalogue, sourceLoader: side.loader).load(path: side.path)
         guard let model = result.model, !result.hasErrors else {
             Console.report(result.diagnostics)
             Console.err("moat: error: \(side.label) does not load\n")

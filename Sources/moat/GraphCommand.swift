@@ -1,6 +1,7 @@
 import ArgumentParser
 import MoatCommandSupport
 import MoatCore
+import MoatReports
 
 /// `moat graph FILE --format json`: the resolved component graph for other tools.
 struct GraphCommand: ParsableCommand {

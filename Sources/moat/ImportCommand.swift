@@ -70,7 +70,7 @@ struct ImportCommand: ParsableCommand {
             throw ExitStatus.invalidInput.exitCode
         case .success(let f): source = f
         }
-        let imported = Interop.importDocument(source, as: from?.foreign)
+        let imported = Interop.importDocument(source, as: from?.foreign, vocabulary: catalogue.vocabulary)
         Console.report(imported.diagnostics.sorted)
         if imported.hasErrors { throw ExitStatus.invalidInput.exitCode }
 

@@ -40,7 +40,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file)
-        let report = ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: true)
+        let report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
         if ["md", "markdown"].contains((output as NSString).pathExtension.lowercased()) {
             try Console.write(MarkdownReportWriter(full: true, controls: catalogue.controls).write(report), to: output)
             Console.out("wrote \(output)\n")

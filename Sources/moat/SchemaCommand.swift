@@ -1,6 +1,7 @@
 import ArgumentParser
 import MoatCommandSupport
 import MoatCore
+import MoatReports
 
 /// `moat schema`: the JSON Schema of the YAML/JSON model form.
 struct SchemaCommand: ParsableCommand {

@@ -28,7 +28,7 @@ struct ValidateCommand: ParsableCommand {
         let catalogue = try catalogueOptions.load()
         var failed = false
         for path in files {
-            let result = ModelLoader(catalogue: catalogue).load(path: path)
+            let result = catalogueOptions.modelLoader(catalogue).load(path: path)
             Console.report(result.diagnostics)
             if result.hasErrors {
                 failed = true

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MoatCore
+import MoatReports
 
 private func formatter() throws -> MoatFormatter { MoatFormatter(vocabulary: try builtInCatalogue().vocabulary) }
 private func tree() throws -> DocumentTree { DocumentTree(vocabulary: try builtInCatalogue().vocabulary) }

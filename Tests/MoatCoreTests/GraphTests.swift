@@ -1,5 +1,6 @@
 import Testing
 import MoatCore
+import MoatReports
 
 /// A model with every kind of boundary relationship; the comments give the expected zone trust.
 private let zones = """

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MoatCore
+import MoatReports
 
 // Hostile inputs beyond BadInputTests (which covers empty, binary, NUL, invalid UTF-8, BOM/CRLF, size
 // limits, boundary nesting, brace floods and the error cap): rule conditions nested or chained without

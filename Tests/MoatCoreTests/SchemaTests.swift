@@ -1,7 +1,10 @@
 import Foundation
 import TestSupport
 import Testing
-@testable import MoatCore
+import MoatCore
+import MoatReports
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// The JSON Schema of the YAML/JSON form is generated from the vocabulary and must stay current.
 @Suite("Model JSON Schema")

@@ -43,9 +43,8 @@ import Testing
     }
 
     @Test(arguments: Shared.wellFormedInputs)
-    func loadsDirectlyThroughTheDocumentReaderHook(_ relative: String) throws {
-        Interop.installDocumentReader()
-        let direct = ModelLoader(catalogue: catalogue).load(path: Shared.path(relative))
+    func loadsDirectlyThroughTheForeignReaders(_ relative: String) throws {
+        let direct = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary)).load(path: Shared.path(relative))
         #expect(!direct.hasErrors, "\(direct.diagnostics.filter { $0.severity == .error }.map(\.message))")
         let imported = try importShared(relative)
         #expect(direct.model.map(signature) == imported.load.model.map(signature))
@@ -84,15 +83,14 @@ import Testing
     @Test func theMalformedThreatDragonFileIsAClearError() throws {
         let file = try readShared(Shared.malformed)
         #expect(FormatDetector.detect(file) == .threatDragon)
-        let result = Interop.importDocument(file)
+        let result = Interop.importDocument(file, vocabulary: catalogue.vocabulary)
         let errors = result.diagnostics.diagnostics.filter { $0.severity == .error }
         #expect(errors.contains { $0.message == "not a valid Threat Dragon model: no 'detail'; found 'details'" })
         #expect(errors.contains { $0.message == "'summary' has no 'title'; found 'titled'" })
         let description = try #require(errors.first { $0.message.contains("'description'") })
         #expect(description.message == "'description' in 'summary' must be a string, not a number")
         #expect(sourceLine(description).contains("\"description\": 0"))
-        Interop.installDocumentReader()
-        let load = ModelLoader(catalogue: catalogue).load(path: Shared.path(Shared.malformed))
+        let load = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary)).load(path: Shared.path(Shared.malformed))
         #expect(load.hasErrors && load.model == nil)
     }
 }

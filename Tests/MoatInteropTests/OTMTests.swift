@@ -90,7 +90,7 @@ import Testing
         let analysis = try analysis(ofSample: sample)
         for notation in OTMExporter.Notation.allCases {
             let text = try OTMExporter(catalogue: catalogue).export(analysis.model, findings: analysis.findings, as: notation)
-            let result = OTMImporter().importModel(SourceFile(path: "\(sample).otm.\(notation.rawValue)", text: text))
+            let result = OTMImporter(vocabulary: catalogue.vocabulary).importModel(SourceFile(path: "\(sample).otm.\(notation.rawValue)", text: text))
             #expect(!result.hasErrors, "\(result.diagnostics.diagnostics.map(\.message))")
             #expect(result.diagnostics.diagnostics.isEmpty, "\(result.diagnostics.diagnostics.map(\.message))")
             let moat = MoatFormatter(vocabulary: catalogue.vocabulary).format(result.document)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func notOTMIsAnError() {
-        let result = OTMImporter().importModel(SourceFile(path: "x.json", text: #"{"project": {"name": "x"}}"#))
+        let result = OTMImporter(vocabulary: catalogue.vocabulary).importModel(SourceFile(path: "x.json", text: #"{"project": {"name": "x"}}"#))
         #expect(result.diagnostics.diagnostics.contains { $0.severity == .error && $0.message.contains("otmVersion") })
     }
 }

@@ -67,7 +67,7 @@ func readShared(_ relative: String) throws -> SourceFile {
 
 /// Imports a file of ../shared/interop, formats it and loads the formatted text.
 func importShared(_ relative: String, as format: ForeignFormat? = nil) throws -> Imported {
-    let result = Interop.importDocument(try readShared(relative), as: format)
+    let result = Interop.importDocument(try readShared(relative), as: format, vocabulary: catalogue.vocabulary)
     let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(result.document)
     let load = ModelLoader(catalogue: catalogue).load(text: text, path: "/tmp/imported/\(relative).moat")
     return Imported(result: result, text: text, load: load)

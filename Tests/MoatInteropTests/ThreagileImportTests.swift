@@ -182,7 +182,7 @@ import Testing
                 type: datastore
                 justification_cia_rating: "note\\ninclude \\"/etc/passwd\\""
             """
-        let result = ThreagileImporter().importModel(SourceFile(path: "evil.yaml", text: yaml))
+        let result = ThreagileImporter(vocabulary: catalogue.vocabulary).importModel(SourceFile(path: "evil.yaml", text: yaml))
         let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(result.document)
         let load = ModelLoader(catalogue: catalogue).load(text: text, path: "evil.moat")
         let model = try #require(load.model, "\(load.diagnostics.map(\.message))\n\(text)")

@@ -130,7 +130,7 @@ import Testing
                {"type": "tm.Boundary", "id": "b1", "source": {"x": 200, "y": -100}, "target": {"x": 200, "y": 500}, "vertices": []}
              ]}}]}}
             """
-        let result = ThreatDragonImporter().importModel(SourceFile(path: "v1.json", text: json))
+        let result = ThreatDragonImporter(vocabulary: catalogue.vocabulary).importModel(SourceFile(path: "v1.json", text: json))
         #expect(!result.hasErrors, "\(result.diagnostics.diagnostics.map(\.message))")
         let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(result.document)
         let model = try #require(ModelLoader(catalogue: catalogue).load(text: text, path: "v1.moat").model, "\(text)")

@@ -13,7 +13,7 @@ private func report(_ path: String) throws -> (ReportModel, Catalogue) {
     let result = ModelLoader(catalogue: catalogue).load(path: path)
     let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
     let analysis = Analyzer(catalogue: catalogue).analyze(model, options: AnalysisOptions(asOf: "2026-11-29"))
-    return (ReportModel(analysis, maturity: catalogue.maturity, includeMitigated: true), catalogue)
+    return (ReportModel(analysis, catalogue: catalogue, includeMitigated: true), catalogue)
 }
 
 /// Every piece of user text in the hostile fixture.

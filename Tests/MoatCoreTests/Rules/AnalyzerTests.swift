@@ -1,5 +1,7 @@
 import Testing
-@testable import MoatCore
+import MoatCore
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// Status, expected and evidenced maturity levels, --level, tracking, severity and explain.
 @Suite("Analyzer")

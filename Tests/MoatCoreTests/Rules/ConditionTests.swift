@@ -1,5 +1,7 @@
 import Testing
-@testable import MoatCore
+import MoatCore
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// The typed condition language: parsing, type errors with suggestions, and evaluation on a graph.
 @Suite("Condition language")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import MoatCore
+import MoatCore
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// The built-in catalogue: size, coverage, references and every rule's examples.
 @Suite("Built-in rule catalogue")

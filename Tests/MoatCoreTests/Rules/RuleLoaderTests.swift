@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import MoatCore
+import MoatCore
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// A bad rule file is an error naming the file, the line and the rule id — never a rule that silently
 /// never fires.

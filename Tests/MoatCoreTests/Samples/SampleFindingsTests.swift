@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import MoatCore
+import MoatCore
+@testable import MoatRules
+@testable import MoatAnalysis
 
 /// Every sample's findings match the reviewed golden file beside it, and hold the invariants a
 /// security architect would insist on (no nonsense, no obvious miss).

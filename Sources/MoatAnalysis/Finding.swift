@@ -1,0 +1,98 @@
+import MoatRules
+import MoatModel
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// Severity buckets of likelihood × impact (DESIGN §7): low 1–4, medium 5–8, high 9–12, critical 16.
+public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
+    case low, medium, high, critical
+
+    /// The bucket of a score from 1 to 16: critical only at 16 (both dimensions at their worst).
+    public init(score: Int) {
+        switch score {
+        case 13...: self = .critical
+        case 9...: self = .high
+        case 5...: self = .medium
+        default: self = .low
+        }
+    }
+
+    /// 0 for low up to 3 for critical.
+    public var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// Where a finding stands (DESIGN §6).
+public enum FindingStatus: String, Sendable, CaseIterable, Codable {
+    /// A mitigating control is present.
+    case mitigated
+    /// Open, and the declared maturity level says it should already be handled.
+    case gap
+    /// Open, expected to be handled on reaching a higher level.
+    case roadmap
+    case accepted
+    case falsePositive = "false-positive"
+    case notApplicable = "not-applicable"
+
+    /// Gaps and roadmap items are open; everything else is closed.
+    public var isOpen: Bool { self == .gap || self == .roadmap }
+}
+
+/// One step of a severity computation, for `moat explain`.
+public struct SeverityFactor: Sendable, Hashable {
+    /// `likelihood` or `impact`.
+    public var dimension: String
+    public var change: Int
+    public var reason: String
+}
+
+/// A rule that fired on an element: the threat, its severity in context and its status.
+///
+/// A class: findings are made once and never changed, and the reports pass tens of thousands of them
+/// around; a reference costs one retain where the struct cost one per field.
+public final class Finding: Sendable {
+    /// `rule-id@element-id`: stable across unrelated edits.
+    public let id: String
+    public let rule: Rule
+    public let elementID: String
+    public let elementKind: ElementKind
+    public let elementName: String
+    public let likelihood: Int
+    public let impact: Int
+    public let severity: Severity
+    public let factors: [SeverityFactor]
+    public let status: FindingStatus
+    /// The lowest level among the mitigating controls.
+    public let expectedLevel: Int
+    /// Controls found present (for mitigated findings).
+    public let presentControls: [String]
+    /// The tracking entry that decided the status, if any.
+    public let tracking: TrackingEntry?
+    /// True when a tracking acceptance has expired and no longer applies.
+    public let trackingExpired: Bool
+    /// Where the element is written.
+    public let range: SourceRange?
+
+    init(id: String, rule: Rule, elementID: String, elementKind: ElementKind, elementName: String, likelihood: Int,
+         impact: Int, severity: Severity, factors: [SeverityFactor], status: FindingStatus, expectedLevel: Int,
+         presentControls: [String], tracking: TrackingEntry?, trackingExpired: Bool, range: SourceRange?) {
+        self.id = id
+        self.rule = rule
+        self.elementID = elementID
+        self.elementKind = elementKind
+        self.elementName = elementName
+        self.likelihood = likelihood
+        self.impact = impact
+        self.severity = severity
+        self.factors = factors
+        self.status = status
+        self.expectedLevel = expectedLevel
+        self.presentControls = presentControls
+        self.tracking = tracking
+        self.trackingExpired = trackingExpired
+        self.range = range
+    }
+
+    public var isOpen: Bool { status.isOpen }
+}

@@ -1,0 +1,241 @@
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// Which way a flow crosses trust boundaries.
+public enum CrossingDirection: String, Sendable, Codable, CaseIterable {
+    /// Source and target are in the same boundary.
+    case none
+    /// Into a zone of higher trust.
+    case inbound
+    /// Into a zone of lower trust.
+    case outbound
+    /// Between different zones of equal trust.
+    case lateral
+}
+
+/// How one flow crosses boundaries.
+public struct FlowCrossing: Sendable, Hashable {
+    /// Boundary indices the flow leaves, innermost first.
+    public var exited: [Int]
+    /// Boundary indices the flow enters, outermost first.
+    public var entered: [Int]
+    public var direction: CrossingDirection
+    /// Trust rank of the source's zone and the target's zone (positions in the `trust` enum).
+    public var fromTrust: Int
+    public var toTrust: Int
+
+    /// True when the ends are in different boundaries, or in zones of different trust (an actor
+    /// outside every boundary talking to a process outside every boundary crosses from untrusted).
+    public var crossesBoundary: Bool { !exited.isEmpty || !entered.isEmpty || fromTrust != toTrust }
+}
+
+/// The model as a graph: elements by id, flows in and out, the boundary tree, crossings and reachability.
+///
+/// Built in O(elements + flows + boundaries × depth); every query afterwards is a lookup.
+public struct ArchitectureGraph: Sendable {
+    public let model: Model
+    public let elementIndex: [String: Int]
+    public let boundaryIndex: [String: Int]
+    public let flowIndex: [String: Int]
+    /// Flow indices leaving each element (two-way flows leave both ends).
+    public let outbound: [[Int]]
+    /// Flow indices arriving at each element (two-way flows arrive at both ends).
+    public let inbound: [[Int]]
+    /// The enclosing boundary of each boundary.
+    public let boundaryParent: [Int?]
+    public let boundaryChildren: [[Int]]
+    /// Elements directly inside each boundary.
+    public let boundaryElements: [[Int]]
+    /// Innermost boundary of each element.
+    public let elementBoundary: [Int?]
+    /// Effective trust rank of each boundary (own `trust`, else inherited, else the default).
+    public let boundaryTrust: [Int]
+    /// Trust rank of each element's zone.
+    public let zoneTrust: [Int]
+    public let crossings: [FlowCrossing]
+    /// Elements a path of flows reaches from an element in an untrusted zone.
+    public let reachableFromUntrusted: [Bool]
+    /// Each flow's source and target as element indices (-1 when an end is not an element).
+    public let flowEnds: [(source: Int, target: Int)]
+    /// The `trust` enum values, lowest first.
+    public let trustLevels: [String]
+
+    public init(model: Model, vocabulary: Vocabulary) {
+        self.model = model
+        // The vocabulary guarantees `trust` is an ordered enum with a default (`Vocabulary.problems()`).
+        let trustSpec = vocabulary.spec(.trust)
+        let levels = trustSpec.values ?? []
+        trustLevels = levels
+        let defaultTrust = trustSpec.default.flatMap { levels.firstIndex(of: $0) } ?? 0
+        let untrusted = 0
+
+        var elementIndex: [String: Int] = [:]
+        elementIndex.reserveCapacity(model.elements.count)
+        for (i, e) in model.elements.enumerated() { elementIndex[e.id] = i }
+        var boundaryIndex: [String: Int] = [:]
+        for (i, b) in model.boundaries.enumerated() { boundaryIndex[b.id] = i }
+        var flowIndex: [String: Int] = [:]
+        flowIndex.reserveCapacity(model.flows.count)
+        for (i, f) in model.flows.enumerated() { flowIndex[f.id] = i }
+
+        // Boundary tree; parents are declared before children, so one pass fixes trust.
+        let bCount = model.boundaries.count
+        var parent = [Int?](repeating: nil, count: bCount)
+        var children = [[Int]](repeating: [], count: bCount)
+        var trust = [Int](repeating: defaultTrust, count: bCount)
+        var depth = [Int](repeating: 0, count: bCount)
+        for (i, b) in model.boundaries.enumerated() {
+            if let p = b.parent.flatMap({ boundaryIndex[$0] }) {
+                parent[i] = p
+                children[p].append(i)
+                depth[i] = depth[p] + 1
+                trust[i] = trust[p]
+            }
+            if let own = b.attributes.string(.trust), let rank = levels.firstIndex(of: own) { trust[i] = rank }
+        }
+
+        let eCount = model.elements.count
+        var elementBoundary = [Int?](repeating: nil, count: eCount)
+        var boundaryElements = [[Int]](repeating: [], count: bCount)
+        var zone = [Int](repeating: defaultTrust, count: eCount)
+        for (i, e) in model.elements.enumerated() {
+            if let b = e.boundary.flatMap({ boundaryIndex[$0] }) {
+                elementBoundary[i] = b
+                boundaryElements[b].append(i)
+                zone[i] = trust[b]
+            } else if e.kind == .actor {
+                zone[i] = untrusted
+            }
+        }
+
+        var outbound = [[Int]](repeating: [], count: eCount)
+        var inbound = [[Int]](repeating: [], count: eCount)
+        var crossings: [FlowCrossing] = []
+        crossings.reserveCapacity(model.flows.count)
+        var flowEnds: [(source: Int, target: Int)] = []
+        flowEnds.reserveCapacity(model.flows.count)
+        for (fi, f) in model.flows.enumerated() {
+            let ends = (source: elementIndex[f.source] ?? -1, target: elementIndex[f.target] ?? -1)
+            flowEnds.append(ends)
+            guard ends.source >= 0, ends.target >= 0 else {
+                crossings.append(FlowCrossing(exited: [], entered: [], direction: .none, fromTrust: defaultTrust, toTrust: defaultTrust))
+                continue
+            }
+            let (s, t) = ends
+            outbound[s].append(fi)
+            inbound[t].append(fi)
+            if f.twoWay && s != t {
+                outbound[t].append(fi)
+                inbound[s].append(fi)
+            }
+            // Walk both boundary chains up to their lowest common ancestor.
+            var a = elementBoundary[s], b = elementBoundary[t]
+            var exited: [Int] = [], entered: [Int] = []
+            while a != b {
+                let da = a.map { depth[$0] } ?? -1, db = b.map { depth[$0] } ?? -1
+                if da >= db, let x = a {
+                    exited.append(x)
+                    a = parent[x]
+                } else if let y = b {
+                    entered.append(y)
+                    b = parent[y]
+                }
+            }
+            entered.reverse()
+            let direction: CrossingDirection
+            if exited.isEmpty && entered.isEmpty && zone[s] == zone[t] {
+                direction = .none
+            } else if zone[t] > zone[s] {
+                direction = .inbound
+            } else if zone[t] < zone[s] {
+                direction = .outbound
+            } else {
+                direction = .lateral
+            }
+            crossings.append(FlowCrossing(exited: exited, entered: entered, direction: direction,
+                                          fromTrust: zone[s], toTrust: zone[t]))
+        }
+
+        // Multi-source breadth-first search from every untrusted element.
+        var reached = [Bool](repeating: false, count: eCount)
+        var queue: [Int] = []
+        var visited = [Bool](repeating: false, count: eCount)
+        for i in 0..<eCount where zone[i] == untrusted {
+            queue.append(i)
+            visited[i] = true
+        }
+        var head = 0
+        while head < queue.count {
+            let n = queue[head]
+            head += 1
+            for fi in outbound[n] {
+                let next = flowEnds[fi].source == n ? flowEnds[fi].target : flowEnds[fi].source
+                if !reached[next] { reached[next] = true }
+                if !visited[next] {
+                    visited[next] = true
+                    queue.append(next)
+                }
+            }
+        }
+
+        self.elementIndex = elementIndex
+        self.boundaryIndex = boundaryIndex
+        self.flowIndex = flowIndex
+        self.outbound = outbound
+        self.inbound = inbound
+        self.boundaryParent = parent
+        self.boundaryChildren = children
+        self.boundaryElements = boundaryElements
+        self.elementBoundary = elementBoundary
+        self.boundaryTrust = trust
+        self.zoneTrust = zone
+        self.crossings = crossings
+        self.reachableFromUntrusted = reached
+        self.flowEnds = flowEnds
+    }
+
+    /// The element with this id.
+    public func element(_ id: String) -> Element? { elementIndex[id].map { model.elements[$0] } }
+
+    /// Boundary indices from the element's innermost boundary outwards.
+    public func boundaryChain(ofElement i: Int) -> [Int] {
+        var chain: [Int] = []
+        var b = elementBoundary[i]
+        while let x = b { chain.append(x); b = boundaryParent[x] }
+        return chain
+    }
+
+    /// Elements inside a boundary, directly or in nested boundaries.
+    public func allElements(inBoundary b: Int) -> [Int] {
+        var result: [Int] = []
+        var stack = [b]
+        while let x = stack.popLast() {
+            result.append(contentsOf: boundaryElements[x])
+            stack.append(contentsOf: boundaryChildren[x].reversed())
+        }
+        return result
+    }
+
+    /// The other end of flow `fi` seen from element `i`.
+    public func otherEnd(ofFlow fi: Int, from i: Int) -> Int {
+        let (s, t) = flowEnds[fi]
+        return s == i ? t : s
+    }
+
+    /// Elements reachable from `start` along flows (excluding `start` unless on a cycle).
+    public func reachable(from start: Int) -> Set<Int> {
+        var seen: Set<Int> = []
+        var stack = [start]
+        while let n = stack.popLast() {
+            for fi in outbound[n] {
+                let next = otherEnd(ofFlow: fi, from: n)
+                if seen.insert(next).inserted { stack.append(next) }
+            }
+        }
+        return seen
+    }
+
+    /// The trust level name for a rank.
+    public func trustName(_ rank: Int) -> String { trustLevels[rank] }
+}

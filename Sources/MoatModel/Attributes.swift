@@ -1,0 +1,128 @@
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// A typed attribute value, after checking against the vocabulary.
+public enum AttributeValue: Sendable, Hashable {
+    case flag(Bool)
+    case string(String)
+    case number(Double)
+    /// An enum value or a date.
+    case word(String)
+    /// The ids of a `refs` attribute.
+    case list([String])
+
+    /// The value as written in Moat text and YAML (numbers without a needless `.0`).
+    public var textValues: [String] {
+        switch self {
+        case .flag(let b): return [b ? "true" : "false"]
+        case .string(let s), .word(let s): return [s]
+        case .number(let n): return [Self.format(n)]
+        case .list(let l): return l
+        }
+    }
+
+    static func format(_ n: Double) -> String { NumberText.format(n) }
+}
+
+/// One attribute of an element: name, value and where it was written.
+public struct Attribute: Sendable, Hashable {
+    public var name: String
+    public var value: AttributeValue
+    public var range: SourceRange?
+    /// Where each written value is, in order (for diagnostics about one id of a list).
+    public var valueRanges: [SourceRange]
+
+    public init(name: String, value: AttributeValue, range: SourceRange? = nil, valueRanges: [SourceRange] = []) {
+        self.name = name
+        self.value = value
+        self.range = range
+        self.valueRanges = valueRanges
+    }
+}
+
+/// The attributes of one element, in the order written; small, so lookups scan.
+public struct Attributes: Sendable, Hashable, Sequence {
+    public private(set) var entries: [Attribute] = []
+    /// For each entry, its attribute's position in the vocabulary and its enum value's rank (-1 when
+    /// unknown): rule conditions look values up by these small numbers instead of comparing names.
+    private var keys: [Key] = []
+
+    private struct Key: Sendable, Hashable {
+        var vocabularyIndex: Int32
+        var rank: Int32
+    }
+
+    public init(_ entries: [Attribute] = []) {
+        self.entries = entries
+        self.keys = Array(repeating: Key(vocabularyIndex: -1, rank: -1), count: entries.count)
+    }
+
+    /// The value of the attribute called `name`.
+    public subscript(name: String) -> AttributeValue? {
+        for e in entries where e.name == name { return e.value }
+        return nil
+    }
+
+    public func entry(_ name: String) -> Attribute? { entries.first { $0.name == name } }
+
+    public func flag(_ name: String) -> Bool {
+        if case .flag(true)? = self[name] { return true }
+        return false
+    }
+
+    public func string(_ name: String) -> String? {
+        switch self[name] {
+        case .string(let s)?, .word(let s)?: return s
+        default: return nil
+        }
+    }
+
+    public func list(_ name: String) -> [String] {
+        if case .list(let l)? = self[name] { return l }
+        return []
+    }
+
+    public func number(_ name: String) -> Double? {
+        if case .number(let n)? = self[name] { return n }
+        return nil
+    }
+
+    /// The value of the vocabulary's attribute number `index` (set by the semantic pass).
+    public func value(vocabularyIndex index: Int) -> AttributeValue? {
+        let wanted = Int32(truncatingIfNeeded: index)
+        for (i, k) in keys.enumerated() where k.vocabularyIndex == wanted { return entries[i].value }
+        return nil
+    }
+
+    /// The rank of the enum value of the vocabulary's attribute number `index` (its position in `values`).
+    public func rank(vocabularyIndex index: Int) -> Int? {
+        let wanted = Int32(truncatingIfNeeded: index)
+        for k in keys where k.vocabularyIndex == wanted { return k.rank >= 0 ? Int(k.rank) : nil }
+        return nil
+    }
+
+    /// Adds or replaces an attribute; `vocabularyIndex` and `rank` make it visible to `value(vocabularyIndex:)`.
+    public mutating func set(_ attribute: Attribute, vocabularyIndex: Int = -1, rank: Int = -1) {
+        let key = Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank))
+        if let i = entries.firstIndex(where: { $0.name == attribute.name }) {
+            entries[i] = attribute
+            keys[i] = key
+        } else {
+            entries.append(attribute)
+            keys.append(key)
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Attribute]> { entries.makeIterator() }
+}
+
+extension Attributes {
+    /// The value of a core attribute.
+    public subscript(_ core: CoreAttribute) -> AttributeValue? { self[core.name] }
+    public func entry(_ core: CoreAttribute) -> Attribute? { entry(core.name) }
+    public func flag(_ core: CoreAttribute) -> Bool { flag(core.name) }
+    public func string(_ core: CoreAttribute) -> String? { string(core.name) }
+    public func list(_ core: CoreAttribute) -> [String] { list(core.name) }
+    public func number(_ core: CoreAttribute) -> Double? { number(core.name) }
+}

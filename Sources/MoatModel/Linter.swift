@@ -1,0 +1,58 @@
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// Warnings about models that are valid but probably not what the author meant.
+struct Linter {
+    let model: Model
+
+    func lint(into diagnostics: inout DiagnosticBag) {
+        var degree: [String: Int] = [:]
+        var usedData: Set<String> = []
+        for f in model.flows {
+            degree[f.source, default: 0] += 1
+            degree[f.target, default: 0] += 1
+            usedData.formUnion(f.attributes.list(.carries))
+            if f.source == f.target {
+                diagnostics.warning("self-flow", "flow '\(f.id)' goes from '\(f.source)' to itself", at: f.range)
+            }
+        }
+        var storesByElement: [String: Set<String>] = [:]
+        var kinds: [String: ElementKind] = [:]
+        for e in model.elements {
+            kinds[e.id] = e.kind
+            let held = e.attributes.list(.stores) + e.attributes.list(.processes)
+            usedData.formUnion(held)
+            if e.attributes[.stores] != nil { storesByElement[e.id] = Set(e.attributes.list(.stores)) }
+            if degree[e.id] == nil {
+                diagnostics.warning("isolated-element", "\(e.kind.rawValue) '\(e.id)' has no flows", at: e.range,
+                                    notes: ["connect it with a flow, or remove it"])
+            }
+        }
+        for d in model.data where !usedData.contains(d.id) {
+            diagnostics.warning("unused-data", "data asset '\(d.id)' is never stored, processed or carried", at: d.range)
+        }
+        var occupied: Set<String> = []
+        for e in model.elements { if let b = e.boundary { occupied.insert(b) } }
+        var parents: [String: String] = [:]
+        for b in model.boundaries { if let p = b.parent { parents[b.id] = p } }
+        for id in Array(occupied) {
+            var p = parents[id]
+            while let x = p, occupied.insert(x).inserted { p = parents[x] }
+        }
+        for b in model.boundaries where !occupied.contains(b.id) {
+            diagnostics.warning("empty-boundary", "boundary '\(b.id)' contains no elements", at: b.range)
+        }
+        for f in model.flows {
+            for end in [f.target] + (f.twoWay ? [f.source] : []) {
+                guard kinds[end] == .datastore, let stored = storesByElement[end] else { continue }
+                for d in f.attributes.list(.carries) where !stored.contains(d) {
+                    diagnostics.warning("data-not-stored",
+                                        "flow '\(f.id)' carries '\(d)' into datastore '\(end)', which does not store it",
+                                        at: f.attributes.entry(.carries)?.range ?? f.range,
+                                        notes: ["add '\(d)' to the datastore's 'stores', or stop carrying it there"])
+                }
+            }
+        }
+    }
+}

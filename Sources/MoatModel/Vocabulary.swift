@@ -1,0 +1,290 @@
+import Foundation
+import MoatSource
+import MoatSyntax
+import MoatText
+import Yams
+
+/// The type of an attribute's value.
+public enum AttributeType: String, Sendable, Codable {
+    case flag, string, number, date
+    case `enum`
+    /// A list of ids of data assets or practices.
+    case refs
+}
+
+/// What a `refs` attribute points at.
+public enum ReferenceTarget: String, Sendable, Codable {
+    case data, practice
+}
+
+/// One attribute of the vocabulary: its name, type and where it may appear.
+public struct AttributeSpec: Sendable, Codable, Hashable {
+    public var name: String
+    public var type: AttributeType
+    public var on: [ElementKind]
+    public var values: [String]?
+    public var ordered: Bool?
+    public var `default`: String?
+    public var min: Double?
+    public var max: Double?
+    public var target: ReferenceTarget?
+    public var doc: String?
+    /// Other spellings of values (`postgresql` for `postgres`), for suggestions and importers.
+    public var aliases: [String: String]?
+    /// A colour per value, for diagrams and reports (the `trust` levels).
+    public var colours: [String: String]?
+
+    public init(name: String, type: AttributeType, on: [ElementKind], values: [String]? = nil, ordered: Bool? = nil,
+                default: String? = nil, min: Double? = nil, max: Double? = nil, target: ReferenceTarget? = nil,
+                doc: String? = nil, aliases: [String: String]? = nil, colours: [String: String]? = nil) {
+        self.name = name
+        self.type = type
+        self.on = on
+        self.values = values
+        self.ordered = ordered
+        self.default = `default`
+        self.min = min
+        self.max = max
+        self.target = target
+        self.doc = doc
+        self.aliases = aliases
+        self.colours = colours
+    }
+
+    /// Whether the attribute may be written on `kind`.
+    public func allowed(on kind: ElementKind) -> Bool { on.contains(kind) }
+
+    /// The rank of an enum value (its position in `values`), for ordered comparisons.
+    public func rank(of value: String) -> Int? { values?.firstIndex(of: value) }
+}
+
+/// A named set of values of one enum attribute (`client` types, `encrypted` protocols): what the engine,
+/// the rules (`type in [client]`), the diagrams and the importers mean by a kind of value.
+public struct ValueGroup: Sendable, Hashable {
+    public var name: String
+    /// The attribute whose values these are.
+    public var attribute: String
+    public var values: Set<String>
+    public var doc: String?
+
+    public init(name: String, attribute: String, values: Set<String>, doc: String? = nil) {
+        self.name = name
+        self.attribute = attribute
+        self.values = values
+        self.doc = doc
+    }
+}
+
+/// Attributes the engine itself reads (not only rules): a vocabulary must declare each, with this type.
+public enum CoreAttribute: String, Sendable, CaseIterable {
+    case description, owner, maturity, practices
+    case outOfScope = "out-of-scope"
+    case type, tech
+    case internetFacing = "internet-facing"
+    case `protocol`, carries, encrypted, vpn
+    case trust, classification, stores, processes
+
+    /// The attribute's name in models and rules.
+    public var name: String { rawValue }
+
+    /// The type the engine expects.
+    public var expectedType: AttributeType {
+        switch self {
+        case .description, .owner, .outOfScope: return .string
+        case .maturity: return .number
+        case .practices, .carries, .stores, .processes: return .refs
+        case .type, .tech, .protocol, .trust, .classification: return .enum
+        case .internetFacing, .encrypted, .vpn: return .flag
+        }
+    }
+}
+
+/// Value groups the engine itself reads: a vocabulary must declare each, on this attribute.
+public enum CoreGroup: String, Sendable, CaseIterable {
+    /// Actor types that are people.
+    case human
+    /// Types of software that runs on a user's device (browsers, mobile and desktop apps).
+    case client
+    /// Protocols that encrypt in transit.
+    case encryptedProtocol = "encrypted-protocol"
+    /// Protocols that never cross a network (calls inside one process, files on one host).
+    case localProtocol = "local-protocol"
+
+    /// The group's name in the vocabulary and in rules.
+    public var name: String { rawValue }
+
+    /// The attribute whose values the group holds.
+    public var attribute: CoreAttribute {
+        switch self {
+        case .human, .client: return .type
+        case .encryptedProtocol, .localProtocol: return .protocol
+        }
+    }
+}
+
+/// The typed attribute vocabulary shared by the parser, the rule language, the writers and the importers:
+/// every attribute, every value and every group of values is declared once, in `Models/vocabulary.yaml`.
+public struct Vocabulary: Sendable {
+    public let attributes: [AttributeSpec]
+    /// Value groups, in declaration order.
+    public let groups: [ValueGroup]
+    private let index: [String: Int]
+    private let groupIndex: [String: Int]
+
+    /// A vocabulary from parts; `validate()` says whether the engine can run on it.
+    public init(attributes: [AttributeSpec], groups: [ValueGroup]) {
+        self.attributes = attributes
+        self.groups = groups
+        var index: [String: Int] = [:]
+        for (i, a) in attributes.enumerated() { index[a.name] = i }
+        self.index = index
+        var groupIndex: [String: Int] = [:]
+        for (i, g) in groups.enumerated() { groupIndex[Self.groupKey(g.attribute, g.name)] = i }
+        self.groupIndex = groupIndex
+    }
+
+    private static func groupKey(_ attribute: String, _ name: String) -> String { attribute + "\u{0}" + name }
+
+    /// What is wrong with this vocabulary for the engine: a missing or mistyped core attribute or group,
+    /// a group of an unknown attribute or with unknown values. Empty when it is usable.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        for core in CoreAttribute.allCases {
+            guard let spec = spec(core.name) else {
+                problems.append("the vocabulary lacks the attribute '\(core.name)', which Moat needs")
+                continue
+            }
+            if spec.type != core.expectedType {
+                problems.append("attribute '\(core.name)' must be of type \(core.expectedType.rawValue), not \(spec.type.rawValue)")
+            }
+        }
+        for name in [CoreAttribute.trust, .classification] {
+            if let spec = spec(name.name), spec.type == .enum, spec.ordered != true || spec.default == nil {
+                problems.append("attribute '\(name.name)' must be an ordered enum with a default")
+            }
+        }
+        for core in CoreGroup.allCases where group(core.name, of: core.attribute.name) == nil {
+            problems.append("the vocabulary lacks the group '\(core.name)' of '\(core.attribute.name)', which Moat needs")
+        }
+        for g in groups {
+            guard let spec = spec(g.attribute), spec.type == .enum else {
+                problems.append("group '\(g.name)' is of '\(g.attribute)', which is not an enum attribute")
+                continue
+            }
+            let values = Set(spec.values ?? [])
+            for v in g.values.sorted() where !values.contains(v) {
+                problems.append("group '\(g.name)' names '\(v)', which is not a value of '\(g.attribute)'")
+            }
+            if values.contains(g.name) {
+                problems.append("group '\(g.name)' has the name of a value of '\(g.attribute)'")
+            }
+        }
+        for spec in attributes {
+            let values = Set(spec.values ?? [])
+            for (alias, value) in (spec.aliases ?? [:]).sorted(by: { $0.key < $1.key }) where !values.contains(value) {
+                problems.append("alias '\(alias)' of '\(spec.name)' names '\(value)', which is not a value")
+            }
+            for value in (spec.colours ?? [:]).keys.sorted() where !values.contains(value) {
+                problems.append("a colour is given for '\(value)', which is not a value of '\(spec.name)'")
+            }
+        }
+        return problems
+    }
+
+    /// Reads `vocabulary.yaml` and checks that the engine can run on it.
+    package init(file: SourceFile) throws {
+        let root = try CatalogueYAML.compose(file)
+        let reader = CatalogueYAML(path: file.path)
+        let top = try reader.mapping(root, "the vocabulary", allowed: ["attributes", "groups"])
+        let items = try reader.list(reader.required(top, "attributes", "the vocabulary", in: root), "attributes")
+        let keys: Set<String> = ["name", "type", "on", "values", "ordered", "default", "min", "max", "target", "doc",
+                                 "aliases", "colours"]
+        let attributes = try items.map { item -> AttributeSpec in
+            let f = try reader.mapping(item, "an attribute", allowed: keys)
+            let name = try reader.string(reader.required(f, "name", "an attribute", in: item), "name")
+            let what = "attribute '\(name)'"
+            return AttributeSpec(
+                name: name,
+                type: try reader.value(reader.required(f, "type", what, in: item), "\(what): type", as: AttributeType.self),
+                on: try reader.list(reader.required(f, "on", what, in: item), "\(what): on")
+                    .map { try reader.value($0, "\(what): on", as: ElementKind.self) },
+                values: try f["values"].map { try reader.strings($0, "\(what): values") },
+                ordered: try f["ordered"].map { try reader.bool($0, "\(what): ordered") },
+                default: try f["default"].map { try reader.string($0, "\(what): default") },
+                min: try f["min"].map { try reader.double($0, "\(what): min") },
+                max: try f["max"].map { try reader.double($0, "\(what): max") },
+                target: try f["target"].map { try reader.value($0, "\(what): target", as: ReferenceTarget.self) },
+                doc: try f["doc"].map { try reader.string($0, "\(what): doc") },
+                aliases: try f["aliases"].map { try reader.mapping($0, "\(what): aliases").mapValues { try reader.string($0, "\(what): aliases") } },
+                colours: try f["colours"].map { try reader.mapping($0, "\(what): colours").mapValues { try reader.string($0, "\(what): colours") } })
+        }
+        let groupItems = try top["groups"].map { try reader.list($0, "groups") } ?? []
+        let groups = try groupItems.map { item -> ValueGroup in
+            let f = try reader.mapping(item, "a group", allowed: ["name", "of", "values", "doc"])
+            let name = try reader.string(reader.required(f, "name", "a group", in: item), "name")
+            let what = "group '\(name)'"
+            return ValueGroup(name: name, attribute: try reader.string(reader.required(f, "of", what, in: item), "\(what): of"),
+                              values: Set(try reader.strings(reader.required(f, "values", what, in: item), "\(what): values")),
+                              doc: try f["doc"].map { try reader.string($0, "\(what): doc") })
+        }
+        self.init(attributes: attributes, groups: groups)
+        let problems = problems()
+        if !problems.isEmpty {
+            throw CatalogueError(description: "\(file.path): " + problems.joined(separator: "\n\(file.path): "))
+        }
+    }
+
+    /// The attribute named `name`.
+    public func spec(_ name: String) -> AttributeSpec? { index[name].map { attributes[$0] } }
+
+    /// A core attribute; every loaded vocabulary declares it (`problems()` is empty).
+    public func spec(_ core: CoreAttribute) -> AttributeSpec { spec(core.name)! }
+
+    /// The position of the attribute named `name` in `attributes`.
+    public func index(of name: String) -> Int? { index[name] }
+
+    /// The position of a core attribute in `attributes`.
+    public func index(of core: CoreAttribute) -> Int { index[core.name]! }
+
+    /// Names of the attributes allowed on `kind`, in vocabulary order.
+    public func names(on kind: ElementKind) -> [String] {
+        attributes.filter { $0.allowed(on: kind) }.map(\.name)
+    }
+
+    /// The group called `name` of the attribute `attribute`.
+    public func group(_ name: String, of attribute: String) -> ValueGroup? {
+        groupIndex[Self.groupKey(attribute, name)].map { groups[$0] }
+    }
+
+    /// The groups of one attribute.
+    public func groups(of attribute: String) -> [ValueGroup] { groups.filter { $0.attribute == attribute } }
+
+    /// Whether `value` belongs to a core group.
+    public func contains(_ group: CoreGroup, _ value: String?) -> Bool {
+        guard let value else { return false }
+        return self.group(group.name, of: group.attribute.name)?.values.contains(value) ?? false
+    }
+
+    /// The values of a core group.
+    public func values(of group: CoreGroup) -> Set<String> {
+        self.group(group.name, of: group.attribute.name)?.values ?? []
+    }
+
+    /// Flags that describe data assets (`pii`, `credentials`, …): flag attributes that apply only to data.
+    public var dataTags: [String] {
+        attributes.filter { $0.type == .flag && $0.on == [.data] }.map(\.name)
+    }
+
+    /// The colour the vocabulary gives a value of an attribute (the trust levels), if any.
+    public func colour(of value: String, _ attribute: CoreAttribute) -> String? {
+        spec(attribute).colours?[value]
+    }
+
+    /// The value an alias or a value stands for (`postgresql` → `postgres`), compared without case.
+    public func canonicalValue(_ word: String, of attribute: String) -> String? {
+        guard let spec = spec(attribute) else { return nil }
+        let w = word.lowercased()
+        if spec.values?.contains(w) == true { return w }
+        return spec.aliases?[w]
+    }
+}

@@ -1,0 +1,80 @@
+import MoatCore
+
+/// The resolved graph as JSON (`moat graph --format json`), for other tools.
+public struct GraphJSON {
+    /// Whether to include source file and line of each item (off for comparing models).
+    public var includePositions: Bool
+
+    public init(includePositions: Bool = true) { self.includePositions = includePositions }
+
+    public func value(_ graph: ArchitectureGraph) -> JSONValue {
+        let model = graph.model
+        func attributes(_ a: Attributes) -> JSONValue {
+            .object(a.entries.sorted { $0.name < $1.name }.map { entry in
+                switch entry.value {
+                case .flag(let b): return (entry.name, .bool(b))
+                case .number(let n): return (entry.name, .number(n))
+                case .string(let s), .word(let s): return (entry.name, .string(s))
+                case .list(let l): return (entry.name, .array(l.map(JSONValue.string)))
+                }
+            })
+        }
+        func position(_ range: SourceRange?) -> [(String, JSONValue)] {
+            guard includePositions, let range else { return [] }
+            return [("file", .string(range.file.path)), ("line", .number(Double(range.start.line)))]
+        }
+        var header: [(String, JSONValue)] = [("name", .string(model.header.name))]
+        header.append(("attributes", attributes(model.header.attributes)))
+        let elements: [JSONValue] = model.elements.enumerated().map { i, e in
+            .object([
+                ("id", .string(e.id)), ("kind", .string(e.kind.rawValue)), ("name", .string(e.name)),
+                ("boundary", e.boundary.map(JSONValue.string) ?? .null),
+                ("zoneTrust", .string(graph.trustName(graph.zoneTrust[i]))),
+                ("reachableFromUntrusted", .bool(graph.reachableFromUntrusted[i])),
+                ("inbound", .array(graph.inbound[i].map { .string(model.flows[$0].id) })),
+                ("outbound", .array(graph.outbound[i].map { .string(model.flows[$0].id) })),
+                ("attributes", attributes(e.attributes)),
+            ] + position(e.range))
+        }
+        let boundaries: [JSONValue] = model.boundaries.enumerated().map { i, b in
+            .object([
+                ("id", .string(b.id)), ("name", .string(b.name)),
+                ("parent", b.parent.map(JSONValue.string) ?? .null),
+                ("trust", .string(graph.trustName(graph.boundaryTrust[i]))),
+                ("elements", .array(graph.boundaryElements[i].map { .string(model.elements[$0].id) })),
+                ("boundaries", .array(graph.boundaryChildren[i].map { .string(model.boundaries[$0].id) })),
+                ("attributes", attributes(b.attributes)),
+            ] + position(b.range))
+        }
+        let flows: [JSONValue] = model.flows.enumerated().map { i, f in
+            let c = graph.crossings[i]
+            return .object([
+                ("id", .string(f.id)), ("source", .string(f.source)), ("target", .string(f.target)),
+                ("twoWay", .bool(f.twoWay)), ("name", .string(f.name)),
+                ("crossing", .object([
+                    ("direction", .string(c.direction.rawValue)),
+                    ("exits", .array(c.exited.map { .string(model.boundaries[$0].id) })),
+                    ("enters", .array(c.entered.map { .string(model.boundaries[$0].id) })),
+                    ("fromTrust", .string(graph.trustName(c.fromTrust))),
+                    ("toTrust", .string(graph.trustName(c.toTrust))),
+                ])),
+                ("attributes", attributes(f.attributes)),
+            ] + position(f.range))
+        }
+        let data: [JSONValue] = model.data.map { d in
+            .object([("id", .string(d.id)), ("name", .string(d.name)), ("attributes", attributes(d.attributes))]
+                    + position(d.range))
+        }
+        let tracking: [JSONValue] = model.tracking.map { t in
+            .object([
+                ("status", .string(t.status.rawValue)), ("finding", .string(t.pattern)),
+                ("justification", .string(t.justification)),
+                ("owner", t.owner.map(JSONValue.string) ?? .null), ("until", t.until.map(JSONValue.string) ?? .null),
+            ] + position(t.range))
+        }
+        return .object([
+            ("model", .object(header)), ("elements", .array(elements)), ("boundaries", .array(boundaries)),
+            ("flows", .array(flows)), ("data", .array(data)), ("tracking", .array(tracking)),
+        ])
+    }
+}

@@ -1,0 +1,82 @@
+import BundledModels
+import Foundation
+import MoatModel
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// The data Moat works from: vocabulary, maturity model, controls and rules, loaded from a Models folder.
+public struct Catalogue: Sendable {
+    public let vocabulary: Vocabulary
+    public let maturity: MaturityModel
+    /// Controls with compiled evidence, by id.
+    public let controls: [String: CompiledControl]
+    /// Rules in id order.
+    public private(set) var rules: [Rule]
+
+    /// A catalogue that could not be loaded: a broken installation or a bad `--models`/`--rules` folder.
+    public typealias LoadError = CatalogueError
+
+    /// Loads the catalogues from a Models folder (the built-in one by default).
+    public static func load(from directory: URL = BundledModels.directory) throws -> Catalogue {
+        let files = try ["vocabulary.yaml", "maturity/levels.yaml", "maturity/controls.yaml"].map { relative -> SourceFile in
+            switch SourceLoader().load(directory.appendingPathComponent(relative).path) {
+            case .success(let file): return file
+            case .failure(let problem):
+                throw LoadError(description: "cannot read catalogue: " + DiagnosticRenderer().render([problem]), diagnostics: [problem])
+            }
+        }
+        // The vocabulary and the maturity model are read side by side; the rules, which need both, follow.
+        let (readVocabulary, readMaturity) = inParallel({ Result { try Vocabulary(file: files[0]) } },
+                                                        { Result { try MaturityModel(levels: files[1], controls: files[2]) } })
+        let vocabulary: Vocabulary
+        let maturity: MaturityModel
+        let controlsFile = files[2]
+        do {
+            vocabulary = try readVocabulary.get()
+            maturity = try readMaturity.get()
+        } catch let error as LoadError {
+            throw error
+        } catch {
+            throw LoadError(description: "invalid catalogue in '\(directory.path)': \(error)")
+        }
+        let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
+        let (controls, controlProblems) = loader.compileControls(file: controlsFile)
+        let (rules, ruleProblems) = loader.load(directory: directory.appendingPathComponent("rules"), controls: controls,
+                                                userRules: false)
+        let problems = controlProblems + ruleProblems
+        if problems.contains(where: { $0.severity == .error }) {
+            throw LoadError(description: "invalid rule catalogue:\n" + DiagnosticRenderer().render(problems), diagnostics: problems)
+        }
+        return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls,
+                         rules: rules.sorted { $0.id < $1.id })
+    }
+
+    /// The built-in catalogue, loaded once.
+    public static let builtIn: Result<Catalogue, Error> = Result { try load() }
+
+    /// This catalogue plus the rules in `directory`; a rule with a built-in id replaces the built-in one.
+    public func adding(rulesFrom directory: URL) -> (Catalogue, [Diagnostic]) {
+        let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
+        let (extra, problems) = loader.load(directory: directory, controls: controls, userRules: true)
+        var byID: [String: Rule] = [:]
+        for r in rules { byID[r.id] = r }
+        for r in extra { byID[r.id] = r }
+        var copy = self
+        copy.replaceRules(byID.values.sorted { $0.id < $1.id })
+        return (copy, problems)
+    }
+
+    package mutating func replaceRules(_ rules: [Rule]) { self.rules = rules }
+
+    /// The rule with this id.
+    public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+}
+
+extension ModelLoader {
+    /// A loader for models checked against a catalogue's vocabulary and practices.
+    public init(catalogue: Catalogue, foreignReaders: [ForeignDocumentReader] = [], sourceLoader: SourceLoader = SourceLoader()) {
+        self.init(vocabulary: catalogue.vocabulary, practices: catalogue.maturity.practiceIDs,
+                  foreignReaders: foreignReaders, sourceLoader: sourceLoader)
+    }
+}

@@ -1,0 +1,484 @@
+import MoatModel
+import MoatSyntax
+import MoatSource
+import MoatText
+
+/// A set of named values of an enum: a vocabulary enum or a computed one (`crossing`).
+public struct EnumDomain: Sendable, Hashable {
+    public var name: String
+    public var values: [String]
+    public var ordered: Bool
+    /// The rank of each value (its position in `values`).
+    let ranks: [String: Int]
+
+    public init(name: String, values: [String], ordered: Bool) {
+        self.name = name
+        self.values = values
+        self.ordered = ordered
+        var ranks: [String: Int] = [:]
+        for (i, v) in values.enumerated() { ranks[v] = i }
+        self.ranks = ranks
+    }
+}
+
+/// What a condition path can point at.
+public enum EntityType: Sendable, Hashable, CustomStringConvertible {
+    case node(Set<ElementKind>)
+    case flow, boundary, data
+
+    public var description: String {
+        switch self {
+        case .node(let kinds):
+            let names = ElementKind.allCases.filter(kinds.contains).map(\.rawValue)
+            return names.count == 1 ? names[0] : "element (\(names.joined(separator: ", ")))"
+        case .flow: return "flow"
+        case .boundary: return "boundary"
+        case .data: return "data asset"
+        }
+    }
+
+    static let anyNode = EntityType.node([.actor, .process, .datastore])
+
+    /// The entity type of elements of `kinds` (rule `applies-to`).
+    public static func of(_ kinds: Set<ElementKind>) -> EntityType? {
+        if kinds == [.flow] { return .flow }
+        if kinds == [.boundary] { return .boundary }
+        if !kinds.isEmpty && kinds.allSatisfy(\.isNode) { return .node(kinds) }
+        return nil
+    }
+}
+
+typealias Accessor<T> = @Sendable (Evaluator, EntityRef) -> T
+
+/// A compiled, typed sub-expression.
+enum CompiledValue: @unchecked Sendable {
+    case bool(Accessor<Bool>)
+    case number(Accessor<Double?>)
+    case string(Accessor<String?>)
+    /// Rank in the domain; nil when unset.
+    case enumeration(Accessor<Int?>, EnumDomain)
+    case entity(Accessor<EntityRef?>, EntityType)
+    case list(Accessor<[EntityRef]>, EntityType)
+
+    var typeName: String {
+        switch self {
+        case .bool: return "a flag"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .enumeration(_, let d): return "an enum of \(d.name)"
+        case .entity(_, let t): return "a \(t)"
+        case .list(_, let t): return "a list of \(t)s"
+        }
+    }
+}
+
+/// A compiled condition: a closure per sub-term, kept as a tree so `moat explain` can show each value.
+public final class CompiledCondition: @unchecked Sendable {
+    /// The source text of this term.
+    public let text: String
+    public let children: [CompiledCondition]
+    let value: CompiledValue
+
+    init(text: String, value: CompiledValue, children: [CompiledCondition] = []) {
+        self.text = text
+        self.value = value
+        self.children = children
+    }
+
+    /// Evaluates a boolean condition on an entity.
+    public func holds(_ evaluator: Evaluator, _ ref: EntityRef) -> Bool {
+        if case .bool(let f) = value { return f(evaluator, ref) }
+        return false
+    }
+
+    /// This term's value on an entity, as text.
+    public func describe(_ evaluator: Evaluator, _ ref: EntityRef) -> String {
+        switch value {
+        case .bool(let f): return f(evaluator, ref) ? "true" : "false"
+        case .number(let f): return f(evaluator, ref).map(NumberText.format) ?? "unset"
+        case .string(let f): return f(evaluator, ref).map { "\"\($0)\"" } ?? "unset"
+        case .enumeration(let f, let d): return f(evaluator, ref).map { d.values[$0] } ?? "unset"
+        case .entity(let f, _): return f(evaluator, ref).map { evaluator.name(of: $0) } ?? "none"
+        case .list(let f, _): return "[" + f(evaluator, ref).map { evaluator.name(of: $0) }.joined(separator: ", ") + "]"
+        }
+    }
+}
+
+extension Evaluator {
+    /// The id of an entity, for explanations.
+    func name(of ref: EntityRef) -> String {
+        switch ref {
+        case .element(let i): return graph.model.elements[i].id
+        case .flow(let i): return graph.model.flows[i].id
+        case .boundary(let i): return graph.model.boundaries[i].id
+        case .data(let i): return graph.model.data[i].id
+        }
+    }
+}
+
+/// Type-checks a parsed condition against the vocabulary and compiles it into closures.
+public struct ConditionCompiler: Sendable {
+    let vocabulary: Vocabulary
+    let crossingDomain = EnumDomain(name: "crossing", values: CrossingDirection.allCases.map(\.rawValue), ordered: false)
+    let kindDomain = EnumDomain(name: "kind", values: ["actor", "process", "datastore"], ordered: false)
+
+    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+
+    /// Parses and compiles `text` as a boolean condition on entities of `context`.
+    public func compile(_ text: String, context: EntityType) -> Result<CompiledCondition, ConditionError> {
+        switch ConditionParser.parse(text) {
+        case .failure(let e): return .failure(e)
+        case .success(let syntax):
+            do {
+                let compiled = try compileBool(syntax, text: text, context: context)
+                return .success(compiled)
+            } catch let e as ConditionError {
+                return .failure(e)
+            } catch {
+                return .failure(ConditionError(message: "\(error)", span: .init(start: 0, end: 0)))
+            }
+        }
+    }
+
+    private func slice(_ text: String, _ span: ConditionSyntax.Span) -> String {
+        let bytes = Array(text.utf8)
+        let s = min(max(0, span.start), bytes.count), e = min(max(s, span.end), bytes.count)
+        return String(decoding: bytes[s..<e], as: UTF8.self)
+    }
+
+    private func domain(_ spec: AttributeSpec) -> EnumDomain {
+        EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
+    }
+
+    private func compileBool(_ syntax: ConditionSyntax, text: String, context: EntityType) throws -> CompiledCondition {
+        let node = try compileTerm(syntax, text: text, context: context)
+        guard case .bool = node.value else {
+            var notes: [String] = []
+            if case .enumeration(_, let d) = node.value, let v = d.values.first {
+                notes.append("compare it: \(node.text) == \(v)")
+            }
+            if case .list = node.value { notes.append("use \(node.text).any(…), .all(…) or .count") }
+            throw ConditionError(message: "'\(node.text)' is \(node.value.typeName), not a condition", span: syntax.span, notes: notes)
+        }
+        return node
+    }
+
+    private func compileTerm(_ syntax: ConditionSyntax, text: String, context: EntityType) throws -> CompiledCondition {
+        let source = slice(text, syntax.span)
+        switch syntax {
+        case .and(let a, let b, _):
+            let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
+            return CompiledCondition(text: source, value: .bool { ev, ref in l.holds(ev, ref) && r.holds(ev, ref) }, children: [l, r])
+        case .or(let a, let b, _):
+            let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
+            return CompiledCondition(text: source, value: .bool { ev, ref in l.holds(ev, ref) || r.holds(ev, ref) }, children: [l, r])
+        case .not(let a, _):
+            let inner = try compileBool(a, text: text, context: context)
+            return CompiledCondition(text: source, value: .bool { ev, ref in !inner.holds(ev, ref) }, children: [inner])
+        case .group(let inner, _):
+            let compiled = try compileTerm(inner, text: text, context: context)
+            return CompiledCondition(text: source, value: compiled.value, children: compiled.children)
+        case .literalBool(let b, _):
+            return CompiledCondition(text: source, value: .bool { _, _ in b })
+        case .number(let n, _):
+            return CompiledCondition(text: source, value: .number { _, _ in n })
+        case .word(let w, let span):
+            throw ConditionError(message: "unexpected value '\(w)'", span: span)
+        case .has(let path, _):
+            return CompiledCondition(text: source, value: try compileHas(path, text: text, context: context))
+        case .path(let path):
+            return CompiledCondition(text: source, value: try compilePath(path, text: text, context: context))
+        case .membership(let subject, let words, _):
+            let s = try compileTerm(subject, text: text, context: context)
+            guard case .enumeration(let f, let d) = s.value else {
+                throw ConditionError(message: "'in' needs an enum on its left; '\(s.text)' is \(s.value.typeName)", span: subject.span)
+            }
+            let ranks = d.ranks
+            var allowed: Set<Int> = []
+            for w in words {
+                guard let r = ranks[w.value] else {
+                    throw unknownValue(w.value, d, span: .init(start: w.range.start.column - 1, end: w.range.end.column - 1))
+                }
+                allowed.insert(r)
+            }
+            let set = allowed
+            return CompiledCondition(text: source, value: .bool { ev, ref in f(ev, ref).map(set.contains) ?? false }, children: [s])
+        case .comparison(let a, let op, let b, let span):
+            return try compileComparison(a, op, b, span: span, source: source, text: text, context: context)
+        }
+    }
+
+    private func unknownValue(_ word: String, _ d: EnumDomain, span: ConditionSyntax.Span) -> ConditionError {
+        let guess = Suggestion.closest(to: word, in: d.values)
+        return ConditionError(message: "'\(word)' is not a value of '\(d.name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                              span: span, notes: d.values.count <= 12 ? ["'\(d.name)' is one of: \(d.values.joined(separator: ", "))"] : [])
+    }
+
+    private func compileComparison(_ a: ConditionSyntax, _ op: String, _ b: ConditionSyntax, span: ConditionSyntax.Span,
+                                   source: String, text: String, context: EntityType) throws -> CompiledCondition {
+        let left = try compileTerm(a, text: text, context: context)
+        switch left.value {
+        case .enumeration(let f, let d):
+            let rhs: CompiledCondition
+            let g: Accessor<Int?>
+            if case .path(let p) = b, p.steps.count == 1, case .name(let word, let wspan) = p.steps[0] {
+                if let r = d.ranks[word] {
+                    rhs = CompiledCondition(text: word, value: .enumeration({ _, _ in r }, d))
+                    g = { _, _ in r }
+                } else if let compiled = try? compileTerm(b, text: text, context: context),
+                          case .enumeration(let h, let d2) = compiled.value, d2.name == d.name {
+                    rhs = compiled
+                    g = h
+                } else {
+                    throw unknownValue(word, d, span: wspan)
+                }
+            } else {
+                let compiled = try compileTerm(b, text: text, context: context)
+                guard case .enumeration(let h, let d2) = compiled.value, d2.name == d.name else {
+                    throw ConditionError(message: "cannot compare '\(left.text)' (\(left.value.typeName)) with '\(compiled.text)' (\(compiled.value.typeName))", span: span)
+                }
+                rhs = compiled
+                g = h
+            }
+            if !["==", "!="].contains(op) && !d.ordered {
+                throw ConditionError(message: "'\(d.name)' is not ordered; use == or != (or 'in [...]')", span: span)
+            }
+            let test: @Sendable (Int, Int) -> Bool = Self.ordering(op)
+            let value: CompiledValue = .bool { ev, ref in
+                let x = f(ev, ref), y = g(ev, ref)
+                if op == "==" { return x == y }
+                if op == "!=" { return x != y }
+                guard let x, let y else { return false }
+                return test(x, y)
+            }
+            return CompiledCondition(text: source, value: value, children: [left, rhs])
+        case .number(let f):
+            let right = try compileTerm(b, text: text, context: context)
+            guard case .number(let g) = right.value else {
+                throw ConditionError(message: "cannot compare '\(left.text)' (a number) with '\(right.text)' (\(right.value.typeName))", span: span)
+            }
+            let test: @Sendable (Double, Double) -> Bool = Self.ordering(op)
+            return CompiledCondition(text: source, value: .bool { ev, ref in
+                guard let x = f(ev, ref), let y = g(ev, ref) else { return false }
+                switch op {
+                case "==": return x == y
+                case "!=": return x != y
+                default: return test(x, y)
+                }
+            }, children: [left, right])
+        case .bool(let f):
+            let right = try compileTerm(b, text: text, context: context)
+            guard case .bool(let g) = right.value, op == "==" || op == "!=" else {
+                throw ConditionError(message: "flags compare only with == or != against true, false or another flag", span: span)
+            }
+            let equal = op == "=="
+            return CompiledCondition(text: source, value: .bool { ev, ref in (f(ev, ref) == g(ev, ref)) == equal },
+                                     children: [left, right])
+        default:
+            throw ConditionError(message: "cannot compare '\(left.text)': it is \(left.value.typeName)", span: span,
+                                 notes: ["lists use .count, .any(…), .all(…); strings use 'has'"])
+        }
+    }
+
+    static func ordering<T: Comparable>(_ op: String) -> @Sendable (T, T) -> Bool {
+        switch op {
+        case "<": return { $0 < $1 }
+        case "<=": return { $0 <= $1 }
+        case ">": return { $0 > $1 }
+        case ">=": return { $0 >= $1 }
+        case "!=": return { $0 != $1 }
+        default: return { $0 == $1 }
+        }
+    }
+
+    // MARK: - Paths
+
+    private func compileHas(_ path: PathSyntax, text: String, context: EntityType) throws -> CompiledValue {
+        // `has x.y.attr`: presence of the written attribute on the entity the prefix reaches.
+        if case .name(let last, let span) = path.steps.last!, vocabulary.spec(last) != nil {
+            let prefix = PathSyntax(steps: Array(path.steps.dropLast()), span: path.span)
+            let (reach, type) = try entityAccessor(prefix, text: text, context: context)
+            try checkAttribute(last, on: type, span: span)
+            let index = vocabulary.index(of: last) ?? -1
+            return .bool { ev, ref in reach(ev, ref).map { ev.value($0, index) != nil } ?? false }
+        }
+        switch try compilePath(path, text: text, context: context) {
+        case .entity(let f, _): return .bool { ev, ref in f(ev, ref) != nil }
+        case .string(let f): return .bool { ev, ref in f(ev, ref) != nil }
+        case .number(let f): return .bool { ev, ref in f(ev, ref) != nil }
+        case .enumeration(let f, _): return .bool { ev, ref in f(ev, ref) != nil }
+        default:
+            throw ConditionError(message: "'has' tests an attribute or a navigation such as 'boundary'", span: path.span)
+        }
+    }
+
+    /// Compiles all of `path` but the last step into an entity accessor (the context itself when empty).
+    private func entityAccessor(_ path: PathSyntax, text: String, context: EntityType) throws -> (Accessor<EntityRef?>, EntityType) {
+        if path.steps.isEmpty { return ({ _, ref in ref }, context) }
+        switch try compilePath(path, text: text, context: context) {
+        case .entity(let f, let t): return (f, t)
+        case let other:
+            throw ConditionError(message: "'\(slice(text, path.span))' is \(other.typeName); it has no attributes", span: path.span)
+        }
+    }
+
+    private func compilePath(_ path: PathSyntax, text: String, context: EntityType) throws -> CompiledValue {
+        var current: CompiledValue = .entity({ _, ref in ref }, context)
+        for step in path.steps {
+            switch step {
+            case .name(let name, let span):
+                switch current {
+                case .entity(let reach, let type):
+                    current = try member(name, of: type, span: span, through: reach)
+                case .list(let items, _) where name == "count":
+                    current = .number { ev, ref in Double(items(ev, ref).count) }
+                case .list(let items, _) where name == "empty":
+                    current = .bool { ev, ref in items(ev, ref).isEmpty }
+                case .list:
+                    throw ConditionError(message: "a list has .count, .empty, .any(…), .all(…) and .none(…), not '\(name)'", span: span)
+                default:
+                    throw ConditionError(message: "cannot look up '\(name)' in \(current.typeName)", span: span)
+                }
+            case .quantifier(let q, let body, let span):
+                guard case .list(let items, let itemType) = current else {
+                    throw ConditionError(message: "'\(q)(…)' applies to lists; this is \(current.typeName)", span: span)
+                }
+                let inner = try compileBool(body, text: text, context: itemType)
+                switch q {
+                case "any": current = .bool { ev, ref in items(ev, ref).contains { inner.holds(ev, $0) } }
+                case "all": current = .bool { ev, ref in items(ev, ref).allSatisfy { inner.holds(ev, $0) } }
+                default: current = .bool { ev, ref in !items(ev, ref).contains { inner.holds(ev, $0) } }
+                }
+            }
+        }
+        return current
+    }
+
+    private func checkAttribute(_ name: String, on type: EntityType, span: ConditionSyntax.Span) throws {
+        guard let spec = vocabulary.spec(name) else { return }
+        let kinds: Set<ElementKind>
+        switch type {
+        case .node(let k): kinds = k
+        case .flow: kinds = [.flow]
+        case .boundary: kinds = [.boundary]
+        case .data: kinds = [.data]
+        }
+        if !kinds.contains(where: spec.allowed(on:)) {
+            throw ConditionError(message: "attribute '\(name)' does not apply to \(type == .data ? "a data asset" : "a \(type)")",
+                                 span: span, notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
+        }
+    }
+
+    /// Names computed from the graph, by entity type.
+    static func computedNames(_ type: EntityType) -> [String] {
+        switch type {
+        case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
+                            "exposed", "reachable-from-untrusted", "untrusted", "kind", "client"]
+        case .flow: return ["source", "target", "encrypted", "crosses-boundary", "crossing", "two-way", "data", "classification",
+                            "ui-interaction"]
+        case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust"]
+        case .data: return ["classification"]
+        }
+    }
+
+    /// Resolves `name` on an entity of `type` reached through `reach`.
+    private func member(_ name: String, of type: EntityType, span: ConditionSyntax.Span,
+                        through reach: @escaping Accessor<EntityRef?>) throws -> CompiledValue {
+        func lift<T: Sendable>(_ f: @escaping @Sendable (Evaluator, EntityRef) -> T, _ fallback: T) -> Accessor<T> {
+            { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+        let trustDomain = domain(vocabulary.spec(.trust))
+        let classificationDomain = domain(vocabulary.spec(.classification))
+
+        // Computed names first: they take precedence over written attributes of the same name.
+        switch (type, name) {
+        case (.node, "inbound"): return .list(lift({ ev, r in ev.graph.inbound[r.index].map(EntityRef.flow) }, []), .flow)
+        case (.node, "outbound"): return .list(lift({ ev, r in ev.graph.outbound[r.index].map(EntityRef.flow) }, []), .flow)
+        case (.node, "flows"):
+            return .list(lift({ ev, r in
+                let i = r.index
+                var seen = Set<Int>()
+                return (ev.graph.inbound[i] + ev.graph.outbound[i]).filter { seen.insert($0).inserted }.map(EntityRef.flow)
+            }, []), .flow)
+        case (.node, "boundary"): return .entity(lift({ ev, r in ev.graph.elementBoundary[r.index].map(EntityRef.boundary) }, nil), .boundary)
+        case (.node, "zone-trust"): return .enumeration(lift({ ev, r in ev.graph.zoneTrust[r.index] }, nil), trustDomain)
+        case (.node, "data"): return .list(lift({ ev, r in ev.data(ofElement: r.index).map(EntityRef.data) }, []), .data)
+        case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))
+        case (.node, "reachable-from-untrusted"): return .bool(lift({ ev, r in ev.graph.reachableFromUntrusted[r.index] }, false))
+        case (.node, "untrusted"): return .bool(lift({ ev, r in ev.untrusted(element: r.index) }, false))
+        case (.node, "client"):
+            return .bool(lift({ ev, r in ev.isClient(element: r.index) }, false))
+        case (.flow, "ui-interaction"):
+            return .bool(lift({ ev, r in
+                let (s, t) = ev.graph.flowEnds[r.index]
+                guard s >= 0, t >= 0 else { return false }
+                return (ev.isHuman(element: s) && ev.isClient(element: t)) || (ev.isClient(element: s) && ev.isHuman(element: t))
+            }, false))
+        case (.node, "kind"):
+            let ranks = kindDomain.ranks
+            return .enumeration(lift({ ev, r in ranks[ev.graph.model.elements[r.index].kind.rawValue] }, nil), kindDomain)
+        case (.node, "classification"), (.flow, "classification"), (.boundary, "classification"):
+            return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
+        case (.flow, "source"):
+            return .entity(lift({ ev, r in ev.graph.flowEnds[r.index].source >= 0 ? EntityRef.element(ev.graph.flowEnds[r.index].source) : nil }, nil), EntityType.anyNode)
+        case (.flow, "target"):
+            return .entity(lift({ ev, r in ev.graph.flowEnds[r.index].target >= 0 ? EntityRef.element(ev.graph.flowEnds[r.index].target) : nil }, nil), EntityType.anyNode)
+        case (.flow, "encrypted"): return .bool(lift({ ev, r in ev.encrypted(flow: r.index) }, false))
+        case (.flow, "crosses-boundary"): return .bool(lift({ ev, r in ev.graph.crossings[r.index].crossesBoundary }, false))
+        case (.flow, "crossing"):
+            let ranks = crossingDomain.ranks
+            return .enumeration(lift({ ev, r in ranks[ev.graph.crossings[r.index].direction.rawValue] }, nil), crossingDomain)
+        case (.flow, "two-way"): return .bool(lift({ ev, r in ev.graph.model.flows[r.index].twoWay }, false))
+        case (.flow, "data"):
+            return .list(lift({ ev, r in ev.dataRefs(ev.graph.model.flows[r.index].attributes.list(.carries)).map(EntityRef.data) }, []), .data)
+        case (.boundary, "elements"):
+            return .list(lift({ ev, r in ev.graph.allElements(inBoundary: r.index).map(EntityRef.element) }, []), EntityType.anyNode)
+        case (.boundary, "crossing-in"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: true).map(EntityRef.flow) }, []), .flow)
+        case (.boundary, "crossing-out"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: false).map(EntityRef.flow) }, []), .flow)
+        case (.boundary, "parent"): return .entity(lift({ ev, r in ev.graph.boundaryParent[r.index].map(EntityRef.boundary) }, nil), .boundary)
+        case (.boundary, "trust"): return .enumeration(lift({ ev, r in ev.graph.boundaryTrust[r.index] }, nil), trustDomain)
+        default: break
+        }
+
+        guard let spec = vocabulary.spec(name) else {
+            let candidates = Self.computedNames(type) + vocabulary.attributes.filter { spec in
+                switch type {
+                case .node(let k): return k.contains(where: spec.allowed(on:))
+                case .flow: return spec.allowed(on: .flow)
+                case .boundary: return spec.allowed(on: .boundary)
+                case .data: return spec.allowed(on: .data)
+                }
+            }.map(\.name)
+            let guess = Suggestion.closest(to: name, in: candidates)
+            throw ConditionError(message: "unknown name '\(name)' for \(type == .data ? "a data asset" : "a \(type)")"
+                                 + (guess.map { "; did you mean '\($0)'?" } ?? ""), span: span)
+        }
+        try checkAttribute(name, on: type, span: span)
+        // Values are looked up by the attribute's position in the vocabulary, and enum values by their
+        // rank, both numbers the semantic pass stored: no names compared or hashed while rules run.
+        let index = vocabulary.index(of: name) ?? -1
+        switch spec.type {
+        case .flag: return .bool(lift({ ev, r in if case .flag(true)? = ev.value(r, index) { true } else { false } }, false))
+        case .string, .date:
+            return .string(lift({ ev, r in
+                switch ev.value(r, index) {
+                case .string(let s)?, .word(let s)?: s
+                default: nil
+                }
+            }, nil))
+        case .number: return .number(lift({ ev, r in if case .number(let n)? = ev.value(r, index) { n } else { nil } }, nil))
+        case .enum:
+            let d = domain(spec)
+            let fallback = spec.default.flatMap { d.ranks[$0] }
+            return .enumeration(lift({ ev, r in ev.rank(r, index) ?? fallback }, nil), d)
+        case .refs:
+            guard spec.target == .data else {
+                throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)
+            }
+            return .list(lift({ ev, r in
+                guard case .list(let ids)? = ev.value(r, index) else { return [] }
+                return ev.dataRefs(ids).map(EntityRef.data)
+            }, []), .data)
+        }
+    }
+}

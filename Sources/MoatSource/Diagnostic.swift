@@ -1,0 +1,104 @@
+import MoatText
+
+/// How serious a diagnostic is.
+public enum DiagnosticSeverity: String, Sendable, Codable {
+    case error, warning, note
+}
+
+/// One message about the input: a plain value with a stable id and a source range.
+public struct Diagnostic: Error, Sendable, Hashable {
+    /// Stable identifier of the kind of problem (e.g. `unknown-attribute`), for tests and tools.
+    public var id: String
+    public var severity: DiagnosticSeverity
+    /// Lowercase message that quotes the offending text.
+    public var message: String
+    /// Where; nil for problems not tied to a file position.
+    public var range: SourceRange?
+    /// Extra notes printed after the snippet.
+    public var notes: [String]
+
+    public init(_ severity: DiagnosticSeverity, _ id: String, _ message: String,
+                at range: SourceRange?, notes: [String] = []) {
+        self.id = id
+        self.severity = severity
+        self.message = message
+        self.range = range
+        self.notes = notes
+    }
+
+    public static func error(_ id: String, _ message: String, at range: SourceRange?,
+                             notes: [String] = []) -> Diagnostic {
+        Diagnostic(.error, id, message, at: range, notes: notes)
+    }
+
+    public static func warning(_ id: String, _ message: String, at range: SourceRange?,
+                               notes: [String] = []) -> Diagnostic {
+        Diagnostic(.warning, id, message, at: range, notes: notes)
+    }
+}
+
+/// Collects diagnostics, stopping errors from flooding past a limit.
+public struct DiagnosticBag: Sendable {
+    /// Errors beyond this many are counted but not kept.
+    public static let errorLimit = 100
+
+    public private(set) var diagnostics: [Diagnostic] = []
+    public private(set) var errorCount = 0
+    public private(set) var droppedErrors = 0
+    /// True when a reader stopped before the end of its input because of the error cap.
+    public private(set) var stoppedEarly = false
+
+    public init() {}
+
+    public var hasErrors: Bool { errorCount > 0 }
+    public var isFull: Bool { errorCount >= Self.errorLimit }
+
+    public mutating func append(_ diagnostic: Diagnostic) {
+        if diagnostic.severity == .error {
+            errorCount += 1
+            if errorCount > Self.errorLimit { droppedErrors += 1; return }
+        }
+        diagnostics.append(diagnostic)
+    }
+
+    public mutating func append(contentsOf other: [Diagnostic]) {
+        for d in other { append(d) }
+    }
+
+    /// Adds another bag's diagnostics and its counts of errors not kept.
+    public mutating func merge(_ other: DiagnosticBag) {
+        append(contentsOf: other.diagnostics)
+        errorCount += other.droppedErrors
+        droppedErrors += other.droppedErrors
+        stoppedEarly = stoppedEarly || other.stoppedEarly
+    }
+
+    /// Records that reading stopped at the error cap.
+    public mutating func stopEarly() { stoppedEarly = true }
+
+    public mutating func error(_ id: String, _ message: String, at range: SourceRange?, notes: [String] = []) {
+        append(.error(id, message, at: range, notes: notes))
+    }
+
+    public mutating func warning(_ id: String, _ message: String, at range: SourceRange?, notes: [String] = []) {
+        append(.warning(id, message, at: range, notes: notes))
+    }
+
+    /// Diagnostics sorted by file, position, then severity: a stable order for printing.
+    public var sorted: [Diagnostic] {
+        var all = diagnostics
+        if droppedErrors > 0 {
+            all.append(.error("too-many-errors", "too many errors; \(droppedErrors) more not shown"
+                              + (stoppedEarly ? " and the rest of the file was not read" : ""), at: nil))
+        } else if stoppedEarly {
+            all.append(.error("too-many-errors", "too many errors; stopped reading after the first \(Self.errorLimit)", at: nil))
+        }
+        return all.enumerated().sorted { a, b in
+            let (x, y) = (a.element, b.element)
+            let kx = (x.range?.file.path ?? "\u{10FFFF}", x.range?.start.line ?? Int.max, x.range?.start.column ?? 0)
+            let ky = (y.range?.file.path ?? "\u{10FFFF}", y.range?.start.line ?? Int.max, y.range?.start.column ?? 0)
+            if kx != ky { return kx < ky }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+}

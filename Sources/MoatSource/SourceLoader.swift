@@ -1,0 +1,121 @@
+import Foundation
+import MoatText
+
+/// Reads input files, refusing what is not a model: too large, binary, or not UTF-8.
+public struct SourceLoader: Sendable {
+    /// Files larger than this are rejected before parsing.
+    public static let maximumSize = 32 * 1024 * 1024
+
+    /// Reads the bytes at a path; replaceable for tests.
+    public var readBytes: @Sendable (String) throws -> [UInt8]
+
+    public init(readBytes: @escaping @Sendable (String) throws -> [UInt8] = SourceLoader.readFromDisk) {
+        self.readBytes = readBytes
+    }
+
+    /// Reads a file from disk, refusing directories and oversized files without reading them whole.
+    public static let readFromDisk: @Sendable (String) throws -> [UInt8] = { path in
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            var status = stat()
+            if stat(path, &status) != 0 && errno == ELOOP { throw LoadError.symlinkLoop }
+            throw LoadError.notFound
+        }
+        if isDirectory.boolValue { throw LoadError.isDirectory }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumSize {
+            throw LoadError.tooLarge(size)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError.unreadable }
+        if data.count > maximumSize { throw LoadError.tooLarge(data.count) }
+        return [UInt8](data)
+    }
+
+    /// Why a file could not be read.
+    public enum LoadError: Error, Equatable {
+        case notFound, isDirectory, unreadable, tooLarge(Int), symlinkLoop
+
+        var message: String {
+            switch self {
+            case .notFound: return "no such file"
+            case .isDirectory: return "is a directory, not a model file"
+            case .unreadable: return "cannot be read"
+            case .symlinkLoop: return "the path goes round a loop of symbolic links"
+            case .tooLarge(let n):
+                return String(format: "file is too large (%.1f MB; the limit is %d MB)",
+                              Double(n) / 1_048_576, SourceLoader.maximumSize / 1_048_576)
+            }
+        }
+    }
+
+    /// Loads and checks a file; on failure the diagnostic is placed at `site` (an include) or has no range.
+    public func load(_ path: String, from site: SourceRange? = nil) -> Result<SourceFile, Diagnostic> {
+        let bytes: [UInt8]
+        do {
+            bytes = try readBytes(path)
+        } catch let error as LoadError {
+            return .failure(.error(error == .notFound ? "file-not-found" : "unreadable-file",
+                                   "'\(path)': \(error.message)", at: site))
+        } catch {
+            return .failure(.error("unreadable-file", "'\(path)': \(error.localizedDescription)", at: site))
+        }
+        if bytes.count > Self.maximumSize {
+            return .failure(.error("unreadable-file", "'\(path)': \(LoadError.tooLarge(bytes.count).message)", at: site))
+        }
+        let file = SourceFile(path: path, bytes: bytes)
+        if let bad = Self.firstInvalidUTF8(file.bytes) {
+            return .failure(.error("invalid-utf8", "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
+                                   at: file.range(bad, bad + 1)))
+        }
+        if let cr = Self.firstLoneCarriageReturn(file.bytes) {
+            // Classic Mac OS line ends would make the whole file one line (one long comment, say).
+            return .failure(.error("carriage-return-line-ends",
+                                   "file uses carriage returns alone as line ends (classic Mac OS); save it with LF or CRLF line ends",
+                                   at: file.range(cr, cr + 1)))
+        }
+        if let nul = file.bytes.firstIndex(of: 0) {
+            return .failure(.error("binary-file", "file contains a NUL byte; it looks like binary data, not a model",
+                                   at: file.range(nul, nul + 1)))
+        }
+        return .success(file)
+    }
+
+    /// The offset of the first carriage return that is not followed by a line feed, if any.
+    static func firstLoneCarriageReturn(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while let cr = bytes[i...].firstIndex(of: 0x0D) {
+            if cr + 1 == bytes.count || bytes[cr + 1] != 0x0A { return cr }
+            i = cr + 2
+            if i >= bytes.count { return nil }
+        }
+        return nil
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8, if any.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 { i += 1; continue }
+            let length: Int
+            var minimum: UInt32
+            var scalar: UInt32
+            switch b {
+            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(b & 0x1F)
+            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(b & 0x0F)
+            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(b & 0x07)
+            default: return i
+            }
+            guard i + length <= n else { return i }
+            for k in 1..<length {
+                let c = bytes[i + k]
+                guard c & 0xC0 == 0x80 else { return i }
+                scalar = scalar << 6 | UInt32(c & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
+            i += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,204 @@
+import MoatSource
+import MoatText
+
+/// Splits UTF-8 source into tokens, collecting comments and reporting bad characters.
+///
+/// One lexer serves the model language and rule conditions: in `.condition` mode `.` is a
+/// separate token and comparison operators exist; in `.model` mode `.` belongs to identifiers.
+public struct Lexer {
+    /// Which language is being read.
+    public enum Mode: Sendable { case model, condition }
+
+    private let file: SourceFile
+    private let bytes: [UInt8]
+    private let mode: Mode
+    private var index = 0
+    private var line = 1
+    /// The offset at which the current line starts.
+    private var lineStart = 0
+    private var sawNewline = false
+    private var lastTokenLine = 0
+
+    public private(set) var comments: [Comment] = []
+    public private(set) var diagnostics = DiagnosticBag()
+
+    public init(file: SourceFile, mode: Mode = .model) {
+        self.file = file
+        self.bytes = file.bytes
+        self.mode = mode
+    }
+
+    /// Tokenises the whole file; the last token is `.endOfFile`.
+    public mutating func tokenize() -> [Token] {
+        var tokens: [Token] = []
+        tokens.reserveCapacity(bytes.count / 4)
+        while true {
+            let token = next()
+            tokens.append(token)
+            if token.kind == .endOfFile { return tokens }
+        }
+    }
+
+    static func isWordStart(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2A
+    }
+
+    private func isWordByte(_ b: UInt8) -> Bool {
+        Self.isWordStart(b) || b == 0x2D || (mode == .model && b == 0x2E)
+    }
+
+    private func peek(_ offset: Int = 0) -> UInt8? {
+        index + offset < bytes.count ? bytes[index + offset] : nil
+    }
+
+    private mutating func next() -> Token {
+        // A loop, not recursion: a long run of bad characters must not grow the stack.
+        while true {
+            if let token = scanToken() { return token }
+        }
+    }
+
+    /// Scans one token, or reports one unexpected character and returns nil.
+    private mutating func scanToken() -> Token? {
+        skipTrivia()
+        let newline = sawNewline
+        let start = index
+        guard let b = peek() else {
+            sawNewline = false
+            return Token(kind: .endOfFile, text: "", start: index, end: index, newlineBefore: true, location: here(index))
+        }
+        lastTokenLine = line
+        func single(_ kind: TokenKind, _ length: Int = 1) -> Token {
+            sawNewline = false
+            index += length
+            return Token(kind: kind, text: String(decoding: bytes[start..<index], as: UTF8.self),
+                         start: start, end: index, newlineBefore: newline, location: here(start))
+        }
+        switch b {
+        case UInt8(ascii: "{"): return single(.leftBrace)
+        case UInt8(ascii: "}"): return single(.rightBrace)
+        case UInt8(ascii: "["): return single(.leftBracket)
+        case UInt8(ascii: "]"): return single(.rightBracket)
+        case UInt8(ascii: "("): return single(.leftParen)
+        case UInt8(ascii: ")"): return single(.rightParen)
+        case UInt8(ascii: ","): return single(.comma)
+        case UInt8(ascii: ";"): return single(.semicolon)
+        case UInt8(ascii: ":"): return single(.colon)
+        case UInt8(ascii: "@"): return single(.at)
+        case UInt8(ascii: "\""):
+            sawNewline = false
+            return string(start: start, newline: newline)
+        case UInt8(ascii: "-") where peek(1) == UInt8(ascii: ">"): return single(.arrow, 2)
+        case UInt8(ascii: "<") where peek(1) == UInt8(ascii: "-") && peek(2) == UInt8(ascii: ">"):
+            return single(.twoWayArrow, 3)
+        case UInt8(ascii: ".") where mode == .condition: return single(.dot)
+        case UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "<"), UInt8(ascii: ">"):
+            if mode == .condition {
+                if peek(1) == UInt8(ascii: "=") { return single(.comparison, 2) }
+                if b == UInt8(ascii: "<") || b == UInt8(ascii: ">") { return single(.comparison) }
+            }
+        default:
+            if Self.isWordStart(b) {
+                sawNewline = false
+                return word(start: start, newline: newline)
+            }
+        }
+        // Anything else: report it, skip the whole UTF-8 sequence, keep the pending newline.
+        let length = utf8Length(b)
+        index = min(bytes.count, index + length)
+        let character = String(decoding: bytes[start..<index], as: UTF8.self)
+        let shown = character.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F } == true
+            ? "\\u{\(String(bytes[start], radix: 16))}" : character
+        diagnostics.error("unexpected-character", "unexpected character '\(shown)'", at: file.range(start, index))
+        return nil
+    }
+
+    /// The location of an offset on the current line.
+    private func here(_ offset: Int) -> SourceLocation { SourceLocation(line: line, column: offset - lineStart + 1) }
+
+    private func utf8Length(_ b: UInt8) -> Int {
+        switch b {
+        case 0xF0...0xF7: return 4
+        case 0xE0...0xEF: return 3
+        case 0xC0...0xDF: return 2
+        default: return 1
+        }
+    }
+
+    private mutating func skipTrivia() {
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\n") {
+                sawNewline = true
+                line += 1
+                index += 1
+                lineStart = index
+            } else if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") {
+                index += 1
+            } else if b == UInt8(ascii: "#") || (b == UInt8(ascii: "/") && peek(1) == UInt8(ascii: "/")) {
+                let start = index
+                while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                var end = index
+                while end > start && (bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: " ")) { end -= 1 }
+                comments.append(Comment(text: String(decoding: bytes[start..<end], as: UTF8.self),
+                                        start: start, line: line, ownLine: line != lastTokenLine))
+            } else {
+                return
+            }
+        }
+    }
+
+    private mutating func word(start: Int, newline: Bool) -> Token {
+        while let b = peek(), isWordByte(b) {
+            if b == UInt8(ascii: "-") && peek(1) == UInt8(ascii: ">") { break }
+            index += 1
+        }
+        return Token(kind: .word, text: String(decoding: bytes[start..<index], as: UTF8.self),
+                     start: start, end: index, newlineBefore: newline, location: here(start))
+    }
+
+    private mutating func string(start: Int, newline: Bool) -> Token {
+        index += 1
+        var value: [UInt8] = []
+        while true {
+            guard let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") else {
+                diagnostics.error("unterminated-string", "unterminated string", at: file.range(start, index),
+                                  notes: ["strings end on the line they start; close it with '\"'"])
+                break
+            }
+            index += 1
+            if b == UInt8(ascii: "\"") { break }
+            if b != UInt8(ascii: "\\") { value.append(b); continue }
+            let escapeStart = index - 1
+            guard let e = peek(), e != UInt8(ascii: "\n") else { continue }
+            index += 1
+            switch e {
+            case UInt8(ascii: "\""): value.append(e)
+            case UInt8(ascii: "\\"): value.append(e)
+            case UInt8(ascii: "n"): value.append(UInt8(ascii: "\n"))
+            case UInt8(ascii: "t"): value.append(UInt8(ascii: "\t"))
+            case UInt8(ascii: "u") where peek() == UInt8(ascii: "{"):
+                var hex = ""
+                index += 1
+                while let h = peek(), (h >= 0x30 && h <= 0x39) || (h | 0x20 >= 0x61 && h | 0x20 <= 0x66), hex.count < 8 {
+                    hex.append(Character(UnicodeScalar(h)))
+                    index += 1
+                }
+                let closed = peek() == UInt8(ascii: "}")
+                if closed { index += 1 }
+                if closed, let v = UInt32(hex, radix: 16), let scalar = UnicodeScalar(v), v != 0 {
+                    value.append(contentsOf: Array(String(Character(scalar)).utf8))
+                } else {
+                    diagnostics.error("bad-escape", "invalid unicode escape '\\u{\(hex)\(closed ? "}" : "")'",
+                                      at: file.range(escapeStart, index), notes: ["write \\u{ followed by 1 to 8 hex digits and }"])
+                }
+            default:
+                diagnostics.error("bad-escape", "unknown escape '\\\(Character(UnicodeScalar(e)))' in string",
+                                  at: file.range(escapeStart, index),
+                                  notes: ["escapes are \\\" \\\\ \\n \\t and \\u{hex}"])
+            }
+        }
+        return Token(kind: .string, text: String(decoding: value, as: UTF8.self),
+                     start: start, end: index, newlineBefore: newline, location: here(start))
+    }
+}

@@ -1,0 +1,86 @@
+import MoatSource
+import MoatText
+
+/// The kinds of token of the Moat language and of rule conditions.
+public enum TokenKind: Sendable, Equatable {
+    /// An identifier, keyword, number or date: letters, digits, `_`, `-`, `*` (and `.` in models).
+    case word
+    /// A double-quoted string; `text` holds the decoded value.
+    case string
+    case leftBrace, rightBrace, leftBracket, rightBracket, leftParen, rightParen
+    case comma, semicolon, colon, at, dot
+    /// `->`
+    case arrow
+    /// `<->`
+    case twoWayArrow
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=` (conditions only); `text` holds the operator.
+    case comparison
+    case endOfFile
+}
+
+/// One token with its byte span and whether a line break precedes it.
+public struct Token: Sendable {
+    public var kind: TokenKind
+    /// True when a newline separates this token from the previous one.
+    public var newlineBefore: Bool
+    // Byte offsets as 32-bit numbers (files are at most 32 MiB): a large file has hundreds of thousands of tokens.
+    private var storedStart: Int32
+    private var storedEnd: Int32
+    /// Where the token starts (1-based line, byte column); a token never spans lines.
+    public var location: SourceLocation
+    /// The word, the decoded string or the operator.
+    public var text: String
+
+    /// The byte offset of the token's first byte.
+    public var start: Int { Int(storedStart) }
+    /// The byte offset just past the token.
+    public var end: Int { Int(storedEnd) }
+
+    public init(kind: TokenKind, text: String, start: Int, end: Int, newlineBefore: Bool, location: SourceLocation) {
+        self.kind = kind
+        self.newlineBefore = newlineBefore
+        self.storedStart = Int32(clamping: start)
+        self.storedEnd = Int32(clamping: end)
+        self.location = location
+        self.text = text
+    }
+
+    /// Where the token ends (exclusive).
+    public var endLocation: SourceLocation { SourceLocation(line: location.line, column: location.column + end - start) }
+
+    /// Whether this is the word `keyword`.
+    public func isWord(_ keyword: String) -> Bool { kind == .word && text == keyword }
+
+    /// A human description for "expected X, found Y" messages.
+    public var description: String {
+        switch kind {
+        case .word: return "'\(text)'"
+        case .string: return "string"
+        case .endOfFile: return "end of file"
+        case .leftBrace: return "'{'"
+        case .rightBrace: return "'}'"
+        case .leftBracket: return "'['"
+        case .rightBracket: return "']'"
+        case .leftParen: return "'('"
+        case .rightParen: return "')'"
+        case .comma: return "','"
+        case .semicolon: return "';'"
+        case .colon: return "':'"
+        case .at: return "'@'"
+        case .dot: return "'.'"
+        case .arrow: return "'->'"
+        case .twoWayArrow: return "'<->'"
+        case .comparison: return "'\(text)'"
+        }
+    }
+}
+
+/// A comment with its position, kept so that `moat fmt` can put it back.
+public struct Comment: Sendable, Hashable {
+    /// The comment text including its `#` or `//` marker.
+    public var text: String
+    public var start: Int
+    public var line: Int
+    /// True when nothing but whitespace precedes the comment on its line.
+    public var ownLine: Bool
+}

@@ -1,0 +1,166 @@
+/// JSON text built in a byte buffer: the one place where JSON is laid out and user text is escaped.
+///
+/// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
+/// own line; compact output has no spaces at all.
+public struct JSONOutput: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public let pretty: Bool
+
+    public init(pretty: Bool = true, capacity: Int = 4096) {
+        self.pretty = pretty
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The text written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends bytes that are already valid JSON (or layout).
+    public mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A line break and the indentation of depth `indent`.
+    public mutating func newline(indent: Int) {
+        let count = 1 + indent * 2
+        if count <= Self.breaks.count {
+            bytes.append(contentsOf: Self.breaks[0..<count])
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: indent * 2))
+        }
+    }
+
+    /// A line break followed by enough spaces for every usual depth.
+    private static let breaks: [UInt8] = [0x0A] + Array(repeating: 0x20, count: 32)
+
+    /// Appends JSON written separately (for instance on another thread) with the same settings.
+    public mutating func append(_ other: JSONOutput) { bytes.append(contentsOf: other.bytes) }
+
+    public mutating func integer(_ n: Int) {
+        if n < 0 { bytes.append(0x2D) }
+        var magnitude = n.magnitude
+        if magnitude < 10 { bytes.append(0x30 + UInt8(magnitude)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[19 - count] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// A number as Moat writes numbers everywhere (`NumberText.format`: no needless `.0`).
+    public mutating func number(_ n: Double) {
+        bytes.append(contentsOf: NumberText.format(n).utf8)
+    }
+
+    public mutating func bool(_ b: Bool) {
+        if b { raw("true") } else { raw("false") }
+    }
+
+    /// `s` as a JSON string literal. Besides the characters JSON requires, DEL and the line and paragraph
+    /// separators U+2028/2029 are escaped, so the text is also safe inside a JavaScript literal.
+    public mutating func string(_ s: String) {
+        bytes.append(0x22)
+        var s = s
+        s.withUTF8 { utf8 in
+            var start = 0
+            var i = 0
+            while i < utf8.count {
+                // Most text needs no escape: skip eight plain ASCII bytes at a time.
+                if i + 8 <= utf8.count, Self.plain(UnsafeRawPointer(utf8.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                let b = utf8[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
+                let escape: StaticString?
+                switch b {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x00..<0x20, 0x7F: escape = ""
+                case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                default: escape = nil
+                }
+                guard let escape else { i += 1; continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                if escape.utf8CodeUnitCount > 0 {
+                    raw(escape)
+                } else {
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                }
+                i += b == 0xE2 ? 3 : 1
+                start = i
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
+        }
+        bytes.append(0x22)
+    }
+
+    /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, DEL or non-ASCII byte.
+    @inline(__always)
+    private static func plain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return word & highs == 0 && !below20 && !hasZero(word ^ (ones &* 0x22)) && !hasZero(word ^ (ones &* 0x5C))
+            && !hasZero(word ^ (ones &* 0x7F))
+    }
+
+    /// A whole value at nesting depth `indent`.
+    public mutating func value(_ v: JSONValue, indent: Int = 0) {
+        switch v {
+        case .null: raw("null")
+        case .bool(let b): bool(b)
+        case .number(let n): number(n)
+        case .string(let s): string(s)
+        case .written(let text): bytes.append(contentsOf: text.utf8)
+        case .array(let items):
+            if items.isEmpty { raw("[]"); return }
+            let scalarOnly = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }
+            raw("[")
+            if scalarOnly || !pretty {
+                for (i, item) in items.enumerated() {
+                    if i > 0 { if pretty { raw(", ") } else { raw(",") } }
+                    value(item, indent: indent)
+                }
+                raw("]")
+                return
+            }
+            for (i, item) in items.enumerated() {
+                if i > 0 { raw(",") }
+                newline(indent: indent + 1)
+                value(item, indent: indent + 1)
+            }
+            newline(indent: indent)
+            raw("]")
+        case .object(let pairs):
+            if pairs.isEmpty { raw("{}"); return }
+            raw("{")
+            for (i, (key, item)) in pairs.enumerated() {
+                if i > 0 { raw(",") }
+                if pretty { newline(indent: indent + 1) }
+                member(key, item, indent: indent + 1)
+            }
+            if pretty { newline(indent: indent) }
+            raw("}")
+        }
+    }
+
+    /// `"key": value` inside an object whose members sit at depth `indent`.
+    public mutating func member(_ key: String, _ item: JSONValue, indent: Int) {
+        string(key)
+        if pretty { raw(": ") } else { raw(":") }
+        value(item, indent: indent)
+    }
+}
