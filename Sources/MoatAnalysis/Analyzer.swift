@@ -131,11 +131,11 @@ public struct Analyzer: Sendable {
         var diagnostics: [Diagnostic] = []
         let unmatched = tracker.unmatched(used: tracked)
         for entry in unmatched {
-            diagnostics.append(.warning("unmatched-tracking", "tracking entry '\(entry.pattern)' matches no finding", at: entry.range,
+            diagnostics.append(.warning(.unmatchedTracking, "tracking entry '\(entry.pattern)' matches no finding", at: entry.range,
                                         notes: ["finding ids are rule-id@element-id; list them with 'moat analyze --format json'"]))
         }
         for entry in tracker.expired(used: tracked) {
-            diagnostics.append(.warning("expired-tracking", "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
+            diagnostics.append(.warning(.expiredTracking, "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
         let maturity = assess(findings, components: componentIDs, declared: declared, practices: practices)

@@ -61,10 +61,10 @@ public enum Interop {
         let notation = DocumentReader.notation(forPath: file.path) == .json ? Document.Notation.json : .yaml
         guard let format = format ?? FormatDetector.detect(file) else {
             var bag = DiagnosticBag()
-            bag.error("unknown-format", "cannot tell the format of '\(file.path)'",
-                      at: nil, notes: ["expected a Threagile YAML model (technical_assets), an OWASP Threat Dragon JSON model "
+            bag.error(.unknownFormat, "cannot tell the format of '\(file.path)'",
+                      at: nil, notes: [DiagnosticNote("expected a Threagile YAML model (technical_assets), an OWASP Threat Dragon JSON model "
                                        + "(summary, detail.diagrams) or an Open Threat Model file (otmVersion); "
-                                       + "name the format with --from"])
+                                       + "name the format with --from")])
             return ImportResult(document: Document(file: file, notation: notation, statements: []), diagnostics: bag)
         }
         switch format {

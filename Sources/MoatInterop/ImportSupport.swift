@@ -37,7 +37,7 @@ struct SourceTree {
             // Anchors and merge keys are fine; an alias bomb that expands far beyond the file is not.
             var budget = 50 * file.bytes.count + 1_000
             if let composed, !YAMLModelReader.fits(composed, budget: &budget) {
-                diagnostics.error("yaml-expansion", "\(what) aliases expand this file far beyond its size", at: file.range(0, 0))
+                diagnostics.error(.yamlExpansion, "\(what) aliases expand this file far beyond its size", at: file.range(0, 0))
                 root = nil
             } else {
                 root = composed
@@ -47,14 +47,14 @@ struct SourceTree {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                  .composer(_, let problem, let mark, _):
-                diagnostics.error("invalid-\(what.lowercased())", "invalid \(what): \(problem)",
+                diagnostics.error(what == "JSON" ? .invalidJson : .invalidYaml, "invalid \(what): \(problem)",
                                   at: file.range(line: max(1, mark.line), column: max(1, mark.column)))
             default:
-                diagnostics.error("invalid-\(what.lowercased())", "invalid \(what): \(error)", at: file.range(0, 0))
+                diagnostics.error(what == "JSON" ? .invalidJson : .invalidYaml, "invalid \(what): \(error)", at: file.range(0, 0))
             }
         } catch {
             root = nil
-            diagnostics.error("invalid-\(what.lowercased())", "cannot read \(what): \(error)", at: file.range(0, 0))
+            diagnostics.error(what == "JSON" ? .invalidJson : .invalidYaml, "cannot read \(what): \(error)", at: file.range(0, 0))
         }
     }
 
@@ -626,7 +626,7 @@ class ImportRun {
 
     func range(_ node: Node?) -> SourceRange { tree.range(node) }
 
-    func warn(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
+    func warn(_ id: DiagnosticID, _ message: String, at node: Node?, notes: [DiagnosticNote] = []) {
         bag.warning(id, message, at: range(node), notes: notes)
     }
 }

@@ -54,7 +54,7 @@ private final class OTMRun: ImportRun {
 
 
     func fail(_ message: String, at node: Node?) {
-        bag.error("invalid-otm", message, at: node == nil ? tree.start : range(node))
+        bag.error(.invalidOtm, message, at: node == nil ? tree.start : range(node))
     }
 
     func list(_ fields: Fields, _ key: String) -> [Node] {
@@ -95,7 +95,7 @@ private final class OTMRun: ImportRun {
             return result()
         }
         if !version.hasPrefix("0.") {
-            warn("otm-version", "OTM version '\(version)' is newer than 0.2; it is read as 0.2", at: top.node)
+            warn(.otmVersion, "OTM version '\(version)' is newer than 0.2; it is read as 0.2", at: top.node)
         }
         guard let project = Fields(top.take("project")) else {
             fail("an Open Threat Model file needs a 'project' object with 'name' and 'id'", at: root)
@@ -103,7 +103,7 @@ private final class OTMRun: ImportRun {
         }
         header(project)
         if let reps = top.entry("representations"), !Fields.items(reps.value).isEmpty {
-            warn("unmapped", "representations (diagram layout, code links) are not imported", at: reps.keyNode)
+            warn(.unmapped, "representations (diagram layout, code links) are not imported", at: reps.keyNode)
         }
         for t in list(top, "threats") {
             guard let f = Fields(t), let id = f.peek("id") else { continue }
@@ -120,10 +120,10 @@ private final class OTMRun: ImportRun {
         draft.assignFlowIDs()
         unreferencedThreats()
         for e in top.leftovers where !["representations", "threats", "mitigations"].contains(e.key) {
-            warn("unmapped", "'\(e.key)' is not mapped", at: e.keyNode)
+            warn(.unmapped, "'\(e.key)' is not mapped", at: e.keyNode)
         }
         if draft.elements.isEmpty && !bag.hasErrors {
-            bag.warning("empty-model", "the Open Threat Model file has no components; the imported model is empty", at: tree.start)
+            bag.warning(.emptyModel, "the Open Threat Model file has no components; the imported model is empty", at: tree.start)
         }
         return result()
     }
@@ -155,7 +155,7 @@ private final class OTMRun: ImportRun {
         let tags = Fields.strings(project.take("tags")).map(\.0)
         if !tags.isEmpty { extra.append("tags (\(tags.joined(separator: ", ")))") }
         let parts = [project.leftoverSummary].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn("unmapped", "project: not mapped: \(parts.joined(separator: ", "))", at: project.node) }
+        if !parts.isEmpty { warn(.unmapped, "project: not mapped: \(parts.joined(separator: ", "))", at: project.node) }
     }
 
     /// A `moat` attribute written by the exporter, back as attribute syntax.
@@ -172,14 +172,14 @@ private final class OTMRun: ImportRun {
             let values = items.compactMap(Fields.text)
             if !values.isEmpty { list.set(SyntaxMaker.attribute(e.key, values, at: r)) }
         default:
-            warn("unmapped", "attribute '\(e.key)' is not a value or a list; left out", at: e.keyNode)
+            warn(.unmapped, "attribute '\(e.key)' is not a value or a list; left out", at: e.keyNode)
         }
     }
 
     func trackingEntry(_ node: Node) {
         guard let f = Fields(node), let statusText = f.string("status"), let status = TrackingStatus(rawValue: statusText),
               let pattern = f.string("finding") else {
-            warn("unmapped", "a tracking entry needs 'status' and 'finding'; left out", at: node)
+            warn(.unmapped, "a tracking entry needs 'status' and 'finding'; left out", at: node)
             return
         }
         let r = range(node)
@@ -225,7 +225,7 @@ private final class OTMRun: ImportRun {
         }
         f.skip("id", "name")
         let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn("unmapped", "asset '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
+        if !parts.isEmpty { warn(.unmapped, "asset '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
         draft.data.append(d)
     }
 
@@ -275,20 +275,20 @@ private final class OTMRun: ImportRun {
             f.skip("id", "name", "representations")
             extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
             let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
-            if !parts.isEmpty { warn("unmapped", "trust zone '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
+            if !parts.isEmpty { warn(.unmapped, "trust zone '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
             drafts.append((otmID, b))
         }
         for i in drafts.indices {
             guard let p = parents[drafts[i].otmID] else { continue }
             guard let parentID = zoneIDs[p] else {
-                warn("unknown-reference", "trust zone '\(drafts[i].otmID)': unknown parent trust zone '\(p)'", at: nil)
+                warn(.unknownReference, "trust zone '\(drafts[i].otmID)': unknown parent trust zone '\(p)'", at: nil)
                 continue
             }
             // Refuse cycles.
             var x: String? = p, cycle = false, steps = 0
             while let z = x, steps < 1000 { if z == drafts[i].otmID { cycle = true; break }; x = parents[z]; steps += 1 }
             if cycle {
-                warn("nesting-cycle", "trust zone '\(drafts[i].otmID)' cannot nest in '\(p)': the nesting would be a cycle",
+                warn(.nestingCycle, "trust zone '\(drafts[i].otmID)' cannot nest in '\(p)': the nesting would be a cycle",
                      at: nil)
                 continue
             }
@@ -395,7 +395,7 @@ private final class OTMRun: ImportRun {
             if let parent = Fields(f.take("parent")) {
                 if let z = parent.string("trustZone") {
                     if let b = zoneIDs[z] { e.boundary = b } else if !outsideZones.contains(z) {
-                        warn("unknown-reference", "component '\(otmID)': unknown trust zone '\(z)'; placed outside every boundary",
+                        warn(.unknownReference, "component '\(otmID)': unknown trust zone '\(z)'; placed outside every boundary",
                              at: parent.node)
                     }
                 } else if let c = parent.string("component") {
@@ -417,7 +417,7 @@ private final class OTMRun: ImportRun {
             f.skip("id", "name", "type", "representations")
             extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
             let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
-            if !parts.isEmpty { warn("unmapped", "component '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
+            if !parts.isEmpty { warn(.unmapped, "component '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
             draft.elements.append(e)
             pending.append(Pending(index: draft.elements.count - 1, parentComponent: parentComponent, node: node))
         }
@@ -433,12 +433,12 @@ private final class OTMRun: ImportRun {
                 current = pending.first { $0.index == i }?.parentComponent
             }
             guard componentIDs[parent] != nil else {
-                warn("unknown-reference", "component '\(draft.elements[p.index].id)': unknown parent component '\(parent)'", at: p.node)
+                warn(.unknownReference, "component '\(draft.elements[p.index].id)': unknown parent component '\(parent)'", at: p.node)
                 continue
             }
             draft.elements[p.index].boundary = boundary
             draft.elements[p.index].comments.append(Notes.comment("part of component '\(componentIDs[parent]!)' in the OTM file"))
-            warn("flattened", "component '\(draft.elements[p.index].id)' is nested in component '\(componentIDs[parent]!)'; "
+            warn(.flattened, "component '\(draft.elements[p.index].id)' is nested in component '\(componentIDs[parent]!)'; "
                  + "Moat elements do not nest, so it sits beside it", at: p.node)
         }
     }
@@ -465,7 +465,7 @@ private final class OTMRun: ImportRun {
     func dataRefs(_ node: Node?, _ what: String) -> [String] {
         Fields.strings(node).compactMap { id, n in
             if let mapped = dataIDs[id] { return mapped }
-            warn("unknown-reference", "\(what): unknown asset '\(id)'; left out", at: n)
+            warn(.unknownReference, "\(what): unknown asset '\(id)'; left out", at: n)
             return nil
         }
     }
@@ -482,7 +482,7 @@ private final class OTMRun: ImportRun {
         }
         guard let s = componentIDs[source], let t = componentIDs[target] else {
             let missing = componentIDs[source] == nil ? source : target
-            warn("unknown-reference", "dataflow '\(otmID)': '\(missing)' is not a component; left out",
+            warn(.unknownReference, "dataflow '\(otmID)': '\(missing)' is not a component; left out",
                  at: componentIDs[source] == nil ? sourceNode.value : targetNode.value)
             return
         }
@@ -515,7 +515,7 @@ private final class OTMRun: ImportRun {
         f.skip("id", "name", "representations", "tags")
         extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
         let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn("unmapped", "dataflow '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
+        if !parts.isEmpty { warn(.unmapped, "dataflow '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
         draft.flows.append(flow)
     }
 

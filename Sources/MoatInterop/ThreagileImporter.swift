@@ -35,19 +35,19 @@ private final class ThreagileRun: ImportRun {
     func reportLeftovers(_ fields: Fields, _ what: String, at node: Node?, extra: [String] = []) {
         let parts = [fields.leftoverSummary].filter { !$0.isEmpty } + extra
         guard !parts.isEmpty else { return }
-        warn("unmapped", "\(what): not mapped: \(parts.joined(separator: ", "))", at: node)
+        warn(.unmapped, "\(what): not mapped: \(parts.joined(separator: ", "))", at: node)
     }
 
     func run() -> ImportResult {
         tree = SourceTree(file: file, diagnostics: &bag)
         guard let root = tree.root else { return result() }
         guard let top = Fields(root) else {
-            bag.error("invalid-structure", "a Threagile model is a YAML mapping of sections (title, technical_assets, …)",
+            bag.error(.invalidStructure, "a Threagile model is a YAML mapping of sections (title, technical_assets, …)",
                       at: range(root))
             return result()
         }
         guard top.has("technical_assets") || top.has("threagile_version") else {
-            bag.error("not-threagile", "not a Threagile model: no 'technical_assets' section", at: tree.start)
+            bag.error(.notThreagile, "not a Threagile model: no 'technical_assets' section", at: tree.start)
             return result()
         }
         header(top)
@@ -61,17 +61,17 @@ private final class ThreagileRun: ImportRun {
         individualRisks(top.take("individual_risk_categories"))
         sharedRuntimes(top.take("shared_runtimes"))
         if draft.elements.isEmpty && !bag.hasErrors {
-            bag.warning("empty-model", "the Threagile model has no technical assets; the imported model is empty", at: tree.start)
+            bag.warning(.emptyModel, "the Threagile model has no technical assets; the imported model is empty", at: tree.start)
         }
         top.skip("threagile_version")
         let tweaks = top.entries.map(\.key).filter { $0.hasPrefix("diagram_tweak_") }
         for key in tweaks { top.skip(key) }
         if !tweaks.isEmpty {
-            warn("unmapped", "diagram layout tweaks are not imported: \(tweaks.joined(separator: ", "))",
+            warn(.unmapped, "diagram layout tweaks are not imported: \(tweaks.joined(separator: ", "))",
                  at: top.entries.first { $0.key == tweaks[0] }?.keyNode)
         }
         for e in top.leftovers {
-            warn("unmapped", "section '\(e.key)' is not mapped" + (Fields.text(e.value).map { " (\(Fields.clip($0, 40)))" } ?? ""),
+            warn(.unmapped, "section '\(e.key)' is not mapped" + (Fields.text(e.value).map { " (\(Fields.clip($0, 40)))" } ?? ""),
                  at: e.keyNode)
         }
         return result()
@@ -120,7 +120,7 @@ private final class ThreagileRun: ImportRun {
         top.skip("tags_available")  // only declares the tag names assets may use; the tags themselves are reported per asset
         draft.modelComments = ["# Imported from Threagile: \(Notes.oneLine((file.path as NSString).lastPathComponent))"] + notes
         for (key, node) in keptAsNotes {
-            warn("kept-as-comment", "'\(key)' has no Moat equivalent; kept as comments above the model header", at: node)
+            warn(.keptAsComment, "'\(key)' has no Moat equivalent; kept as comments above the model header", at: node)
         }
     }
 
@@ -135,13 +135,13 @@ private final class ThreagileRun: ImportRun {
         guard let section = Fields(node) else { return }
         for entry in section.entries {
             guard let f = Fields(entry.value) else {
-                warn("invalid-structure", "data asset '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
+                warn(.invalidStructure, "data asset '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
                 continue
             }
             let r = range(entry.keyNode)
             let threagileID = f.string("id") ?? entry.key
             if dataIDs[threagileID] != nil {
-                warn("duplicate-id", "data asset id '\(threagileID)' is used twice; the second is renamed", at: entry.keyNode)
+                warn(.duplicateId, "data asset id '\(threagileID)' is used twice; the second is renamed", at: entry.keyNode)
             }
             var d = DataDraft(id: draft.dataIDs.make(threagileID, fallback: "data"), name: Notes.name(entry.key), range: r)
             dataIDs[threagileID] = dataIDs[threagileID] ?? d.id
@@ -176,7 +176,7 @@ private final class ThreagileRun: ImportRun {
     func dataRefs(_ node: Node?, _ what: String) -> [String] {
         Fields.strings(node).compactMap { id, n in
             if let mapped = dataIDs[id] { return mapped }
-            warn("unknown-reference", "\(what): unknown data asset '\(id)'; left out", at: n)
+            warn(.unknownReference, "\(what): unknown data asset '\(id)'; left out", at: n)
             return nil
         }
     }
@@ -213,14 +213,14 @@ private final class ThreagileRun: ImportRun {
 
     func technicalAssets(_ node: Node?) -> [Asset] {
         guard let section = Fields(node) else {
-            bag.error("invalid-structure", "'technical_assets' must be a mapping of assets by title", at: range(node))
+            bag.error(.invalidStructure, "'technical_assets' must be a mapping of assets by title", at: range(node))
             return []
         }
         // First pass: ids and kinds, so links and boundaries may refer to any asset.
         var assets: [Asset] = []
         for entry in section.entries {
             guard let f = Fields(entry.value) else {
-                warn("invalid-structure", "technical asset '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
+                warn(.invalidStructure, "technical asset '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
                 continue
             }
             let threagileID = f.string("id") ?? entry.key
@@ -232,11 +232,11 @@ private final class ThreagileRun: ImportRun {
             case "process": kind = .process
             default:
                 kind = .process
-                warn("invalid-value", "technical asset '\(threagileID)': unknown type '\(type)'; imported as a process",
+                warn(.invalidValue, "technical asset '\(threagileID)': unknown type '\(type)'; imported as a process",
                      at: f.entry("type")?.value)
             }
             if assetIDs[threagileID] != nil {
-                warn("duplicate-id", "technical asset id '\(threagileID)' is used twice; the second is renamed", at: entry.keyNode)
+                warn(.duplicateId, "technical asset id '\(threagileID)' is used twice; the second is renamed", at: entry.keyNode)
             }
             let id = draft.ids.make(threagileID, fallback: kind.rawValue)
             assetIDs[threagileID] = assetIDs[threagileID] ?? id
@@ -359,7 +359,7 @@ private final class ThreagileRun: ImportRun {
         var raws: [Raw] = []
         for entry in section.entries {
             guard let f = Fields(entry.value) else {
-                warn("invalid-structure", "trust boundary '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
+                warn(.invalidStructure, "trust boundary '\(entry.key)' is not a mapping; skipped", at: entry.keyNode)
                 continue
             }
             raws.append(Raw(threagileID: f.string("id") ?? entry.key, fields: f, keyNode: entry.keyNode, title: entry.key))
@@ -376,11 +376,11 @@ private final class ThreagileRun: ImportRun {
         for raw in raws {
             for (child, n) in nestedNodes[raw.threagileID] ?? [] {
                 guard boundaryIDs[child] != nil else {
-                    warn("unknown-reference", "trust boundary '\(raw.threagileID)': unknown nested boundary '\(child)'", at: n)
+                    warn(.unknownReference, "trust boundary '\(raw.threagileID)': unknown nested boundary '\(child)'", at: n)
                     continue
                 }
                 if let first = parent[child] {
-                    warn("ambiguous-nesting", "trust boundary '\(child)' is nested in '\(first)' and '\(raw.threagileID)'; kept in '\(first)'", at: n)
+                    warn(.ambiguousNesting, "trust boundary '\(child)' is nested in '\(first)' and '\(raw.threagileID)'; kept in '\(first)'", at: n)
                     continue
                 }
                 // Refuse cycles: the child must not be an ancestor of this boundary.
@@ -388,7 +388,7 @@ private final class ThreagileRun: ImportRun {
                 var cycle = false
                 while let x = p { if x == child { cycle = true; break }; p = parent[x] }
                 if cycle {
-                    warn("nesting-cycle", "trust boundary '\(child)' cannot be nested in '\(raw.threagileID)': the nesting would be a cycle", at: n)
+                    warn(.nestingCycle, "trust boundary '\(child)' cannot be nested in '\(raw.threagileID)': the nesting would be a cycle", at: n)
                     continue
                 }
                 parent[child] = raw.threagileID
@@ -411,11 +411,11 @@ private final class ThreagileRun: ImportRun {
             if !tags.isEmpty { extra.append("tags (\(tags.joined(separator: ", ")))") }
             for (assetID, n) in Fields.strings(f.take("technical_assets_inside")) {
                 guard let moatID = assetIDs[assetID], let i = draft.elementIndex(moatID) else {
-                    warn("unknown-reference", "trust boundary '\(raw.threagileID)': unknown technical asset '\(assetID)'", at: n)
+                    warn(.unknownReference, "trust boundary '\(raw.threagileID)': unknown technical asset '\(assetID)'", at: n)
                     continue
                 }
                 if let first = membership[assetID] {
-                    warn("ambiguous-membership", "technical asset '\(assetID)' is inside '\(first)' and '\(raw.threagileID)'; kept in '\(first)'", at: n)
+                    warn(.ambiguousMembership, "technical asset '\(assetID)' is inside '\(first)' and '\(raw.threagileID)'; kept in '\(first)'", at: n)
                     continue
                 }
                 membership[assetID] = raw.threagileID
@@ -488,15 +488,15 @@ private final class ThreagileRun: ImportRun {
             for entry in section.entries {
                 let what = "communication link '\(Self.linkID(source: asset.threagileID, title: entry.key))'"
                 guard let f = Fields(entry.value) else {
-                    warn("invalid-structure", "\(what) is not a mapping; skipped", at: entry.keyNode)
+                    warn(.invalidStructure, "\(what) is not a mapping; skipped", at: entry.keyNode)
                     continue
                 }
                 guard let targetNode = f.take("target"), let target = Fields.text(targetNode) else {
-                    warn("missing-key", "\(what) has no 'target'; skipped", at: entry.keyNode)
+                    warn(.missingKey, "\(what) has no 'target'; skipped", at: entry.keyNode)
                     continue
                 }
                 guard let targetID = assetIDs[target] else {
-                    warn("unknown-reference", "\(what): unknown target '\(target)'; skipped", at: targetNode)
+                    warn(.unknownReference, "\(what): unknown target '\(target)'; skipped", at: targetNode)
                     continue
                 }
                 var flow = FlowDraft(source: sourceID, target: targetID, name: Notes.name(entry.key),
@@ -580,7 +580,7 @@ private final class ThreagileRun: ImportRun {
         for entry in section.entries {
             let riskID = entry.key
             guard let f = Fields(entry.value) else {
-                warn("invalid-structure", "risk tracking '\(riskID)' is not a mapping; skipped", at: entry.keyNode)
+                warn(.invalidStructure, "risk tracking '\(riskID)' is not a mapping; skipped", at: entry.keyNode)
                 continue
             }
             let statusText = f.string("status") ?? "unchecked"
@@ -589,7 +589,7 @@ private final class ThreagileRun: ImportRun {
             var note = "Threagile risk tracking '\(riskID)': \(statusText)" + (justification.map { " — \($0)" } ?? "")
             if let ticket { note += " (ticket \(ticket))" }
             let fail: (String) -> Void = { reason in
-                self.warn("unmapped-tracking", "risk tracking '\(riskID)' is not mapped: \(reason); kept as a comment", at: entry.keyNode)
+                self.warn(.unmappedTracking, "risk tracking '\(riskID)' is not mapped: \(reason); kept as a comment", at: entry.keyNode)
                 unmapped.append(Notes.comment(note))
             }
             guard let status = Self.statuses[statusText] else {
@@ -703,7 +703,7 @@ private final class ThreagileRun: ImportRun {
                     placed += 1
                 }
             }
-            warn("kept-as-comment",
+            warn(.keptAsComment,
                  "individual risk category '\(categoryID)' has no Moat rule; its \(placed) risk\(placed == 1 ? "" : "s") kept as comments",
                  at: entry.keyNode)
         }
@@ -716,7 +716,7 @@ private final class ThreagileRun: ImportRun {
             let id = f.string("id") ?? entry.key
             let running = Fields.strings(f.take("technical_assets_running")).map(\.0)
             draft.modelComments.append(Notes.comment("shared runtime '\(entry.key)' runs: " + running.joined(separator: ", ")))
-            warn("kept-as-comment", "shared runtime '\(id)' has no Moat equivalent; kept as a comment", at: entry.keyNode)
+            warn(.keptAsComment, "shared runtime '\(id)' has no Moat equivalent; kept as a comment", at: entry.keyNode)
         }
     }
 }

@@ -62,8 +62,8 @@ private final class ThreatDragonRun: ImportRun {
     init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .json, vocabulary: vocabulary) }
 
 
-    func fail(_ message: String, at node: Node?, notes: [String] = []) {
-        bag.error("invalid-threat-dragon", message, at: node == nil ? tree.start : range(node), notes: notes)
+    func fail(_ message: String, at node: Node?, notes: [DiagnosticNote] = []) {
+        bag.error(.invalidThreatDragon, message, at: node == nil ? tree.start : range(node), notes: notes)
     }
 
     static func typeName(_ node: Node) -> String {
@@ -114,8 +114,8 @@ private final class ThreatDragonRun: ImportRun {
             fail("a Threat Dragon model is a JSON object with 'summary' and 'detail'", at: root)
             return result()
         }
-        let notes = ["a Threat Dragon v2 model has: version, summary { title, owner, description }, "
-                     + "detail { contributors, diagrams [ { title, diagramType, cells } ] }"]
+        let notes: [DiagnosticNote] = [DiagnosticNote("a Threat Dragon v2 model has: version, summary { title, owner, description }, "
+                     + "detail { contributors, diagrams [ { title, diagramType, cells } ] }")]
         // Structure first: every problem is reported at once.
         var summary: Fields?
         if let s = top.entry("summary") {
@@ -146,7 +146,7 @@ private final class ThreatDragonRun: ImportRun {
                 draft.modelAttributes.set("description", Notes.oneLine(description), at: range(summary.node))
             }
             summary.skip("id")
-            for e in summary.leftovers { warn("unmapped", "'summary.\(e.key)' is not mapped", at: e.keyNode) }
+            for e in summary.leftovers { warn(.unmapped, "'summary.\(e.key)' is not mapped", at: e.keyNode) }
         }
         var diagrams: [Node] = []
         if let detail {
@@ -164,10 +164,10 @@ private final class ThreatDragonRun: ImportRun {
             if !people.isEmpty { draft.modelComments.append(Notes.comment("contributors: " + people.joined(separator: ", "))) }
             if let reviewer = detail.string("reviewer") { draft.modelComments.append(Notes.comment("reviewer: " + reviewer)) }
             detail.skip("diagramTop", "threatTop")  // counters of the Threat Dragon editor
-            for e in detail.leftovers { warn("unmapped", "'detail.\(e.key)' is not mapped", at: e.keyNode) }
+            for e in detail.leftovers { warn(.unmapped, "'detail.\(e.key)' is not mapped", at: e.keyNode) }
         }
         for e in top.leftovers where !["summary", "detail"].contains(e.key) {
-            warn("unmapped", "'\(e.key)' is not mapped", at: e.keyNode)
+            warn(.unmapped, "'\(e.key)' is not mapped", at: e.keyNode)
         }
         guard !bag.hasErrors else { return result() }
 
@@ -180,7 +180,7 @@ private final class ThreatDragonRun: ImportRun {
         guard !bag.hasErrors else { return result() }
         draft.assignFlowIDs()
         if draft.elements.isEmpty {
-            bag.warning("empty-model", "the Threat Dragon model has no actor, process or store; the imported model is empty", at: tree.start)
+            bag.warning(.emptyModel, "the Threat Dragon model has no actor, process or store; the imported model is empty", at: tree.start)
         }
         return result()
     }
@@ -208,7 +208,7 @@ private final class ThreatDragonRun: ImportRun {
         if let description = d.string("description") {
             draft.modelComments.append(Notes.comment("diagram '\(diagramTitle)': \(description)"))
         }
-        for e in d.leftovers { warn("unmapped", "diagram '\(diagramTitle)': '\(e.key)' is not mapped", at: e.keyNode) }
+        for e in d.leftovers { warn(.unmapped, "diagram '\(diagramTitle)': '\(e.key)' is not mapped", at: e.keyNode) }
 
         var cells: [Cell] = []
         for item in items {
@@ -259,11 +259,11 @@ private final class ThreatDragonRun: ImportRun {
 
     func readCell(_ node: Node, version: Int, diagram: String) -> Cell? {
         guard let cell = Fields(node) else {
-            warn("invalid-structure", "diagram '\(diagram)': a cell is not an object; skipped", at: node)
+            warn(.invalidStructure, "diagram '\(diagram)': a cell is not an object; skipped", at: node)
             return nil
         }
         guard let id = cell.string("id") else {
-            warn("invalid-structure", "diagram '\(diagram)': a cell has no 'id'; skipped", at: node)
+            warn(.invalidStructure, "diagram '\(diagram)': a cell has no 'id'; skipped", at: node)
             return nil
         }
         let props = (version == 2 ? Fields(cell.take("data")) : nil) ?? cell
@@ -299,7 +299,7 @@ private final class ThreatDragonRun: ImportRun {
             rect = Rect(x: x, y: y, width: w, height: h)
         }
         if case .other(let what) = kind {
-            warn("unmapped", "diagram '\(diagram)': cell '\(name ?? id)' of shape '\(what)' is not mapped", at: node)
+            warn(.unmapped, "diagram '\(diagram)': cell '\(name ?? id)' of shape '\(what)' is not mapped", at: node)
         }
         return Cell(kind: kind, id: id, node: node, props: props, cell: cell, name: Notes.name(name), rect: rect)
     }
@@ -394,7 +394,7 @@ private final class ThreatDragonRun: ImportRun {
         }
         let leftovers = p.leftoverSummary
         let parts = [leftovers].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn("unmapped", "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
+        if !parts.isEmpty { warn(.unmapped, "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
     }
 
     func mapFlowProperties(_ cell: Cell, _ f: inout FlowDraft, target: Int, source: Int) {
@@ -432,33 +432,33 @@ private final class ThreatDragonRun: ImportRun {
         }
         let leftovers = p.leftoverSummary
         let parts = [leftovers].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn("unmapped", "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
+        if !parts.isEmpty { warn(.unmapped, "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
     }
 
     /// The element at one end of a flow: the cell it names, or the element nearest a loose end.
     func endpoint(_ cell: Cell, _ end: String, nodes: [Cell], elementOfCell: [String: Int], what: String) -> Int? {
         guard let e = cell.cell.entries.first(where: { $0.key == end }), let f = Fields(e.value) else {
-            warn("dangling-flow", "\(what) has no \(end); left out", at: cell.node)
+            warn(.danglingFlow, "\(what) has no \(end); left out", at: cell.node)
             return nil
         }
         if let ref = f.peek("cell") ?? f.peek("id") {
             if let i = elementOfCell[ref] { return i }
-            warn("dangling-flow", "\(what): its \(end) is not an actor, process or store; left out", at: e.value)
+            warn(.danglingFlow, "\(what): its \(end) is not an actor, process or store; left out", at: e.value)
             return nil
         }
         guard let x = Fields.number(f.entries.first { $0.key == "x" }?.value),
               let y = Fields.number(f.entries.first { $0.key == "y" }?.value) else {
-            warn("dangling-flow", "\(what) has no \(end); left out", at: e.value)
+            warn(.danglingFlow, "\(what) has no \(end); left out", at: e.value)
             return nil
         }
         let point = Point(x: x, y: y)
         let nearest = nodes.compactMap { c -> (Cell, Double)? in c.rect.map { (c, $0.distance(to: point)) } }
             .min { $0.1 < $1.1 }
         guard let (c, distance) = nearest, distance <= 60, let i = elementOfCell[c.id] else {
-            warn("dangling-flow", "\(what): its \(end) is not attached to any element; left out", at: e.value)
+            warn(.danglingFlow, "\(what): its \(end) is not attached to any element; left out", at: e.value)
             return nil
         }
-        warn("dangling-flow", "\(what): its \(end) is not attached in the diagram; attached to the nearest element "
+        warn(.danglingFlow, "\(what): its \(end) is not attached in the diagram; attached to the nearest element "
              + "'\(draft.elements[i].id)' (\(Int(distance.rounded())) px away)", at: e.value)
         return i
     }
@@ -469,7 +469,7 @@ private final class ThreatDragonRun: ImportRun {
         let boxes = cells.filter { if case .box = $0.kind { return $0.rect != nil }; return false }
         for cell in cells {
             if case .box = cell.kind, cell.rect == nil {
-                warn("unmapped", "trust boundary '\(cell.name ?? cell.id)' has no position and size; left out", at: cell.node)
+                warn(.unmapped, "trust boundary '\(cell.name ?? cell.id)' has no position and size; left out", at: cell.node)
             }
         }
         // Boxes: a box inside another nests in the smallest one holding it.
@@ -502,7 +502,7 @@ private final class ThreatDragonRun: ImportRun {
                 let byCentre = boxes.filter { $0.rect!.contains(r.center) }
                 chosen = byCentre.min { $0.rect!.area < $1.rect!.area }
                 if let c = chosen {
-                    warn("straddles-boundary", "'\(draft.elements[index].id)' straddles trust boundary '\(boxID[c.id]!)'; "
+                    warn(.straddlesBoundary, "'\(draft.elements[index].id)' straddles trust boundary '\(boxID[c.id]!)'; "
                          + "placed inside it because its centre is", at: cell.node)
                 }
             }
@@ -534,7 +534,7 @@ private final class ThreatDragonRun: ImportRun {
         }
         let names = curves.compactMap(\.name)
         guard zones.count > 1 else {
-            warn("unmapped", "the trust boundary line\(curves.count == 1 ? "" : "s") of diagram '\(diagram)' separate no elements; left out",
+            warn(.unmapped, "the trust boundary line\(curves.count == 1 ? "" : "s") of diagram '\(diagram)' separate no elements; left out",
                  at: curves[0].node)
             return
         }
@@ -549,7 +549,7 @@ private final class ThreatDragonRun: ImportRun {
             draft.boundaries.append(b)
             for (index, _, _) in zone { draft.elements[index].boundary = id }
         }
-        warn("boundary-lines", "diagram '\(diagram)' draws \(curves.count) trust boundar\(curves.count == 1 ? "y" : "ies") as "
+        warn(.boundaryLines, "diagram '\(diagram)' draws \(curves.count) trust boundar\(curves.count == 1 ? "y" : "ies") as "
              + "line\(curves.count == 1 ? "" : "s")" + (names.isEmpty ? "" : " (\(names.joined(separator: ", ")))")
              + "; elements were grouped into \(n) trust zone\(n == 1 ? "" : "s") by the side of each line they lie on",
              at: curves[0].node, notes: ["check the zones, and set their 'trust' in the imported model"])
@@ -575,7 +575,7 @@ private final class ThreatDragonRun: ImportRun {
         }
         guard let s = point(cell.cell.entries.first { $0.key == "source" }?.value),
               let t = point(cell.cell.entries.first { $0.key == "target" }?.value) else {
-            warn("unmapped", "trust boundary line '\(cell.name ?? cell.id)' has no end points; left out", at: cell.node)
+            warn(.unmapped, "trust boundary line '\(cell.name ?? cell.id)' has no end points; left out", at: cell.node)
             return nil
         }
         var points = [s] + Fields.items(cell.cell.entries.first { $0.key == "vertices" }?.value).compactMap(point) + [t]

@@ -17,21 +17,21 @@ struct AttributeChecker {
                 let allowed = vocabulary.names(on: kind)
                 let guess = Suggestion.closest(to: name, in: allowed)
                     ?? Suggestion.closest(to: name, in: vocabulary.attributes.map(\.name))
-                diagnostics.error("unknown-attribute",
+                diagnostics.error(.unknownAttribute,
                                   "unknown attribute '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: attribute.name.range)
                 continue
             }
             let spec = vocabulary.attributes[vocabularyIndex]
             guard spec.allowed(on: kind) else {
-                diagnostics.error("attribute-not-allowed", "attribute '\(name)' does not apply to \(kind.phrase)",
+                diagnostics.error(.attributeNotAllowed, "attribute '\(name)' does not apply to \(kind.phrase)",
                                   at: attribute.name.range,
                                   notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
                 continue
             }
             if let first = seen.first(where: { $0.name == name })?.range {
-                diagnostics.error("duplicate-attribute", "attribute '\(name)' is given twice", at: attribute.name.range,
-                                  notes: ["first given at line \(first.start.line)"])
+                diagnostics.error(.duplicateAttribute, "attribute '\(name)' is given twice", at: attribute.name.range,
+                                  notes: [DiagnosticNote("first given here", at: first)])
                 continue
             }
             seen.append((name, attribute.name.range))
@@ -55,7 +55,7 @@ struct AttributeChecker {
             guard values.count == 1 else {
                 let message = values.isEmpty ? "attribute '\(name)' needs a value"
                     : "attribute '\(name)' takes one value, not \(values.count)"
-                diagnostics.error("wrong-value-count", message,
+                diagnostics.error(.wrongValueCount, message,
                                   at: values.isEmpty ? attribute.range : values[1].range,
                                   notes: example(spec).map { ["e.g. \($0)"] } ?? [])
                 return nil
@@ -70,36 +70,36 @@ struct AttributeChecker {
             case "true", "yes": return .flag(true)
             case "false", "no": return .flag(false)
             default:
-                diagnostics.error("invalid-value", "'\(name)' is a flag; write it alone, or 'true' or 'false', not '\(v.value.text)'",
+                diagnostics.error(.invalidValue, "'\(name)' is a flag; write it alone, or 'true' or 'false', not '\(v.value.text)'",
                                   at: v.range)
                 return nil
             }
         case .string:
             guard let v = single() else { return nil }
             if v.value.form == .word {
-                diagnostics.error("expected-string", "'\(name)' takes a quoted string; write \(name) \"\(v.value.text)\"", at: v.range)
+                diagnostics.error(.expectedString, "'\(name)' takes a quoted string; write \(name) \"\(v.value.text)\"", at: v.range)
                 return nil
             }
             return .string(v.value.text)
         case .number:
             guard let v = single() else { return nil }
             guard v.value.form != .string, let n = Double(v.value.text), n.isFinite else {
-                diagnostics.error("expected-number", "'\(name)' takes a number, not '\(v.value.text)'", at: v.range)
+                diagnostics.error(.expectedNumber, "'\(name)' takes a number, not '\(v.value.text)'", at: v.range)
                 return nil
             }
             if let lo = spec.min, n < lo {
-                diagnostics.error("out-of-range", "'\(name)' must be at least \(NumberText.format(lo)), not \(v.value.text)", at: v.range)
+                diagnostics.error(.outOfRange, "'\(name)' must be at least \(NumberText.format(lo)), not \(v.value.text)", at: v.range)
                 return nil
             }
             if let hi = spec.max, n > hi {
-                diagnostics.error("out-of-range", "'\(name)' must be at most \(NumberText.format(hi)), not \(v.value.text)", at: v.range)
+                diagnostics.error(.outOfRange, "'\(name)' must be at most \(NumberText.format(hi)), not \(v.value.text)", at: v.range)
                 return nil
             }
             return .number(n)
         case .date:
             guard let v = single() else { return nil }
             guard DateText.isValid(v.value.text) else {
-                diagnostics.error("invalid-date", "'\(v.value.text)' is not a date; write YYYY-MM-DD", at: v.range)
+                diagnostics.error(.invalidDate, "'\(v.value.text)' is not a date; write YYYY-MM-DD", at: v.range)
                 return nil
             }
             return .word(v.value.text)
@@ -107,12 +107,12 @@ struct AttributeChecker {
             guard let v = single() else { return nil }
             let allowed = spec.values ?? []
             if v.value.form == .string, allowed.contains(v.value.text) {
-                diagnostics.error("invalid-value", "'\(v.value.text)' is written without quotes: \(name) \(v.value.text)", at: v.range)
+                diagnostics.error(.invalidValue, "'\(v.value.text)' is written without quotes: \(name) \(v.value.text)", at: v.range)
                 return nil
             }
             guard v.value.form != .string, allowed.contains(v.value.text) else {
                 let guess = Suggestion.closest(to: v.value.text, in: allowed)
-                diagnostics.error("invalid-value",
+                diagnostics.error(.invalidValue,
                                   "'\(v.value.text)' is not a value of '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: v.range,
                                   notes: allowed.count <= 12 ? ["'\(name)' is one of: \(allowed.joined(separator: ", "))"] : [])
@@ -121,13 +121,13 @@ struct AttributeChecker {
             return .word(v.value.text)
         case .refs:
             guard !values.isEmpty else {
-                diagnostics.error("wrong-value-count", "attribute '\(name)' needs at least one id", at: attribute.range)
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one id", at: attribute.range)
                 return nil
             }
             var ids: [String] = []
             for v in values {
                 if v.value.form == .string {
-                    diagnostics.error("expected-id", "'\(name)' takes ids, not strings; write \(name) \(v.value.text)", at: v.range)
+                    diagnostics.error(.expectedId, "'\(name)' takes ids, not strings; write \(name) \(v.value.text)", at: v.range)
                     continue
                 }
                 ids.append(v.value.text)

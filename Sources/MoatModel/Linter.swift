@@ -14,7 +14,7 @@ struct Linter {
             degree[f.target, default: 0] += 1
             usedData.formUnion(f.attributes.list(.carries))
             if f.source == f.target {
-                diagnostics.warning("self-flow", "flow '\(f.id)' goes from '\(f.source)' to itself", at: f.range)
+                diagnostics.warning(.selfFlow, "flow '\(f.id)' goes from '\(f.source)' to itself", at: f.range)
             }
         }
         var storesByElement: [String: Set<String>] = [:]
@@ -25,12 +25,12 @@ struct Linter {
             usedData.formUnion(held)
             if e.attributes[.stores] != nil { storesByElement[e.id] = Set(e.attributes.list(.stores)) }
             if degree[e.id] == nil {
-                diagnostics.warning("isolated-element", "\(e.kind.rawValue) '\(e.id)' has no flows", at: e.range,
+                diagnostics.warning(.isolatedElement, "\(e.kind.rawValue) '\(e.id)' has no flows", at: e.range,
                                     notes: ["connect it with a flow, or remove it"])
             }
         }
         for d in model.data where !usedData.contains(d.id) {
-            diagnostics.warning("unused-data", "data asset '\(d.id)' is never stored, processed or carried", at: d.range)
+            diagnostics.warning(.unusedData, "data asset '\(d.id)' is never stored, processed or carried", at: d.range)
         }
         var occupied: Set<String> = []
         for e in model.elements { if let b = e.boundary { occupied.insert(b) } }
@@ -41,13 +41,13 @@ struct Linter {
             while let x = p, occupied.insert(x).inserted { p = parents[x] }
         }
         for b in model.boundaries where !occupied.contains(b.id) {
-            diagnostics.warning("empty-boundary", "boundary '\(b.id)' contains no elements", at: b.range)
+            diagnostics.warning(.emptyBoundary, "boundary '\(b.id)' contains no elements", at: b.range)
         }
         for f in model.flows {
             for end in [f.target] + (f.twoWay ? [f.source] : []) {
                 guard kinds[end] == .datastore, let stored = storesByElement[end] else { continue }
                 for d in f.attributes.list(.carries) where !stored.contains(d) {
-                    diagnostics.warning("data-not-stored",
+                    diagnostics.warning(.dataNotStored,
                                         "flow '\(f.id)' carries '\(d)' into datastore '\(end)', which does not store it",
                                         at: f.attributes.entry(.carries)?.range ?? f.range,
                                         notes: ["add '\(d)' to the datastore's 'stores', or stop carrying it there"])

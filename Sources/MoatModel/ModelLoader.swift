@@ -154,10 +154,10 @@ private final class ModelBuilder {
             // A file with nothing in it is not a model; a header (or an import of an empty diagram) with
             // no elements yet is a valid, empty model that is probably unfinished.
             if file.bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) {
-                diagnostics.error("empty-model", "file is empty; a model declares at least one actor, process or datastore",
+                diagnostics.error(.emptyModel, "file is empty; a model declares at least one actor, process or datastore",
                                   at: file.range(0, 0), notes: ["start with 'moat init' for a commented starter model"])
             } else {
-                diagnostics.warning("empty-model", "model declares no actor, process or datastore",
+                diagnostics.warning(.emptyModel, "model declares no actor, process or datastore",
                                     at: file.range(0, 0), notes: ["start with 'moat init' for a commented starter model"])
             }
         }
@@ -198,7 +198,7 @@ private final class ModelBuilder {
             guard declarations <= limits.declarations else {
                 if !tooManyReported {
                     tooManyReported = true
-                    diagnostics.error("model-too-large",
+                    diagnostics.error(.modelTooLarge,
                                       "the model declares more than \(limits.declarations) elements, flows, boundaries and data assets",
                                       at: statement.range, notes: ["the rest is not read; split the system into several models"])
                 }
@@ -229,8 +229,8 @@ private final class ModelBuilder {
     @discardableResult
     func claim(_ id: Located<String>, as kind: ElementKind) -> Bool {
         if let previous = ids[id.value] {
-            diagnostics.error("duplicate-id", "'\(id.value)' is already declared as \(previous.kind.phrase)", at: id.range,
-                              notes: ["first declared at \(previous.range.file.path):\(previous.range.start.line):\(previous.range.start.column)"])
+            diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(previous.kind.phrase)", at: id.range,
+                              notes: [DiagnosticNote("first declared here", at: previous.range)])
             return false
         }
         ids[id.value] = (kind, id.range)
@@ -242,23 +242,23 @@ private final class ModelBuilder {
         switch d.kind {
         case .model:
             if !isRoot {
-                diagnostics.error("misplaced-header", "the model header belongs in the root file, not in an included file",
+                diagnostics.error(.misplacedHeader, "the model header belongs in the root file, not in an included file",
                                   at: d.range)
             } else if let first = header {
-                diagnostics.error("duplicate-header", "a model has one header", at: d.range,
-                                  notes: ["the first is at line \(first.range?.start.line ?? 0)"])
+                diagnostics.error(.duplicateHeader, "a model has one header", at: d.range,
+                                  notes: [DiagnosticNote("the first header is here", at: first.range)])
             } else {
                 if let m = attributes.number(.maturity), m != m.rounded(),
                    let r = attributes.entry(.maturity)?.range {
-                    diagnostics.error("out-of-range", "'maturity' is a whole level from 1 to 5", at: r)
+                    diagnostics.error(.outOfRange, "'maturity' is a whole level from 1 to 5", at: r)
                 }
                 header = ModelHeader(name: d.name?.value ?? "", attributes: attributes, range: d.range)
             }
         case .data:
             guard let id = d.id else { return }
             if let first = dataIDs[id.value] {
-                diagnostics.error("duplicate-id", "data asset '\(id.value)' is already declared", at: id.range,
-                                  notes: ["first declared at \(first.file.path):\(first.start.line):\(first.start.column)"])
+                diagnostics.error(.duplicateId, "data asset '\(id.value)' is already declared", at: id.range,
+                                  notes: [DiagnosticNote("first declared here", at: first)])
                 return
             }
             dataIDs[id.value] = id.range
@@ -292,22 +292,22 @@ private final class ModelBuilder {
         let key = Self.canonical(path)
         if let start = includeStack.firstIndex(of: key) {
             let cycle = (includeStack[start...] + [key]).map { ($0 as NSString).lastPathComponent }
-            diagnostics.error("include-cycle", "include cycle: \(cycle.joined(separator: " -> "))", at: i.path.range)
+            diagnostics.error(.includeCycle, "include cycle: \(cycle.joined(separator: " -> "))", at: i.path.range)
             return
         }
         if included.contains(key) {
-            diagnostics.warning("repeated-include", "'\(i.path.value)' is already included; it is read once", at: i.path.range)
+            diagnostics.warning(.repeatedInclude, "'\(i.path.value)' is already included; it is read once", at: i.path.range)
             return
         }
         if includeStack.count >= ModelLoader.maximumIncludeDepth {
-            diagnostics.error("include-too-deep", "includes nest deeper than \(ModelLoader.maximumIncludeDepth) files",
+            diagnostics.error(.includeTooDeep, "includes nest deeper than \(ModelLoader.maximumIncludeDepth) files",
                               at: i.path.range)
             return
         }
         let file: SourceFile
         switch sourceLoader.load(path, from: i.path.range) {
         case .failure(var d):
-            if d.id == "file-not-found" {
+            if d.id == .fileNotFound {
                 d.message = "cannot include '\(i.path.value)': no such file"
                 d.notes = ["paths are relative to the including file's folder"]
             }
@@ -318,7 +318,7 @@ private final class ModelBuilder {
         }
         totalSize += file.bytes.count
         if totalSize > limits.totalSize {
-            diagnostics.error("model-too-large",
+            diagnostics.error(.modelTooLarge,
                               "including '\(i.path.value)' takes the model past \(Self.size(limits.totalSize)), all files together",
                               at: i.path.range, notes: ["the file is not read; split the system into several models"])
             return
@@ -348,14 +348,14 @@ private final class ModelBuilder {
                         if dataIDs[id] == nil {
                             // Past the error cap the error is dropped: no hint to search for.
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
-                            diagnostics.error("unknown-data", "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                            diagnostics.error(.unknownData, "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                               at: valueRange(index, in: attribute),
                                               notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
                         }
                     case .practice?:
                         if !practiceSet.contains(id) {
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
-                            diagnostics.error("unknown-practice", "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                            diagnostics.error(.unknownPractice, "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                               at: valueRange(index, in: attribute),
                                               notes: ["practices are listed in Models/maturity/levels.yaml"])
                         }
@@ -387,12 +387,12 @@ private final class ModelBuilder {
                 guard let owner = ids[end.value], owner.kind.isNode else {
                     ok = false
                     if let owner = ids[end.value] {
-                        diagnostics.error("flow-endpoint", "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
+                        diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
                                           at: end.range)
                     } else {
                         let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                         let guess = Suggestion.closest(to: end.value, in: nodes)
-                        diagnostics.error("unknown-element", "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                        diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                           at: end.range)
                     }
                     continue
@@ -404,11 +404,11 @@ private final class ModelBuilder {
                 if let first = implicit[id] {
                     if first.name?.value == f.name?.value && first.twoWay == f.twoWay
                         && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
-                        diagnostics.warning("duplicate-flow", "duplicate flow '\(id)'", at: f.range,
-                                            notes: ["the same flow is declared at line \(first.range.start.line); remove one"])
+                        diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
+                                            notes: [DiagnosticNote("the same flow is declared here; remove one", at: first.range)])
                         continue
                     }
-                    diagnostics.error("ambiguous-flow-id",
+                    diagnostics.error(.ambiguousFlowId,
                                       "another flow '\(id)' is declared at line \(first.range.start.line); give this one an explicit id",
                                       at: f.source.range,
                                       notes: ["write: \(suggestedID(f)): \(f.source.value) \(f.twoWay ? "<->" : "->") \(f.target.value) …",
@@ -417,7 +417,7 @@ private final class ModelBuilder {
                 }
                 implicit[id] = f
                 if ids[id] != nil {
-                    diagnostics.error("duplicate-id", "flow id '\(id)' is already used by an explicit id", at: f.range)
+                    diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: f.range)
                     continue
                 }
             } else {

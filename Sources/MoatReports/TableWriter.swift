@@ -13,10 +13,8 @@ public struct TableWriter: Sendable {
         }
     }
 
-    /// Removes control characters so model text cannot drive the terminal.
-    static func clean(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) ? " " : $0 }))
-    }
+    /// Model text made safe for a terminal.
+    static func clean(_ s: String) -> String { TerminalText.sanitize(s) }
 
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis

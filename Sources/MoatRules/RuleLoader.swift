@@ -32,18 +32,18 @@ public struct RuleLoader: Sendable {
             var evidence: [ElementKind: CompiledCondition] = [:]
             for (kindName, text) in (control.evidence ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard let kind = ElementKind(rawValue: kindName), let type = EntityType.of([kind]) else {
-                    diagnostics.append(.error("invalid-control", "control '\(control.id)': '\(kindName)' is not an element kind", at: nil))
+                    diagnostics.append(.error(.invalidControl, "control '\(control.id)': '\(kindName)' is not an element kind", at: nil))
                     continue
                 }
                 switch compiler.compile(text, context: type) {
                 case .success(let c): evidence[kind] = c
                 case .failure(let e):
-                    diagnostics.append(.error("invalid-control", "control '\(control.id)', evidence for \(kindName): \(e.message)",
+                    diagnostics.append(.error(.invalidControl, "control '\(control.id)', evidence for \(kindName): \(e.message)",
                                               at: file.flatMap { locate(control.id, in: $0) }, notes: e.notes))
                 }
             }
             if control.practice != nil, maturity.level(ofPractice: control.practice!) == nil {
-                diagnostics.append(.error("invalid-control", "control '\(control.id)' names unknown practice '\(control.practice!)'",
+                diagnostics.append(.error(.invalidControl, "control '\(control.id)' names unknown practice '\(control.practice!)'",
                                           at: file.flatMap { locate(control.id, in: $0) }))
             }
             result[control.id] = CompiledControl(control: control, evidence: evidence)
@@ -79,8 +79,8 @@ public struct RuleLoader: Sendable {
                 var problems = problemsInFile
                 for rule in fileRules {
                     if let first = seen[rule.id] {
-                        problems.append(.error("duplicate-rule", "rule '\(rule.id)' is defined twice", at: rule.range,
-                                               notes: first.map { ["first defined at \($0.file.path):\($0.start.line)"] } ?? []))
+                        problems.append(.error(.duplicateRule, "rule '\(rule.id)' is defined twice", at: rule.range,
+                                               notes: first.map { [DiagnosticNote("first defined here", at: $0)] } ?? []))
                     }
                     seen[rule.id] = rule.range
                 }
@@ -89,7 +89,7 @@ public struct RuleLoader: Sendable {
             }
         }
         if names.isEmpty {
-            diagnostics.append(.error("no-rules", "no rule files (*.yaml) in '\(directory.path)'", at: nil))
+            diagnostics.append(.error(.noRules, "no rule files (*.yaml) in '\(directory.path)'", at: nil))
         }
         return (rules, diagnostics)
     }
@@ -102,11 +102,11 @@ public struct RuleLoader: Sendable {
             // The basic resolver tags every scalar as a string (no regex per scalar): rule files are read by key.
             root = try Yams.compose(yaml: String(decoding: file.bytes, as: UTF8.self), .basic)
         } catch {
-            diagnostics.error("invalid-yaml", "invalid YAML in rule file: \(error)", at: file.range(0, 0))
+            diagnostics.error(.invalidYaml, "invalid YAML in rule file: \(error)", at: file.range(0, 0))
             return ([], diagnostics.sorted)
         }
         guard case .sequence(let items)? = root else {
-            diagnostics.error("invalid-rule-file", "a rule file is a YAML list of rules", at: file.range(0, 0))
+            diagnostics.error(.invalidRuleFile, "a rule file is a YAML list of rules", at: file.range(0, 0))
             return ([], diagnostics.sorted)
         }
         var rules: [Rule] = []
@@ -125,7 +125,7 @@ public struct RuleLoader: Sendable {
     private func rule(_ node: Node, file: SourceFile, controls: [String: CompiledControl], userRules: Bool,
                       into diagnostics: inout DiagnosticBag) -> Rule? {
         guard case .mapping(let mapping) = node else {
-            diagnostics.error("invalid-rule", "each rule is a mapping of keys", at: range(node, file))
+            diagnostics.error(.invalidRule, "each rule is a mapping of keys", at: range(node, file))
             return nil
         }
         var fields: [String: Node] = [:]
@@ -138,8 +138,8 @@ public struct RuleLoader: Sendable {
         let id = fields["id"]?.string ?? "?"
         let label = "rule '\(id)'"
         var ok = true
-        func fail(_ message: String, at n: Node?, notes: [String] = []) {
-            diagnostics.error("invalid-rule", "\(label): \(message)", at: range(n ?? node, file), notes: notes)
+        func fail(_ message: String, at n: Node?, notes: [DiagnosticNote] = []) {
+            diagnostics.error(.invalidRule, "\(label): \(message)", at: range(n ?? node, file), notes: notes)
             ok = false
         }
         let known = Set(Self.required)
@@ -250,7 +250,7 @@ public struct RuleLoader: Sendable {
                 switch compiler.compile(when, context: type) {
                 case .success(let c): for k in group { conditions[k] = c }
                 case .failure(let e):
-                    diagnostics.error("invalid-condition", "\(label): \(e.message)", at: conditionRange(whenNode, e.span, file),
+                    diagnostics.error(.invalidCondition, "\(label): \(e.message)", at: conditionRange(whenNode, e.span, file),
                                       notes: e.notes)
                     ok = false
                 }

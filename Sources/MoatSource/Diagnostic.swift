@@ -5,20 +5,51 @@ public enum DiagnosticSeverity: String, Sendable, Codable {
     case error, warning, note
 }
 
+/// The stable identifier of a kind of problem (`unknown-attribute`), for tests, tools and editors.
+///
+/// Each stage declares its ids in one place, as static members (`DiagnosticID.unknownAttribute`): a
+/// diagnostic can only be made with a declared id.
+public struct DiagnosticID: Hashable, Sendable, CustomStringConvertible {
+    /// The id as printed and written to JSON (kebab-case).
+    public let rawValue: String
+
+    /// Declares an id; used only where a stage lists its ids.
+    public init(declared rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+}
+
+/// A note under a diagnostic: more explanation, or another place in the source (`first declared here`).
+public struct DiagnosticNote: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public var message: String
+    /// The place the note is about, when it has one; printed with its own line and caret.
+    public var range: SourceRange?
+
+    public init(_ message: String, at range: SourceRange? = nil) {
+        self.message = message
+        self.range = range
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+    public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
+
+    public var description: String { message }
+}
+
 /// One message about the input: a plain value with a stable id and a source range.
 public struct Diagnostic: Error, Sendable, Hashable {
     /// Stable identifier of the kind of problem (e.g. `unknown-attribute`), for tests and tools.
-    public var id: String
+    public var id: DiagnosticID
     public var severity: DiagnosticSeverity
     /// Lowercase message that quotes the offending text.
     public var message: String
     /// Where; nil for problems not tied to a file position.
     public var range: SourceRange?
     /// Extra notes printed after the snippet.
-    public var notes: [String]
+    public var notes: [DiagnosticNote]
 
-    public init(_ severity: DiagnosticSeverity, _ id: String, _ message: String,
-                at range: SourceRange?, notes: [String] = []) {
+    public init(_ severity: DiagnosticSeverity, _ id: DiagnosticID, _ message: String,
+                at range: SourceRange?, notes: [DiagnosticNote] = []) {
         self.id = id
         self.severity = severity
         self.message = message
@@ -26,13 +57,13 @@ public struct Diagnostic: Error, Sendable, Hashable {
         self.notes = notes
     }
 
-    public static func error(_ id: String, _ message: String, at range: SourceRange?,
-                             notes: [String] = []) -> Diagnostic {
+    public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?,
+                             notes: [DiagnosticNote] = []) -> Diagnostic {
         Diagnostic(.error, id, message, at: range, notes: notes)
     }
 
-    public static func warning(_ id: String, _ message: String, at range: SourceRange?,
-                               notes: [String] = []) -> Diagnostic {
+    public static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange?,
+                               notes: [DiagnosticNote] = []) -> Diagnostic {
         Diagnostic(.warning, id, message, at: range, notes: notes)
     }
 }
@@ -76,11 +107,11 @@ public struct DiagnosticBag: Sendable {
     /// Records that reading stopped at the error cap.
     public mutating func stopEarly() { stoppedEarly = true }
 
-    public mutating func error(_ id: String, _ message: String, at range: SourceRange?, notes: [String] = []) {
+    public mutating func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [DiagnosticNote] = []) {
         append(.error(id, message, at: range, notes: notes))
     }
 
-    public mutating func warning(_ id: String, _ message: String, at range: SourceRange?, notes: [String] = []) {
+    public mutating func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [DiagnosticNote] = []) {
         append(.warning(id, message, at: range, notes: notes))
     }
 
@@ -88,10 +119,10 @@ public struct DiagnosticBag: Sendable {
     public var sorted: [Diagnostic] {
         var all = diagnostics
         if droppedErrors > 0 {
-            all.append(.error("too-many-errors", "too many errors; \(droppedErrors) more not shown"
+            all.append(.error(.tooManyErrors, "too many errors; \(droppedErrors) more not shown"
                               + (stoppedEarly ? " and the rest of the file was not read" : ""), at: nil))
         } else if stoppedEarly {
-            all.append(.error("too-many-errors", "too many errors; stopped reading after the first \(Self.errorLimit)", at: nil))
+            all.append(.error(.tooManyErrors, "too many errors; stopped reading after the first \(Self.errorLimit)", at: nil))
         }
         return all.enumerated().sorted { a, b in
             let (x, y) = (a.element, b.element)

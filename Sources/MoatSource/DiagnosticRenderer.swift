@@ -1,55 +1,98 @@
 import MoatText
 
-/// Prints diagnostics as `file:line:col: error: message`, the source line and a caret.
+/// Prints diagnostics as `file:line:col: error: message`, the source line and a caret, then the notes
+/// (a note about another place gets its own location line and caret).
+///
+/// Columns count Unicode scalars from 1. Long source lines are shown as a window around the caret, so
+/// that a huge one-line file cannot make the output huge; and at most `limit` diagnostics are printed.
 public struct DiagnosticRenderer: Sendable {
+    /// Characters of a source line shown around the caret.
+    public static let window = 120
+    /// Diagnostics printed before the rest are summarised in one line.
+    public static let limit = 1_000
+
     public init() {}
 
     /// Renders one diagnostic, with its snippet and notes, ending in a newline.
-    public func render(_ raw: Diagnostic) -> String {
-        // Messages quote user text: make sure none of it can drive the terminal.
-        var d = raw
-        d.message = printable(d.message)
-        d.notes = d.notes.map(printable)
-        guard let range = d.range else {
-            return "moat: \(d.severity.rawValue): \(d.message)\n" + d.notes.map { "  note: \($0)\n" }.joined()
+    public func render(_ d: Diagnostic) -> String {
+        // Messages quote user text: none of it may drive the terminal.
+        let message = TerminalText.sanitize(d.message)
+        var out: String
+        if let range = d.range {
+            out = location(range) + ": \(d.severity.rawValue): \(message)\n" + snippet(range)
+        } else {
+            out = "moat: \(d.severity.rawValue): \(message)\n"
         }
-        let lineText = range.file.lineText(range.start.line)
-        let column = characterColumn(lineText, byteColumn: range.start.column)
-        var out = "\(range.file.path):\(range.start.line):\(column): \(d.severity.rawValue): \(d.message)\n"
-        if !lineText.isEmpty || range.start.line <= range.file.lineStarts.count {
-            let number = String(range.start.line)
-            let gutter = String(repeating: " ", count: number.count)
-            let shown = printable(lineText)
-            out += " \(number) | \(shown)\n"
-            let width: Int
-            if range.end.line == range.start.line {
-                width = max(1, characterColumn(lineText, byteColumn: range.end.column) - column)
+        for note in d.notes {
+            let text = TerminalText.sanitize(note.message)
+            if let range = note.range {
+                out += location(range) + ": note: \(text)\n" + snippet(range)
             } else {
-                width = max(1, shown.count - column + 1)
+                out += "  note: \(text)\n"
             }
-            let pad = String(shown.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
-            out += " \(gutter) | \(pad)^\(String(repeating: "~", count: min(width, 200) - 1))\n"
         }
-        for note in d.notes { out += "  note: \(note)\n" }
         return out
     }
 
-    /// Renders all diagnostics in order.
+    /// Renders diagnostics in order, at most `limit` of them.
     public func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(render).joined()
+        var out = diagnostics.prefix(Self.limit).map(render).joined()
+        if diagnostics.count > Self.limit {
+            out += "moat: note: \(diagnostics.count - Self.limit) more diagnostics not shown\n"
+        }
+        return out
     }
 
-    /// Converts a 1-based UTF-8 byte column into a 1-based character column.
-    private func characterColumn(_ line: String, byteColumn: Int) -> Int {
-        let bytes = Array(line.utf8)
-        let prefix = bytes.prefix(max(0, byteColumn - 1))
-        return String(decoding: prefix, as: UTF8.self).count + 1 + max(0, byteColumn - 1 - bytes.count)
+    /// `path:line:col` with the column in characters.
+    private func location(_ range: SourceRange) -> String {
+        let line = Self.lineBytes(range.file, range.start.line)
+        return "\(TerminalText.sanitize(range.file.path)):\(range.start.line):\(Self.scalars(line, upTo: range.start.column - 1) + 1)"
     }
 
-    /// Replaces control characters so a snippet cannot move the terminal cursor.
-    private func printable(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
-            (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7F ? "\u{FFFD}" : scalar
-        }))
+    /// The source line (clipped to a window around the caret) and the caret line.
+    private func snippet(_ range: SourceRange) -> String {
+        guard range.start.line >= 1, range.start.line <= range.file.lineStarts.count else { return "" }
+        let line = Self.lineBytes(range.file, range.start.line)
+        let base = line.startIndex
+        let startByte = min(max(0, range.start.column - 1), line.count)
+        let endByte = range.end.line == range.start.line ? min(max(startByte, range.end.column - 1), line.count) : line.count
+        // The window, in bytes, moved to character boundaries: up to a third before the caret.
+        var from = max(0, startByte - Self.window / 3)
+        var to = min(line.count, from + Self.window)
+        while from > 0 && line[base + from] & 0xC0 == 0x80 { from -= 1 }
+        while to < line.count && line[base + to] & 0xC0 == 0x80 { to += 1 }
+        let clippedBefore = from > 0, clippedAfter = to < line.count
+        let shown = TerminalText.sanitize(String(decoding: line[(base + from)..<(base + to)], as: UTF8.self))
+        let number = String(range.start.line)
+        let gutter = String(repeating: " ", count: number.count)
+        var out = " \(number) | \(clippedBefore ? "…" : "")\(shown)\(clippedAfter ? "…" : "")\n"
+        // Pad with the same whitespace as the line (tabs stay tabs) so the caret lines up.
+        let prefix = String(decoding: line[(base + from)..<(base + max(from, min(startByte, to)))], as: UTF8.self)
+        let pad = String(prefix.unicodeScalars.map { $0 == "\t" ? "\t" : " " })
+        let width = max(1, Self.scalars(line, from: startByte, upTo: min(endByte, to)))
+        out += " \(gutter) | \(clippedBefore ? " " : "")\(pad)^\(String(repeating: "~", count: min(width, Self.window) - 1))\n"
+        return out
+    }
+
+    /// The bytes of line `n` (1-based) without its line end.
+    static func lineBytes(_ file: SourceFile, _ n: Int) -> ArraySlice<UInt8> {
+        guard n >= 1, n <= file.lineStarts.count else { return [] }
+        let start = file.lineStarts[n - 1]
+        var end = n < file.lineStarts.count ? file.lineStarts[n] - 1 : file.bytes.count
+        if end > start, file.bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return file.bytes[start..<max(start, end)]
+    }
+
+    /// Unicode scalars in the first `count` bytes of a line (from byte `start`); bytes past the end count one each.
+    static func scalars(_ line: ArraySlice<UInt8>, from start: Int = 0, upTo end: Int) -> Int {
+        let base = line.startIndex
+        let limit = min(end, line.count)
+        var n = 0
+        var i = start
+        while i < limit {
+            if line[base + i] & 0xC0 != 0x80 { n += 1 }
+            i += 1
+        }
+        return n + max(0, end - max(limit, start))
     }
 }

@@ -54,27 +54,27 @@ public struct SourceLoader: Sendable {
         do {
             bytes = try readBytes(path)
         } catch let error as LoadError {
-            return .failure(.error(error == .notFound ? "file-not-found" : "unreadable-file",
+            return .failure(.error(error == .notFound ? .fileNotFound : .unreadableFile,
                                    "'\(path)': \(error.message)", at: site))
         } catch {
-            return .failure(.error("unreadable-file", "'\(path)': \(error.localizedDescription)", at: site))
+            return .failure(.error(.unreadableFile, "'\(path)': \(error.localizedDescription)", at: site))
         }
         if bytes.count > Self.maximumSize {
-            return .failure(.error("unreadable-file", "'\(path)': \(LoadError.tooLarge(bytes.count).message)", at: site))
+            return .failure(.error(.unreadableFile, "'\(path)': \(LoadError.tooLarge(bytes.count).message)", at: site))
         }
         let file = SourceFile(path: path, bytes: bytes)
         if let bad = Self.firstInvalidUTF8(file.bytes) {
-            return .failure(.error("invalid-utf8", "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
+            return .failure(.error(.invalidUtf8, "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
                                    at: file.range(bad, bad + 1)))
         }
         if let cr = Self.firstLoneCarriageReturn(file.bytes) {
             // Classic Mac OS line ends would make the whole file one line (one long comment, say).
-            return .failure(.error("carriage-return-line-ends",
+            return .failure(.error(.carriageReturnLineEnds,
                                    "file uses carriage returns alone as line ends (classic Mac OS); save it with LF or CRLF line ends",
                                    at: file.range(cr, cr + 1)))
         }
         if let nul = file.bytes.firstIndex(of: 0) {
-            return .failure(.error("binary-file", "file contains a NUL byte; it looks like binary data, not a model",
+            return .failure(.error(.binaryFile, "file contains a NUL byte; it looks like binary data, not a model",
                                    at: file.range(nul, nul + 1)))
         }
         return .success(file)

@@ -109,7 +109,7 @@ public struct Lexer {
         let character = String(decoding: bytes[start..<index], as: UTF8.self)
         let shown = character.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F } == true
             ? "\\u{\(String(bytes[start], radix: 16))}" : character
-        diagnostics.error("unexpected-character", "unexpected character '\(shown)'", at: file.range(start, index))
+        diagnostics.error(.unexpectedCharacter, "unexpected character '\(shown)'", at: file.range(start, index))
         return nil
     }
 
@@ -162,7 +162,7 @@ public struct Lexer {
         var value: [UInt8] = []
         while true {
             guard let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") else {
-                diagnostics.error("unterminated-string", "unterminated string", at: file.range(start, index),
+                diagnostics.error(.unterminatedString, "unterminated string", at: file.range(start, index),
                                   notes: ["strings end on the line they start; close it with '\"'"])
                 break
             }
@@ -189,11 +189,11 @@ public struct Lexer {
                 if closed, let v = UInt32(hex, radix: 16), let scalar = UnicodeScalar(v), v != 0 {
                     value.append(contentsOf: Array(String(Character(scalar)).utf8))
                 } else {
-                    diagnostics.error("bad-escape", "invalid unicode escape '\\u{\(hex)\(closed ? "}" : "")'",
+                    diagnostics.error(.badEscape, "invalid unicode escape '\\u{\(hex)\(closed ? "}" : "")'",
                                       at: file.range(escapeStart, index), notes: ["write \\u{ followed by 1 to 8 hex digits and }"])
                 }
             default:
-                diagnostics.error("bad-escape", "unknown escape '\\\(Character(UnicodeScalar(e)))' in string",
+                diagnostics.error(.badEscape, "unknown escape '\\\(Character(UnicodeScalar(e)))' in string",
                                   at: file.range(escapeStart, index),
                                   notes: ["escapes are \\\" \\\\ \\n \\t and \\u{hex}"])
             }

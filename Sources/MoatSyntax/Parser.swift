@@ -68,7 +68,7 @@ public struct Parser {
     }
     private var previous: Token { tokens[max(0, position - 1)] }
 
-    private mutating func error(_ id: String, _ message: String, at token: Token, notes: [String] = []) {
+    private mutating func error(_ id: DiagnosticID, _ message: String, at token: Token, notes: [DiagnosticNote] = []) {
         diagnostics.error(id, message, at: range(token), notes: notes)
     }
 
@@ -156,7 +156,7 @@ public struct Parser {
         while !atEnd && !diagnostics.isFull {
             if current.kind == .semicolon { advance(); continue }
             if current.kind == .rightBrace {
-                error("unexpected-brace", "unexpected '}' with no open block", at: current)
+                error(.unexpectedBrace, "unexpected '}' with no open block", at: current)
                 advance()
                 continue
             }
@@ -173,7 +173,7 @@ public struct Parser {
         var trivia = leadingTrivia(start)
         guard start.kind == .word else {
             let what = inBoundary ? "an element, boundary, flow or attribute" : "a declaration or flow"
-            error("expected-statement", "expected \(what), found \(start.description)", at: start)
+            error(.expectedStatement, "expected \(what), found \(start.description)", at: start)
             recover()
             return nil
         }
@@ -193,7 +193,7 @@ public struct Parser {
             case let word where Self.statusKeywords[word] != nil: statement = parseTracking().map(Statement.tracking)
             default:
                 if inBoundary, let keyword = misspelledElementKeyword() {
-                    error("unknown-keyword", "unknown keyword '\(start.text)'; did you mean '\(keyword)'?", at: start)
+                    error(.unknownKeyword, "unknown keyword '\(start.text)'; did you mean '\(keyword)'?", at: start)
                     recover()
                     return nil
                 } else if inBoundary {
@@ -201,7 +201,7 @@ public struct Parser {
                 } else {
                     let hint = Suggestion.closest(to: start.text, in: Array(Self.keywords))
                         .map { "; did you mean '\($0)'?" } ?? ""
-                    error("unknown-keyword", "unknown keyword '\(start.text)'\(hint)", at: start,
+                    error(.unknownKeyword, "unknown keyword '\(start.text)'\(hint)", at: start,
                           notes: ["a statement starts with model, include, data, actor, process, datastore, boundary, accept, mitigated, false-positive or not-applicable, or is a flow 'a -> b'"])
                     recover()
                     return nil
@@ -235,7 +235,7 @@ public struct Parser {
     private mutating func endStatement() {
         if current.kind == .semicolon { advance(); return }
         if current.newlineBefore || current.kind == .rightBrace || atEnd { return }
-        error("expected-separator", "expected a new line or ';' before \(current.description)", at: current)
+        error(.expectedSeparator, "expected a new line or ';' before \(current.description)", at: current)
         recover()
     }
 
@@ -243,14 +243,14 @@ public struct Parser {
     private mutating func parseID(_ what: String) -> Located<String>? {
         let t = current
         guard t.kind == .word else {
-            error("expected-id", "expected \(what) id, found \(t.description)", at: t)
+            error(.expectedId, "expected \(what) id, found \(t.description)", at: t)
             return nil
         }
         advance()
         if Self.keywords.contains(t.text) {
-            error("keyword-as-id", "'\(t.text)' is a keyword and cannot be used as \(what) id", at: t)
+            error(.keywordAsId, "'\(t.text)' is a keyword and cannot be used as \(what) id", at: t)
         } else if t.text.utf8.contains(UInt8(ascii: "*")) || t.text.first?.isNumber == true {
-            error("invalid-id", "'\(t.text)' is not a valid id", at: t,
+            error(.invalidId, "'\(t.text)' is not a valid id", at: t,
                   notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'"])
         }
         return Located(t.text, range(t))
@@ -272,14 +272,14 @@ public struct Parser {
             if current.kind == .string && !current.newlineBefore {
                 name = parseOptionalName()
             } else {
-                error("expected-name", "expected the model's name as a string after 'model'", at: current,
+                error(.expectedName, "expected the model's name as a string after 'model'", at: current,
                       notes: ["write: model \"Online shop\" { … }"])
                 recover()
                 return nil
             }
         } else {
             guard !current.newlineBefore, current.kind == .word else {
-                error("expected-id", "expected \(kind.rawValue) id after '\(keyword.text)', found \(current.description)", at: current)
+                error(.expectedId, "expected \(kind.rawValue) id after '\(keyword.text)', found \(current.description)", at: current)
                 recover()
                 return nil
             }
@@ -307,14 +307,14 @@ public struct Parser {
                 return (attributes, closing)
             }
             if atEnd {
-                diagnostics.error("unterminated-block", "unterminated block; expected '}'", at: range(open),
+                diagnostics.error(.unterminatedBlock, "unterminated block; expected '}'", at: range(open),
                                   notes: ["the block opened here is never closed"])
                 return (attributes, [])
             }
             var trivia = leadingTrivia(current)
             statementStart = position
             guard current.kind == .word else {
-                error("expected-attribute", "expected an attribute name, found \(current.description)", at: current)
+                error(.expectedAttribute, "expected an attribute name, found \(current.description)", at: current)
                 recover()
                 continue
             }
@@ -323,7 +323,7 @@ public struct Parser {
             attribute.trivia = trivia
             attributes.append(attribute)
             if !(current.newlineBefore || current.kind == .semicolon || current.kind == .rightBrace || atEnd) {
-                error("expected-separator", "expected ';' or a new line before \(current.description)", at: current)
+                error(.expectedSeparator, "expected ';' or a new line before \(current.description)", at: current)
                 recover()
             }
         }
@@ -347,7 +347,7 @@ public struct Parser {
             }
         }
         if continued {
-            error("expected-value", "expected a value after ','", at: current)
+            error(.expectedValue, "expected a value after ','", at: current)
         }
         return AttributeSyntax(name: Located(nameToken.text, range(nameToken)), values: values,
                                range: range(from: nameToken, to: previous))
@@ -357,7 +357,7 @@ public struct Parser {
     private mutating func parseBoundary(depth: Int) -> BoundarySyntax? {
         let keyword = advance()
         guard !current.newlineBefore, current.kind == .word else {
-            error("expected-id", "expected boundary id after 'boundary', found \(current.description)", at: current)
+            error(.expectedId, "expected boundary id after 'boundary', found \(current.description)", at: current)
             recover()
             return nil
         }
@@ -368,7 +368,7 @@ public struct Parser {
         if current.kind == .leftBrace && !current.newlineBefore {
             let open = advance()
             if depth > Self.maximumNesting {
-                error("nesting-too-deep", "boundaries nest deeper than \(Self.maximumNesting) levels", at: open)
+                error(.nestingTooDeep, "boundaries nest deeper than \(Self.maximumNesting) levels", at: open)
                 skipBlock()
                 return nil
             }
@@ -380,18 +380,18 @@ public struct Parser {
                     break
                 }
                 if atEnd {
-                    diagnostics.error("unterminated-block", "unterminated boundary '\(id.value)'; expected '}'",
+                    diagnostics.error(.unterminatedBlock, "unterminated boundary '\(id.value)'; expected '}'",
                                       at: range(open), notes: ["the block opened here is never closed"])
                     break
                 }
                 if let item = parseStatement(inBoundary: true, depth: depth) {
                     if case .declaration(let d) = item, d.kind == .model || d.kind == .data {
-                        diagnostics.error("misplaced-declaration", "'\(d.kind.rawValue)' cannot appear inside a boundary",
+                        diagnostics.error(.misplacedDeclaration, "'\(d.kind.rawValue)' cannot appear inside a boundary",
                                           at: d.range, notes: ["declare it at the top level of the file"])
                     } else if case .include(let inc) = item {
-                        diagnostics.error("misplaced-declaration", "'include' cannot appear inside a boundary", at: inc.range)
+                        diagnostics.error(.misplacedDeclaration, "'include' cannot appear inside a boundary", at: inc.range)
                     } else if case .tracking(let t) = item {
-                        diagnostics.error("misplaced-declaration", "tracking statements cannot appear inside a boundary", at: t.range)
+                        diagnostics.error(.misplacedDeclaration, "tracking statements cannot appear inside a boundary", at: t.range)
                     } else {
                         items.append(item)
                     }
@@ -420,7 +420,7 @@ public struct Parser {
             id = parseID("a flow")
             advance()  // ':'
             guard current.kind == .word, !current.newlineBefore else {
-                error("expected-flow", "expected a flow 'source -> target' after '\(first.text):'", at: current)
+                error(.expectedFlow, "expected a flow 'source -> target' after '\(first.text):'", at: current)
                 recover()
                 return nil
             }
@@ -428,13 +428,13 @@ public struct Parser {
         guard let source = parseID("a source") else { recover(); return nil }
         let arrow = current
         guard arrow.kind == .arrow || arrow.kind == .twoWayArrow else {
-            error("expected-arrow", "expected '->' or '<->' after '\(source.value)', found \(arrow.description)", at: arrow)
+            error(.expectedArrow, "expected '->' or '<->' after '\(source.value)', found \(arrow.description)", at: arrow)
             recover()
             return nil
         }
         advance()
         guard current.kind == .word, !current.newlineBefore else {
-            error("expected-id", "expected the flow's target after '\(arrow.text)', found \(current.description)", at: current)
+            error(.expectedId, "expected the flow's target after '\(arrow.text)', found \(current.description)", at: current)
             recover()
             return nil
         }
@@ -453,7 +453,7 @@ public struct Parser {
     private mutating func parseInclude() -> IncludeSyntax? {
         let keyword = advance()
         guard current.kind == .string, !current.newlineBefore else {
-            error("expected-path", "expected a quoted path after 'include', found \(current.description)", at: current)
+            error(.expectedPath, "expected a quoted path after 'include', found \(current.description)", at: current)
             recover()
             return nil
         }
@@ -467,7 +467,7 @@ public struct Parser {
         let status = Located(Self.statusKeywords[keyword.text]!, range(keyword))
         guard let pattern = parsePattern() else { recover(); return nil }
         guard current.kind == .string, !current.newlineBefore else {
-            error("expected-justification", "expected a quoted justification after '\(pattern.value)', found \(current.description)",
+            error(.expectedJustification, "expected a quoted justification after '\(pattern.value)', found \(current.description)",
                   at: current, notes: ["every tracking decision needs a reason: \(keyword.text) \(pattern.value) \"why\""])
             recover()
             return nil
@@ -481,23 +481,23 @@ public struct Parser {
             let option = advance()
             if option.text == "owner" {
                 guard current.kind == .string else {
-                    error("expected-owner", "expected a quoted owner after 'owner', found \(current.description)", at: current)
+                    error(.expectedOwner, "expected a quoted owner after 'owner', found \(current.description)", at: current)
                     recover()
                     return nil
                 }
-                if owner != nil { error("duplicate-option", "'owner' given twice", at: option) }
+                if owner != nil { error(.duplicateOption, "'owner' given twice", at: option) }
                 let t = advance()
                 owner = Located(t.text, range(t))
             } else {
                 guard current.kind == .word else {
-                    error("expected-date", "expected a date (YYYY-MM-DD) after 'until', found \(current.description)", at: current)
+                    error(.expectedDate, "expected a date (YYYY-MM-DD) after 'until', found \(current.description)", at: current)
                     recover()
                     return nil
                 }
-                if until != nil { error("duplicate-option", "'until' given twice", at: option) }
+                if until != nil { error(.duplicateOption, "'until' given twice", at: option) }
                 let t = advance()
                 if !DateText.isValid(t.text) {
-                    error("invalid-date", "'\(t.text)' is not a date; write YYYY-MM-DD", at: t)
+                    error(.invalidDate, "'\(t.text)' is not a date; write YYYY-MM-DD", at: t)
                 }
                 until = Located(t.text, range(t))
             }
@@ -512,27 +512,27 @@ public struct Parser {
         if first.kind == .string && !first.newlineBefore {
             advance()
             if !first.text.utf8.contains(UInt8(ascii: "@")) {
-                error("invalid-pattern", "finding pattern '\(first.text)' has no '@'", at: first,
+                error(.invalidPattern, "finding pattern '\(first.text)' has no '@'", at: first,
                       notes: ["a finding id is rule-id@element-id, e.g. tampering-in-transit@web->db"])
             }
             return Located(first.text, range(first))
         }
         guard first.kind == .word, !first.newlineBefore, peek().kind == .at else {
-            error("expected-pattern", "expected a finding pattern rule@element after '\(previous.text)', found \(first.description)",
+            error(.expectedPattern, "expected a finding pattern rule@element after '\(previous.text)', found \(first.description)",
                   at: first, notes: ["e.g. accept tampering-in-transit@web->db \"why\""])
             return nil
         }
         advance()
         advance()  // '@'
         guard current.kind == .word, current.start == previous.end else {
-            error("expected-pattern", "expected an element id or '*' after '@'", at: current)
+            error(.expectedPattern, "expected an element id or '*' after '@'", at: current)
             return nil
         }
         var text = first.text + "@" + advance().text
         if (current.kind == .arrow || current.kind == .twoWayArrow) && current.start == previous.end {
             let arrow = advance()
             guard current.kind == .word, current.start == previous.end else {
-                error("expected-pattern", "expected the flow's target after '\(arrow.text)'", at: current)
+                error(.expectedPattern, "expected the flow's target after '\(arrow.text)'", at: current)
                 return nil
             }
             text += arrow.text + advance().text

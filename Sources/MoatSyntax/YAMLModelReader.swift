@@ -40,7 +40,7 @@ public struct YAMLModelReader {
         return file.range(line: mark.line, column: column, length: length)
     }
 
-    private mutating func error(_ id: String, _ message: String, at node: Node?, notes: [String] = []) {
+    private mutating func error(_ id: DiagnosticID, _ message: String, at node: Node?, notes: [DiagnosticNote] = []) {
         diagnostics.error(id, message, at: range(node), notes: notes)
     }
 
@@ -55,7 +55,7 @@ public struct YAMLModelReader {
             report(error)
             return []
         } catch {
-            diagnostics.error("invalid-yaml", "cannot read YAML: \(error)", at: file.range(0, 0))
+            diagnostics.error(.invalidYaml, "cannot read YAML: \(error)", at: file.range(0, 0))
             return []
         }
         guard let root else { return [] }
@@ -63,14 +63,14 @@ public struct YAMLModelReader {
         // refuse a file that expands far beyond its own size before walking it.
         var budget = 50 * file.bytes.count + 1_000
         if !Self.fits(root, budget: &budget) {
-            diagnostics.error("yaml-expansion", "YAML aliases expand this file far beyond its size; a model does not need them",
+            diagnostics.error(.yamlExpansion, "YAML aliases expand this file far beyond its size; a model does not need them",
                               at: file.range(0, 0), notes: ["write the repeated parts out, or use 'include' in Moat text"])
             return []
         }
         // Moat text cannot hold U+0000, so neither may a model read from YAML or JSON ("\u0000", "\0").
         if rejectNUL(root) { return [] }
         guard case .mapping(let top) = root else {
-            error("invalid-structure", "expected a mapping with keys \(Self.topLevelKeys.joined(separator: ", "))", at: root)
+            error(.invalidStructure, "expected a mapping with keys \(Self.topLevelKeys.joined(separator: ", "))", at: root)
             return []
         }
         var statements: [Statement] = []
@@ -78,14 +78,14 @@ public struct YAMLModelReader {
         for (key, value) in top {
             guard let name = key.string, Self.topLevelKeys.contains(name) else {
                 let guess = key.string.flatMap { Suggestion.closest(to: $0, in: Self.topLevelKeys) }
-                error("unknown-key", "unknown key '\(key.string ?? "?")'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: key)
+                error(.unknownKey, "unknown key '\(key.string ?? "?")'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: key)
                 continue
             }
             sections[name] = value
         }
         if let model = sections["model"] { statements += declaration(model, kind: .model).map(Statement.declaration).map { [$0] } ?? [] }
         for item in list(sections["includes"], "includes") {
-            guard let path = item.string else { error("expected-string", "an include is a path string", at: item); continue }
+            guard let path = item.string else { error(.expectedString, "an include is a path string", at: item); continue }
             statements.append(.include(IncludeSyntax(path: Located(path, range(item)), range: range(item))))
         }
         for item in list(sections["data"], "data") {
@@ -127,7 +127,7 @@ public struct YAMLModelReader {
         switch node {
         case .scalar(let s):
             guard s.string.unicodeScalars.contains("\u{0}") else { return false }
-            error("nul-in-string", "strings cannot contain the NUL character (U+0000)", at: node)
+            error(.nulInString, "strings cannot contain the NUL character (U+0000)", at: node)
             return true
         case .mapping(let m):
             var found = false
@@ -146,9 +146,9 @@ public struct YAMLModelReader {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             let line = max(1, mark.line)
-            diagnostics.error("invalid-yaml", "invalid YAML: \(problem)", at: file.range(line: line, column: max(1, mark.column)))
+            diagnostics.error(.invalidYaml, "invalid YAML: \(problem)", at: file.range(line: line, column: max(1, mark.column)))
         default:
-            diagnostics.error("invalid-yaml", "invalid YAML: \(error)", at: file.range(0, 0))
+            diagnostics.error(.invalidYaml, "invalid YAML: \(error)", at: file.range(0, 0))
         }
     }
 
@@ -156,7 +156,7 @@ public struct YAMLModelReader {
         guard let node else { return [] }
         if case .scalar(let s) = node, s.tag == .init(.null) || s.string.isEmpty { return [] }
         guard case .sequence(let items) = node else {
-            error("invalid-structure", "'\(key)' must be a list", at: node)
+            error(.invalidStructure, "'\(key)' must be a list", at: node)
             return []
         }
         return Array(items)
@@ -164,12 +164,12 @@ public struct YAMLModelReader {
 
     private mutating func mapping(_ node: Node, _ what: String) -> [(String, Node, Node)]? {
         guard case .mapping(let m) = node else {
-            error("invalid-structure", "expected \(what) as a mapping", at: node)
+            error(.invalidStructure, "expected \(what) as a mapping", at: node)
             return nil
         }
         var pairs: [(String, Node, Node)] = []
         for (k, v) in m {
-            guard let key = k.string else { error("invalid-structure", "keys must be strings", at: k); continue }
+            guard let key = k.string else { error(.invalidStructure, "keys must be strings", at: k); continue }
             pairs.append((key, k, v))
         }
         return pairs
@@ -177,7 +177,7 @@ public struct YAMLModelReader {
 
     private mutating func string(_ node: Node, _ key: String) -> Located<String>? {
         guard case .scalar(let s) = node else {
-            error("expected-string", "'\(key)' must be a single value", at: node)
+            error(.expectedString, "'\(key)' must be a single value", at: node)
             return nil
         }
         return Located(s.string, range(node))
@@ -187,7 +187,7 @@ public struct YAMLModelReader {
     private mutating func identifier(_ node: Node) -> Located<String>? {
         guard let located = string(node, "id") else { return nil }
         guard Identifier.isValid(located.value) else {
-            error("invalid-id", "'\(located.value)' is not a valid id", at: node,
+            error(.invalidId, "'\(located.value)' is not a valid id", at: node,
                   notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'; keywords are not ids"])
             return nil
         }
@@ -203,17 +203,17 @@ public struct YAMLModelReader {
         case .sequence(let items):
             for item in items {
                 guard case .scalar(let s) = item else {
-                    error("invalid-value", "'\(key)' must be a list of plain values", at: item)
+                    error(.invalidValue, "'\(key)' must be a list of plain values", at: item)
                     return nil
                 }
                 values.append(Located(ValueSyntax(s.string, .scalar), range(item)))
             }
             if values.isEmpty {
-                error("wrong-value-count", "attribute '\(key)' needs at least one value", at: value)
+                error(.wrongValueCount, "attribute '\(key)' needs at least one value", at: value)
                 return nil
             }
         default:
-            error("invalid-value", "attribute '\(key)' must be a value or a list of values", at: value)
+            error(.invalidValue, "attribute '\(key)' must be a value or a list of values", at: value)
             return nil
         }
         return AttributeSyntax(name: Located(key, range(keyNode)), values: values, range: range(keyNode))
@@ -233,10 +233,10 @@ public struct YAMLModelReader {
             }
         }
         if kind == .model, name == nil {
-            error("missing-key", "the model needs a 'name'", at: node)
+            error(.missingKey, "the model needs a 'name'", at: node)
         }
         if kind != .model, id == nil {
-            error("missing-key", "\(kind.phrase) needs an 'id'", at: node)
+            error(.missingKey, "\(kind.phrase) needs an 'id'", at: node)
             return nil
         }
         return DeclarationSyntax(kind: kind, id: id, name: name, attributes: attributes, range: range(node))
@@ -245,12 +245,12 @@ public struct YAMLModelReader {
     private mutating func element(_ node: Node) -> Statement? {
         guard let pairs = mapping(node, "an element") else { return nil }
         guard let kindNode = pairs.first(where: { $0.0 == "kind" })?.2, let kindText = kindNode.string else {
-            error("missing-key", "an element needs a 'kind': actor, process or datastore", at: node)
+            error(.missingKey, "an element needs a 'kind': actor, process or datastore", at: node)
             return nil
         }
         guard let kind = ElementKind(rawValue: kindText), kind.isNode else {
             let guess = Suggestion.closest(to: kindText, in: ["actor", "process", "datastore"])
-            error("invalid-value", "'\(kindText)' is not an element kind" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+            error(.invalidValue, "'\(kindText)' is not an element kind" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                   at: kindNode, notes: ["'kind' is one of: actor, process, datastore"])
             return nil
         }
@@ -259,7 +259,7 @@ public struct YAMLModelReader {
 
     private mutating func boundary(_ node: Node, depth: Int) -> BoundarySyntax? {
         guard depth <= Parser.maximumNesting else {
-            error("nesting-too-deep", "boundaries nest deeper than \(Parser.maximumNesting) levels", at: node)
+            error(.nestingTooDeep, "boundaries nest deeper than \(Parser.maximumNesting) levels", at: node)
             return nil
         }
         guard let pairs = mapping(node, "a boundary") else { return nil }
@@ -280,7 +280,7 @@ public struct YAMLModelReader {
             }
         }
         guard let id else {
-            error("missing-key", "a boundary needs an 'id'", at: node)
+            error(.missingKey, "a boundary needs an 'id'", at: node)
             return nil
         }
         return BoundarySyntax(id: id, name: name, items: items + nested, range: range(node))
@@ -299,7 +299,7 @@ public struct YAMLModelReader {
             case "name": name = string(value, key)
             case "two-way":
                 guard let b = value.string, ["true", "false"].contains(b) else {
-                    error("invalid-value", "'two-way' is true or false", at: value)
+                    error(.invalidValue, "'two-way' is true or false", at: value)
                     continue
                 }
                 twoWay = b == "true"
@@ -308,7 +308,7 @@ public struct YAMLModelReader {
             }
         }
         guard let source, let target else {
-            error("missing-key", "a flow needs 'from' and 'to'", at: node)
+            error(.missingKey, "a flow needs 'from' and 'to'", at: node)
             return nil
         }
         return FlowSyntax(id: id, source: source, target: target, twoWay: twoWay, name: name,
@@ -323,7 +323,7 @@ public struct YAMLModelReader {
             switch key {
             case "status":
                 guard let text = value.string, let s = TrackingStatus(rawValue: text) else {
-                    error("invalid-value", "'status' is one of: accept, mitigated, false-positive, not-applicable", at: value)
+                    error(.invalidValue, "'status' is one of: accept, mitigated, false-positive, not-applicable", at: value)
                     continue
                 }
                 status = Located(s, range(value))
@@ -333,15 +333,15 @@ public struct YAMLModelReader {
             case "until":
                 until = string(value, key)
                 if let u = until, !DateText.isValid(u.value) {
-                    error("invalid-date", "'\(u.value)' is not a date; write YYYY-MM-DD", at: value)
+                    error(.invalidDate, "'\(u.value)' is not a date; write YYYY-MM-DD", at: value)
                 }
             default:
-                error("unknown-key", "unknown key '\(key)' in a tracking entry", at: keyNode,
+                error(.unknownKey, "unknown key '\(key)' in a tracking entry", at: keyNode,
                       notes: ["keys: status, finding, justification, owner, until"])
             }
         }
         guard let status, let pattern, let justification else {
-            error("missing-key", "a tracking entry needs 'status', 'finding' and 'justification'", at: node)
+            error(.missingKey, "a tracking entry needs 'status', 'finding' and 'justification'", at: node)
             return nil
         }
         return TrackingSyntax(status: status, pattern: pattern, justification: justification, owner: owner,

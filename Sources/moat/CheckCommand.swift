@@ -70,7 +70,7 @@ struct CheckCommand: ParsableCommand {
             // probably a typo for an entry that should.
             let unmatched = analysis.diagnostics.map { d -> Diagnostic in
                 var d = d
-                if d.id == "unmatched-tracking" { d.severity = .error; invalid = true }
+                if d.id == .unmatchedTracking { d.severity = .error; invalid = true }
                 return d
             }
             Console.report(unmatched)
@@ -87,7 +87,7 @@ struct CheckCommand: ParsableCommand {
         }
         for f in gating {
             Console.err(DiagnosticRenderer().render(.error(
-                "finding", "[\(f.severity.rawValue)] \(f.id): \(f.rule.title) (\(f.status.rawValue), expected at level \(f.expectedLevel))",
+                .finding, "[\(f.severity.rawValue)] \(f.id): \(f.rule.title) (\(f.status.rawValue), expected at level \(f.expectedLevel))",
                 at: f.range)))
         }
         if let sarif {

@@ -24,7 +24,7 @@ private func loadBytes(_ bytes: [UInt8], path: String = "/in/model.moat") throws
 private func expectRejected(_ result: LoadResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     #expect(result.hasErrors, "\(describe(result.diagnostics))", sourceLocation: sourceLocation)
     #expect(result.model == nil, sourceLocation: sourceLocation)
-    #expect(result.diagnostics.allSatisfy { !$0.message.isEmpty && !$0.id.isEmpty }, sourceLocation: sourceLocation)
+    #expect(result.diagnostics.allSatisfy { !$0.message.isEmpty && !$0.id.rawValue.isEmpty }, sourceLocation: sourceLocation)
 }
 
 @Suite("Bad input")
@@ -34,7 +34,7 @@ struct BadInputTests {
     @Test func emptyFile() throws {
         let result = try loadBytes([])
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "empty-model",
+        expectDiagnostic(result.diagnostics, id: .emptyModel,
                          message: "file is empty; a model declares at least one actor, process or datastore",
                          at: TextLocation(line: 1, column: 1), file: "/in/model.moat")
     }
@@ -42,21 +42,21 @@ struct BadInputTests {
     @Test func whitespaceOnlyFile() throws {
         let result = try loadBytes(Array(" \n\t\r\n   \n".utf8))
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "empty-model",
+        expectDiagnostic(result.diagnostics, id: .emptyModel,
                          message: "file is empty; a model declares at least one actor, process or datastore")
     }
 
     @Test func commentOnlyFileIsAnEmptyModelWithAWarning() throws {
         let result = try loadBytes(Array("# nothing yet\n".utf8))
         #expect(!result.hasErrors && result.model?.elements.isEmpty == true)
-        expectDiagnostic(result.diagnostics, id: "empty-model", severity: .warning,
+        expectDiagnostic(result.diagnostics, id: .emptyModel, severity: .warning,
                          message: "model declares no actor, process or datastore")
     }
 
     @Test func classicMacLineEndsAreRejectedWithTheirPlace() throws {
         let result = try loadBytes(Array("actor a\rprocess b\r\na -> b\n".utf8))
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "carriage-return-line-ends",
+        expectDiagnostic(result.diagnostics, id: .carriageReturnLineEnds,
                          message: "file uses carriage returns alone as line ends (classic Mac OS); save it with LF or CRLF line ends",
                          at: TextLocation(line: 1, column: 8))
         // CRLF alone is fine.
@@ -72,7 +72,7 @@ struct BadInputTests {
         expectRejected(result)
         #expect(result.diagnostics.count == 1)
         let d = try #require(result.diagnostics.first)
-        #expect(["invalid-utf8", "binary-file"].contains(d.id), "\(d.summary)")
+        #expect(["invalid-utf8", "binary-file"].contains(d.id.rawValue), "\(d.summary)")
         #expect(d.range != nil)
     }
 
@@ -93,7 +93,7 @@ struct BadInputTests {
         let m = extractMarkers("actor a\nprocess b1️⃣\u{0}c\n")
         let result = try loadBytes(Array(m.text.utf8))
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "binary-file",
+        expectDiagnostic(result.diagnostics, id: .binaryFile,
                          message: "file contains a NUL byte; it looks like binary data, not a model", at: m["1"])
     }
 
@@ -101,7 +101,7 @@ struct BadInputTests {
         let bytes = Array("actor a\nprocess b ".utf8) + [0xFF] + Array("\na -> b\n".utf8)
         let result = try loadBytes(bytes)
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "invalid-utf8", message: "file is not valid UTF-8 text (byte 0xFF)",
+        expectDiagnostic(result.diagnostics, id: .invalidUtf8, message: "file is not valid UTF-8 text (byte 0xFF)",
                          at: TextLocation(line: 2, column: 11), file: "/in/model.moat")
         #expect(result.diagnostics.count == 1)
     }
@@ -119,7 +119,7 @@ struct BadInputTests {
         let bytes = Array("actor a \"".utf8) + bad
         let result = try loadBytes(bytes)
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "invalid-utf8", message: "file is not valid UTF-8 text (byte 0x\(byte))",
+        expectDiagnostic(result.diagnostics, id: .invalidUtf8, message: "file is not valid UTF-8 text (byte 0x\(byte))",
                          at: TextLocation(line: 1, column: 10))
     }
 
@@ -136,7 +136,7 @@ struct BadInputTests {
         let loader = SourceLoader(readBytes: { _ in [UInt8](repeating: UInt8(ascii: "#"), count: size) })
         let result = ModelLoader(catalogue: try builtInCatalogue(), sourceLoader: loader).load(path: "huge.moat")
         expectRejected(result)
-        let d = expectDiagnostic(result.diagnostics, id: "unreadable-file",
+        let d = expectDiagnostic(result.diagnostics, id: .unreadableFile,
                                  message: "'huge.moat': file is too large (50.0 MB; the limit is 32 MB)")
         #expect(d?.message.contains("limit is \(SourceLoader.maximumSize / 1_048_576) MB") == true)
     }
@@ -152,7 +152,7 @@ struct BadInputTests {
         try handle.close()
         let result = try loadModelFromDisk(path)
         expectRejected(result)
-        let d = expectDiagnostic(result.diagnostics, id: "unreadable-file")
+        let d = expectDiagnostic(result.diagnostics, id: .unreadableFile)
         #expect(d?.message == "'\(path)': file is too large (50.0 MB; the limit is 32 MB)")
     }
 
@@ -164,7 +164,7 @@ struct BadInputTests {
         })
         let result = ModelLoader(catalogue: try builtInCatalogue(), sourceLoader: loader).load(path: "/in/root.moat")
         expectRejected(result)
-        let d = expectDiagnostic(result.diagnostics, id: "unreadable-file", at: m["1"], file: "/in/root.moat")
+        let d = expectDiagnostic(result.diagnostics, id: .unreadableFile, at: m["1"], file: "/in/root.moat")
         #expect(d?.message.contains("the limit is 32 MB") == true)
     }
 
@@ -172,7 +172,7 @@ struct BadInputTests {
         let dir = FileManager.default.temporaryDirectory.path
         let result = try loadModelFromDisk(dir)
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "unreadable-file", message: "'\(dir)': is a directory, not a model file")
+        expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(dir)': is a directory, not a model file")
     }
 
     // MARK: Malformed models
@@ -193,7 +193,7 @@ struct BadInputTests {
     func malformedModelGivesAClearError(source: String, id: String) throws {
         let result = try loadBytes(Array(source.utf8))
         expectRejected(result)
-        #expect(errors(result.diagnostics).contains { $0.id == id }, "\(describe(result.diagnostics))")
+        #expect(errors(result.diagnostics).contains { $0.id.rawValue == id }, "\(describe(result.diagnostics))")
         #expect(errors(result.diagnostics).allSatisfy { $0.range != nil })
     }
 
@@ -201,10 +201,10 @@ struct BadInputTests {
         let cycle = try loadModel(files: ["/in/a.moat": "include \"b.moat\"\nactor a", "/in/b.moat": "include \"a.moat\""],
                                   root: "/in/a.moat")
         expectRejected(cycle)
-        expectDiagnostic(cycle.diagnostics, id: "include-cycle", file: "/in/b.moat")
+        expectDiagnostic(cycle.diagnostics, id: .includeCycle, file: "/in/b.moat")
         let missing = try loadModel(files: ["/in/a.moat": "include \"gone.moat\"\nactor a"], root: "/in/a.moat")
         expectRejected(missing)
-        expectDiagnostic(missing.diagnostics, id: "file-not-found", at: TextLocation(line: 1, column: 9))
+        expectDiagnostic(missing.diagnostics, id: .fileNotFound, at: TextLocation(line: 1, column: 9))
     }
 
     // MARK: BOM and CRLF
@@ -224,7 +224,7 @@ struct BadInputTests {
     @Test func positionsInABOMAndCRLFFileIgnoreTheBOMAndCarriageReturns() throws {
         let m = extractMarkers("actor a\r\n  1️⃣proces b\r\n")
         let result = try loadBytes([0xEF, 0xBB, 0xBF] + Array(m.text.utf8))
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-keyword", at: m["1"])
+        let d = expectDiagnostic(result.diagnostics, id: .unknownKeyword, at: m["1"])
         let rendered = DiagnosticRenderer().render(try #require(d))
         #expect(rendered == """
             /in/model.moat:2:3: error: unknown keyword 'proces'; did you mean 'process'?
@@ -242,7 +242,7 @@ struct BadInputTests {
         let text = String(repeating: "boundary b {\n", count: depth) + "process p\n" + String(repeating: "}\n", count: depth)
         let result = try loadBytes(Array(text.utf8))
         expectRejected(result)
-        let d = expectDiagnostic(result.diagnostics, id: "nesting-too-deep",
+        let d = expectDiagnostic(result.diagnostics, id: .nestingTooDeep,
                                  message: "boundaries nest deeper than \(Parser.maximumNesting) levels")
         #expect(d?.range?.start.line == Parser.maximumNesting + 1)
     }
@@ -251,7 +251,7 @@ struct BadInputTests {
         let text = String(repeating: "boundary b {\n", count: 10_000)
         let result = try loadBytes(Array(text.utf8))
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "nesting-too-deep")
+        expectDiagnostic(result.diagnostics, id: .nestingTooDeep)
     }
 
     @Test func deeplyNestedYAMLBoundaries() throws {
@@ -264,7 +264,7 @@ struct BadInputTests {
         yaml += "\(indent)  - id: last\n"
         let result = try loadModel(yaml, path: "deep.yaml")
         expectRejected(result)
-        expectDiagnostic(result.diagnostics, id: "nesting-too-deep")
+        expectDiagnostic(result.diagnostics, id: .nestingTooDeep)
     }
 
     @Test func oneMegabyteLineOfOpeningBraces() throws {
@@ -272,7 +272,7 @@ struct BadInputTests {
         let result = try loadBytes(Array(text.utf8))
         expectRejected(result)
         #expect(errors(result.diagnostics).count == 1, "\(describe(Array(result.diagnostics.prefix(3))))")
-        expectDiagnostic(result.diagnostics, id: "expected-statement", message: "expected a declaration or flow, found '{'",
+        expectDiagnostic(result.diagnostics, id: .expectedStatement, message: "expected a declaration or flow, found '{'",
                          at: TextLocation(line: 2, column: 1))
     }
 
@@ -297,11 +297,11 @@ struct BadInputTests {
         expectRejected(result)
         let positioned = errors(result.diagnostics).filter { $0.range != nil }
         #expect(positioned.count == DiagnosticBag.errorLimit)
-        let note = result.diagnostics.filter { $0.id == "too-many-errors" }
+        let note = result.diagnostics.filter { $0.id == .tooManyErrors }
         #expect(note.count == 1, "no 'too many errors' diagnostic after \(positioned.count) errors")
         #expect(note.first?.message.hasPrefix("too many errors") == true)
         // It comes last, after every positioned diagnostic.
-        #expect(result.diagnostics.last?.id == "too-many-errors")
+        #expect(result.diagnostics.last?.id == .tooManyErrors)
     }
 
     @Test func manyLexicalErrorsAreCountedInTheNote() throws {
@@ -309,7 +309,7 @@ struct BadInputTests {
         let result = try loadBytes(Array(text.utf8))
         expectRejected(result)
         #expect(errors(result.diagnostics).filter { $0.range != nil }.count == DiagnosticBag.errorLimit)
-        let note = result.diagnostics.filter { $0.id == "too-many-errors" }
+        let note = result.diagnostics.filter { $0.id == .tooManyErrors }
         #expect(note.map(\.message) == ["too many errors; \(500 - DiagnosticBag.errorLimit) more not shown and the rest of the file was not read"])
     }
 
@@ -318,19 +318,19 @@ struct BadInputTests {
         let result = try loadBytes(Array(text.utf8))
         expectRejected(result)
         #expect(errors(result.diagnostics).filter { $0.range != nil }.count == DiagnosticBag.errorLimit)
-        #expect(result.diagnostics.filter { $0.id == "too-many-errors" }.map(\.message)
+        #expect(result.diagnostics.filter { $0.id == .tooManyErrors }.map(\.message)
             == ["too many errors; \(300 - DiagnosticBag.errorLimit) more not shown"])
     }
 
     @Test func diagnosticBagCountsDroppedErrors() {
         var bag = DiagnosticBag()
-        for i in 0..<(DiagnosticBag.errorLimit + 5) { bag.error("e", "error \(i)", at: nil) }
-        bag.warning("w", "warnings are never dropped", at: nil)
+        for i in 0..<(DiagnosticBag.errorLimit + 5) { bag.error(DiagnosticID(declared: "e"), "error \(i)", at: nil) }
+        bag.warning(DiagnosticID(declared: "w"), "warnings are never dropped", at: nil)
         #expect(bag.isFull)
         #expect(bag.errorCount == DiagnosticBag.errorLimit + 5)
         #expect(bag.droppedErrors == 5)
         #expect(bag.diagnostics.count == DiagnosticBag.errorLimit + 1)
-        #expect(bag.sorted.filter { $0.id == "too-many-errors" }.map(\.message) == ["too many errors; 5 more not shown"])
+        #expect(bag.sorted.filter { $0.id == .tooManyErrors }.map(\.message) == ["too many errors; 5 more not shown"])
     }
 
     // MARK: Stack depth (run in a child process, so that a crash fails one test instead of the run)
@@ -339,7 +339,7 @@ struct BadInputTests {
         await #expect(processExitsWith: .success) {
             let text = String(repeating: "$", count: 1_000_000)
             let (_, diagnostics) = Parser.parse(SourceFile(path: "x.moat", text: text))
-            if !diagnostics.contains(where: { $0.id == "unexpected-character" }) { exit(3) }
+            if !diagnostics.contains(where: { $0.id == .unexpectedCharacter }) { exit(3) }
         }
     }
 

@@ -58,4 +58,23 @@ struct CatalogueLoadTests {
             #expect(message.contains("cannot read catalogue") && message.contains("levels.yaml"), "\(message)")
         }
     }
+
+    @Test func aVocabularyWithoutACoreAttributeIsRefusedNamingIt() throws {
+        // Moat reads `trust` itself (zones, crossings, colours): a --models vocabulary must keep it.
+        try withModels(editing: "vocabulary.yaml", { $0.replacingOccurrences(of: "  - name: trust\n", with: "  - name: trust-level\n") }) { dir in
+            let message = try #require(loadError(dir))
+            #expect(message.contains("vocabulary.yaml: the vocabulary lacks the attribute 'trust', which Moat needs"), "\(message)")
+        }
+    }
+
+    @Test func aVocabularyWithoutACoreGroupOrWithAGroupOfUnknownValuesIsRefused() throws {
+        try withModels(editing: "vocabulary.yaml", {
+            $0.replacingOccurrences(of: "  - name: client\n", with: "  - name: clients\n")
+                .replacingOccurrences(of: "values: [linux, windows]", with: "values: [linux, windoze]")
+        }) { dir in
+            let message = try #require(loadError(dir))
+            #expect(message.contains("the vocabulary lacks the group 'client' of 'type', which Moat needs"), "\(message)")
+            #expect(message.contains("group 'platform' names 'windoze', which is not a value of 'tech'"), "\(message)")
+        }
+    }
 }

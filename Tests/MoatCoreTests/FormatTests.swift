@@ -320,7 +320,7 @@ struct FormatTests {
                 id: a: b
             """
         let result = try loadModel(yaml, path: "bad.yaml")
-        let d = expectDiagnostic(result.diagnostics, id: "invalid-yaml", file: "bad.yaml")
+        let d = expectDiagnostic(result.diagnostics, id: .invalidYaml, file: "bad.yaml")
         #expect(d?.range?.start.line == 5)
         #expect(d?.message.hasPrefix("invalid YAML: ") == true)
         #expect(result.model == nil)
@@ -337,7 +337,7 @@ struct FormatTests {
             }
             """
         let result = try loadModel(json, path: "bad.json")
-        let d = expectDiagnostic(result.diagnostics, id: "invalid-yaml", file: "bad.json")
+        let d = expectDiagnostic(result.diagnostics, id: .invalidYaml, file: "bad.json")
         #expect(d?.range?.start.line == 5)
     }
 
@@ -350,7 +350,7 @@ struct FormatTests {
                 id: a
             """)
         let result = try loadModel(m.text, path: "shop.yaml")
-        expectDiagnostic(result.diagnostics, id: "unknown-key", message: "unknown key 'element'; did you mean 'elements'?",
+        expectDiagnostic(result.diagnostics, id: .unknownKey, message: "unknown key 'element'; did you mean 'elements'?",
                          at: m["1"])
     }
 
@@ -363,7 +363,7 @@ struct FormatTests {
                 name: B
             """)
         let result = try loadModel(m.text, path: "shop.yaml")
-        expectDiagnostic(result.diagnostics, id: "missing-key",
+        expectDiagnostic(result.diagnostics, id: .missingKey,
                          message: "an element needs a 'kind': actor, process or datastore", at: m["2"])
     }
 
@@ -374,7 +374,7 @@ struct FormatTests {
                 id: a
             """)
         let result = try loadModel(m.text, path: "shop.yaml")
-        expectDiagnostic(result.diagnostics, id: "invalid-value",
+        expectDiagnostic(result.diagnostics, id: .invalidValue,
                          message: "'procss' is not an element kind; did you mean 'process'?", at: m["1"])
     }
 
@@ -389,9 +389,9 @@ struct FormatTests {
               - id: card
             """)
         let result = try loadModel(m.text, path: "shop.yaml")
-        expectDiagnostic(result.diagnostics, id: "unknown-attribute",
+        expectDiagnostic(result.diagnostics, id: .unknownAttribute,
                          message: "unknown attribute 'encrpyted-at-rest'; did you mean 'encrypted-at-rest'?", at: m["1"])
-        expectDiagnostic(result.diagnostics, id: "unknown-data", message: "unknown data asset 'crd'; did you mean 'card'?",
+        expectDiagnostic(result.diagnostics, id: .unknownData, message: "unknown data asset 'crd'; did you mean 'card'?",
                          at: m["2"])
     }
 
@@ -401,7 +401,7 @@ struct FormatTests {
               - {kind: actor, name: "Ünïcødé 🔒", 1️⃣bogus: 1, id: a}
             """)
         let result = try loadModel(m.text, path: "shop.yaml")
-        expectDiagnostic(result.diagnostics, id: "unknown-attribute", at: m["1"])
+        expectDiagnostic(result.diagnostics, id: .unknownAttribute, at: m["1"])
     }
 
     @Test func yamlModelLoads() throws {

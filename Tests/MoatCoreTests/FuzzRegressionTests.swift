@@ -27,7 +27,7 @@ struct FuzzRegressionTests {
     func nulInAYAMLOrJSONStringIsRefused(input: String, path: String, at location: TextLocation) throws {
         let result = try loadModel(input, path: path)
         #expect(result.model == nil)
-        expectDiagnostic(result.diagnostics, id: "nul-in-string", message: "strings cannot contain the NUL character (U+0000)",
+        expectDiagnostic(result.diagnostics, id: .nulInString, message: "strings cannot contain the NUL character (U+0000)",
                          at: location, file: path)
     }
 

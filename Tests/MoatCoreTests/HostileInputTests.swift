@@ -213,7 +213,7 @@ struct HostileLengthTests {
         let m = extractMarkers("actor \(id) \"Long\"\nprocess p\n\(id) -> p \"Use\"\nactor b 1️⃣$\n")
         let result = try loadModel(m.text)
         // Exactly one error, after the long line, at the right column.
-        expectDiagnostic(result.diagnostics, id: "unexpected-character", at: m["1"])
+        expectDiagnostic(result.diagnostics, id: .unexpectedCharacter, at: m["1"])
         #expect(errors(result.diagnostics).count == 1, "\(describe(result.diagnostics))")
 
         let clean = try loadModel("actor \(id) \"Long\"\nprocess p\n\(id) -> p \"Use\"\n")
@@ -227,7 +227,7 @@ struct HostileLengthTests {
     @Test func errorAfterAMegabyteOfTextOnOneLineHasTheRightColumn() throws {
         let long = String(repeating: "x", count: Self.megabyte)
         let result = try loadModel("actor a \"\(long)\" $\nprocess p\n")
-        let d = expectDiagnostic(result.diagnostics, id: "unexpected-character")
+        let d = expectDiagnostic(result.diagnostics, id: .unexpectedCharacter)
         #expect(d?.range?.start == TextLocation(line: 1, column: 8 + 1 + Self.megabyte + 1 + 2))
     }
 
@@ -239,7 +239,7 @@ struct HostileLengthTests {
         let typo = String(id.dropLast()) + "y"
         let result = try loadModel("actor \(id)\nprocess p\n\(typo) -> p\n")
         // No "did you mean" for such a word (Suggestion gives up above 128 bytes).
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-element", message: "unknown element '\(typo)'")
+        let d = expectDiagnostic(result.diagnostics, id: .unknownElement, message: "unknown element '\(typo)'")
         #expect(d?.range?.start == TextLocation(line: 3, column: 1))
         #expect(result.model == nil)
     }
@@ -255,7 +255,7 @@ struct HostileLengthTests {
         let result = try loadModel(text)
         #expect(result.model == nil)
         #expect(result.errorCount == count)
-        let kept = errors(result.diagnostics).filter { $0.id == "unknown-element" }
+        let kept = errors(result.diagnostics).filter { $0.id == .unknownElement }
         #expect(kept.count == DiagnosticBag.errorLimit)
         #expect(kept.first?.message == "unknown element 'q0'; did you mean 'p0'?")
         #expect(kept.first?.range?.start == TextLocation(line: count + 1, column: 7))
@@ -292,7 +292,7 @@ struct HostileLengthTests {
         #expect(clean.model?.flows.count == count - 1)
 
         let broken = try loadModel(line + "; p0 -> nowhere\n")
-        let d = expectDiagnostic(broken.diagnostics, id: "unknown-element", message: "unknown element 'nowhere'")
+        let d = expectDiagnostic(broken.diagnostics, id: .unknownElement, message: "unknown element 'nowhere'")
         #expect(d?.range?.start == TextLocation(line: 1, column: line.utf8.count + 9))
     }
 
@@ -304,7 +304,7 @@ struct HostileLengthTests {
         #expect(result.model == nil)
         #expect(result.errorCount == count)
         #expect(errors(result.diagnostics).first?.range?.start == TextLocation(line: 1, column: 23))
-        #expect(errors(result.diagnostics).filter { $0.id == "unknown-practice" }.count == DiagnosticBag.errorLimit)
+        #expect(errors(result.diagnostics).filter { $0.id == .unknownPractice }.count == DiagnosticBag.errorLimit)
     }
 
     @Test func classicMacLineEndsAreNotSilentlyJoined() throws {
@@ -353,7 +353,7 @@ struct HostileIncludeTests {
             "/m/shared.moat": "datastore s",
         ], root: "/m/root.moat")
         #expect(!result.hasErrors, "\(describe(result.diagnostics))")
-        expectDiagnostic(result.diagnostics, id: "repeated-include", severity: .warning, file: "/m/right.moat")
+        expectDiagnostic(result.diagnostics, id: .repeatedInclude, severity: .warning, file: "/m/right.moat")
         #expect(result.model?.elements.map(\.id).sorted() == ["a", "l", "r", "s"])
     }
 
@@ -381,7 +381,7 @@ struct HostileIncludeTests {
                                            "/m/blob.moat": Array("process p\n".utf8) + [0x00, 0x01]],
                                    root: "/m/root.moat")
         expectRejected(result)
-        let d = expectDiagnostic(result.diagnostics, id: "binary-file", at: TextLocation(line: 2, column: 1))
+        let d = expectDiagnostic(result.diagnostics, id: .binaryFile, at: TextLocation(line: 2, column: 1))
         #expect(d?.range?.file.path == "/m/blob.moat")
     }
 
@@ -405,7 +405,7 @@ struct HostileIncludeTests {
             try write("actor a\ninclude \"loop/loop/loop/root.moat\"\n", dir.appendingPathComponent("root.moat"))
             let result = try loadModelFromDisk(dir.appendingPathComponent("root.moat").path)
             expectRejected(result)
-            expectDiagnostic(result.diagnostics, id: "include-cycle", message: "include cycle: root.moat -> root.moat",
+            expectDiagnostic(result.diagnostics, id: .includeCycle, message: "include cycle: root.moat -> root.moat",
                              at: TextLocation(line: 2, column: 9))
         }
     }
@@ -417,7 +417,7 @@ struct HostileIncludeTests {
                                                        withDestinationPath: "a.moat")
             let result = try loadModelFromDisk(dir.appendingPathComponent("a.moat").path)
             expectRejected(result)
-            expectDiagnostic(result.diagnostics, id: "include-cycle", at: TextLocation(line: 2, column: 9))
+            expectDiagnostic(result.diagnostics, id: .includeCycle, at: TextLocation(line: 2, column: 9))
         }
     }
 
@@ -460,12 +460,12 @@ struct HostileIncludeTests {
                 try write("actor a\ninclude \"\(target)\"\n", dir.appendingPathComponent("root.moat"))
                 let result = try loadModelFromDisk(dir.appendingPathComponent("root.moat").path)
                 expectRejected(result)
-                expectDiagnostic(result.diagnostics, id: "unreadable-file", message: "'\(target)': cannot be read",
+                expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(target)': cannot be read",
                                  at: TextLocation(line: 2, column: 9))
             }
             // As the root file too.
             let result = try loadModelFromDisk(fifo)
-            expectDiagnostic(result.diagnostics, id: "unreadable-file", message: "'\(fifo)': cannot be read")
+            expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(fifo)': cannot be read")
         }
     }
 
@@ -475,7 +475,7 @@ struct HostileIncludeTests {
             try write("actor a\ninclude \"sub.moat\"\n", dir.appendingPathComponent("root.moat"))
             let result = try loadModelFromDisk(dir.appendingPathComponent("root.moat").path)
             expectRejected(result)
-            expectDiagnostic(result.diagnostics, id: "unreadable-file", message: "'\(dir.path)/sub.moat': is a directory, not a model file",
+            expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(dir.path)/sub.moat': is a directory, not a model file",
                              at: TextLocation(line: 2, column: 9))
         }
     }
@@ -509,7 +509,7 @@ struct HostileYAMLTests {
         }
         let read = boundaries(document.statements)
         #expect(read <= yaml.utf8.count, "a \(yaml.utf8.count)-byte file was read as \(read) boundaries")
-        #expect(diagnostics.contains { $0.severity == .error && $0.id == "yaml-expansion" })
+        #expect(diagnostics.contains { $0.severity == .error && $0.id == .yamlExpansion })
     }
 
     @Test func anchorsAndAliasesOfScalarsStillWork() throws {
@@ -599,7 +599,7 @@ struct HostileLabelTests {
     @Test func sourceSnippetsNeverCarryTerminalControlCharacters() throws {
         // A raw ESC inside a string is legal model text; the caret snippet must not replay it.
         let result = try loadModel("actor a \"\u{1B}[2J\u{1B}]0;x\u{7}\" $\n")
-        let d = try #require(expectDiagnostic(result.diagnostics, id: "unexpected-character"))
+        let d = try #require(expectDiagnostic(result.diagnostics, id: .unexpectedCharacter))
         let rendered = DiagnosticRenderer().render(d)
         #expect(!rendered.contains("\u{1B}") && !rendered.contains("\u{7}"), "\(rendered.debugDescription)")
         #expect(rendered.contains("\u{FFFD}[2J"))
@@ -624,5 +624,5 @@ struct HostileLabelTests {
 private func expectRejected(_ result: LoadResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     #expect(result.hasErrors, "\(describe(result.diagnostics))", sourceLocation: sourceLocation)
     #expect(result.model == nil, sourceLocation: sourceLocation)
-    #expect(result.diagnostics.allSatisfy { !$0.message.isEmpty && !$0.id.isEmpty }, sourceLocation: sourceLocation)
+    #expect(result.diagnostics.allSatisfy { !$0.message.isEmpty && !$0.id.rawValue.isEmpty }, sourceLocation: sourceLocation)
 }

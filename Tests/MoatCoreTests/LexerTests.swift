@@ -118,7 +118,7 @@ struct LexerTests {
     @Test func unterminatedString() {
         let m = extractMarkers("actor a 1️⃣\"Customer\nprocess b \"B\"")
         let (tokens, _, diagnostics) = lex(m.text)
-        expectDiagnostic(diagnostics, id: "unterminated-string", message: "unterminated string", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unterminatedString, message: "unterminated string", at: m["1"])
         #expect(diagnostics.count == 1)
         // The string stops at the line end; the next line is read normally.
         #expect(kinds(tokens) == [.word, .word, .string, .word, .word, .string])
@@ -130,21 +130,21 @@ struct LexerTests {
     @Test func unterminatedStringAtEndOfFile() {
         let m = extractMarkers("actor a 1️⃣\"Customer")
         let (_, _, diagnostics) = lex(m.text)
-        let d = expectDiagnostic(diagnostics, id: "unterminated-string", message: "unterminated string", at: m["1"])
+        let d = expectDiagnostic(diagnostics, id: .unterminatedString, message: "unterminated string", at: m["1"])
         #expect(d?.notes == ["strings end on the line they start; close it with '\"'"])
     }
 
     @Test func unknownEscape() {
         let m = extractMarkers(#"actor a "x1️⃣\qy""#)
         let (tokens, _, diagnostics) = lex(m.text)
-        expectDiagnostic(diagnostics, id: "bad-escape", message: #"unknown escape '\q' in string"#, at: m["1"])
+        expectDiagnostic(diagnostics, id: .badEscape, message: #"unknown escape '\q' in string"#, at: m["1"])
         #expect(tokens.last?.kind == .string)
     }
 
     @Test func invalidUnicodeEscape() {
         let m = extractMarkers(#"actor a "1️⃣\u{D800}""#)
         let (_, _, diagnostics) = lex(m.text)
-        expectDiagnostic(diagnostics, id: "bad-escape", message: #"invalid unicode escape '\u{D800}'"#, at: m["1"])
+        expectDiagnostic(diagnostics, id: .badEscape, message: #"invalid unicode escape '\u{D800}'"#, at: m["1"])
     }
 
     /// A `\u{` escape must not read past the end of its line: strings are one line long.
@@ -196,7 +196,7 @@ struct LexerTests {
         let m = extractMarkers("actor a 1️⃣/ b")
         let (_, comments, diagnostics) = lex(m.text)
         #expect(comments.isEmpty)
-        expectDiagnostic(diagnostics, id: "unexpected-character", message: "unexpected character '/'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unexpectedCharacter, message: "unexpected character '/'", at: m["1"])
     }
 
     // MARK: Bad characters
@@ -204,7 +204,7 @@ struct LexerTests {
     @Test func unexpectedCharacterIsReportedAndSkipped() {
         let m = extractMarkers("actor a 1️⃣$ b")
         let (tokens, _, diagnostics) = lex(m.text)
-        expectDiagnostic(diagnostics, id: "unexpected-character", message: "unexpected character '$'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unexpectedCharacter, message: "unexpected character '$'", at: m["1"])
         #expect(texts(tokens) == ["actor", "a", "b"])
     }
 
@@ -212,7 +212,7 @@ struct LexerTests {
         let m = extractMarkers("actor caf1️⃣é x")
         let (tokens, _, diagnostics) = lex(m.text)
         #expect(m["1"].column == 10)
-        expectDiagnostic(diagnostics, id: "unexpected-character", message: "unexpected character 'é'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unexpectedCharacter, message: "unexpected character 'é'", at: m["1"])
         #expect(diagnostics.count == 1)
         #expect(texts(tokens) == ["actor", "caf", "x"])
     }
@@ -220,7 +220,7 @@ struct LexerTests {
     @Test func controlCharacterIsShownEscaped() {
         let m = extractMarkers("actor a 1️⃣\u{7}")
         let (_, _, diagnostics) = lex(m.text)
-        expectDiagnostic(diagnostics, id: "unexpected-character", message: #"unexpected character '\u{7}'"#, at: m["1"])
+        expectDiagnostic(diagnostics, id: .unexpectedCharacter, message: #"unexpected character '\u{7}'"#, at: m["1"])
     }
 
     @Test func loneLessThanAndHyphenAreUnexpected() {

@@ -94,7 +94,7 @@ struct ParserConstructTests {
         // A string on the next line is a new statement, not the name: it is an error.
         let (document, diagnostics) = parse("actor a\n\"Name\"")
         #expect(declarations(document.statements).first?.name == nil)
-        expectDiagnostic(diagnostics, id: "expected-statement", message: "expected a declaration or flow, found string",
+        expectDiagnostic(diagnostics, id: .expectedStatement, message: "expected a declaration or flow, found string",
                          at: TextLocation(line: 2, column: 1))
     }
 
@@ -263,7 +263,7 @@ struct ParserErrorTests {
             customer -> web
             """)
         let (document, diagnostics) = parse(m.text)
-        let d = expectDiagnostic(diagnostics, id: "unknown-keyword",
+        let d = expectDiagnostic(diagnostics, id: .unknownKeyword,
                                  message: "unknown keyword 'proces'; did you mean 'process'?", at: m["1"])
         #expect(d?.range?.end == TextLocation(line: 2, column: 7))
         #expect(errors(diagnostics).count == 1)
@@ -275,7 +275,7 @@ struct ParserErrorTests {
     @Test func unknownKeywordWithoutCloseSpelling() {
         let m = extractMarkers("1️⃣service api")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "unknown-keyword", message: "unknown keyword 'service'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unknownKeyword, message: "unknown keyword 'service'", at: m["1"])
     }
 
     /// Inside a boundary, a misspelled element keyword must still be recognised as one.
@@ -296,7 +296,7 @@ struct ParserErrorTests {
               tech postgres
             """)
         let (_, diagnostics) = parse(m.text)
-        let d = expectDiagnostic(diagnostics, id: "unterminated-block", message: "unterminated block; expected '}'",
+        let d = expectDiagnostic(diagnostics, id: .unterminatedBlock, message: "unterminated block; expected '}'",
                                  at: m["1"])
         #expect(d?.notes == ["the block opened here is never closed"])
         #expect(errors(diagnostics).count == 1)
@@ -308,7 +308,7 @@ struct ParserErrorTests {
               process api
             """)
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "unterminated-block", message: "unterminated boundary 'core'; expected '}'",
+        expectDiagnostic(diagnostics, id: .unterminatedBlock, message: "unterminated boundary 'core'; expected '}'",
                          at: m["1"])
         #expect(errors(diagnostics).count == 1)
         // What was read is kept.
@@ -321,14 +321,14 @@ struct ParserErrorTests {
             a -> 1️⃣"Name"
             """)
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-id", message: "expected the flow's target after '->', found string",
+        expectDiagnostic(diagnostics, id: .expectedId, message: "expected the flow's target after '->', found string",
                          at: m["1"])
     }
 
     @Test func missingTwoWayArrowTargetAtLineEnd() {
         let m = extractMarkers("a <->\n1️⃣actor b")
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-id", message: "expected the flow's target after '<->', found 'actor'",
+        expectDiagnostic(diagnostics, id: .expectedId, message: "expected the flow's target after '<->', found 'actor'",
                          at: m["1"])
         #expect(flows(document.statements).isEmpty)
     }
@@ -352,21 +352,21 @@ struct ParserErrorTests {
             a -> b
             """)
         let result = try loadModel(m.text)
-        #expect(errors(result.diagnostics).map(\.id) == ["expected-id"], "\(describe(result.diagnostics))")
+        #expect(errors(result.diagnostics).map(\.id.rawValue) == ["expected-id"], "\(describe(result.diagnostics))")
         #expect(errors(result.diagnostics).first?.range?.start == m["1"])
     }
 
     @Test func missingArrowAfterExplicitID() {
         let m = extractMarkers("login: a 1️⃣b")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-arrow", message: "expected '->' or '<->' after 'a', found 'b'",
+        expectDiagnostic(diagnostics, id: .expectedArrow, message: "expected '->' or '<->' after 'a', found 'b'",
                          at: m["1"])
     }
 
     @Test func keywordUsedAsProcessID() {
         let m = extractMarkers("process 1️⃣data \"Data\"")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "keyword-as-id",
+        expectDiagnostic(diagnostics, id: .keywordAsId,
                          message: "'data' is a keyword and cannot be used as a process id", at: m["1"])
     }
 
@@ -374,41 +374,41 @@ struct ParserErrorTests {
     @Test func keywordUsedAsActorID() {
         let m = extractMarkers("actor 1️⃣boundary")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "keyword-as-id",
+        expectDiagnostic(diagnostics, id: .keywordAsId,
                          message: "'boundary' is a keyword and cannot be used as an actor id", at: m["1"])
     }
 
     @Test func keywordUsedAsFlowEndpoint() {
         let m = extractMarkers("a -> 1️⃣include")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "keyword-as-id",
+        expectDiagnostic(diagnostics, id: .keywordAsId,
                          message: "'include' is a keyword and cannot be used as a target id", at: m["1"])
     }
 
     @Test func invalidID() {
         let m = extractMarkers("process 1️⃣9lives")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "invalid-id", message: "'9lives' is not a valid id", at: m["1"])
+        expectDiagnostic(diagnostics, id: .invalidId, message: "'9lives' is not a valid id", at: m["1"])
     }
 
     @Test func missingElementID() {
         let m = extractMarkers("actor 1️⃣\"Customer\"")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-id", message: "expected actor id after 'actor', found string",
+        expectDiagnostic(diagnostics, id: .expectedId, message: "expected actor id after 'actor', found string",
                          at: m["1"])
     }
 
     @Test func modelWithoutName() {
         let m = extractMarkers("model 1️⃣{ owner \"x\" }")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-name",
+        expectDiagnostic(diagnostics, id: .expectedName,
                          message: "expected the model's name as a string after 'model'", at: m["1"])
     }
 
     @Test func trackingWithoutJustification() {
         let m = extractMarkers("accept tampering-in-transit@web->db 1️⃣owner \"ops\"")
         let (document, diagnostics) = parse(m.text)
-        let d = expectDiagnostic(diagnostics, id: "expected-justification",
+        let d = expectDiagnostic(diagnostics, id: .expectedJustification,
                                  message: "expected a quoted justification after 'tampering-in-transit@web->db', found 'owner'",
                                  at: m["1"])
         #expect(d?.notes == [#"every tracking decision needs a reason: accept tampering-in-transit@web->db "why""#])
@@ -418,41 +418,41 @@ struct ParserErrorTests {
     @Test func trackingWithoutJustificationAtLineEnd() {
         let m = extractMarkers("mitigated spoofing@api\n1️⃣actor a")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-justification",
+        expectDiagnostic(diagnostics, id: .expectedJustification,
                          message: "expected a quoted justification after 'spoofing@api', found 'actor'", at: m["1"])
     }
 
     @Test func trackingWithInvalidDate() {
         let m = extractMarkers("accept x@y \"why\" until 1️⃣2027-02-30")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "invalid-date", message: "'2027-02-30' is not a date; write YYYY-MM-DD",
+        expectDiagnostic(diagnostics, id: .invalidDate, message: "'2027-02-30' is not a date; write YYYY-MM-DD",
                          at: m["1"])
     }
 
     @Test func trackingQuotedPatternWithoutAt() {
         let m = extractMarkers("not-applicable 1️⃣\"dos\" \"why\"")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "invalid-pattern", message: "finding pattern 'dos' has no '@'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .invalidPattern, message: "finding pattern 'dos' has no '@'", at: m["1"])
     }
 
     @Test func trackingWithEmptyQuotedPattern() {
         let m = extractMarkers("accept 1️⃣\"\" ")
         let (_, diagnostics) = parse(m.text)
         // An empty quoted pattern has no '@'.
-        expectDiagnostic(diagnostics, id: "invalid-pattern", message: "finding pattern '' has no '@'", at: m["1"])
+        expectDiagnostic(diagnostics, id: .invalidPattern, message: "finding pattern '' has no '@'", at: m["1"])
     }
 
     @Test func missingSeparatorBetweenStatements() {
         let m = extractMarkers("actor a \"A\" 1️⃣process b")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-separator", message: "expected a new line or ';' before 'process'",
+        expectDiagnostic(diagnostics, id: .expectedSeparator, message: "expected a new line or ';' before 'process'",
                          at: m["1"])
     }
 
     @Test func missingSeparatorBetweenAttributes() {
         let m = extractMarkers("datastore db { tech postgres 1️⃣\"x\" }")
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-separator", message: "expected ';' or a new line before string",
+        expectDiagnostic(diagnostics, id: .expectedSeparator, message: "expected ';' or a new line before string",
                          at: m["1"])
         #expect(declarations(document.statements).first.map { render($0.attributes) } == ["tech w:postgres"])
     }
@@ -460,13 +460,13 @@ struct ParserErrorTests {
     @Test func trailingCommaWithoutValue() {
         let m = extractMarkers("flowless -> x { carries a, 1️⃣}")
         let (_, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-value", message: "expected a value after ','", at: m["1"])
+        expectDiagnostic(diagnostics, id: .expectedValue, message: "expected a value after ','", at: m["1"])
     }
 
     @Test func strayClosingBrace() {
         let m = extractMarkers("actor a\n1️⃣}\nprocess b")
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "unexpected-brace", message: "unexpected '}' with no open block", at: m["1"])
+        expectDiagnostic(diagnostics, id: .unexpectedBrace, message: "unexpected '}' with no open block", at: m["1"])
         #expect(declarations(document.statements).count == 2)
     }
 
@@ -480,7 +480,7 @@ struct ParserErrorTests {
             }
             """)
         let (document, diagnostics) = parse(m.text)
-        let misplaced = diagnostics.filter { $0.id == "misplaced-declaration" }
+        let misplaced = diagnostics.filter { $0.id == .misplacedDeclaration }
         #expect(misplaced.map(\.message) == [
             "'data' cannot appear inside a boundary", "'include' cannot appear inside a boundary",
             "tracking statements cannot appear inside a boundary",
@@ -504,7 +504,7 @@ struct ParserErrorTests {
             """)
         let (document, diagnostics) = parse(m.text)
         #expect(errors(diagnostics).count == 5, "\(describe(diagnostics))")
-        #expect(diagnostics.map(\.id) == ["unknown-keyword", "keyword-as-id", "expected-arrow",
+        #expect(diagnostics.map(\.id.rawValue) == ["unknown-keyword", "keyword-as-id", "expected-arrow",
                                           "expected-justification", "expected-id"])
         #expect(diagnostics.map { $0.range?.start } == [m["1"], m["2"], m["3"], m["4"], m["5"]])
         // Every good statement survives: header, actor, boundary (with its process), datastore.
@@ -538,7 +538,7 @@ struct ParserErrorTests {
             actor user
             """)
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-attribute", message: "expected an attribute name, found string",
+        expectDiagnostic(diagnostics, id: .expectedAttribute, message: "expected an attribute name, found string",
                          at: m["1"])
         let d = declarations(document.statements)
         #expect(d.map { $0.id?.value } == ["api", "user"])
@@ -555,7 +555,7 @@ struct ParserErrorTests {
             process after
             """)
         let (document, diagnostics) = parse(m.text)
-        expectDiagnostic(diagnostics, id: "expected-statement",
+        expectDiagnostic(diagnostics, id: .expectedStatement,
                          message: "expected an element, boundary, flow or attribute, found '{'", at: m["1"])
         let core = boundaries(document.statements).first
         #expect(core.map { declarations($0.items).map { $0.id?.value } } == ["api"])

@@ -22,7 +22,7 @@ struct ResourceLimitTests {
         let result = try loader(declarations: 10).load(text: chain(12), path: "big.moat")
         #expect(result.model == nil)
         let errors = result.diagnostics.filter { $0.severity == .error }
-        #expect(errors.map(\.id) == ["model-too-large"])
+        #expect(errors.map(\.id.rawValue) == ["model-too-large"])
         #expect(errors.first?.range?.start.line == 11)
         #expect(errors.first?.message.contains("more than 10 elements, flows, boundaries and data assets") == true)
     }
@@ -49,7 +49,7 @@ struct ResourceLimitTests {
 
         let refused = try loader(totalSize: 400).load(path: path)
         let errors = refused.diagnostics.filter { $0.severity == .error }
-        #expect(errors.map(\.id) == ["model-too-large"])
+        #expect(errors.map(\.id.rawValue) == ["model-too-large"])
         #expect(errors.first?.range?.start.line == 2)
         #expect(errors.first?.message.contains("'b.moat' takes the model past 400 bytes") == true)
 

@@ -8,7 +8,7 @@ struct AttributeCheckTests {
             datastore db "Orders" { tech postgres; 1️⃣encrpyted-at-rest }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-attribute",
+        let d = expectDiagnostic(result.diagnostics, id: .unknownAttribute,
                                  message: "unknown attribute 'encrpyted-at-rest'; did you mean 'encrypted-at-rest'?",
                                  at: m["1"], file: "model.moat")
         #expect(d?.range?.end == TextLocation(line: 1, column: m["1"].column + 17))
@@ -18,7 +18,7 @@ struct AttributeCheckTests {
     @Test func unknownAttributeWithoutCloseSpelling() throws {
         let m = extractMarkers("process api { 1️⃣blockchain }")
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "unknown-attribute", message: "unknown attribute 'blockchain'",
+        expectDiagnostic(result.diagnostics, id: .unknownAttribute, message: "unknown attribute 'blockchain'",
                          at: m["1"])
     }
 
@@ -30,7 +30,7 @@ struct AttributeCheckTests {
             }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "attribute-not-allowed",
+        let d = expectDiagnostic(result.diagnostics, id: .attributeNotAllowed,
                                  message: "attribute 'encrypted-at-rest' does not apply to a process", at: m["1"])
         #expect(d?.notes == ["'encrypted-at-rest' applies to: datastore"])
     }
@@ -41,7 +41,7 @@ struct AttributeCheckTests {
             model "M" { 2️⃣trust untrusted }
             """)
         let result = try loadModel(m.text)
-        let notAllowed = result.diagnostics.filter { $0.id == "attribute-not-allowed" }
+        let notAllowed = result.diagnostics.filter { $0.id == .attributeNotAllowed }
         #expect(notAllowed.map(\.message) == [
             "attribute 'protocol' does not apply to an actor", "attribute 'trust' does not apply to the model header",
         ])
@@ -55,7 +55,7 @@ struct AttributeCheckTests {
             a -> b { protocol 1️⃣htttps }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "invalid-value",
+        let d = expectDiagnostic(result.diagnostics, id: .invalidValue,
                                  message: "'htttps' is not a value of 'protocol'; did you mean 'https'?", at: m["1"])
         // The protocol list is long: no enumeration in a note.
         #expect(d?.notes == [])
@@ -64,7 +64,7 @@ struct AttributeCheckTests {
     @Test func wrongEnumValueListsShortEnums() throws {
         let m = extractMarkers("boundary dmz { trust 1️⃣internl; process web }")
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "invalid-value",
+        let d = expectDiagnostic(result.diagnostics, id: .invalidValue,
                                  message: "'internl' is not a value of 'trust'; did you mean 'internal'?", at: m["1"])
         #expect(d?.notes == ["'trust' is one of: untrusted, partner, internal, restricted"])
     }
@@ -73,7 +73,7 @@ struct AttributeCheckTests {
     @Test func quotedEnumValueIsRejectedWithoutSuggestingItself() throws {
         let m = extractMarkers(#"datastore db { tech 1️⃣"postgres" }"#)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "invalid-value", at: m["1"])
+        let d = expectDiagnostic(result.diagnostics, id: .invalidValue, at: m["1"])
         #expect(d?.message.contains("did you mean 'postgres'?") == false, "\(d?.message ?? "")")
         #expect(d?.message.hasPrefix("'postgres'") == true)
     }
@@ -86,21 +86,21 @@ struct AttributeCheckTests {
             actor a
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "out-of-range", message: "'maturity' must be at most 5, not 7",
+        expectDiagnostic(result.diagnostics, id: .outOfRange, message: "'maturity' must be at most 5, not 7",
                          at: m["1"])
     }
 
     @Test func numberBelowItsRange() throws {
         let m = extractMarkers("model \"Shop\" { maturity 1️⃣0 }\nactor a")
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "out-of-range", message: "'maturity' must be at least 1, not 0",
+        expectDiagnostic(result.diagnostics, id: .outOfRange, message: "'maturity' must be at least 1, not 0",
                          at: m["1"])
     }
 
     @Test func maturityMustBeAWholeLevel() throws {
         let m = extractMarkers("model \"Shop\" { 1️⃣maturity 2.5 }\nactor a")
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "out-of-range", message: "'maturity' is a whole level from 1 to 5",
+        expectDiagnostic(result.diagnostics, id: .outOfRange, message: "'maturity' is a whole level from 1 to 5",
                          at: m["1"])
     }
 
@@ -112,16 +112,16 @@ struct AttributeCheckTests {
             b -> a { port 2️⃣"443" }
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "out-of-range", message: "'port' must be at most 65535, not 70000",
+        expectDiagnostic(result.diagnostics, id: .outOfRange, message: "'port' must be at most 65535, not 70000",
                          at: m["1"])
-        expectDiagnostic(result.diagnostics, id: "expected-number", message: "'port' takes a number, not '443'",
+        expectDiagnostic(result.diagnostics, id: .expectedNumber, message: "'port' takes a number, not '443'",
                          at: m["2"])
     }
 
     @Test func stringAttributeGivenABareWord() throws {
         let m = extractMarkers("process api { owner 1️⃣payments }")
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "expected-string",
+        expectDiagnostic(result.diagnostics, id: .expectedString,
                          message: #"'owner' takes a quoted string; write owner "payments""#, at: m["1"])
     }
 
@@ -131,7 +131,7 @@ struct AttributeCheckTests {
             datastore b { encrypted-at-rest 1️⃣maybe }
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "invalid-value",
+        expectDiagnostic(result.diagnostics, id: .invalidValue,
                          message: "'encrypted-at-rest' is a flag; write it alone, or 'true' or 'false', not 'maybe'",
                          at: m["1"])
     }
@@ -144,9 +144,10 @@ struct AttributeCheckTests {
             }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "duplicate-attribute",
+        let d = expectDiagnostic(result.diagnostics, id: .duplicateAttribute,
                                  message: "attribute 'tech' is given twice", at: m["1"])
-        #expect(d?.notes == ["first given at line 2"])
+        #expect(d?.notes.map(\.message) == ["first given here"])
+        #expect(d?.notes.first?.range.map { [$0.start.line, $0.start.column] } == [2, 3])
     }
 
     @Test func wrongNumberOfValues() throws {
@@ -155,7 +156,7 @@ struct AttributeCheckTests {
             process b { 2️⃣owner }
             """)
         let result = try loadModel(m.text)
-        let counts = result.diagnostics.filter { $0.id == "wrong-value-count" }
+        let counts = result.diagnostics.filter { $0.id == .wrongValueCount }
         #expect(counts.map(\.message) == ["attribute 'tech' takes one value, not 2", "attribute 'owner' needs a value"])
         #expect(counts.map { $0.range?.start } == [m["1"], m["2"]])
     }
@@ -166,7 +167,7 @@ struct AttributeCheckTests {
             datastore db { stores 1️⃣"card" }
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "expected-id",
+        expectDiagnostic(result.diagnostics, id: .expectedId,
                          message: "'stores' takes ids, not strings; write stores card", at: m["1"])
     }
 
@@ -204,10 +205,12 @@ struct NameResolutionTests {
             datastore 2️⃣api
             """)
         let result = try loadModel(m.text)
-        let duplicates = result.diagnostics.filter { $0.id == "duplicate-id" }
+        let duplicates = result.diagnostics.filter { $0.id == .duplicateId }
         #expect(duplicates.map(\.message) == ["'shop' is already declared as an actor", "'api' is already declared as a process"])
         #expect(duplicates.map { $0.range?.start } == [m["1"], m["2"]])
-        #expect(duplicates.map(\.notes) == [["first declared at model.moat:1:7"], ["first declared at model.moat:2:9"]])
+        #expect(duplicates.map { $0.notes.map(\.message) } == [["first declared here"], ["first declared here"]])
+        #expect(duplicates.map { $0.notes.first?.range.map { "\($0.file.path):\($0.start.line):\($0.start.column)" } }
+                == ["model.moat:1:7", "model.moat:2:9"])
     }
 
     @Test func explicitFlowIDSharesTheElementNamespace() throws {
@@ -217,7 +220,7 @@ struct NameResolutionTests {
             1️⃣a: a -> b
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "duplicate-id", message: "'a' is already declared as an actor",
+        expectDiagnostic(result.diagnostics, id: .duplicateId, message: "'a' is already declared as an actor",
                          at: m["1"])
     }
 
@@ -228,9 +231,10 @@ struct NameResolutionTests {
             datastore card { stores card }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "duplicate-id", message: "data asset 'card' is already declared",
+        let d = expectDiagnostic(result.diagnostics, id: .duplicateId, message: "data asset 'card' is already declared",
                                  at: m["1"])
-        #expect(d?.notes == ["first declared at model.moat:1:6"])
+        #expect(d?.notes.map(\.message) == ["first declared here"])
+        #expect(d?.notes.first?.range.map { [$0.start.line, $0.start.column] } == [1, 6])
     }
 
     @Test func flowToAnUndeclaredElementWithSuggestion() throws {
@@ -241,7 +245,7 @@ struct NameResolutionTests {
             2️⃣nobody -> web
             """)
         let result = try loadModel(m.text)
-        let unknown = result.diagnostics.filter { $0.id == "unknown-element" }
+        let unknown = result.diagnostics.filter { $0.id == .unknownElement }
         #expect(unknown.map(\.message) == ["unknown element 'dbb'; did you mean 'db'?", "unknown element 'nobody'"])
         #expect(unknown.map { $0.range?.start } == [m["1"], m["2"]])
         #expect(result.model == nil)
@@ -253,7 +257,7 @@ struct NameResolutionTests {
             web -> 1️⃣dmz
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "flow-endpoint",
+        expectDiagnostic(result.diagnostics, id: .flowEndpoint,
                          message: "flows connect actors, processes and datastores; 'dmz' is a boundary", at: m["1"])
     }
 
@@ -265,7 +269,7 @@ struct NameResolutionTests {
             b -> 1️⃣login
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "flow-endpoint",
+        expectDiagnostic(result.diagnostics, id: .flowEndpoint,
                          message: "flows connect actors, processes and datastores; 'login' is a flow", at: m["1"])
     }
 
@@ -277,7 +281,7 @@ struct NameResolutionTests {
             a -> p { carries card, 1️⃣crd }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-data",
+        let d = expectDiagnostic(result.diagnostics, id: .unknownData,
                                  message: "unknown data asset 'crd'; did you mean 'card'?", at: m["1"])
         #expect(d?.range?.end == TextLocation(line: 4, column: m["1"].column + 3))
         #expect(d?.notes == [])
@@ -288,7 +292,7 @@ struct NameResolutionTests {
             datastore db { stores 1️⃣ledger }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-data", message: "unknown data asset 'ledger'",
+        let d = expectDiagnostic(result.diagnostics, id: .unknownData, message: "unknown data asset 'ledger'",
                                  at: m["1"])
         #expect(d?.notes == [#"declare it: data ledger "…" { classification confidential }"#])
     }
@@ -300,7 +304,7 @@ struct NameResolutionTests {
             datastore db { stores card, 1️⃣car }
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "unknown-data", message: "unknown data asset 'car'; did you mean 'card'?",
+        expectDiagnostic(result.diagnostics, id: .unknownData, message: "unknown data asset 'car'; did you mean 'card'?",
                          at: m["1"])
     }
 
@@ -314,7 +318,7 @@ struct NameResolutionTests {
             }
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "unknown-data", message: "unknown data asset 'crd'; did you mean 'card'?",
+        expectDiagnostic(result.diagnostics, id: .unknownData, message: "unknown data asset 'crd'; did you mean 'card'?",
                          at: m["1"])
     }
 
@@ -326,7 +330,7 @@ struct NameResolutionTests {
             actor a
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "unknown-practice",
+        let d = expectDiagnostic(result.diagnostics, id: .unknownPractice,
                                  message: "unknown practice 'threat-modeling'; did you mean 'threat-modelling'?",
                                  at: m["1"])
         #expect(d?.notes == ["practices are listed in Models/maturity/levels.yaml"])
@@ -340,7 +344,7 @@ struct NameResolutionTests {
             1️⃣a -> b "Buy things"
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "ambiguous-flow-id",
+        let d = expectDiagnostic(result.diagnostics, id: .ambiguousFlowId,
                                  message: "another flow 'a->b' is declared at line 3; give this one an explicit id",
                                  at: m["1"])
         #expect(d?.notes == ["write: buy-things: a -> b …", "explicit ids keep finding ids stable when flows change"])
@@ -380,9 +384,10 @@ struct NameResolutionTests {
             1️⃣a -> b "Browse" { protocol https }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "duplicate-flow", severity: .warning,
+        let d = expectDiagnostic(result.diagnostics, id: .duplicateFlow, severity: .warning,
                                  message: "duplicate flow 'a->b'", at: m["1"])
-        #expect(d?.notes == ["the same flow is declared at line 3; remove one"])
+        #expect(d?.notes.map(\.message) == ["the same flow is declared here; remove one"])
+        #expect(d?.notes.first?.range?.start.line == 3)
         #expect(!result.hasErrors)
         #expect(result.model?.flows.count == 1)
     }
@@ -442,7 +447,7 @@ struct IncludeTests {
             include 1️⃣"missing.moat"
             """)
         let result = try loadModel(files: ["/m/root.moat": m.text], root: "/m/root.moat")
-        let d = expectDiagnostic(result.diagnostics, id: "file-not-found",
+        let d = expectDiagnostic(result.diagnostics, id: .fileNotFound,
                                  message: "cannot include 'missing.moat': no such file", at: m["1"], file: "/m/root.moat")
         #expect(d?.notes == ["paths are relative to the including file's folder"])
         #expect(d?.range?.end == TextLocation(line: 2, column: 23))
@@ -451,7 +456,7 @@ struct IncludeTests {
 
     @Test func missingRootFile() throws {
         let result = try loadModel(files: [:], root: "/m/none.moat")
-        expectDiagnostic(result.diagnostics, id: "file-not-found", message: "'/m/none.moat': no such file")
+        expectDiagnostic(result.diagnostics, id: .fileNotFound, message: "'/m/none.moat': no such file")
         #expect(result.diagnostics.first?.range == nil)
     }
 
@@ -464,7 +469,7 @@ struct IncludeTests {
             "/m/a.moat": "actor a\ninclude \"b.moat\"\na -> b",
             "/m/b.moat": m.text,
         ], root: "/m/a.moat")
-        expectDiagnostic(result.diagnostics, id: "include-cycle", message: "include cycle: a.moat -> b.moat -> a.moat",
+        expectDiagnostic(result.diagnostics, id: .includeCycle, message: "include cycle: a.moat -> b.moat -> a.moat",
                          at: m["1"], file: "/m/b.moat")
         #expect(errors(result.diagnostics).count == 1, "\(describe(result.diagnostics))")
     }
@@ -472,7 +477,7 @@ struct IncludeTests {
     @Test func fileIncludingItself() throws {
         let m = extractMarkers("actor a\ninclude 1️⃣\"./a.moat\"")
         let result = try loadModel(files: ["/m/a.moat": m.text], root: "/m/a.moat")
-        expectDiagnostic(result.diagnostics, id: "include-cycle", message: "include cycle: a.moat -> a.moat",
+        expectDiagnostic(result.diagnostics, id: .includeCycle, message: "include cycle: a.moat -> a.moat",
                          at: m["1"], file: "/m/a.moat")
     }
 
@@ -484,7 +489,7 @@ struct IncludeTests {
             p -> c
             """)
         let result = try loadModel(files: ["/m/root.moat": m.text, "/m/c.moat": "datastore c"], root: "/m/root.moat")
-        expectDiagnostic(result.diagnostics, id: "repeated-include", severity: .warning,
+        expectDiagnostic(result.diagnostics, id: .repeatedInclude, severity: .warning,
                          message: "'c.moat' is already included; it is read once", at: m["1"])
         #expect(result.model?.elements.map(\.id) == ["c", "p"])
     }
@@ -498,7 +503,7 @@ struct IncludeTests {
             "/m/root.moat": "model \"Root\"\ninclude \"sub.moat\"\nactor a\na -> p",
             "/m/sub.moat": m.text,
         ], root: "/m/root.moat")
-        expectDiagnostic(result.diagnostics, id: "misplaced-header",
+        expectDiagnostic(result.diagnostics, id: .misplacedHeader,
                          message: "the model header belongs in the root file, not in an included file",
                          at: m["1"], file: "/m/sub.moat")
     }
@@ -510,8 +515,9 @@ struct IncludeTests {
             1️⃣model "Two"
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "duplicate-header", message: "a model has one header", at: m["1"])
-        #expect(d?.notes == ["the first is at line 1"])
+        let d = expectDiagnostic(result.diagnostics, id: .duplicateHeader, message: "a model has one header", at: m["1"])
+        #expect(d?.notes.map(\.message) == ["the first header is here"])
+        #expect(d?.notes.first?.range?.start.line == 1)
     }
 
     @Test func syntaxErrorInAnIncludedFileIsReportedThere() throws {
@@ -520,7 +526,7 @@ struct IncludeTests {
             "/m/root.moat": "include \"bad.moat\"\nactor a",
             "/m/bad.moat": m.text,
         ], root: "/m/root.moat")
-        expectDiagnostic(result.diagnostics, id: "unknown-keyword", at: m["1"], file: "/m/bad.moat")
+        expectDiagnostic(result.diagnostics, id: .unknownKeyword, at: m["1"], file: "/m/bad.moat")
     }
 
     @Test func includesNestTooDeep() throws {
@@ -528,7 +534,7 @@ struct IncludeTests {
         for i in 0..<30 { files["/m/f\(i).moat"] = "include \"f\(i + 1).moat\"\nprocess p\(i)" }
         files["/m/f30.moat"] = "process p30"
         let result = try loadModel(files: files, root: "/m/f0.moat")
-        expectDiagnostic(result.diagnostics, id: "include-too-deep",
+        expectDiagnostic(result.diagnostics, id: .includeTooDeep,
                          message: "includes nest deeper than \(ModelLoader.maximumIncludeDepth) files",
                          file: "/m/f\(ModelLoader.maximumIncludeDepth - 1).moat")
     }
@@ -538,7 +544,7 @@ struct IncludeTests {
 struct LintTests {
     @Test func emptyFile() throws {
         let result = try loadModel("")
-        let d = expectDiagnostic(result.diagnostics, id: "empty-model",
+        let d = expectDiagnostic(result.diagnostics, id: .emptyModel,
                                  message: "file is empty; a model declares at least one actor, process or datastore",
                                  at: TextLocation(line: 1, column: 1))
         #expect(d?.notes == ["start with 'moat init' for a commented starter model"])
@@ -547,7 +553,7 @@ struct LintTests {
 
     @Test func modelWithoutElements() throws {
         let result = try loadModel("# only a comment\nmodel \"Empty\"\ndata card\n")
-        expectDiagnostic(result.diagnostics, id: "empty-model", severity: .warning,
+        expectDiagnostic(result.diagnostics, id: .emptyModel, severity: .warning,
                          message: "model declares no actor, process or datastore", at: TextLocation(line: 1, column: 1))
         #expect(result.model?.header.name == "Empty" && result.model?.elements.isEmpty == true)
     }
@@ -560,7 +566,7 @@ struct LintTests {
             a -> b
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "isolated-element", severity: .warning,
+        let d = expectDiagnostic(result.diagnostics, id: .isolatedElement, severity: .warning,
                                  message: "process 'lonely' has no flows", at: m["1"])
         #expect(d?.notes == ["connect it with a flow, or remove it"])
         #expect(result.model != nil)
@@ -576,7 +582,7 @@ struct LintTests {
             a -> b
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "unused-data", severity: .warning,
+        expectDiagnostic(result.diagnostics, id: .unusedData, severity: .warning,
                          message: "data asset 'spare' is never stored, processed or carried", at: m["1"])
     }
 
@@ -601,7 +607,7 @@ struct LintTests {
             a -> b
             """)
         let result = try loadModel(m.text)
-        let empty = result.diagnostics.filter { $0.id == "empty-boundary" }
+        let empty = result.diagnostics.filter { $0.id == .emptyBoundary }
         // Only 'void': 'outer' holds an element through 'inner'.
         #expect(empty.map(\.message) == ["boundary 'void' contains no elements"])
         #expect(empty.map(\.severity) == [.warning])
@@ -614,7 +620,7 @@ struct LintTests {
             1️⃣worker -> worker "Retry"
             """)
         let result = try loadModel(m.text)
-        expectDiagnostic(result.diagnostics, id: "self-flow", severity: .warning,
+        expectDiagnostic(result.diagnostics, id: .selfFlow, severity: .warning,
                          message: "flow 'worker->worker' goes from 'worker' to itself", at: m["1"])
         #expect(!result.hasErrors)
     }
@@ -628,7 +634,7 @@ struct LintTests {
             api -> db { protocol postgres-tls; 1️⃣carries order, card }
             """)
         let result = try loadModel(m.text)
-        let d = expectDiagnostic(result.diagnostics, id: "data-not-stored", severity: .warning,
+        let d = expectDiagnostic(result.diagnostics, id: .dataNotStored, severity: .warning,
                                  message: "flow 'api->db' carries 'card' into datastore 'db', which does not store it",
                                  at: m["1"])
         #expect(d?.notes == ["add 'card' to the datastore's 'stores', or stop carrying it there"])
@@ -645,7 +651,7 @@ struct LintTests {
             a -> b
             """)
         let result = try loadModel(m.text)
-        let notStored = result.diagnostics.filter { $0.id == "data-not-stored" }.map(\.message)
+        let notStored = result.diagnostics.filter { $0.id == .dataNotStored }.map(\.message)
         // Into a: 'card' is not stored there; into c: 'order' is not stored there. b stores nothing declared: no warning.
         #expect(notStored.sorted() == [
             "flow 'c<->a' carries 'card' into datastore 'a', which does not store it",
@@ -666,7 +672,7 @@ struct LintTests {
             actor a { type xx }
             process z { tech zz }
             """)
-        #expect(result.diagnostics.map(\.id) == ["unknown-element", "invalid-value", "invalid-value"])
+        #expect(result.diagnostics.map(\.id.rawValue) == ["unknown-element", "invalid-value", "invalid-value"])
         #expect(result.diagnostics.compactMap { $0.range?.start.line } == [1, 2, 3])
     }
 }

@@ -49,7 +49,7 @@ import Testing
         let imported = try importShared(relative)
         #expect(direct.model.map(signature) == imported.load.model.map(signature))
         // Warnings point into the foreign file.
-        for d in direct.diagnostics where d.id == "unmapped" {
+        for d in direct.diagnostics where d.id == .unmapped {
             #expect(d.range?.file.path == Shared.path(relative))
         }
     }

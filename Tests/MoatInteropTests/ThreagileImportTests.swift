@@ -112,7 +112,7 @@ import Testing
         #expect(ldap == ["ldap-injection@identity-provider", "ldap-injection@marketing-cms"])
         #expect(m.model.tracking.contains { $0.pattern == "insecure-default-configuration@*" && $0.status == .mitigated })
         // in-progress is no decision: a warning at its line, and a comment.
-        let open = try #require(m.warnings.first { $0.id == "unmapped-tracking" })
+        let open = try #require(m.warnings.first { $0.id == .unmappedTracking })
         #expect(sourceLine(open).contains("dos-risky-access-across-trust-boundary@*@*@*"))
         #expect(m.text.contains("# Threagile risk tracking 'dos-risky-access-across-trust-boundary@*@*@*': in-progress"))
     }

@@ -153,7 +153,7 @@ public struct ConditionCompiler: Sendable {
     private func compileBool(_ syntax: ConditionSyntax, text: String, context: EntityType) throws -> CompiledCondition {
         let node = try compileTerm(syntax, text: text, context: context)
         guard case .bool = node.value else {
-            var notes: [String] = []
+            var notes: [DiagnosticNote] = []
             if case .enumeration(_, let d) = node.value, let v = d.values.first {
                 notes.append("compare it: \(node.text) == \(v)")
             }

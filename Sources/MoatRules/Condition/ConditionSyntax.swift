@@ -49,7 +49,7 @@ public struct PathSyntax: Sendable, Hashable {
 public struct ConditionError: Error, Sendable, Hashable {
     public var message: String
     public var span: ConditionSyntax.Span
-    public var notes: [String] = []
+    public var notes: [DiagnosticNote] = []
 }
 
 /// Parses condition text with the shared lexer in condition mode.

@@ -86,12 +86,12 @@ struct AnalyzerTests {
         #expect(try finding(a, "exposed-endpoint-not-rate-limited@api").status == .falsePositive)
         #expect(try finding(a, "exposed-requests-unlogged@api").status == .falsePositive)
         #expect(a.unmatchedTracking.map(\.pattern) == ["no-such-rule@api"])
-        #expect(a.diagnostics.contains { $0.id == "unmatched-tracking" && $0.range?.start.line == 7 })
+        #expect(a.diagnostics.contains { $0.id == .unmatchedTracking && $0.range?.start.line == 7 })
         // After the expiry date the acceptance lapses and the finding is open again, with a warning.
         let later = try analyze(text, asOf: "2027-01-02")
         let f = try finding(later, "missing-authentication-entry-point@api")
         #expect(f.isOpen && f.trackingExpired)
-        #expect(later.diagnostics.contains { $0.id == "expired-tracking" })
+        #expect(later.diagnostics.contains { $0.id == .expiredTracking })
     }
 
     @Test("severity: exposure raises likelihood, secret data raises impact, one step at most; internal elements are discounted")

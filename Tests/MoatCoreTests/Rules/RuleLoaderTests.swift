@@ -90,7 +90,7 @@ struct RuleLoaderTests {
         try Self.valid.write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
         let catalogue = try Catalogue.builtIn.get()
         let (_, diagnostics) = catalogue.adding(rulesFrom: dir)
-        let d = try #require(diagnostics.first { $0.id == "duplicate-rule" })
+        let d = try #require(diagnostics.first { $0.id == .duplicateRule })
         #expect(d.message == "rule 'demo-rule' is defined twice")
         #expect(d.range?.file.path.hasSuffix("b.yaml") == true)
     }

@@ -143,7 +143,7 @@ func warnings(_ diagnostics: [Diagnostic]) -> [Diagnostic] { diagnostics.filter 
 /// Returns it so that callers can check notes.
 @discardableResult
 func expectDiagnostic(
-    _ diagnostics: [Diagnostic], id: String, severity: DiagnosticSeverity = .error,
+    _ diagnostics: [Diagnostic], id: DiagnosticID, severity: DiagnosticSeverity = .error,
     message: String? = nil, at location: TextLocation? = nil, file: String? = nil,
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> Diagnostic? {

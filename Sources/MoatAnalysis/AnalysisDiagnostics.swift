@@ -1,0 +1,9 @@
+import MoatSource
+
+/// The diagnostics of the analysis: tracking entries.
+extension DiagnosticID {
+    /// A finding printed as a diagnostic (`moat check` prints each gating finding at its element).
+    public static let finding = DiagnosticID(declared: "finding")
+    public static let expiredTracking = DiagnosticID(declared: "expired-tracking")
+    public static let unmatchedTracking = DiagnosticID(declared: "unmatched-tracking")
+}
