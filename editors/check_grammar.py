@@ -22,6 +22,7 @@ It fails (exit 1, one readable message per problem) when:
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import logging
@@ -32,6 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -86,6 +88,12 @@ CLASSES: list[tuple[str, str]] = [
 
 def has_scope(scopes: list[str], scope: str) -> bool:
     return any(s == scope or s.startswith(scope + ".") for s in scopes)
+
+
+@functools.lru_cache(maxsize=None)
+def classes_of(scopes: tuple[str, ...]) -> list[str]:
+    """The class scopes that a character with these scopes has."""
+    return [scope for _, scope in CLASSES if has_scope(list(scopes), scope)]
 
 
 # ── Tokenizing ───────────────────────────────────────────────────────────────────────────────────
@@ -167,9 +175,8 @@ def check_file(path: Path, text: str, scopes, *, sample: bool, problems: list[st
             if ch.isspace():
                 continue
             found = scopes[n][c]
-            for _, scope in CLASSES:
-                if has_scope(found, scope):
-                    seen[scope] = seen.get(scope, 0) + 1
+            for scope in classes_of(tuple(found)):
+                seen[scope] = seen.get(scope, 0) + 1
             if not significant(found):
                 line_ok = False
                 problems.append(show(path, n, c, line, f"'{ch}' has no scope beyond {gen.SCOPE} ({' '.join(found) or 'none'})"))
@@ -312,7 +319,7 @@ def main(argv: list[str]) -> int:
                                 "and Models/vocabulary.yaml; run python3 editors/generate_grammar.py")
     tokenizers = [Tokenizer(grammar), ReferenceTokenizer(grammar)]
     if args.engine:
-        tokenizers = [t for t in tokenizers if args.engine in t.name]
+        tokenizers = [t for t in tokenizers if t.name.startswith(args.engine)]
 
     if args.dump:
         text = args.dump.read_text(encoding="utf-8")

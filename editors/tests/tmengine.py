@@ -42,6 +42,7 @@ class Engine:
             raise ValueError("tmengine supports neither \\G, while rules nor injections")
         self.grammar = grammar
         self.base = grammar["scopeName"]
+        self._flat: dict[int, tuple[dict, list[dict]]] = {}  # id of a rule → (rule, its patterns flattened)
 
     # ── Rules ────────────────────────────────────────────────────────────────────────────────────
     def _resolve(self, rule: dict, seen: frozenset = frozenset()) -> list[dict]:
@@ -81,7 +82,10 @@ class Engine:
         pos = 0
         while pos < len(line):
             rule, inner, end, _, _ = stack[-1]
-            candidates = self._resolve({"patterns": rule.get("patterns", [])})
+            cached = self._flat.get(id(rule))
+            if cached is None:  # the rule is kept in the cache, so its id cannot be reused
+                cached = self._flat[id(rule)] = (rule, self._resolve({"patterns": rule.get("patterns", [])}))
+            candidates = cached[1]
             regexes: list[tuple[str, dict | None]] = [(c.get("match") or c["begin"], c) for c in candidates]
             if end is not None:
                 if rule.get("applyEndPatternLast"):
