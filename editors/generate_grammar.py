@@ -292,7 +292,7 @@ syntax match moatDeclaredId /[A-Za-z0-9_*]\\([A-Za-z0-9_*.]\\|-\\(>\\)\\@!\\)*/ 
 syntax keyword moatKeyword {" ".join(PLAIN_KEYWORDS)}
 syntax keyword moatTracking {" ".join(TRACKING_STATUSES)}
 syntax match moatTrackingOption /\\<\\({options}\\)\\>\\ze\\s\\+\\("\\|[0-9]\\)/
-syntax match moatFindingPattern /[A-Za-z0-9_*][A-Za-z0-9_*.-]*@[A-Za-z0-9_*.]\\+\\(\\(->\\|<->\\)[A-Za-z0-9_*.-]\\+\\)\\=/
+syntax match moatFindingPattern /[A-Za-z0-9_*][A-Za-z0-9_*.-]*@\\([A-Za-z0-9_*.]\\|-\\(>\\)\\@!\\)\\+\\(\\(->\\|<->\\)[A-Za-z0-9_*.-]\\+\\)\\=/
 syntax match moatArrow /<->\\|->/
 syntax match moatFlowId /^\\s*\\zs[A-Za-z0-9_*][A-Za-z0-9_*.-]*\\ze\\s*:/
 syntax match moatPunctuation /[;,:]/

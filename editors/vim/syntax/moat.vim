@@ -44,7 +44,7 @@ syntax match moatDeclaredId /[A-Za-z0-9_*]\([A-Za-z0-9_*.]\|-\(>\)\@!\)*/ contai
 syntax keyword moatKeyword model include
 syntax keyword moatTracking accept mitigated false-positive not-applicable
 syntax match moatTrackingOption /\<\(owner\|until\)\>\ze\s\+\("\|[0-9]\)/
-syntax match moatFindingPattern /[A-Za-z0-9_*][A-Za-z0-9_*.-]*@[A-Za-z0-9_*.]\+\(\(->\|<->\)[A-Za-z0-9_*.-]\+\)\=/
+syntax match moatFindingPattern /[A-Za-z0-9_*][A-Za-z0-9_*.-]*@\([A-Za-z0-9_*.]\|-\(>\)\@!\)\+\(\(->\|<->\)[A-Za-z0-9_*.-]\+\)\=/
 syntax match moatArrow /<->\|->/
 syntax match moatFlowId /^\s*\zs[A-Za-z0-9_*][A-Za-z0-9_*.-]*\ze\s*:/
 syntax match moatPunctuation /[;,:]/
