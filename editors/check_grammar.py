@@ -17,7 +17,8 @@ It fails (exit 1, one readable message per problem) when:
   - a token class (comment, keyword, string, escape, arrow, …) appears in no file;
   - an assertion line of the fixture (`#  ^^^ scope`, `# <-- scope`, as in vscode-tmgrammar-test) fails;
   - a keyword of the parser (read from Sources/**/*.swift), an attribute of the vocabulary or one of
-    its enum values is not highlighted as such.
+    its enum values is not highlighted as such;
+  - the VS Code extension's manifest does not point at the grammar and a valid language configuration.
 """
 from __future__ import annotations
 
@@ -263,6 +264,36 @@ def check_words(tokenizer: Tokenizer, vocabulary: list[dict], problems: list[str
             "values": sum(len(a["values"]) for a in vocabulary)}
 
 
+def check_vscode_extension(grammar_scope: str, problems: list[str]) -> None:
+    """The extension's manifest points at the grammar and a language configuration that parse."""
+    folder = HERE / "vscode"
+    try:
+        manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+        contributes = manifest["contributes"]
+        languages = {l["id"]: l for l in contributes["languages"]}
+        moat = languages["moat"]
+        if ".moat" not in moat.get("extensions", []):
+            problems.append("editors/vscode/package.json: the moat language does not claim .moat files")
+        configuration = json.loads((folder / moat["configuration"]).read_text(encoding="utf-8"))
+        if configuration["comments"]["lineComment"] != "#":
+            problems.append("editors/vscode/language-configuration.json: the line comment is not '#'")
+        word = re.compile(configuration["wordPattern"])
+        for text in ("orders-db", "eu.api_v2", "spoofing-*"):
+            if not word.fullmatch(text):
+                problems.append(f"editors/vscode/language-configuration.json: wordPattern does not take '{text}' as one word")
+        if word.match("a->b").group(0) != "a":
+            problems.append("editors/vscode/language-configuration.json: wordPattern does not stop before '->'")
+        grammars = [g for g in contributes["grammars"] if g["language"] == "moat"]
+        if len(grammars) != 1 or grammars[0]["scopeName"] != grammar_scope:
+            problems.append(f"editors/vscode/package.json: expected one grammar for moat with scope {grammar_scope}")
+        elif (folder / grammars[0]["path"]).resolve() != GRAMMAR:
+            problems.append(f"editors/vscode/package.json: the grammar path {grammars[0]['path']} is not {GRAMMAR.relative_to(ROOT)}")
+        if not (folder / manifest["main"]).exists():
+            problems.append(f"editors/vscode/package.json: main {manifest['main']} does not exist")
+    except (OSError, KeyError, ValueError, re.error) as error:
+        problems.append(f"editors/vscode: the extension manifest or language configuration is broken: {error!r}")
+
+
 # ── HTML rendering (to look at the result) ───────────────────────────────────────────────────────
 
 COLOURS = [("comment", "#6a737d"), ("invalid", "#d73a49;text-decoration:underline wavy"),
@@ -317,6 +348,8 @@ def main(argv: list[str]) -> int:
             if not path.exists() or path.read_bytes() != data:
                 problems.append(f"{path.relative_to(ROOT)} is out of date with editors/generate_grammar.py "
                                 "and Models/vocabulary.yaml; run python3 editors/generate_grammar.py")
+    if not args.grammar:
+        check_vscode_extension(gen.SCOPE, problems)
     tokenizers = [Tokenizer(grammar), ReferenceTokenizer(grammar)]
     if args.engine:
         tokenizers = [t for t in tokenizers if t.name.startswith(args.engine)]

@@ -5,9 +5,25 @@
 "use strict";
 
 const vscode = require("vscode");
-const { LanguageClient, TransportKind, State } = require("vscode-languageclient/node");
 
-/** @type {LanguageClient | undefined} */
+/** vscode-languageclient, loaded when first needed: without `npm install` highlighting still works. */
+let languageClient;
+function clientLibrary() {
+  if (languageClient === undefined) {
+    try {
+      languageClient = require("vscode-languageclient/node");
+    } catch (error) {
+      languageClient = null;
+      vscode.window.showWarningMessage(
+        "Moat: vscode-languageclient is not installed, so the language server does not start " +
+          "(highlighting works). Run `npm install` in the extension's folder, or install the packaged .vsix."
+      );
+    }
+  }
+  return languageClient;
+}
+
+/** @type {import("vscode-languageclient/node").LanguageClient | undefined} */
 let client;
 /** @type {vscode.OutputChannel | undefined} */
 let output;
@@ -24,6 +40,11 @@ async function startClient(context) {
   if (!vscode.workspace.getConfiguration("moat").get("lsp.enabled", true)) {
     return;
   }
+  const library = clientLibrary();
+  if (!library) {
+    return;
+  }
+  const { LanguageClient, TransportKind } = library;
   const { command, args } = serverCommand();
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
   /** @type {import("vscode-languageclient/node").ServerOptions} */
@@ -69,7 +90,7 @@ async function startClient(context) {
 async function stopClient() {
   const running = client;
   client = undefined;
-  if (running && running.state !== State.Stopped) {
+  if (running && running.state !== clientLibrary().State.Stopped) {
     await running.stop();
   }
 }
