@@ -63,12 +63,14 @@ private struct CompositeAction {
     /// `directory`, with its env expanded; returns the exit status, the output and what it wrote to
     /// $GITHUB_OUTPUT.
     func run(_ id: String, inputs given: [String: String], outputs: [String: String] = [:],
+             environment extra: [String: String] = [:],
              in directory: TempDir) throws -> (status: Int32, log: String, outputs: [String: String]) {
         let step = try step(id)
         #expect(step["shell"] as? String == "bash")
         let script = try #require(step["run"] as? String)
         #expect(!script.contains("${{"), "step '\(id)' puts an expression into its script; pass it through env")
         var environment: [String: String] = ["RUNNER_OS": "Linux", "RUNNER_TEMP": directory.url.path]
+        environment.merge(extra) { _, new in new }
         for (name, value) in step["env"] as? [String: Any] ?? [:] {
             environment[name] = try expand("\(value)", inputs: given, outputs: outputs)
         }
@@ -184,6 +186,46 @@ struct CIIntegrationTests {
                                     outputs: found.outputs, in: dir)
         #expect(broken.status == 0)
         #expect(broken.outputs["steps.check.outputs.exit-code"] == "2", "\(broken.log)")
+    }
+
+    @Test("the action's find step: a release archive is downloaded and unpacked; otherwise moat is built")
+    func actionFindsMoat() throws {
+        let action = try CompositeAction()
+        let dir = try workTree()
+        defer { dir.cleanup() }
+        // A release archive as download-url describes it: moat and its catalogues, here from this build.
+        let binary = try #require(BuiltBinary.url("moat"))
+        let archive = dir.file("moat-release.tar.gz")
+        let packed = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "tar", "-czf", archive.path, "-C", binary.deletingLastPathComponent().path, "moat", "Moat_BundledModels.resources",
+        ])
+        try #require(packed.status == 0, "\(packed.stderr)")
+        let found = try action.run("find", inputs: ["models": "models/*.moat", "download-url": archive.absoluteString], in: dir)
+        #expect(found.status == 0, "\(found.log)")
+        let path = try #require(found.outputs["steps.find.outputs.path"], "\(found.log)")
+        #expect(path.hasPrefix(dir.url.path) && path.hasSuffix("/moat"))
+        // The unpacked moat finds its catalogues: the check runs as with the built one.
+        let checked = try action.run("check", inputs: ["models": "models/online-shop.moat"], outputs: found.outputs, in: dir)
+        #expect(checked.outputs["steps.check.outputs.exit-code"] == "1", "\(checked.log)")
+
+        // Neither: build from source, installing Swift only when the runner's is older than swift-version.
+        let build = try action.run("find", inputs: ["models": "models/*.moat"], in: dir)
+        #expect(build.outputs["steps.find.outputs.build"] == "true", "\(build.log)")
+        #expect(build.outputs["steps.find.outputs.setup-swift"] == nil, "this machine's Swift is new enough: \(build.log)")
+        let bin = dir.file("old-swift")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try Data("#!/bin/sh\necho 'Swift version 5.10.1 (swift-5.10.1-RELEASE)'\n".utf8).write(to: bin.appendingPathComponent("swift"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("swift").path)
+        let path0 = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let old = try action.run("find", inputs: ["models": "models/*.moat"], environment: ["PATH": "\(bin.path):\(path0)"], in: dir)
+        #expect(old.outputs["steps.find.outputs.setup-swift"] == "true", "\(old.log)")
+        #expect(action.steps.contains { ($0["uses"] as? String)?.hasPrefix("swift-actions/setup-swift@") == true
+            && ($0["if"] as? String)?.contains("steps.find.outputs.setup-swift == 'true'") == true })
+
+        // A binary that does not exist is an error, not a silent build.
+        let missing = try action.run("find", inputs: ["models": "models/*.moat", "moat": dir.file("nope").path], in: dir)
+        #expect(missing.status == 2)
+        #expect(missing.log.contains("is not an executable"))
     }
 
     /// The hooks of .pre-commit-hooks.yaml, by id.
