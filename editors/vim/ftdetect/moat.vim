@@ -1,0 +1,2 @@
+" .moat files are Moat threat models.
+autocmd BufRead,BufNewFile *.moat setfiletype moat
