@@ -221,12 +221,13 @@ def check_file(path: Path, text: str, scopes, *, sample: bool, problems: list[st
 
 
 def parser_keywords() -> tuple[list[str], list[str]]:
-    """The keywords of the model parser (`struct Parser`), read from its source wherever it moves."""
+    """The keywords of the language (`enum Identifier`) and the parser's tracking statuses (`struct Parser`),
+    read from their sources wherever they move."""
     keywords: list[str] = []
     where: list[str] = []
     for swift in sorted((ROOT / "Sources").rglob("*.swift")):
         source = swift.read_text(encoding="utf-8")
-        if not re.search(r"\bstruct Parser\b", source):
+        if not re.search(r"\b(struct Parser|enum Identifier)\b", source):
             continue
         for m in re.finditer(r"static let (?:keywords|statusKeywords)\s*:[^=]*=\s*\[(.*?)\]", source, re.S):
             keywords += re.findall(r'"([^"]+)"', m.group(1))
