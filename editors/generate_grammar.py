@@ -37,6 +37,7 @@ DECLARATIONS: dict[str, tuple[str, str]] = {
     "process": ("storage.type.process.moat", "entity.name.type.process.moat"),
     "datastore": ("storage.type.datastore.moat", "entity.name.type.datastore.moat"),
     "boundary": ("storage.type.boundary.moat", "entity.name.type.boundary.moat"),
+    "threat": ("storage.type.threat.moat", "entity.name.type.threat.moat"),
 }
 # Statement keywords followed by a string (or nothing): keyword → scope.
 PLAIN_KEYWORDS: dict[str, str] = {

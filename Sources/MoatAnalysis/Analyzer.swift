@@ -1,28 +1,36 @@
 import Foundation
-import MoatRules
 import MoatModel
-import MoatSyntax
+import MoatRules
 import MoatSource
+import MoatSyntax
 import MoatText
 
 /// Settings of one analysis run.
 public struct AnalysisOptions: Sendable {
     /// Evaluate as if this maturity level were declared (`--level N`).
     public var declaredLevel: Int?
+    /// The lowest level findings are judged against, whatever the model declares (a repository's policy
+    /// floor: `moat.yaml` `policy: min-level`, or `--min-level`): lowering the declared level cannot turn gaps
+    /// into roadmap items below it.
+    public var minimumLevel: Int?
     /// Today, as `YYYY-MM-DD`, for tracking expiry; passed in so output stays reproducible.
     public var asOf: String
 
-    public init(declaredLevel: Int? = nil, asOf: String) {
+    public init(declaredLevel: Int? = nil, minimumLevel: Int? = nil, asOf: String) {
         self.declaredLevel = declaredLevel
+        self.minimumLevel = minimumLevel
         self.asOf = asOf
     }
 }
 
 /// The declared and evidenced maturity of the system and of each component.
 public struct MaturityAssessment: Sendable {
+    /// The level the model declares (or `--level`).
     public var declared: Int
+    /// The policy floor, when one is set.
+    public var floor: Int?
     public var evidenced: Int
-    /// Evidenced level of every in-scope element, flow and boundary, by id.
+    /// Evidenced level of every in-scope element, flow and boundary, by id, from its own findings.
     public var components: [String: Int]
     /// The ids of `components`, sorted.
     public var componentIDs: [String]
@@ -30,6 +38,9 @@ public struct MaturityAssessment: Sendable {
     public var missingPractices: [Practice]
     /// Open findings that stand between the evidenced level and the next.
     public var blockingFindings: [Finding]
+
+    /// The level findings are judged against: the declared level, raised to the policy floor.
+    public var effective: Int { max(declared, floor ?? 1) }
 
     /// The next level, if any.
     public var nextLevel: Int? { evidenced < 5 ? evidenced + 1 : nil }
@@ -39,17 +50,18 @@ public struct MaturityAssessment: Sendable {
 public struct Analysis: Sendable {
     public var model: Model
     public var graph: ArchitectureGraph
-    /// Worst first: severity, then open before closed, then id.
+    /// Worst first: severity, then open before closed, then score, then id.
     public var findings: [Finding]
     public var maturity: MaturityAssessment
     /// Tracking entries that matched no finding.
     public var unmatchedTracking: [TrackingEntry]
-    /// Warnings about tracking entries (unmatched, expired).
+    /// Warnings about tracking entries (unmatched, expired) and written threats.
     public var diagnostics: [Diagnostic]
     public var options: AnalysisOptions
 }
 
-/// Runs every rule on every element it applies to and decides status, severity and maturity.
+/// Runs every rule on every element it applies to, adds the threats written in the model, and decides
+/// status, severity and maturity.
 public struct Analyzer: Sendable {
     public let catalogue: Catalogue
     public var severityModel = SeverityModel()
@@ -70,17 +82,21 @@ public struct Analyzer: Sendable {
     /// Whether rules run on an element or flow: not marked `out-of-scope`.
     static func inScope(_ attributes: Attributes) -> Bool { attributes[.outOfScope] == nil }
 
-    /// The in-scope elements, flows and boundaries, the components findings are made on, sorted by id.
+    /// The id model-wide findings are made on (`missing-secrets-store@model`); a keyword, so never an element's.
+    public static let modelComponentID = "model"
+
+    /// The components findings are made on, sorted by id: in-scope elements, flows and boundaries, and the
+    /// model as a whole.
     static func sortedComponentIDs(_ model: Model) -> [String] {
         (model.elements.filter { inScope($0.attributes) }.map(\.id) + model.flows.filter { inScope($0.attributes) }.map(\.id)
-            + model.boundaries.map(\.id)).sorted()
+            + model.boundaries.map(\.id) + [modelComponentID]).sorted()
     }
 
     private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, componentIDs: [String]) -> Analysis {
         let model = graph.model
         let declared = min(5, max(1, options.declaredLevel ?? model.header.declaredLevel ?? 1))
-        let practices = Set(model.header.practices)
-        let tracker = TrackingMatcher(entries: model.tracking, asOf: options.asOf)
+        let judged = FindingJudge(catalogue: catalogue, level: max(declared, options.minimumLevel ?? 1),
+                                  tracker: TrackingMatcher(entries: model.tracking, asOf: options.asOf))
 
         // Entity by entity, every rule of its kind: one element's attributes stay in cache while all
         // its rules run (rule by rule, each rule swept every element of a large model through memory).
@@ -100,8 +116,10 @@ public struct Analyzer: Sendable {
             for kind in kinds {
                 let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
                 for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
-                    for (rule, condition) in rules where condition.holds(evaluator, ref) {
-                        let (f, entry) = finding(rule, ref, kind, evaluator, declared: declared, practices: practices, tracker: tracker)
+                    let side = Side(ref, evaluator)
+                    for (rule, condition) in rules where side.fits(rule) && condition.holds(evaluator, ref) {
+                        let severity = severityModel.assess(rule: rule, ref: ref, evaluator: evaluator)
+                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity)
                         found.append(f)
                         if let entry { tracked.insert(entry) }
                     }
@@ -110,35 +128,59 @@ public struct Analyzer: Sendable {
             return (found, tracked)
         }
         var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
-        let tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
-        // Worst first: severity, then open before closed, then id. Ids are `rule@element`, and no rule id
-        // contains `@`, so the order of ids is the order of `rule@` prefixes, then of element ids: both are
-        // ranked once, and the sort compares numbers instead of strings.
-        let ruleRank = Dictionary(uniqueKeysWithValues: catalogue.rules.map { $0.id + "@" }.sorted().enumerated()
-            .map { (String($0.element.dropLast()), $0.offset) })
+        var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
+        var diagnostics: [Diagnostic] = []
+
+        // Threats written by hand are findings like any other.
+        let written = WrittenThreats(catalogue: catalogue, graph: graph)
+        for threat in model.threats {
+            if catalogue.rule(threat.id) != nil {
+                diagnostics.append(.warning(.threatNamedLikeARule, "threat '\(threat.id)' has the id of a rule; its findings would share ids",
+                                            at: threat.range, notes: ["give the written threat an id of its own"]))
+            }
+            guard let (ref, kind) = written.subject(threat) else { continue }
+            let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+            let rule = written.rule(threat, kind: kind)
+            let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: written.severity(threat))
+            findings.append(f)
+            if let entry { tracked.insert(entry) }
+        }
+
+        // Worst first: severity, then open before closed, then score, then id. Ids are `rule@element`, and no
+        // rule id contains `@`, so the order of ids is the order of `rule@` prefixes, then of element ids:
+        // both are ranked once, and the sort compares numbers instead of strings.
+        let ruleIDs = catalogue.rules.map(\.id) + model.threats.map(\.id)
+        let ruleRank = Dictionary(ruleIDs.map { $0 + "@" }.sorted().enumerated().map { (String($0.element.dropLast()), $0.offset) },
+                                  uniquingKeysWith: { a, _ in a })
         let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
         let keys = findings.map { f in
-            (severity: f.severity.rank, open: f.isOpen, rule: ruleRank[f.rule.id]!, element: elementRank[f.elementID]!)
+            (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact, rule: ruleRank[f.rule.id] ?? 0,
+             element: elementRank[f.elementID] ?? 0)
         }
         let order = keys.indices.sorted { i, j in
             let a = keys[i], b = keys[j]
             if a.severity != b.severity { return a.severity > b.severity }
             if a.open != b.open { return a.open }
+            if a.score != b.score { return a.score > b.score }
             if a.rule != b.rule { return a.rule < b.rule }
             return a.element < b.element
         }
         findings = order.map { findings[$0] }
-        var diagnostics: [Diagnostic] = []
-        let unmatched = tracker.unmatched(used: tracked)
+        let unmatched = judged.tracker.unmatched(used: tracked)
         for entry in unmatched {
-            diagnostics.append(.warning(.unmatchedTracking, "tracking entry '\(entry.pattern)' matches no finding", at: entry.range,
+            let ruleID = String(entry.pattern.prefix { $0 != "@" })
+            let guess = ruleID.contains("*") || ruleIDs.contains(ruleID) ? nil : Suggestion.closest(to: ruleID, in: ruleIDs)
+            diagnostics.append(.warning(.unmatchedTracking, "tracking entry '\(entry.pattern)' matches no finding"
+                                        + (guess.map { "; no rule is called '\(ruleID)': did you mean '\($0)'?" } ?? ""),
+                                        at: entry.range,
                                         notes: ["finding ids are rule-id@element-id; list them with 'moat analyze --format json'"]))
         }
-        for entry in tracker.expired(used: tracked) {
+        for entry in judged.tracker.expired(used: tracked) {
             diagnostics.append(.warning(.expiredTracking, "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        let maturity = assess(findings, components: componentIDs, declared: declared, practices: practices)
+        var maturity = assess(findings, components: componentIDs, declared: declared, practices: Set(model.header.practices))
+        maturity.floor = options.minimumLevel
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
     }
@@ -151,6 +193,8 @@ public struct Analyzer: Sendable {
             return model.flows.indices.filter { Self.inScope(model.flows[$0].attributes) }.map(EntityRef.flow)
         case .boundary:
             return model.boundaries.indices.map(EntityRef.boundary)
+        case .model:
+            return [.model]
         default:
             return model.elements.indices.filter {
                 model.elements[$0].kind == kind && Self.inScope(model.elements[$0].attributes)
@@ -158,8 +202,84 @@ public struct Analyzer: Sendable {
         }
     }
 
-    private func finding(_ rule: Rule, _ ref: EntityRef, _ kind: ElementKind, _ ev: Evaluator, declared: Int,
-                         practices: Set<String>, tracker: TrackingMatcher) -> (Finding, trackingEntry: Int?) {
+    /// The evidenced level: the highest L whose practices (and those below) are all declared and for which
+    /// no open finding expects a level ≤ L (DESIGN §6). A component's evidenced level comes from its own
+    /// findings only: the organisation's practices are the system's, not each component's.
+    /// `ids` are the in-scope components, sorted.
+    func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
+        let levels = catalogue.maturity.levels
+        let met = (0...5).map { level in
+            levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
+        }
+        /// The evidenced level given the lowest expected level among open findings (6 when none).
+        func evidenced(_ lowest: Int, practicesCount: Bool) -> Int {
+            var level = 1
+            for next in 2...5 {
+                guard !practicesCount || met[next], lowest > next else { break }
+                level = next
+            }
+            return level
+        }
+        let open = findings.filter(\.isOpen)
+        let system = evidenced(open.map(\.expectedLevel).min() ?? 6, practicesCount: true)
+        var lowestOpen: [String: Int] = Dictionary(minimumCapacity: ids.count)
+        for f in open where f.expectedLevel < lowestOpen[f.elementID] ?? 6 { lowestOpen[f.elementID] = f.expectedLevel }
+        var components: [String: Int] = Dictionary(minimumCapacity: ids.count)
+        for id in ids { components[id] = evidenced(lowestOpen[id] ?? 6, practicesCount: false) }
+        let target = min(5, system + 1)
+        let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
+        let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
+        return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components, componentIDs: ids,
+                                  missingPractices: missing, blockingFindings: blocking)
+    }
+}
+
+/// Which rules fit an entity: server-side rules skip clients (a browser, a mobile app) and client-side rules
+/// skip servers; boundary rules skip zones the owner does not control (the internet, a partner's network).
+struct Side {
+    let isClient: Bool
+    let isExternalZone: Bool
+    let isNode: Bool
+
+    init(_ ref: EntityRef, _ ev: Evaluator) {
+        switch ref {
+        case .element(let i):
+            let kind = ev.graph.model.elements[i].kind
+            isNode = kind == .process || kind == .datastore
+            isClient = isNode && ev.isClient(element: i)
+            isExternalZone = false
+        case .boundary(let b):
+            isNode = false
+            isClient = false
+            isExternalZone = ev.graph.boundaryTrust[b] <= ev.graph.partnerTrust
+        default:
+            isNode = false
+            isClient = false
+            isExternalZone = false
+        }
+    }
+
+    func fits(_ rule: Rule) -> Bool {
+        if isExternalZone { return false }
+        guard isNode else { return true }
+        switch rule.runsOn {
+        case .server: return !isClient
+        case .client: return isClient
+        case .any: return true
+        }
+    }
+}
+
+/// Decides each finding's status and expected level, and applies tracking decisions.
+struct FindingJudge: Sendable {
+    let catalogue: Catalogue
+    /// The level open findings are judged against (declared, raised to the policy floor).
+    let level: Int
+    let tracker: TrackingMatcher
+
+    /// The finding of `rule` on `ref`, with the index of the tracking entry that decided it, if any.
+    func finding(_ rule: Rule, _ ref: EntityRef, _ kind: ElementKind, _ ev: Evaluator,
+                 severity: (likelihood: Int, impact: Int, factors: [SeverityFactor])) -> (Finding, trackingEntry: Int?) {
         let model = ev.graph.model
         let (elementID, name, range): (String, String, SourceRange?)
         switch ref {
@@ -169,19 +289,28 @@ public struct Analyzer: Sendable {
             (elementID, name, range) = (f.id, f.name.isEmpty ? f.id : f.name, f.range)
         case .boundary(let i): (elementID, name, range) = (model.boundaries[i].id, model.boundaries[i].name, model.boundaries[i].range)
         case .data(let i): (elementID, name, range) = (model.data[i].id, model.data[i].name, model.data[i].range)
+        case .model: (elementID, name, range) = (Analyzer.modelComponentID, model.header.name, model.header.range)
         }
         var present: [String] = []
-        var expected = 5
+        var expected = rule.isWritten && rule.mitigations.isEmpty ? WrittenThreats.expectedLevel : 5
+        var providerOnly = !rule.mitigations.isEmpty
         for m in rule.mitigations {
             guard let control = catalogue.controls[m.control] else { continue }
             expected = min(expected, control.control.level)
-            if let practice = control.control.practice {
-                if practices.contains(practice) { present.append(m.control) }
-            } else if control.evidence[kind]?.holds(ev, ref) == true {
+            providerOnly = providerOnly && control.control.provider
+            // Organisation practices evidence the organisation's level; they never mitigate a technical finding.
+            if control.control.practice == nil, control.evidence[kind]?.holds(ev, ref) == true {
                 present.append(m.control)
             }
         }
-        var status: FindingStatus = !present.isEmpty ? .mitigated : expected <= declared ? .gap : .roadmap
+        var status: FindingStatus
+        if !present.isEmpty {
+            status = .mitigated
+        } else if providerOnly && ev.managedBy(ref) != nil {
+            status = .provider
+        } else {
+            status = expected <= level ? .gap : .roadmap
+        }
         let id = "\(rule.id)@\(elementID)"
         let match = tracker.match(id)
         let (entry, expired) = (match?.entry, match?.expired ?? false)
@@ -193,40 +322,10 @@ public struct Analyzer: Sendable {
             case .notApplicable: status = .notApplicable
             }
         }
-        let (likelihood, impact, factors) = severityModel.assess(rule: rule, ref: ref, evaluator: ev)
         return (Finding(id: id, rule: rule, elementID: elementID, elementKind: kind, elementName: name,
-                        likelihood: likelihood, impact: impact, severity: Severity(score: likelihood * impact), factors: factors,
+                        likelihood: severity.likelihood, impact: severity.impact,
+                        severity: Severity(score: severity.likelihood * severity.impact), factors: severity.factors,
                         status: status, expectedLevel: expected, presentControls: present, tracking: entry,
                         trackingExpired: expired, range: range), match?.index)
-    }
-
-    /// The evidenced level: the highest L whose practices (and those below) are all declared and
-    /// for which no open finding expects a level ≤ L (DESIGN §6).
-    /// `ids` are the in-scope components, sorted.
-    func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
-        let levels = catalogue.maturity.levels
-        let met = (0...5).map { level in
-            levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
-        }
-        /// The evidenced level given the lowest expected level among open findings (6 when none).
-        func evidenced(_ lowest: Int) -> Int {
-            var level = 1
-            for next in 2...5 {
-                guard met[next], lowest > next else { break }
-                level = next
-            }
-            return level
-        }
-        let open = findings.filter(\.isOpen)
-        let system = evidenced(open.map(\.expectedLevel).min() ?? 6)
-        var lowestOpen: [String: Int] = Dictionary(minimumCapacity: ids.count)
-        for f in open where f.expectedLevel < lowestOpen[f.elementID] ?? 6 { lowestOpen[f.elementID] = f.expectedLevel }
-        var components: [String: Int] = Dictionary(minimumCapacity: ids.count)
-        for id in ids { components[id] = evidenced(lowestOpen[id] ?? 6) }
-        let target = min(5, system + 1)
-        let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
-        let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
-        return MaturityAssessment(declared: declared, evidenced: system, components: components, componentIDs: ids,
-                                  missingPractices: missing, blockingFindings: blocking)
     }
 }

@@ -34,6 +34,9 @@ public enum FindingStatus: String, Sendable, CaseIterable, Codable {
     case accepted
     case falsePositive = "false-positive"
     case notApplicable = "not-applicable"
+    /// The element is operated by a provider and only the provider can apply the mitigation (shared
+    /// responsibility): listed apart, never gated.
+    case provider
 
     /// Gaps and roadmap items are open; everything else is closed.
     public var isOpen: Bool { self == .gap || self == .roadmap }

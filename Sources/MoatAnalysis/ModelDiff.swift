@@ -13,7 +13,7 @@ import MoatText
 public struct ModelDiff: Sendable, Hashable {
     /// What an entity is, for display: the node kinds plus flows, boundaries, data assets and tracking entries.
     public enum EntityKind: String, Sendable, Hashable, CaseIterable {
-        case actor, process, datastore, flow, boundary, data, tracking
+        case actor, process, datastore, flow, boundary, data, threat, tracking
 
         public init(_ kind: ElementKind) {
             switch kind {
@@ -23,6 +23,7 @@ public struct ModelDiff: Sendable, Hashable {
             case .flow: self = .flow
             case .boundary: self = .boundary
             case .data, .model: self = .data
+            case .threat: self = .threat
             }
         }
     }
@@ -105,23 +106,28 @@ public struct ModelDiff: Sendable, Hashable {
     public var flows: [EntityChange]
     public var boundaries: [EntityChange]
     public var data: [EntityChange]
+    /// Threats written by hand.
+    public var threats: [EntityChange]
     public var tracking: [EntityChange]
 
     /// True when the models are semantically the same.
     public var isEmpty: Bool {
-        header.isEmpty && elements.isEmpty && flows.isEmpty && boundaries.isEmpty && data.isEmpty && tracking.isEmpty
+        header.isEmpty && elements.isEmpty && flows.isEmpty && boundaries.isEmpty && data.isEmpty && threats.isEmpty
+            && tracking.isEmpty
     }
 
-    /// Every entity change: elements, flows, boundaries, data assets, then tracking entries.
-    public var entities: [EntityChange] { elements + flows + boundaries + data + tracking }
+    /// Every entity change: elements, flows, boundaries, data assets, written threats, then tracking entries.
+    public var entities: [EntityChange] { elements + flows + boundaries + data + threats + tracking }
 
     public init(header: [Detail] = [], elements: [EntityChange] = [], flows: [EntityChange] = [],
-                boundaries: [EntityChange] = [], data: [EntityChange] = [], tracking: [EntityChange] = []) {
+                boundaries: [EntityChange] = [], data: [EntityChange] = [], threats: [EntityChange] = [],
+                tracking: [EntityChange] = []) {
         self.header = header
         self.elements = elements
         self.flows = flows
         self.boundaries = boundaries
         self.data = data
+        self.threats = threats
         self.tracking = tracking
     }
 
@@ -165,6 +171,15 @@ public struct ModelDiff: Sendable, Hashable {
             (.data, a.name)
         } details: { a, b in
             (a.name != b.name ? [.renamed(old: a.name, new: b.name)] : []) + Self.attributeChanges(a.attributes, b.attributes)
+        }
+
+        threats = Self.compare(old.threats, new.threats, id: \.id) { t in
+            (.threat, t.title)
+        } details: { a, b in
+            var d: [Detail] = []
+            if a.title != b.title { d.append(.renamed(old: a.title, new: b.title)) }
+            if a.subject != b.subject { d.append(.field(name: "on", old: a.subject, new: b.subject)) }
+            return d + Self.attributeChanges(a.attributes, b.attributes)
         }
 
         tracking = Self.compare(Self.keyed(old.tracking), Self.keyed(new.tracking), id: \.key) { t in

@@ -1,71 +1,172 @@
-import MoatRules
 import MoatModel
-import MoatSyntax
+import MoatRules
 import MoatSource
+import MoatSyntax
 import MoatText
 
-/// Contextual severity: a rule's likelihood and impact moved by the element's exposure and data.
+/// Contextual severity: a rule's likelihood and impact moved by where the finding is (docs/analysis.md,
+/// "Severity").
 ///
-/// Likelihood +1 when the element is exposed (internet-facing, fed by an untrusted element, or a
-/// flow from an untrusted zone or crossing inbound); −1 when no path leads to it from any untrusted zone
-/// and it handles no secret data. Impact +1 for secret data, −1 when all its data is public. Both stay within 1…4, and context raises
-/// a rule by one step at most (the step that raises the score more), so exposure and sensitive data
-/// do not stack: a rule reaches critical (4 × 4) only when its own likelihood or impact is already 4.
+/// **Likelihood** comes from exposure: +1 when untrusted callers can open connections to the element,
+/// directly or through front doors (a WAF or validating gateway on the way cancels the step, and says so);
+/// −1 when no untrusted or partner input reaches it at all and nothing at stake makes it worth an insider's
+/// effort. **Impact** comes from what is at stake: +1 for secret or strictly-confidential data, data or
+/// elements rated integrity- or availability-critical (for threats to that property), physical
+/// consequences (`safety`) and authority over every user, tenant or device (`authority all`); −1 when all
+/// the data involved is public and nothing else is at stake. Each dimension moves one step at most and
+/// stays within 1…4, so a finding is critical (4 × 4) only when its rule is already severe and the context
+/// makes it worse on both counts.
 public struct SeverityModel: Sendable {
     public init() {}
 
-    public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (Int, Int, [SeverityFactor]) {
+    public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
         var factors: [SeverityFactor] = []
+        var likelihood = rule.likelihood, impact = rule.impact
+        func move(_ dimension: SeverityFactor.Dimension, _ change: Int, _ reason: String) {
+            let current = dimension == .likelihood ? likelihood : impact
+            let next = min(4, max(1, current + change))
+            guard next != current || change == 0 else { return }
+            factors.append(SeverityFactor(dimension: dimension.rawValue, change: next - current, reason: reason))
+            if dimension == .likelihood { likelihood = next } else { impact = next }
+        }
+        let exposure = Self.exposure(ref, ev)
+        let stakes = Self.stakes(rule: rule, ref: ref, ev)
+        switch exposure {
+        case .direct(let reason): move(.likelihood, 1, reason)
+        case .filtered(let reason): move(.likelihood, 0, reason)
+        case .none where stakes.isEmpty && Self.unreachable(ref, ev):
+            move(.likelihood, -1, "no input from any untrusted or partner zone reaches it")
+        case .none: break
+        }
+        if let first = stakes.first {
+            move(.impact, 1, first)
+        } else if Self.onlyPublicData(ref, ev) {
+            move(.impact, -1, "handles only public data")
+        }
+        return (likelihood, impact, factors)
+    }
+
+    enum ExposureStep {
+        case none
+        case direct(String)
+        case filtered(String)
+    }
+
+    /// Whether untrusted callers reach the entity, and how.
+    static func exposure(_ ref: EntityRef, _ ev: Evaluator) -> ExposureStep {
         let graph = ev.graph
-        var exposed = false, unreachable = false
+        switch ref {
+        case .element(let i):
+            guard graph.model.elements[i].kind != .actor, let d = graph.exposure.distance[i], d > 0,
+                  graph.exposure.fromUntrusted[i] else { return .none }
+            let way = d == 1 ? "directly" : "through \(d - 1) front door\(d == 2 ? "" : "s")"
+                + (graph.exposure.via[i].map { " (\(graph.model.elements[$0].id))" } ?? "")
+            if graph.exposure.filtered[i] {
+                return .filtered("exposed to untrusted callers \(way), behind a WAF or validating gateway: not raised")
+            }
+            return .direct("exposed to untrusted callers \(way)")
+        case .flow(let i):
+            let (s, t) = graph.flowEnds[i]
+            if s >= 0 && ev.untrusted(element: s) { return .direct("comes from an untrusted zone") }
+            if t >= 0 && ev.untrusted(element: t) { return .direct("goes to an untrusted zone") }
+            return .none
+        case .boundary(let b):
+            let entered = ev.crossings(of: b, entering: true).contains { fi in
+                let s = graph.flowEnds[fi].source
+                return s >= 0 && ev.untrusted(element: s)
+            }
+            return entered ? .direct("flows from an untrusted zone enter it") : .none
+        case .data, .model:
+            return .none
+        }
+    }
+
+    /// Whether no untrusted or partner input reaches the entity at all.
+    static func unreachable(_ ref: EntityRef, _ ev: Evaluator) -> Bool {
+        let graph = ev.graph
+        func reached(_ i: Int) -> Bool {
+            i >= 0 && (graph.reachableFromUntrusted[i] || ev.external(element: i) || graph.exposure.distance[i] != nil)
+        }
+        switch ref {
+        case .element(let i): return graph.model.elements[i].kind != .actor && !reached(i)
+        case .flow(let i): return !reached(graph.flowEnds[i].source) && !reached(graph.flowEnds[i].target)
+        default: return false
+        }
+    }
+
+    /// What raises the impact of this rule's threat here, strongest first (empty when nothing does).
+    static func stakes(rule: Rule, ref: EntityRef, _ ev: Evaluator) -> [String] {
+        let graph = ev.graph
+        let vocabulary = ev.vocabulary
+        let stride = Set(rule.stride)
+        let integrityThreat = !stride.isDisjoint(with: [.tampering, .spoofing, .elevationOfPrivilege])
+        let availabilityThreat = stride.contains(.denialOfService)
+        let actionThreat = !stride.isDisjoint(with: [.tampering, .spoofing, .elevationOfPrivilege, .denialOfService])
+        // The elements whose ratings count: the element itself, a flow's target (what its commands act on).
+        var elements: [Int] = []
+        var data: [Int] = []
         var hasData = false
         switch ref {
         case .element(let i):
-            if graph.model.elements[i].kind != .actor {
-                exposed = ev.exposed(element: i)
-                unreachable = !exposed && !graph.reachableFromUntrusted[i]
-            }
-            hasData = !ev.data(ofElement: i).isEmpty
+            elements = [i]
+            data = ev.data(ofElement: i)
         case .flow(let i):
-            let (s, t) = graph.flowEnds[i]
-            exposed = ev.untrusted(element: s) || (graph.crossings[i].direction == .inbound && graph.crossings[i].fromTrust == 0)
-            unreachable = !exposed && !graph.reachableFromUntrusted[s] && !ev.untrusted(element: s)
-                && !graph.reachableFromUntrusted[t]
-            hasData = !graph.model.flows[i].attributes.list(.carries).isEmpty
+            if graph.flowEnds[i].target >= 0 { elements = [graph.flowEnds[i].target] }
+            data = ev.dataRefs(graph.model.flows[i].attributes.list(.carries))
         case .boundary(let b):
-            exposed = ev.crossings(of: b, entering: true).contains { fi in
-                ev.untrusted(element: graph.flowEnds[fi].source)
-            }
-            hasData = !graph.allElements(inBoundary: b).allSatisfy { ev.data(ofElement: $0).isEmpty }
-        case .data:
-            break
+            elements = graph.allElements(inBoundary: b)
+            data = Array(Set(elements.flatMap { ev.data(ofElement: $0) })).sorted()
+        case .data(let d): data = [d]
+        case .model: break
         }
-        var likelihood = rule.likelihood, impact = rule.impact
-        func move(_ dimension: String, _ change: Int, _ reason: String) {
-            if dimension == "likelihood" {
-                let next = min(4, max(1, likelihood + change))
-                if next != likelihood { factors.append(SeverityFactor(dimension: dimension, change: next - likelihood, reason: reason)) }
-                likelihood = next
-            } else {
-                let next = min(4, max(1, impact + change))
-                if next != impact { factors.append(SeverityFactor(dimension: dimension, change: next - impact, reason: reason)) }
-                impact = next
-            }
+        hasData = !data.isEmpty
+        var out: [String] = []
+        let secret = (vocabulary.spec(.classification).values?.count ?? 1) - 1
+        if hasData && ev.classification(ref) >= secret || elements.contains(where: { ev.classification(.element($0)) >= secret }) {
+            out.append("handles secret data")
         }
-        let classification = ev.classification(ref)
-        let secret = (ev.vocabulary.spec(.classification).values?.count ?? 1) - 1
-        let sensitive = hasData && classification >= secret
-        // At most one upward step: the one that raises likelihood × impact more (likelihood on a tie).
-        let raiseLikelihood = exposed && likelihood < 4
-        let raiseImpact = sensitive && impact < 4
-        if raiseLikelihood && (!raiseImpact || impact >= likelihood) {
-            move("likelihood", 1, "exposed to an untrusted zone")
-        } else if raiseImpact {
-            move("impact", 1, "handles secret data")
+        func rated(_ attribute: CoreAttribute, atLeast value: String) -> Bool {
+            let index = vocabulary.index(of: attribute)
+            guard let threshold = vocabulary.spec(attribute).rank(of: value) else { return false }
+            let onElements = elements.contains { (ev.rank(.element($0), index) ?? -1) >= threshold }
+            let onData = data.contains { (ev.rank(.data($0), index) ?? -1) >= threshold }
+            return onElements || onData
         }
-        // Secret data is worth an insider's or a lateral mover's effort: no discount for being internal.
-        if unreachable && !sensitive { move("likelihood", -1, "no path from any untrusted zone") }
-        if hasData && classification == 0 { move("impact", -1, "handles only public data") }
-        return (likelihood, impact, factors)
+        if integrityThreat && (rated(.integrity, atLeast: "critical")
+                               || data.contains { graph.model.data[$0].attributes.flag("integrity-critical") }) {
+            out.append("integrity-critical")
+        }
+        if availabilityThreat && rated(.availability, atLeast: "critical") { out.append("availability-critical") }
+        let safetyIndex = vocabulary.index(of: .safety), authorityIndex = vocabulary.index(of: .authority)
+        let all = vocabulary.spec(.authority).rank(of: "all") ?? Int.max
+        var refs: [EntityRef] = elements.map(EntityRef.element)
+        if case .flow = ref { refs.append(ref) }
+        if actionThreat && refs.contains(where: { if case .flag(true)? = ev.value($0, safetyIndex) { true } else { false } }) {
+            out.append("a wrong action can cause physical harm")
+        }
+        if refs.contains(where: { (ev.rank($0, authorityIndex) ?? -1) >= all }) {
+            out.append("has authority over every user, tenant or device")
+        }
+        return out
+    }
+
+    /// Whether the entity handles data and all of it is public (and nothing rates the element higher).
+    static func onlyPublicData(_ ref: EntityRef, _ ev: Evaluator) -> Bool {
+        let graph = ev.graph
+        switch ref {
+        case .element(let i): return !ev.data(ofElement: i).isEmpty && ev.classification(ref) == 0
+        case .flow(let i):
+            return !graph.model.flows[i].attributes.list(.carries).isEmpty && ev.classification(ref) == 0
+        case .boundary(let b):
+            return !graph.allElements(inBoundary: b).allSatisfy { ev.data(ofElement: $0).isEmpty } && ev.classification(ref) == 0
+        default: return false
+        }
+    }
+}
+
+extension SeverityFactor {
+    /// The two dimensions of severity.
+    public enum Dimension: String, Sendable {
+        case likelihood, impact
     }
 }

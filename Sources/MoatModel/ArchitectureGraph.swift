@@ -60,6 +60,13 @@ public struct ArchitectureGraph: Sendable {
     public let flowEnds: [(source: Int, target: Int)]
     /// The `trust` enum values, lowest first.
     public let trustLevels: [String]
+    /// How input from untrusted and partner zones reaches each element.
+    public let exposure: Exposure
+    /// Flows whose connection each element accepts (the target of a flow its source opens, the source of a
+    /// flow its target opens, either end of a two-way flow).
+    public let acceptedConnections: [[Int]]
+    /// The trust rank of `partner`: zones at or below it belong to others.
+    public let partnerTrust: Int
 
     public init(model: Model, vocabulary: Vocabulary) {
         self.model = model
@@ -193,6 +200,20 @@ public struct ArchitectureGraph: Sendable {
         self.crossings = crossings
         self.reachableFromUntrusted = reached
         self.flowEnds = flowEnds
+        self.exposure = Exposure(model: model, vocabulary: vocabulary, zoneTrust: zone, flowEnds: flowEnds)
+        var accepted = [[Int]](repeating: [], count: eCount)
+        for (fi, f) in model.flows.enumerated() {
+            let (s, t) = flowEnds[fi]
+            guard s >= 0, t >= 0 else { continue }
+            if f.twoWay && s != t {
+                accepted[s].append(fi)
+                accepted[t].append(fi)
+            } else {
+                accepted[f.initiatedByTarget ? s : t].append(fi)
+            }
+        }
+        self.acceptedConnections = accepted
+        self.partnerTrust = levels.firstIndex(of: "partner") ?? 0
     }
 
     /// The element with this id.
@@ -234,6 +255,16 @@ public struct ArchitectureGraph: Sendable {
             }
         }
         return seen
+    }
+
+    /// The element that opens flow `fi`'s connection (its source, or its target for `initiator target`).
+    public func caller(ofFlow fi: Int) -> Int {
+        model.flows[fi].initiatedByTarget ? flowEnds[fi].target : flowEnds[fi].source
+    }
+
+    /// The element that accepts flow `fi`'s connection.
+    public func callee(ofFlow fi: Int) -> Int {
+        model.flows[fi].initiatedByTarget ? flowEnds[fi].source : flowEnds[fi].target
     }
 
     /// The trust level name for a rank.

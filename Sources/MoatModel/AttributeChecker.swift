@@ -14,17 +14,15 @@ struct AttributeChecker {
         for attribute in syntax {
             let name = attribute.name.value
             guard let vocabularyIndex = vocabulary.index(of: name) else {
-                let allowed = vocabulary.names(on: kind)
-                let guess = Suggestion.closest(to: name, in: allowed)
-                    ?? Suggestion.closest(to: name, in: vocabulary.attributes.map(\.name))
-                diagnostics.error(.unknownAttribute,
-                                  "unknown attribute '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                  at: attribute.name.range)
+                diagnostics.append(unknownAttribute(attribute, on: kind))
                 continue
             }
             let spec = vocabulary.attributes[vocabularyIndex]
             guard spec.allowed(on: kind) else {
-                diagnostics.error(.attributeNotAllowed, "attribute '\(name)' does not apply to \(kind.phrase)",
+                // `encrypted` on a datastore means `encrypted-at-rest`: point at the attribute that applies here.
+                let here = Suggestion.closest(to: name, in: vocabulary.names(on: kind))
+                diagnostics.error(.attributeNotAllowed, "attribute '\(name)' does not apply to \(kind.phrase)"
+                                  + (here.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: attribute.name.range,
                                   notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
                 continue
@@ -35,7 +33,7 @@ struct AttributeChecker {
                 continue
             }
             seen.append((name, attribute.name.range))
-            if let value = typedValue(attribute, spec, &diagnostics) {
+            if let value = typedValue(attribute, spec, on: kind, &diagnostics) {
                 var rank = -1
                 if spec.type == .enum, case .word(let word) = value { rank = spec.rank(of: word) ?? -1 }
                 // Only lists of ids need the place of each value (for "unknown data asset" errors).
@@ -47,7 +45,7 @@ struct AttributeChecker {
         return result
     }
 
-    private func typedValue(_ attribute: AttributeSyntax, _ spec: AttributeSpec,
+    private func typedValue(_ attribute: AttributeSyntax, _ spec: AttributeSpec, on kind: ElementKind,
                             _ diagnostics: inout DiagnosticBag) -> AttributeValue? {
         let name = spec.name
         let values = attribute.values
@@ -111,14 +109,40 @@ struct AttributeChecker {
                 return nil
             }
             guard v.value.form != .string, allowed.contains(v.value.text) else {
-                let guess = Suggestion.closest(to: v.value.text, in: allowed)
-                diagnostics.error(.invalidValue,
-                                  "'\(v.value.text)' is not a value of '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                  at: v.range,
-                                  notes: allowed.count <= 12 ? ["'\(name)' is one of: \(allowed.joined(separator: ", "))"] : [])
+                diagnostics.append(unknownValue(v, of: spec, on: kind))
                 return nil
             }
             return .word(v.value.text)
+        case .words:
+            guard !values.isEmpty else {
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one value", at: attribute.range,
+                                  notes: example(spec).map { ["e.g. \($0)"] } ?? [])
+                return nil
+            }
+            var words: [String] = []
+            for v in values {
+                guard v.value.form != .string, spec.values?.contains(v.value.text) == true else {
+                    diagnostics.append(unknownValue(v, of: spec, on: kind))
+                    continue
+                }
+                if !words.contains(v.value.text) { words.append(v.value.text) }
+            }
+            return .list(words)
+        case .numbers:
+            guard !values.isEmpty else {
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one number", at: attribute.range)
+                return nil
+            }
+            var numbers: [String] = []
+            for v in values {
+                guard v.value.form != .string, let n = Int(v.value.text), n > 0 else {
+                    diagnostics.error(.expectedNumber, "'\(name)' takes whole numbers, not '\(v.value.text)'", at: v.range,
+                                      notes: ["e.g. \(name) 79, 80"])
+                    continue
+                }
+                numbers.append(String(n))
+            }
+            return .list(numbers)
         case .refs:
             guard !values.isEmpty else {
                 diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one id", at: attribute.range)
@@ -136,9 +160,64 @@ struct AttributeChecker {
         }
     }
 
+    /// `unknown attribute 'x'` with the best hint: a misspelling of an attribute of this kind, a value
+    /// written without its attribute (`tls` → `protocol tls`), or an attribute written with `=`.
+    private func unknownAttribute(_ attribute: AttributeSyntax, on kind: ElementKind) -> Diagnostic {
+        let name = attribute.name.value
+        if let (owner, value) = attributeOwning(value: name, preferring: kind) {
+            let fits = owner.allowed(on: kind)
+            return .error(.unknownAttribute,
+                          "unknown attribute '\(name)'; it is a value of '\(owner.name)': write '\(owner.name) \(value)'"
+                          + (fits ? "" : " on \(owner.on.map { $0 == .data ? "data assets" : $0.rawValue + "s" }.joined(separator: " or "))"),
+                          at: attribute.name.range,
+                          notes: owner.name == CoreAttribute.protocol.name
+                              ? ["encrypted protocols: \(vocabulary.values(of: .encryptedProtocol).sorted().joined(separator: ", "))"] : [])
+        }
+        let guess = Suggestion.closest(to: name, in: vocabulary.names(on: kind))
+            ?? Suggestion.closest(to: name, in: vocabulary.attributes.map(\.name))
+        return .error(.unknownAttribute, "unknown attribute '\(name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                      at: attribute.name.range, notes: ["list the attributes with 'moat vocabulary'"])
+    }
+
+    /// The enum attribute that has `value` among its values (or aliases), preferring one allowed on `kind`.
+    private func attributeOwning(value: String, preferring kind: ElementKind) -> (AttributeSpec, String)? {
+        var found: (AttributeSpec, String)?
+        for spec in vocabulary.attributes where spec.type == .enum || spec.type == .words {
+            guard let canonical = vocabulary.canonicalValue(value, of: spec.name), canonical == value.lowercased() || spec.aliases?[value.lowercased()] != nil else { continue }
+            if spec.allowed(on: kind) { return (spec, canonical) }
+            if found == nil { found = (spec, canonical) }
+        }
+        return found
+    }
+
+    /// `'x' is not a value of 'type'` with the best hint: the value of another attribute it is
+    /// (`it is a 'tech' value: write 'tech kafka'`), an alias, a misspelling, and the valid values (or the
+    /// closest five and where the full list is).
+    private func unknownValue(_ v: Located<ValueSyntax>, of spec: AttributeSpec, on kind: ElementKind) -> Diagnostic {
+        let word = v.value.text
+        let allowed = spec.values ?? []
+        var message = "'\(word)' is not a value of '\(spec.name)'"
+        if let alias = spec.aliases?[word.lowercased()] {
+            message += "; did you mean '\(alias)'?"
+        } else if let (other, value) = attributeOwning(value: word, preferring: kind), other.name != spec.name,
+                  other.allowed(on: kind) {
+            message += "; it is a '\(other.name)' value: write '\(other.name) \(value)'"
+        } else if let guess = Suggestion.closest(to: word, in: allowed) {
+            message += "; did you mean '\(guess)'?"
+        }
+        let notes: [DiagnosticNote]
+        if allowed.count <= 12 {
+            notes = ["'\(spec.name)' is one of: \(allowed.joined(separator: ", "))"]
+        } else {
+            let closest = Suggestion.ranked(word, in: allowed).prefix(5)
+            notes = ["closest values of '\(spec.name)': \(closest.joined(separator: ", ")); all \(allowed.count): moat vocabulary \(spec.name)"]
+        }
+        return .error(.invalidValue, message, at: v.range, notes: notes)
+    }
+
     private func example(_ spec: AttributeSpec) -> String? {
         switch spec.type {
-        case .enum: return spec.values?.first.map { "\(spec.name) \($0)" }
+        case .enum, .words: return spec.values?.first.map { "\(spec.name) \($0)" }
         case .number: return "\(spec.name) \(NumberText.format(spec.min ?? 1))"
         case .string: return "\(spec.name) \"…\""
         default: return nil

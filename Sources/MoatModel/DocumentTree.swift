@@ -5,8 +5,8 @@ import MoatText
 
 /// Turns a document into the YAML/JSON form of a model (schema: Models/moat.schema.json).
 ///
-/// Comments do not survive into YAML or JSON; everything else does. Flows written inside
-/// boundary blocks move to the top-level `flows` list, which does not change the model.
+/// Comments do not survive into YAML or JSON; everything else does. Flows and threats written inside
+/// boundary blocks move to the top-level `flows` and `threats` lists, which does not change the model.
 public struct DocumentTree {
     let vocabulary: Vocabulary
 
@@ -16,13 +16,14 @@ public struct DocumentTree {
     public func tree(_ document: Document) -> JSONValue {
         var model: JSONValue?
         var includes: [JSONValue] = [], data: [JSONValue] = [], boundaries: [JSONValue] = []
-        var elements: [JSONValue] = [], flows: [JSONValue] = [], tracking: [JSONValue] = []
+        var elements: [JSONValue] = [], flows: [JSONValue] = [], threats: [JSONValue] = [], tracking: [JSONValue] = []
         for statement in document.statements {
             switch statement {
             case .declaration(let d) where d.kind == .model: model = declaration(d)
             case .declaration(let d) where d.kind == .data: data.append(declaration(d))
+            case .declaration(let d) where d.kind == .threat: threats.append(declaration(d))
             case .declaration(let d): elements.append(declaration(d))
-            case .boundary(let b): boundaries.append(boundary(b, flows: &flows))
+            case .boundary(let b): boundaries.append(boundary(b, flows: &flows, threats: &threats))
             case .flow(let f): flows.append(flow(f))
             case .tracking(let t): tracking.append(trackingEntry(t))
             case .include(let i): includes.append(.string(i.path.value))
@@ -36,6 +37,7 @@ public struct DocumentTree {
         pairs.append(("boundaries", .array(boundaries)))
         pairs.append(("elements", .array(elements)))
         pairs.append(("flows", .array(flows)))
+        if !threats.isEmpty { pairs.append(("threats", .array(threats))) }
         if !tracking.isEmpty { pairs.append(("tracking", .array(tracking))) }
         return .object(pairs)
     }
@@ -69,7 +71,8 @@ public struct DocumentTree {
             switch spec?.type {
             case .flag?: return (a.name.value, .bool(texts.first.map { $0 == "true" || $0 == "yes" } ?? true))
             case .number?: return (a.name.value, texts.first.flatMap(Double.init).map(JSONValue.number) ?? .string(texts.first ?? ""))
-            case .refs?: return (a.name.value, .array(texts.map(JSONValue.string)))
+            case .refs?, .words?: return (a.name.value, .array(texts.map(JSONValue.string)))
+            case .numbers?: return (a.name.value, .array(texts.map { Double($0).map(JSONValue.number) ?? .string($0) }))
             default: return (a.name.value, texts.count == 1 ? .string(texts[0]) : .array(texts.map(JSONValue.string)))
             }
         }
@@ -80,18 +83,20 @@ public struct DocumentTree {
         if d.kind.isNode { pairs.append(("kind", .string(d.kind.rawValue))) }
         if let id = d.id { pairs.append(("id", .string(id.value))) }
         if let name = d.name { pairs.append(("name", .string(name.value))) }
+        if let subject = d.subject { pairs.append(("on", .string(subject.value))) }
         return .object(pairs + attributes(d.attributes))
     }
 
-    private func boundary(_ b: BoundarySyntax, flows: inout [JSONValue]) -> JSONValue {
+    private func boundary(_ b: BoundarySyntax, flows: inout [JSONValue], threats: inout [JSONValue]) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("id", .string(b.id.value))]
         if let name = b.name { pairs.append(("name", .string(name.value))) }
         var elements: [JSONValue] = [], nested: [JSONValue] = [], own: [AttributeSyntax] = []
         for item in b.items {
             switch item {
             case .attribute(let a): own.append(a)
+            case .declaration(let d) where d.kind == .threat: threats.append(declaration(d))
             case .declaration(let d): elements.append(declaration(d))
-            case .boundary(let inner): nested.append(boundary(inner, flows: &flows))
+            case .boundary(let inner): nested.append(boundary(inner, flows: &flows, threats: &threats))
             case .flow(let f): flows.append(flow(f))
             case .tracking, .include: break
             }

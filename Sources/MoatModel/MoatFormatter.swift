@@ -32,10 +32,10 @@ public struct MoatFormatter {
         switch s {
         case .attribute: return 0
         case .include: return 1
-        case .declaration(let d): return d.kind == .model ? 2 : d.kind == .data ? 3 : 4
+        case .declaration(let d): return d.kind == .model ? 2 : d.kind == .data ? 3 : d.kind == .threat ? 7 : 4
         case .boundary: return 5
         case .flow: return 6
-        case .tracking: return 7
+        case .tracking: return 8
         }
     }
 
@@ -86,6 +86,7 @@ public struct MoatFormatter {
             }
             head = "\(d.kind.rawValue) \(d.id?.value ?? "")"
             if let name = d.name?.value { head += " " + Self.quoted(name) }
+            if let subject = d.subject?.value { head += " on " + Self.subject(subject) }
             return block(head: pad + head, d.attributes, on: d.kind, closing: d.closingComments,
                          indent: indent, forceMultiLine: false)
         case .flow(let f):
@@ -170,6 +171,14 @@ public struct MoatFormatter {
             if spec?.type == .string { return Self.quoted(v.text) }
             return Identifier.isBareWord(v.text) ? v.text : Self.quoted(v.text)
         }
+    }
+
+    /// A threat's subject as written: an id, or a flow's ends with spaces around the arrow.
+    static func subject(_ s: String) -> String {
+        for arrow in ["<->", "->"] {
+            if let r = s.range(of: arrow) { return s[..<r.lowerBound] + " \(arrow) " + s[r.upperBound...] }
+        }
+        return s
     }
 
     /// A finding pattern bare when it reads back as the same tokens, else quoted.

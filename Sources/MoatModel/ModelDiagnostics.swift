@@ -4,6 +4,7 @@ import MoatSource
 extension DiagnosticID {
     public static let ambiguousFlowId = DiagnosticID(declared: "ambiguous-flow-id")
     public static let attributeNotAllowed = DiagnosticID(declared: "attribute-not-allowed")
+    public static let contradictoryInitiator = DiagnosticID(declared: "contradictory-initiator")
     public static let dataNotStored = DiagnosticID(declared: "data-not-stored")
     public static let duplicateAttribute = DiagnosticID(declared: "duplicate-attribute")
     public static let duplicateFlow = DiagnosticID(declared: "duplicate-flow")
@@ -15,6 +16,7 @@ extension DiagnosticID {
     public static let flowEndpoint = DiagnosticID(declared: "flow-endpoint")
     public static let includeCycle = DiagnosticID(declared: "include-cycle")
     public static let includeTooDeep = DiagnosticID(declared: "include-too-deep")
+    public static let incompleteThreat = DiagnosticID(declared: "incomplete-threat")
     public static let isolatedElement = DiagnosticID(declared: "isolated-element")
     public static let misplacedHeader = DiagnosticID(declared: "misplaced-header")
     public static let modelTooLarge = DiagnosticID(declared: "model-too-large")
@@ -22,8 +24,10 @@ extension DiagnosticID {
     public static let repeatedInclude = DiagnosticID(declared: "repeated-include")
     public static let selfFlow = DiagnosticID(declared: "self-flow")
     public static let unknownAttribute = DiagnosticID(declared: "unknown-attribute")
+    public static let unknownControl = DiagnosticID(declared: "unknown-control")
     public static let unknownData = DiagnosticID(declared: "unknown-data")
     public static let unknownElement = DiagnosticID(declared: "unknown-element")
     public static let unknownPractice = DiagnosticID(declared: "unknown-practice")
+    public static let unknownSubject = DiagnosticID(declared: "unknown-subject")
     public static let unusedData = DiagnosticID(declared: "unused-data")
 }

@@ -44,15 +44,18 @@ public struct ModelLoader: Sendable {
     public let vocabulary: Vocabulary
     /// The organisation practices a model's `practices` may name (the maturity model's ids, in level order).
     public let practices: [String]
+    /// The controls a written threat's `controls` may name.
+    public let controls: [String]
     /// Readers tried, in order, for `.yaml`, `.yml` and `.json` files before Moat's own YAML/JSON form
     /// (other tools' models, read by MoatInterop); none by default.
     public var foreignReaders: [ForeignDocumentReader]
     public var sourceLoader: SourceLoader
 
-    public init(vocabulary: Vocabulary, practices: [String], foreignReaders: [ForeignDocumentReader] = [],
-                sourceLoader: SourceLoader = SourceLoader()) {
+    public init(vocabulary: Vocabulary, practices: [String], controls: [String] = [],
+                foreignReaders: [ForeignDocumentReader] = [], sourceLoader: SourceLoader = SourceLoader()) {
         self.vocabulary = vocabulary
         self.practices = practices
+        self.controls = controls
         self.foreignReaders = foreignReaders
         self.sourceLoader = sourceLoader
     }
@@ -116,10 +119,12 @@ private final class ModelBuilder {
     var boundaries: [Boundary] = []
     var data: [DataAsset] = []
     var flowSyntax: [(syntax: FlowSyntax, attributes: Attributes)] = []
+    var threatSyntax: [(syntax: DeclarationSyntax, attributes: Attributes)] = []
     var tracking: [TrackingEntry] = []
     /// Ids of elements, boundaries and explicit flow ids: one namespace.
     var ids: [String: (kind: ElementKind, range: SourceRange)] = [:]
     var dataIDs: [String: SourceRange] = [:]
+    var threatIDs: [String: SourceRange] = [:]
     var includeStack: [String] = []
     var included: Set<String> = []
     /// Declarations so far, and whether the limit has been reported.
@@ -162,7 +167,8 @@ private final class ModelBuilder {
             }
         }
         resolveReferences()
-        let flows = resolveFlows()
+        var flows = resolveFlows()
+        let threats = resolveThreats(flows: flows)
         // Canonical order, the same from every notation: each boundary's elements in boundary
         // declaration (pre-)order, then the elements outside every boundary.
         var boundaryOrder: [String: Int] = [:]
@@ -172,8 +178,9 @@ private final class ModelBuilder {
         let resolvedHeader = header ?? ModelHeader(
             name: ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension,
             attributes: Attributes(), range: nil)
+        boundaries = ZoneInheritance(vocabulary: loader.vocabulary, boundaries: boundaries).apply(to: &elements, &flows)
         let model = Model(header: resolvedHeader, elements: elements, boundaries: boundaries, flows: flows,
-                          data: data, tracking: tracking, files: documents.map(\.file))
+                          data: data, threats: threats, tracking: tracking, files: documents.map(\.file))
         if !diagnostics.hasErrors { Linter(model: model).lint(into: &diagnostics) }
         return LoadResult(model: diagnostics.hasErrors ? nil : model, documents: documents,
                           diagnostics: diagnostics.sorted, errorCount: diagnostics.errorCount)
@@ -263,6 +270,15 @@ private final class ModelBuilder {
             }
             dataIDs[id.value] = id.range
             data.append(DataAsset(id: id.value, name: d.name?.value ?? id.value, attributes: attributes, range: id.range))
+        case .threat:
+            guard let id = d.id else { return }
+            if let first = threatIDs[id.value] {
+                diagnostics.error(.duplicateId, "threat '\(id.value)' is already declared", at: id.range,
+                                  notes: [DiagnosticNote("first declared here", at: first)])
+                return
+            }
+            threatIDs[id.value] = id.range
+            threatSyntax.append((d, attributes))
         default:
             guard let id = d.id, claim(id, as: d.kind) else { return }
             elements.append(Element(id: id.value, name: d.name?.value ?? id.value, kind: d.kind,
@@ -338,6 +354,7 @@ private final class ModelBuilder {
     func resolveReferences() {
         let practices = loader.practices
         let practiceSet = Set(practices)
+        let controlSet = Set(loader.controls)
         func check(_ attributes: Attributes) {
             for attribute in attributes {
                 guard case .list(let ids) = attribute.value, let spec = loader.vocabulary.spec(attribute.name),
@@ -359,6 +376,13 @@ private final class ModelBuilder {
                                               at: valueRange(index, in: attribute),
                                               notes: ["practices are listed in Models/maturity/levels.yaml"])
                         }
+                    case .control?:
+                        if !controlSet.contains(id) {
+                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: loader.controls)
+                            diagnostics.error(.unknownControl, "unknown control '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                                              at: valueRange(index, in: attribute),
+                                              notes: ["controls are listed in Models/maturity/controls.yaml"])
+                        }
                     case nil: break
                     }
                 }
@@ -369,6 +393,7 @@ private final class ModelBuilder {
         for b in boundaries { check(b.attributes) }
         for d in data { check(d.attributes) }
         for f in flowSyntax { check(f.attributes) }
+        for t in threatSyntax { check(t.attributes) }
     }
 
     /// Where the `index`-th value of an attribute was written (the attribute's range if unknown).
@@ -423,10 +448,60 @@ private final class ModelBuilder {
             } else {
                 id = f.id!.value
             }
+            if attributes.string(.initiator) == "source", let shorthand = [CoreAttribute.pull, .subscribe].first(where: attributes.flag) {
+                diagnostics.error(.contradictoryInitiator, "'\(shorthand.name)' says the target connects, but 'initiator source' says the source does",
+                                  at: attributes.entry(shorthand)?.range ?? f.range,
+                                  notes: [DiagnosticNote("'initiator source' is here; keep one of them", at: attributes.entry(.initiator)?.range)])
+            }
             flows.append(Flow(id: id, hasExplicitID: f.id != nil, source: f.source.value, target: f.target.value,
                               twoWay: f.twoWay, name: f.name?.value ?? "", attributes: attributes, range: f.range))
         }
         return flows
+    }
+
+    /// Resolves what each written threat is about and checks that it says how bad it is.
+    func resolveThreats(flows: [Flow]) -> [WrittenThreat] {
+        var flowIDs: [String: Int] = [:]
+        for (i, f) in flows.enumerated() { flowIDs[f.id] = i }
+        var threats: [WrittenThreat] = []
+        for (t, attributes) in threatSyntax {
+            guard let id = t.id, let subject = t.subject else { continue }
+            var kind: ElementKind?
+            var resolved = subject.value
+            if let i = flowIDs[subject.value] {
+                kind = .flow
+                resolved = flows[i].id
+            } else if let owner = ids[subject.value], owner.kind != .flow {
+                kind = owner.kind
+            }
+            guard let kind else {
+                let candidates = diagnostics.isFull ? [] : elements.map(\.id) + boundaries.map(\.id) + flows.map(\.id)
+                let guess = Suggestion.closest(to: subject.value, in: candidates)
+                diagnostics.error(.unknownSubject, "threat '\(id.value)' is on '\(subject.value)', which is no element, flow or boundary"
+                                  + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: subject.range)
+                continue
+            }
+            var ok = true
+            if attributes[.stride] == nil {
+                ok = false
+                diagnostics.error(.incompleteThreat, "threat '\(id.value)' needs its STRIDE categories", at: id.range,
+                                  notes: ["e.g. stride spoofing, tampering"])
+            }
+            let rated = attributes[.likelihood] != nil || attributes[.impact] != nil
+            if attributes[.severity] != nil && rated {
+                ok = false
+                diagnostics.error(.incompleteThreat, "threat '\(id.value)' gives both a severity and a likelihood or impact; keep one",
+                                  at: attributes.entry(.severity)?.range ?? id.range)
+            } else if attributes[.severity] == nil && !(attributes[.likelihood] != nil && attributes[.impact] != nil) {
+                ok = false
+                diagnostics.error(.incompleteThreat, "threat '\(id.value)' needs a severity, or a likelihood and an impact", at: id.range,
+                                  notes: ["e.g. severity high, or likelihood 3; impact 4"])
+            }
+            guard ok else { continue }
+            threats.append(WrittenThreat(id: id.value, title: t.name?.value ?? id.value, subject: resolved, subjectKind: kind,
+                                         attributes: attributes, range: id.range))
+        }
+        return threats
     }
 
     /// Attributes as comparable text, for spotting exact duplicates.

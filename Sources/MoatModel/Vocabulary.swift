@@ -8,13 +8,17 @@ import Yams
 public enum AttributeType: String, Sendable, Codable {
     case flag, string, number, date
     case `enum`
-    /// A list of ids of data assets or practices.
+    /// A list of ids of data assets, practices or controls.
     case refs
+    /// A list of bare words from `values`.
+    case words
+    /// A list of whole numbers.
+    case numbers
 }
 
 /// What a `refs` attribute points at.
 public enum ReferenceTarget: String, Sendable, Codable {
-    case data, practice
+    case data, practice, control
 }
 
 /// One attribute of the vocabulary: its name, type and where it may appear.
@@ -33,10 +37,13 @@ public struct AttributeSpec: Sendable, Codable, Hashable {
     public var aliases: [String: String]?
     /// A colour per value, for diagrams and reports (the `trust` levels).
     public var colours: [String: String]?
+    /// Zone-wide: set on a boundary, it applies to the elements and flows inside (`EffectiveAttributes`).
+    public var inherit: Bool?
 
     public init(name: String, type: AttributeType, on: [ElementKind], values: [String]? = nil, ordered: Bool? = nil,
                 default: String? = nil, min: Double? = nil, max: Double? = nil, target: ReferenceTarget? = nil,
-                doc: String? = nil, aliases: [String: String]? = nil, colours: [String: String]? = nil) {
+                doc: String? = nil, aliases: [String: String]? = nil, colours: [String: String]? = nil,
+                inherit: Bool? = nil) {
         self.name = name
         self.type = type
         self.on = on
@@ -49,7 +56,11 @@ public struct AttributeSpec: Sendable, Codable, Hashable {
         self.doc = doc
         self.aliases = aliases
         self.colours = colours
+        self.inherit = inherit
     }
+
+    /// Whether a boundary's value applies to what is inside it.
+    public var isZoneWide: Bool { inherit == true }
 
     /// Whether the attribute may be written on `kind`.
     public func allowed(on kind: ElementKind) -> Bool { on.contains(kind) }
@@ -83,6 +94,9 @@ public enum CoreAttribute: String, Sendable, CaseIterable {
     case internetFacing = "internet-facing"
     case `protocol`, carries, encrypted, vpn
     case trust, classification, stores, processes
+    case initiator, pull, subscribe, managed
+    case confidentiality, integrity, availability, authority, safety
+    case stride, severity, likelihood, impact, mitigation, controls, cwe, capec
 
     /// The attribute's name in models and rules.
     public var name: String { rawValue }
@@ -90,11 +104,14 @@ public enum CoreAttribute: String, Sendable, CaseIterable {
     /// The type the engine expects.
     public var expectedType: AttributeType {
         switch self {
-        case .description, .owner, .outOfScope: return .string
-        case .maturity: return .number
-        case .practices, .carries, .stores, .processes: return .refs
-        case .type, .tech, .protocol, .trust, .classification: return .enum
-        case .internetFacing, .encrypted, .vpn: return .flag
+        case .description, .owner, .outOfScope, .managed, .mitigation: return .string
+        case .maturity, .likelihood, .impact: return .number
+        case .practices, .carries, .stores, .processes, .controls: return .refs
+        case .type, .tech, .protocol, .trust, .classification, .initiator, .confidentiality, .integrity, .availability,
+             .authority, .severity: return .enum
+        case .internetFacing, .encrypted, .vpn, .pull, .subscribe, .safety: return .flag
+        case .stride: return .words
+        case .cwe, .capec: return .numbers
         }
     }
 }
@@ -180,6 +197,9 @@ public struct Vocabulary: Sendable {
             }
         }
         for spec in attributes {
+            if spec.isZoneWide && !spec.allowed(on: .boundary) {
+                problems.append("attribute '\(spec.name)' is zone-wide (inherit) but may not be written on a boundary")
+            }
             let values = Set(spec.values ?? [])
             for (alias, value) in (spec.aliases ?? [:]).sorted(by: { $0.key < $1.key }) where !values.contains(value) {
                 problems.append("alias '\(alias)' of '\(spec.name)' names '\(value)', which is not a value")
@@ -198,7 +218,7 @@ public struct Vocabulary: Sendable {
         let top = try reader.mapping(root, "the vocabulary", allowed: ["attributes", "groups"])
         let items = try reader.list(reader.required(top, "attributes", "the vocabulary", in: root), "attributes")
         let keys: Set<String> = ["name", "type", "on", "values", "ordered", "default", "min", "max", "target", "doc",
-                                 "aliases", "colours"]
+                                 "aliases", "colours", "inherit"]
         let attributes = try items.map { item -> AttributeSpec in
             let f = try reader.mapping(item, "an attribute", allowed: keys)
             let name = try reader.string(reader.required(f, "name", "an attribute", in: item), "name")
@@ -216,7 +236,8 @@ public struct Vocabulary: Sendable {
                 target: try f["target"].map { try reader.value($0, "\(what): target", as: ReferenceTarget.self) },
                 doc: try f["doc"].map { try reader.string($0, "\(what): doc") },
                 aliases: try f["aliases"].map { try reader.mapping($0, "\(what): aliases").mapValues { try reader.string($0, "\(what): aliases") } },
-                colours: try f["colours"].map { try reader.mapping($0, "\(what): colours").mapValues { try reader.string($0, "\(what): colours") } })
+                colours: try f["colours"].map { try reader.mapping($0, "\(what): colours").mapValues { try reader.string($0, "\(what): colours") } },
+                inherit: try f["inherit"].map { try reader.bool($0, "\(what): inherit") })
         }
         let groupItems = try top["groups"].map { try reader.list($0, "groups") } ?? []
         let groups = try groupItems.map { item -> ValueGroup in

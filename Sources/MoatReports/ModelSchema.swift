@@ -30,6 +30,12 @@ public struct ModelSchema {
                 case .enum: pairs.append(("enum", .array((spec.values ?? []).map(JSONValue.string))))
                 case .refs:
                     pairs += [("type", .string("array")), ("minItems", .number(1)), ("items", idSchema)]
+                case .words:
+                    pairs += [("type", .string("array")), ("minItems", .number(1)),
+                              ("items", .object([("enum", .array((spec.values ?? []).map(JSONValue.string)))]))]
+                case .numbers:
+                    pairs += [("type", .string("array")), ("minItems", .number(1)),
+                              ("items", .object([("type", .string("integer")), ("minimum", .number(1))]))]
                 }
                 return (spec.name, .object(pairs))
             }
@@ -55,6 +61,10 @@ public struct ModelSchema {
             ("flow", object([("id", idSchema), ("from", idSchema), ("to", idSchema),
                              ("two-way", .object([("type", .string("boolean"))])), name] + attributes(.flow),
                             required: ["from", "to"])),
+            ("threat", object([("id", idSchema), name,
+                               ("on", .object([("type", .string("string")),
+                                               ("description", .string("The element, flow (its id or 'source->target') or boundary the threat is about."))]))]
+                              + attributes(.threat), required: ["id", "on"])),
             ("tracking", object([
                 ("status", .object([("enum", .array(TrackingStatus.allCases.map { .string($0.rawValue) }))])),
                 ("finding", .object([("type", .string("string")), ("pattern", .string("@"))])),
@@ -72,7 +82,7 @@ public struct ModelSchema {
                 ("model", .object([("$ref", .string("#/$defs/model"))])),
                 ("includes", .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])),
                 ("data", list("data")), ("boundaries", list("boundary")), ("elements", list("element")),
-                ("flows", list("flow")), ("tracking", list("tracking")),
+                ("flows", list("flow")), ("threats", list("threat")), ("tracking", list("tracking")),
             ])),
             ("$defs", .object(defs)),
         ])

@@ -77,6 +77,6 @@ extension ModelLoader {
     /// A loader for models checked against a catalogue's vocabulary and practices.
     public init(catalogue: Catalogue, foreignReaders: [ForeignDocumentReader] = [], sourceLoader: SourceLoader = SourceLoader()) {
         self.init(vocabulary: catalogue.vocabulary, practices: catalogue.maturity.practiceIDs,
-                  foreignReaders: foreignReaders, sourceLoader: sourceLoader)
+                  controls: catalogue.maturity.controls.map(\.id), foreignReaders: foreignReaders, sourceLoader: sourceLoader)
     }
 }

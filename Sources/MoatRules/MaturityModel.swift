@@ -30,6 +30,9 @@ public struct Control: Sendable, Codable, Hashable {
     public var evidence: [String: String]?
     /// Organisation-scoped: the practice that evidences the control.
     public var practice: String?
+    /// On an element a provider operates (`managed`), only the provider can apply it (patching the managed
+    /// database engine, say): findings that only such controls mitigate get the status `provider`.
+    public var provider: Bool = false
 }
 
 /// The five levels, their practices and the controls (Models/maturity/).
@@ -74,7 +77,7 @@ public struct MaturityModel: Sendable {
         let controlsMapping = try reader.mapping(controlsRoot, "controls.yaml", allowed: ["controls"])
         let controls = try reader.list(reader.required(controlsMapping, "controls", "controls.yaml", in: controlsRoot), "controls")
             .map { node in
-                let f = try reader.mapping(node, "a control", allowed: ["id", "level", "title", "evidence", "practice"])
+                let f = try reader.mapping(node, "a control", allowed: ["id", "level", "title", "evidence", "practice", "provider"])
                 let id = try reader.string(reader.required(f, "id", "a control", in: node), "id")
                 let what = "control '\(id)'"
                 let evidence = try f["evidence"].map { e in
@@ -82,7 +85,8 @@ public struct MaturityModel: Sendable {
                 }
                 return Control(id: id, level: try reader.int(reader.required(f, "level", what, in: node), "\(what): level"),
                                title: try reader.string(reader.required(f, "title", what, in: node), "\(what): title"),
-                               evidence: evidence, practice: try f["practice"].map { try reader.string($0, "\(what): practice") })
+                               evidence: evidence, practice: try f["practice"].map { try reader.string($0, "\(what): practice") },
+                               provider: try f["provider"].map { try reader.bool($0, "\(what): provider") } ?? false)
             }
         self.init(levels: levels, controls: controls)
     }

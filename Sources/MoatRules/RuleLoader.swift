@@ -12,7 +12,9 @@ import MoatText
 public struct RuleLoader: Sendable {
     static let required = ["id", "title", "description", "stride", "applies-to", "when", "likelihood", "impact",
                            "cwe", "capec", "false-positive", "mitigations", "examples"]
-    static let ruleKinds: [ElementKind] = [.actor, .process, .datastore, .flow, .boundary]
+    /// Keys a rule may have besides the required ones.
+    static let optional = ["runs-on", "supersedes"]
+    static let ruleKinds: [ElementKind] = [.actor, .process, .datastore, .flow, .boundary, .model]
 
     let vocabulary: Vocabulary
     let maturity: MaturityModel
@@ -142,9 +144,9 @@ public struct RuleLoader: Sendable {
             diagnostics.error(.invalidRule, "\(label): \(message)", at: range(n ?? node, file), notes: notes)
             ok = false
         }
-        let known = Set(Self.required)
+        let known = Set(Self.required + Self.optional)
         for (key, keyNode) in keyNodes where !known.contains(key) {
-            let guess = Suggestion.closest(to: key, in: Self.required)
+            let guess = Suggestion.closest(to: key, in: Self.required + Self.optional)
             fail("unknown key '\(key)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: keyNode)
         }
         for key in Self.required where fields[key] == nil {
@@ -185,10 +187,17 @@ public struct RuleLoader: Sendable {
         var kinds: [ElementKind] = []
         for k in strings("applies-to") {
             if let kind = ElementKind(rawValue: k), Self.ruleKinds.contains(kind) { kinds.append(kind) } else {
-                fail("'\(k)' is not an element kind; rules apply to actor, process, datastore, flow or boundary", at: fields["applies-to"])
+                fail("'\(k)' is not an element kind; rules apply to actor, process, datastore, flow, boundary or model", at: fields["applies-to"])
             }
         }
         if fields["applies-to"] != nil && kinds.isEmpty { fail("'applies-to' needs at least one kind", at: fields["applies-to"]) }
+        var runsOn = Rule.RunsOn.server
+        if let n = fields["runs-on"] {
+            if let value = n.string.flatMap(Rule.RunsOn.init(rawValue:)) { runsOn = value } else {
+                fail("'runs-on' is server, client or any", at: n)
+            }
+        }
+        let supersedes = strings("supersedes")
         let likelihood = integers("likelihood", 1...4).first ?? 1
         let impact = integers("impact", 1...4).first ?? 1
         let cwe = integers("cwe", nil), capec = integers("capec", nil)
@@ -221,16 +230,36 @@ public struct RuleLoader: Sendable {
             }
         }
 
-        var triggering: [String] = [], nonTriggering: [String] = []
+        var triggering: [RuleExample] = [], nonTriggering: [RuleExample] = []
         if let e = fields["examples"] {
             guard case .mapping(let pairs) = e else {
                 fail("'examples' needs 'triggering' and 'non-triggering' lists", at: e)
                 return nil
             }
-            func examples(_ key: String) -> [String] {
+            /// An example is model text, or `{ expect: [element, …], model: text }` naming where the rule fires.
+            func examples(_ key: String) -> [RuleExample] {
                 guard let n = pairs[key] else { return [] }
-                if case .sequence(let s) = n { return s.compactMap(\.string) }
-                return []
+                guard case .sequence(let s) = n else {
+                    fail("'\(key)' is a list of examples", at: n)
+                    return []
+                }
+                return s.compactMap { item -> RuleExample? in
+                    if let text = item.string { return RuleExample(model: text, expect: nil, range: range(item, file)) }
+                    guard case .mapping(let m) = item, let text = m["model"]?.string else {
+                        fail("an example is model text, or a mapping with 'model' (and 'expect' for a triggering one)", at: item)
+                        return nil
+                    }
+                    let unknown = m.keys.compactMap(\.string).filter { !["model", "expect"].contains($0) }
+                    if let bad = unknown.first { fail("unknown key '\(bad)' in an example; it has 'model' and 'expect'", at: item) }
+                    var expect: [String]?
+                    if let x = m["expect"] {
+                        if case .sequence(let ids) = x { expect = ids.compactMap(\.string) } else { expect = x.string.map { [$0] } }
+                        // `rule@element` or just `element`: the rule is this one.
+                        expect = expect?.map { $0.hasPrefix(id + "@") ? String($0.dropFirst(id.count + 1)) : $0 }
+                        if key == "non-triggering" { fail("a non-triggering example expects no finding; drop 'expect'", at: x) }
+                    }
+                    return RuleExample(model: text, expect: expect, range: range(item, file))
+                }
             }
             triggering = examples("triggering")
             nonTriggering = examples("non-triggering")
@@ -261,7 +290,8 @@ public struct RuleLoader: Sendable {
                     stride: stride, appliesTo: kinds, when: when, likelihood: likelihood, impact: impact, cwe: cwe, capec: capec,
                     falsePositive: fields["false-positive"]?.string ?? "", mitigations: mitigations,
                     triggeringExamples: triggering, nonTriggeringExamples: nonTriggering,
-                    range: range(fields["id"], file), conditions: conditions, isUserRule: userRules)
+                    range: range(fields["id"], file), conditions: conditions, origin: userRules ? .user : .builtIn,
+                    runsOn: runsOn, supersedes: supersedes)
     }
 
     /// Points inside a single-line plain `when:` value; otherwise at its start.

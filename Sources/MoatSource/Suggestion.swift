@@ -23,6 +23,15 @@ public enum Suggestion {
         return extensions.count == 1 ? extensions[0] : nil
     }
 
+    /// Candidates ordered by closeness to `word`: edit distance, then a shared prefix, then name.
+    public static func ranked(_ word: String, in candidates: [String]) -> [String] {
+        guard word.utf8.count <= 128 else { return candidates.sorted() }
+        let w = word.lowercased()
+        return candidates.map { c -> (String, Int, Int) in
+            (c, distance(word, c, limit: 64), -zip(w, c.lowercased()).prefix { $0 == $1 }.count)
+        }.sorted { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }.map(\.0)
+    }
+
     /// Damerau-Levenshtein (optimal string alignment) distance, giving up above `limit`.
     static func distance(_ a: String, _ b: String, limit: Int) -> Int {
         let x = Array(a.lowercased().unicodeScalars), y = Array(b.lowercased().unicodeScalars)

@@ -4,6 +4,8 @@ import MoatText
 /// The kinds of thing a model declares; the vocabulary says on which kinds an attribute may appear.
 public enum ElementKind: String, Sendable, CaseIterable, Codable, Hashable {
     case model, actor, process, datastore, flow, boundary, data
+    /// A threat a person wrote down (`threat id "Title" on element { … }`).
+    case threat
 
     /// Kinds that are nodes of the graph.
     public var isNode: Bool { self == .actor || self == .process || self == .datastore }
@@ -14,6 +16,7 @@ public enum ElementKind: String, Sendable, CaseIterable, Codable, Hashable {
         case .model: return "the model header"
         case .actor: return "an actor"
         case .data: return "a data asset"
+        case .threat: return "a written threat"
         default: return "a \(rawValue)"
         }
     }
@@ -79,23 +82,27 @@ public struct AttributeSyntax: Sendable, Hashable {
     }
 }
 
-/// `model "Name" {…}`, `data id "Name" {…}`, `actor|process|datastore id "Name" {…}`.
+/// `model "Name" {…}`, `data id "Name" {…}`, `actor|process|datastore id "Name" {…}`,
+/// `threat id "Title" on subject {…}`.
 public struct DeclarationSyntax: Sendable, Hashable {
     public var kind: ElementKind
     /// Absent only for the model header.
     public var id: Located<String>?
     public var name: Located<String>?
+    /// What a written threat is about: an element, a flow (`a -> b` or its id) or a boundary.
+    public var subject: Located<String>?
     public var attributes: [AttributeSyntax]
     /// Comments just before the closing brace.
     public var closingComments: [String] = []
     public var range: SourceRange
     public var trivia = Trivia()
 
-    public init(kind: ElementKind, id: Located<String>?, name: Located<String>?, attributes: [AttributeSyntax],
-                closingComments: [String] = [], range: SourceRange, trivia: Trivia = Trivia()) {
+    public init(kind: ElementKind, id: Located<String>?, name: Located<String>?, subject: Located<String>? = nil,
+                attributes: [AttributeSyntax], closingComments: [String] = [], range: SourceRange, trivia: Trivia = Trivia()) {
         self.kind = kind
         self.id = id
         self.name = name
+        self.subject = subject
         self.attributes = attributes
         self.closingComments = closingComments
         self.range = range

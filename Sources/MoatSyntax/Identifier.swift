@@ -3,7 +3,7 @@
 public enum Identifier {
     /// Words that start a statement and therefore cannot be ids.
     public static let keywords: Set<String> = [
-        "model", "include", "data", "actor", "process", "datastore", "boundary",
+        "model", "include", "data", "actor", "process", "datastore", "boundary", "threat",
         "accept", "mitigated", "false-positive", "not-applicable",
     ]
 

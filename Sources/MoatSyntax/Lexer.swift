@@ -91,6 +91,8 @@ public struct Lexer {
         case UInt8(ascii: "-") where peek(1) == UInt8(ascii: ">"): return single(.arrow, 2)
         case UInt8(ascii: "<") where peek(1) == UInt8(ascii: "-") && peek(2) == UInt8(ascii: ">"):
             return single(.twoWayArrow, 3)
+        case UInt8(ascii: "<") where mode == .model && peek(1) == UInt8(ascii: "-"): return single(.reverseArrow, 2)
+        case UInt8(ascii: "=") where mode == .model: return single(.equals)
         case UInt8(ascii: ".") where mode == .condition: return single(.dot)
         case UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "<"), UInt8(ascii: ">"):
             if mode == .condition {

@@ -179,6 +179,12 @@ public struct Parser {
         }
         let next = peek()
         var statement: Statement?
+        if next.kind == .reverseArrow, peek(2).kind == .word {
+            error(.reverseArrow, "reverse arrows are not supported; write '\(peek(2).text) -> \(start.text)'", at: next,
+                  notes: ["a flow goes from its source to its target: source -> target"])
+            recover()
+            return nil
+        }
         if next.kind == .arrow || next.kind == .twoWayArrow || (next.kind == .colon && !Self.keywords.contains(start.text)) {
             statement = parseFlow().map(Statement.flow)
         } else {
@@ -188,6 +194,7 @@ public struct Parser {
             case "actor": statement = parseDeclaration(kind: .actor).map(Statement.declaration)
             case "process": statement = parseDeclaration(kind: .process).map(Statement.declaration)
             case "datastore": statement = parseDeclaration(kind: .datastore).map(Statement.declaration)
+            case "threat": statement = parseDeclaration(kind: .threat).map(Statement.declaration)
             case "boundary": statement = parseBoundary(depth: depth + 1).map(Statement.boundary)
             case "include": statement = parseInclude().map(Statement.include)
             case let word where Self.statusKeywords[word] != nil: statement = parseTracking().map(Statement.tracking)
@@ -202,7 +209,7 @@ public struct Parser {
                     let hint = Suggestion.closest(to: start.text, in: Array(Self.keywords))
                         .map { "; did you mean '\($0)'?" } ?? ""
                     error(.unknownKeyword, "unknown keyword '\(start.text)'\(hint)", at: start,
-                          notes: ["a statement starts with model, include, data, actor, process, datastore, boundary, accept, mitigated, false-positive or not-applicable, or is a flow 'a -> b'"])
+                          notes: ["a statement starts with model, include, data, actor, process, datastore, boundary, threat, accept, mitigated, false-positive or not-applicable, or is a flow 'a -> b'"])
                     recover()
                     return nil
                 }
@@ -286,13 +293,44 @@ public struct Parser {
             id = parseID(kind.phrase)
             name = parseOptionalName()
         }
+        var subject: Located<String>?
+        if kind == .threat {
+            guard current.isWord("on"), !current.newlineBefore else {
+                error(.expectedSubject, "expected 'on' and the element, flow or boundary the threat is about, found \(current.description)",
+                      at: current, notes: ["write: threat replay \"Replayed unlock command\" on hub -> lock { stride spoofing; severity high }"])
+                recover()
+                return nil
+            }
+            advance()
+            guard let s = parseSubject() else { recover(); return nil }
+            subject = s
+        }
         var attributes: [AttributeSyntax] = []
         var closing: [String] = []
         if current.kind == .leftBrace && !current.newlineBefore {
             (attributes, closing) = parseBlock()
         }
-        return DeclarationSyntax(kind: kind, id: id, name: name, attributes: attributes, closingComments: closing,
-                                 range: range(from: keyword, to: previous))
+        return DeclarationSyntax(kind: kind, id: id, name: name, subject: subject, attributes: attributes,
+                                 closingComments: closing, range: range(from: keyword, to: previous))
+    }
+
+    /// subject = ident [ ( "->" | "<->" ) ident ] ;  (an element, boundary or flow id, or a flow's ends)
+    private mutating func parseSubject() -> Located<String>? {
+        guard current.kind == .word, !current.newlineBefore else {
+            error(.expectedSubject, "expected an element, flow or boundary id after 'on', found \(current.description)", at: current)
+            return nil
+        }
+        let first = advance()
+        var text = first.text
+        if current.kind == .arrow || current.kind == .twoWayArrow {
+            let arrow = advance()
+            guard current.kind == .word, !current.newlineBefore else {
+                error(.expectedSubject, "expected the flow's target after '\(arrow.text)', found \(current.description)", at: current)
+                return nil
+            }
+            text += arrow.text + advance().text
+        }
+        return Located(text, range(from: first, to: previous))
     }
 
     /// block = "{" { attribute } "}" ;
@@ -335,6 +373,12 @@ public struct Parser {
         let nameToken = advance()
         var values: [Located<ValueSyntax>] = []
         var continued = false
+        if current.kind == .equals || current.kind == .colon {
+            // `type = worker`, `type: worker`: say what to write, then read the value as if it were right.
+            let sign = advance()
+            let shown = current.kind == .word || current.kind == .string ? " \(current.kind == .string ? "\"\(current.text)\"" : current.text)" : " VALUE"
+            error(.attributeAssignment, "attributes take their value without '\(sign.text)': write '\(nameToken.text)\(shown)'", at: sign)
+        }
         while (current.kind == .word || current.kind == .string) && (!current.newlineBefore || continued) {
             let t = advance()
             values.append(Located(ValueSyntax(t.text, t.kind == .string ? .string : .word), range(t)))

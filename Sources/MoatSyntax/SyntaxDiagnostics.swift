@@ -2,6 +2,7 @@ import MoatSource
 
 /// The diagnostics of the lexer, the parser and the YAML/JSON model reader.
 extension DiagnosticID {
+    public static let attributeAssignment = DiagnosticID(declared: "attribute-assignment")
     public static let badEscape = DiagnosticID(declared: "bad-escape")
     public static let duplicateOption = DiagnosticID(declared: "duplicate-option")
     public static let expectedArrow = DiagnosticID(declared: "expected-arrow")
@@ -17,6 +18,7 @@ extension DiagnosticID {
     public static let expectedSeparator = DiagnosticID(declared: "expected-separator")
     public static let expectedStatement = DiagnosticID(declared: "expected-statement")
     public static let expectedString = DiagnosticID(declared: "expected-string")
+    public static let expectedSubject = DiagnosticID(declared: "expected-subject")
     public static let expectedValue = DiagnosticID(declared: "expected-value")
     public static let invalidDate = DiagnosticID(declared: "invalid-date")
     public static let invalidId = DiagnosticID(declared: "invalid-id")
@@ -29,6 +31,7 @@ extension DiagnosticID {
     public static let missingKey = DiagnosticID(declared: "missing-key")
     public static let nestingTooDeep = DiagnosticID(declared: "nesting-too-deep")
     public static let nulInString = DiagnosticID(declared: "nul-in-string")
+    public static let reverseArrow = DiagnosticID(declared: "reverse-arrow")
     public static let unexpectedBrace = DiagnosticID(declared: "unexpected-brace")
     public static let unexpectedCharacter = DiagnosticID(declared: "unexpected-character")
     public static let unknownKey = DiagnosticID(declared: "unknown-key")

@@ -13,6 +13,10 @@ public enum TokenKind: Sendable, Equatable {
     case arrow
     /// `<->`
     case twoWayArrow
+    /// `<-` (models only): not part of the language; read so that the parser can say what to write instead.
+    case reverseArrow
+    /// `=` (models only): not part of the language; read so that the parser can say what to write instead.
+    case equals
     /// `==`, `!=`, `<`, `<=`, `>`, `>=` (conditions only); `text` holds the operator.
     case comparison
     case endOfFile
@@ -70,6 +74,8 @@ public struct Token: Sendable {
         case .dot: return "'.'"
         case .arrow: return "'->'"
         case .twoWayArrow: return "'<->'"
+        case .reverseArrow: return "'<-'"
+        case .equals: return "'='"
         case .comparison: return "'\(text)'"
         }
     }

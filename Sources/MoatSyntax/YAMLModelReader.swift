@@ -10,7 +10,7 @@ public struct YAMLModelReader {
     private var diagnostics = DiagnosticBag()
 
     static let elementKeys: Set<String> = ["kind", "id", "name"]
-    static let topLevelKeys = ["model", "includes", "data", "boundaries", "elements", "flows", "tracking"]
+    static let topLevelKeys = ["model", "includes", "data", "boundaries", "elements", "flows", "threats", "tracking"]
 
     /// Parses a YAML or JSON file.
     public static func read(_ file: SourceFile, notation: Document.Notation) -> (Document, [Diagnostic]) {
@@ -99,6 +99,9 @@ public struct YAMLModelReader {
         }
         for item in list(sections["flows"], "flows") {
             if let f = flow(item) { statements.append(.flow(f)) }
+        }
+        for item in list(sections["threats"], "threats") {
+            if let t = declaration(item, kind: .threat) { statements.append(.declaration(t)) }
         }
         for item in list(sections["tracking"], "tracking") {
             if let t = tracking(item) { statements.append(.tracking(t)) }
@@ -223,11 +226,13 @@ public struct YAMLModelReader {
         guard let pairs = mapping(node, kind.phrase) else { return nil }
         var id: Located<String>?
         var name: Located<String>?
+        var subject: Located<String>?
         var attributes: [AttributeSyntax] = []
         for (key, keyNode, value) in pairs {
             switch key {
             case "id" where kind != .model: id = identifier(value)
             case "name": name = string(value, key)
+            case "on" where kind == .threat: subject = string(value, key)
             case "kind" where kind.isNode: break
             default: if let a = attribute(key, keyNode, value) { attributes.append(a) }
             }
@@ -239,7 +244,12 @@ public struct YAMLModelReader {
             error(.missingKey, "\(kind.phrase) needs an 'id'", at: node)
             return nil
         }
-        return DeclarationSyntax(kind: kind, id: id, name: name, attributes: attributes, range: range(node))
+        if kind == .threat, subject == nil {
+            error(.missingKey, "a written threat needs 'on': the element, flow or boundary it is about", at: node)
+            return nil
+        }
+        return DeclarationSyntax(kind: kind, id: id, name: name, subject: subject.map { Located($0.value.replacingOccurrences(of: " ", with: ""), $0.range) },
+                                 attributes: attributes, range: range(node))
     }
 
     private mutating func element(_ node: Node) -> Statement? {

@@ -41,8 +41,10 @@ func ruleJSON(_ r: Rule, catalogue: Catalogue, examples: Bool) -> JSONValue {
     ]
     if examples {
         pairs.append(("examples", .object([
-            ("triggering", .array(r.triggeringExamples.map(JSONValue.string))),
-            ("nonTriggering", .array(r.nonTriggeringExamples.map(JSONValue.string))),
+            ("triggering", .array(r.triggeringExamples.map { e in
+                .object([("model", .string(e.model)), ("expect", e.expect.map { .array($0.map(JSONValue.string)) } ?? .null)])
+            })),
+            ("nonTriggering", .array(r.nonTriggeringExamples.map { .string($0.model) })),
         ])))
     }
     return .object(pairs)
@@ -114,7 +116,9 @@ struct RulesShowCommand: ParsableCommand {
         }
         for (label, list) in [("triggering", r.triggeringExamples), ("non-triggering", r.nonTriggeringExamples)] {
             for (i, e) in list.enumerated() {
-                out += "\n\(label) example \(i + 1):\n" + e.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+                let expect = e.expect.map { " (fires on \($0.joined(separator: ", ")))" } ?? ""
+                out += "\n\(label) example \(i + 1)\(expect):\n"
+                    + e.model.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
             }
         }
         Console.out(out)
@@ -148,7 +152,7 @@ struct RulesTestCommand: ParsableCommand {
             for outcome in runner.run(rule) {
                 if let failure = outcome.failure {
                     failed += 1
-                    Console.out("FAIL \(rule.id): \(failure)\n")
+                    Console.out("FAIL \(failure)\n")
                 } else {
                     passed += 1
                 }

@@ -223,13 +223,14 @@ struct LexerTests {
         expectDiagnostic(diagnostics, id: .unexpectedCharacter, message: #"unexpected character '\u{7}'"#, at: m["1"])
     }
 
-    @Test func loneLessThanAndHyphenAreUnexpected() {
-        let m = extractMarkers("a 1️⃣<2️⃣- b")
+    @Test func loneLessThanIsUnexpectedAndAReverseArrowIsAToken() {
+        // `<-` is read as one token so that the parser can say "write 'b -> a'"; a lone `<` is an error.
+        let m = extractMarkers("a 1️⃣< b <- c")
         let (tokens, _, diagnostics) = lex(m.text)
-        #expect(diagnostics.count == 2)
-        #expect(diagnostics.map(\.message) == ["unexpected character '<'", "unexpected character '-'"])
-        #expect(diagnostics.map { $0.range?.start } == [m["1"], m["2"]])
-        #expect(texts(tokens) == ["a", "b"])
+        #expect(diagnostics.map(\.message) == ["unexpected character '<'"])
+        #expect(diagnostics.map { $0.range?.start } == [m["1"]])
+        #expect(texts(tokens) == ["a", "b", "<-", "c"])
+        #expect(tokens.map(\.kind).contains(.reverseArrow))
     }
 
     // MARK: BOM and line ends

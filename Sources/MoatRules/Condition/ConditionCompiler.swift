@@ -25,6 +25,8 @@ public struct EnumDomain: Sendable, Hashable {
 public enum EntityType: Sendable, Hashable, CustomStringConvertible {
     case node(Set<ElementKind>)
     case flow, boundary, data
+    /// The model as a whole.
+    case model
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum EntityType: Sendable, Hashable, CustomStringConvertible {
         case .flow: return "flow"
         case .boundary: return "boundary"
         case .data: return "data asset"
+        case .model: return "model"
         }
     }
 
@@ -43,6 +46,7 @@ public enum EntityType: Sendable, Hashable, CustomStringConvertible {
     public static func of(_ kinds: Set<ElementKind>) -> EntityType? {
         if kinds == [.flow] { return .flow }
         if kinds == [.boundary] { return .boundary }
+        if kinds == [.model] { return .model }
         if !kinds.isEmpty && kinds.allSatisfy(\.isNode) { return .node(kinds) }
         return nil
     }
@@ -112,6 +116,7 @@ extension Evaluator {
         case .flow(let i): return graph.model.flows[i].id
         case .boundary(let i): return graph.model.boundaries[i].id
         case .data(let i): return graph.model.data[i].id
+        case .model: return "model"
         }
     }
 }
@@ -196,10 +201,14 @@ public struct ConditionCompiler: Sendable {
             let ranks = d.ranks
             var allowed: Set<Int> = []
             for w in words {
-                guard let r = ranks[w.value] else {
+                if let r = ranks[w.value] {
+                    allowed.insert(r)
+                } else if let group = vocabulary.group(w.value, of: d.name) {
+                    // A group of the attribute's values (`type in [client]`) stands for its members.
+                    allowed.formUnion(group.values.compactMap { ranks[$0] })
+                } else {
                     throw unknownValue(w.value, d, span: .init(start: w.range.start.column - 1, end: w.range.end.column - 1))
                 }
-                allowed.insert(r)
             }
             let set = allowed
             return CompiledCondition(text: source, value: .bool { ev, ref in f(ev, ref).map(set.contains) ?? false }, children: [s])
@@ -209,8 +218,8 @@ public struct ConditionCompiler: Sendable {
     }
 
     private func unknownValue(_ word: String, _ d: EnumDomain, span: ConditionSyntax.Span) -> ConditionError {
-        let guess = Suggestion.closest(to: word, in: d.values)
-        return ConditionError(message: "'\(word)' is not a value of '\(d.name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+        let guess = Suggestion.closest(to: word, in: d.values + vocabulary.groups(of: d.name).map(\.name))
+        return ConditionError(message: "'\(word)' is not a value or group of '\(d.name)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                               span: span, notes: d.values.count <= 12 ? ["'\(d.name)' is one of: \(d.values.joined(separator: ", "))"] : [])
     }
 
@@ -362,6 +371,7 @@ public struct ConditionCompiler: Sendable {
         case .flow: kinds = [.flow]
         case .boundary: kinds = [.boundary]
         case .data: kinds = [.data]
+        case .model: kinds = [.model]
         }
         if !kinds.contains(where: spec.allowed(on:)) {
             throw ConditionError(message: "attribute '\(name)' does not apply to \(type == .data ? "a data asset" : "a \(type)")",
@@ -373,11 +383,13 @@ public struct ConditionCompiler: Sendable {
     static func computedNames(_ type: EntityType) -> [String] {
         switch type {
         case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
-                            "exposed", "reachable-from-untrusted", "untrusted", "kind", "client"]
-        case .flow: return ["source", "target", "encrypted", "crosses-boundary", "crossing", "two-way", "data", "classification",
-                            "ui-interaction"]
-        case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust"]
+                            "exposed", "exposure", "reachable-from-untrusted", "untrusted", "external", "kind", "client",
+                            "accepts", "opens"]
+        case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
+                            "connection-crossing", "two-way", "data", "classification", "ui-interaction", "exposed"]
+        case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
         case .data: return ["classification"]
+        case .model: return ["elements", "flows", "boundaries", "data", "classification"]
         }
     }
 
@@ -406,6 +418,50 @@ public struct ConditionCompiler: Sendable {
         case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))
         case (.node, "reachable-from-untrusted"): return .bool(lift({ ev, r in ev.graph.reachableFromUntrusted[r.index] }, false))
         case (.node, "untrusted"): return .bool(lift({ ev, r in ev.untrusted(element: r.index) }, false))
+        case (.node, "external"): return .bool(lift({ ev, r in ev.external(element: r.index) }, false))
+        case (.node, "exposure"):
+            return .number(lift({ ev, r in ev.graph.exposure.distance[r.index].flatMap { $0 > 0 ? Double($0) : nil } }, nil))
+        case (.node, "accepts"):
+            return .list(lift({ ev, r in ev.graph.acceptedConnections[r.index].map(EntityRef.flow) }, []), .flow)
+        case (.node, "opens"):
+            return .list(lift({ ev, r in
+                let i = r.index
+                return (ev.graph.inbound[i] + ev.graph.outbound[i]).sorted().reduce(into: [Int]()) { out, fi in
+                    if out.last != fi, !ev.graph.acceptedConnections[i].contains(fi) || ev.graph.model.flows[fi].twoWay { out.append(fi) }
+                }.map(EntityRef.flow)
+            }, []), .flow)
+        case (.flow, "caller"):
+            return .entity(lift({ ev, r in
+                let c = ev.graph.caller(ofFlow: r.index)
+                return c >= 0 ? EntityRef.element(c) : nil
+            }, nil), EntityType.anyNode)
+        case (.flow, "callee"):
+            return .entity(lift({ ev, r in
+                let c = ev.graph.callee(ofFlow: r.index)
+                return c >= 0 ? EntityRef.element(c) : nil
+            }, nil), EntityType.anyNode)
+        case (.flow, "connection-crossing"):
+            let ranks = crossingDomain.ranks
+            return .enumeration(lift({ ev, r in
+                let c = ev.graph.crossings[r.index].direction
+                guard ev.graph.model.flows[r.index].initiatedByTarget else { return ranks[c.rawValue] }
+                // The connection goes the other way: inbound data is an outbound connection.
+                let reversed: CrossingDirection = c == .inbound ? .outbound : c == .outbound ? .inbound : c
+                return ranks[reversed.rawValue]
+            }, nil), crossingDomain)
+        case (.flow, "exposed"):
+            return .bool(lift({ ev, r in
+                let (s, t) = ev.graph.flowEnds[r.index]
+                return (s >= 0 && ev.untrusted(element: s)) || (t >= 0 && ev.untrusted(element: t))
+            }, false))
+        case (.boundary, "external"): return .bool(lift({ ev, r in ev.graph.boundaryTrust[r.index] <= ev.graph.partnerTrust }, false))
+        case (.model, "elements"):
+            return .list(lift({ ev, _ in ev.graph.model.elements.indices.map(EntityRef.element) }, []), EntityType.anyNode)
+        case (.model, "flows"): return .list(lift({ ev, _ in ev.graph.model.flows.indices.map(EntityRef.flow) }, []), .flow)
+        case (.model, "boundaries"):
+            return .list(lift({ ev, _ in ev.graph.model.boundaries.indices.map(EntityRef.boundary) }, []), .boundary)
+        case (.model, "data"): return .list(lift({ ev, _ in ev.graph.model.data.indices.map(EntityRef.data) }, []), .data)
+        case (.model, "classification"): return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
         case (.node, "client"):
             return .bool(lift({ ev, r in ev.isClient(element: r.index) }, false))
         case (.flow, "ui-interaction"):
@@ -447,6 +503,7 @@ public struct ConditionCompiler: Sendable {
                 case .flow: return spec.allowed(on: .flow)
                 case .boundary: return spec.allowed(on: .boundary)
                 case .data: return spec.allowed(on: .data)
+                case .model: return spec.allowed(on: .model)
                 }
             }.map(\.name)
             let guess = Suggestion.closest(to: name, in: candidates)
@@ -471,6 +528,8 @@ public struct ConditionCompiler: Sendable {
             let d = domain(spec)
             let fallback = spec.default.flatMap { d.ranks[$0] }
             return .enumeration(lift({ ev, r in ev.rank(r, index) ?? fallback }, nil), d)
+        case .words, .numbers:
+            throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)
         case .refs:
             guard spec.target == .data else {
                 throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)

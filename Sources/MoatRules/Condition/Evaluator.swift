@@ -9,11 +9,14 @@ public enum EntityRef: Sendable, Hashable {
     case flow(Int)
     case boundary(Int)
     case data(Int)
+    /// The model as a whole (model-wide rules).
+    case model
 
-    /// The index into the model's elements, flows, boundaries or data.
+    /// The index into the model's elements, flows, boundaries or data (0 for the model).
     public var index: Int {
         switch self {
         case .element(let i), .flow(let i), .boundary(let i), .data(let i): return i
+        case .model: return 0
         }
     }
 }
@@ -29,8 +32,10 @@ public final class Evaluator {
     private var elementClassification: [Int?]
     private var flowClassification: [Int?]
     private var flowEncrypted: [Bool?]
-    private var elementExposed: [Bool?]
-    private let internetFacing: Int
+    private let authnIndex: Int
+    private let authzIndex: Int
+    /// Per element: the authentication and authorisation its inbound connections declare (see `value`).
+    private var connectionAuth: [(authn: (AttributeValue, Int)?, authz: (AttributeValue, Int)?)?]
 
     public init(graph: ArchitectureGraph, vocabulary: Vocabulary) {
         self.graph = graph
@@ -47,25 +52,67 @@ public final class Evaluator {
         elementClassification = Array(repeating: nil, count: graph.model.elements.count)
         flowClassification = Array(repeating: nil, count: graph.model.flows.count)
         flowEncrypted = Array(repeating: nil, count: graph.model.flows.count)
-        elementExposed = Array(repeating: nil, count: graph.model.elements.count)
-        internetFacing = vocabulary.index(of: .internetFacing)
+        authnIndex = vocabulary.index(of: "authn") ?? -1
+        authzIndex = vocabulary.index(of: "authz") ?? -1
+        connectionAuth = Array(repeating: nil, count: graph.model.elements.count)
     }
 
-    /// The value of the vocabulary's attribute number `index` on an entity.
-    func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? { withAttributes(ref) { $0.value(vocabularyIndex: index) } }
-
-    /// The rank of the enum value of the vocabulary's attribute number `index` on an entity.
-    func rank(_ ref: EntityRef, _ index: Int) -> Int? { withAttributes(ref) { $0.rank(vocabularyIndex: index) } }
-
-    /// Reads an entity's attributes in place (conditions do this millions of times; a copy costs retains).
-    @inline(__always)
-    private func withAttributes<T>(_ ref: EntityRef, _ body: (borrowing Attributes) -> T) -> T {
-        switch ref {
-        case .element(let i): return body(graph.model.elements[i].attributes)
-        case .flow(let i): return body(graph.model.flows[i].attributes)
-        case .boundary(let i): return body(graph.model.boundaries[i].attributes)
-        case .data(let i): return body(graph.model.data[i].attributes)
+    /// The effective value of the vocabulary's attribute number `index` on an entity: its own, else what it
+    /// inherits from its zone; for a process or datastore's `authn` and `authz`, else what every connection
+    /// it accepts declares (imported models put authentication on the flows).
+    public func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? {
+        if let v = withAttributes(ref, { own, inherited in own.value(vocabularyIndex: index) ?? inherited?.value(vocabularyIndex: index) }) {
+            return v
         }
+        guard case .element(let i) = ref, index == authnIndex || index == authzIndex else { return nil }
+        return connectionDeclared(i, index)?.0
+    }
+
+    /// The rank of the effective enum value of the vocabulary's attribute number `index` on an entity.
+    public func rank(_ ref: EntityRef, _ index: Int) -> Int? {
+        let found: Int?? = withAttributes(ref) { own, inherited in
+            if own.value(vocabularyIndex: index) != nil { return .some(own.rank(vocabularyIndex: index)) }
+            if let inherited, inherited.value(vocabularyIndex: index) != nil { return .some(inherited.rank(vocabularyIndex: index)) }
+            return nil
+        }
+        if let found { return found }
+        guard case .element(let i) = ref, index == authnIndex || index == authzIndex else { return nil }
+        return connectionDeclared(i, index)?.1
+    }
+
+    /// Reads an entity's own and inherited attributes in place (conditions do this millions of times; a copy
+    /// costs retains).
+    @inline(__always)
+    private func withAttributes<T>(_ ref: EntityRef, _ body: (borrowing Attributes, borrowing Attributes?) -> T) -> T {
+        switch ref {
+        case .element(let i): return body(graph.model.elements[i].attributes, graph.model.elements[i].inherited)
+        case .flow(let i): return body(graph.model.flows[i].attributes, graph.model.flows[i].inherited)
+        case .boundary(let i): return body(graph.model.boundaries[i].attributes, graph.model.boundaries[i].inherited)
+        case .data(let i): return body(graph.model.data[i].attributes, nil)
+        case .model: return body(graph.model.header.attributes, nil)
+        }
+    }
+
+    /// The `authn` or `authz` that every connection element `i` accepts declares (its first, when they
+    /// differ), with its rank; nil when it accepts none or one declares nothing.
+    private func connectionDeclared(_ i: Int, _ index: Int) -> (AttributeValue, Int)? {
+        if let known = connectionAuth[i] { return index == authnIndex ? known.authn : known.authz }
+        func declared(_ index: Int) -> (AttributeValue, Int)? {
+            let accepted = graph.acceptedConnections[i]
+            guard !accepted.isEmpty else { return nil }
+            var first: (AttributeValue, Int)?
+            for fi in accepted {
+                let f = graph.model.flows[fi]
+                let attributes = f.attributes.value(vocabularyIndex: index) != nil ? f.attributes : f.inherited
+                guard let v = attributes.value(vocabularyIndex: index), let r = attributes.rank(vocabularyIndex: index),
+                      r > 0 else { return nil }  // rank 0 is `none`
+                if first == nil { first = (v, r) }
+            }
+            return first
+        }
+        let found = (authn: declared(authnIndex), authz: declared(authzIndex))
+        connectionAuth[i] = found
+        return index == authnIndex ? found.authn : found.authz
     }
 
     /// Data indices named in a refs list.
@@ -73,7 +120,19 @@ public final class Evaluator {
 
     /// Classification rank of one data asset.
     public func classification(ofData i: Int) -> Int {
-        graph.model.data[i].attributes.string(.classification).flatMap { classificationRank[$0] } ?? defaultClassification
+        let a = graph.model.data[i].attributes
+        let written = a.string(.classification).flatMap { classificationRank[$0] }
+        let rated = a.string(.confidentiality).flatMap { confidentialityAsClassification[$0] }
+        return max(written ?? (rated == nil ? defaultClassification : 0), rated ?? 0)
+    }
+
+    /// Threagile's confidentiality scale on Moat's classification scale (docs/language.md, "CIA ratings"):
+    /// public and internal match, restricted and confidential count as confidential, strictly-confidential
+    /// as secret.
+    private var confidentialityAsClassification: [String: Int] {
+        ["public": classificationRank["public"] ?? 0, "internal": classificationRank["internal"] ?? 1,
+         "restricted": classificationRank["confidential"] ?? 2, "confidential": classificationRank["confidential"] ?? 2,
+         "strictly-confidential": classificationRank["secret"] ?? 3]
     }
 
     /// Data an element stores, processes, receives or sends (deduplicated, in first-seen order).
@@ -98,7 +157,8 @@ public final class Evaluator {
         switch ref {
         case .element(let i):
             if let c = elementClassification[i] { return c }
-            let c = data(ofElement: i).map(classification(ofData:)).max() ?? 0
+            let own = graph.model.elements[i].attributes.string(.confidentiality).flatMap { confidentialityAsClassification[$0] } ?? 0
+            let c = max(own, data(ofElement: i).map(classification(ofData:)).max() ?? 0)
             elementClassification[i] = c
             return c
         case .flow(let i):
@@ -109,6 +169,8 @@ public final class Evaluator {
         case .data(let i): return classification(ofData: i)
         case .boundary(let b):
             return graph.allElements(inBoundary: b).map { classification(.element($0)) }.max() ?? 0
+        case .model:
+            return graph.model.elements.indices.map { classification(.element($0)) }.max() ?? 0
         }
     }
 
@@ -136,18 +198,23 @@ public final class Evaluator {
     /// Whether the element's zone is untrusted.
     public func untrusted(element i: Int) -> Bool { graph.zoneTrust[i] == 0 }
 
-    /// Internet-facing, or receiving a flow from an untrusted element.
-    public func exposed(element i: Int) -> Bool {
-        if let known = elementExposed[i] { return known }
-        var exposed = false
-        if case .flag(true)? = graph.model.elements[i].attributes.value(vocabularyIndex: internetFacing) {
-            exposed = true
-        } else {
-            exposed = graph.inbound[i].contains { untrusted(element: graph.otherEnd(ofFlow: $0, from: i)) }
+    /// Whether untrusted or partner callers can open connections to the element, directly or through front
+    /// doors (`Exposure`).
+    public func exposed(element i: Int) -> Bool { graph.exposure.isExposed(i) }
+
+    /// The provider that operates the entity (`managed "AWS RDS"`, its own or its zone's), if any.
+    public func managedBy(_ ref: EntityRef) -> String? {
+        let index = vocabulary.index(of: .managed)
+        switch ref {
+        case .element, .boundary:
+            if case .string(let provider)? = value(ref, index) { return provider }
+            return nil
+        default: return nil
         }
-        elementExposed[i] = exposed
-        return exposed
     }
+
+    /// Whether the element is in a zone the owner does not control (`untrusted` or `partner`).
+    public func external(element i: Int) -> Bool { graph.zoneTrust[i] <= graph.partnerTrust }
 
     private var boundaryCrossings: (in: [[Int]], out: [[Int]])?
 

@@ -12,34 +12,39 @@ syntax match moatInvalid /\S/
 syntax match moatWord /\<[A-Za-z0-9_*][A-Za-z0-9_*.-]*/
 syntax match moatNumber /\<[0-9]\+\(\.[0-9]\+\)\=\>/
 syntax match moatDate /\<[0-9]\{4}-[0-9]\{2}-[0-9]\{2}\>/
-syntax keyword moatAttribute admin-interface authn authz backups carries classification code credentials csrf-protection
-syntax keyword moatAttribute ddos-protection debug-enabled description deserialises-input encodes-output encrypted
-syntax keyword moatAttribute encrypted-at-rest financial guardrails hardened health human-approval immutable integrity-critical
-syntax keyword moatAttribute internet-facing keys logs logs-sensitive-data maturity mfa monitored multi-tenant
-syntax keyword moatAttribute out-of-scope owner parameterised-queries parses-files patched payment pii pinned-dependencies
-syntax keyword moatAttribute port practices privileged processes protocol provenance quotas rate-limited redundant
-syntax keyword moatAttribute retention sandboxed sbom secrets secure-boot segmented session-management shared-credentials
-syntax keyword moatAttribute signed stores tech telemetry tenant-isolation tool-use trust type validates-input
-syntax keyword moatAttribute verifies-signatures version vpn waf
-syntax keyword moatEnum abac acl active-directory admin agent amqp amqps android anonymous anthropic apache
-syntax keyword moatEnum api api-key argocd artifact-registry artifactory audit auth0 azure-blob basic batch
-syntax keyword moatEnum bluetooth browser build c cache cassandra cdn certificate cli confidential config-file
-syntax keyword moatEnum confluence cosign desktop-app developer device dicom dicom-tls django dns docker doh
-syntax keyword moatEnum dotnet dtls dynamodb elasticsearch embedded-c environment envoy file firmware flask
-syntax keyword moatEnum ftp ftps function gateway gcs github github-actions gitlab gitlab-ci go google-drive
-syntax keyword moatEnum grafana grpc grpcs haproxy harbor hard-coded hmac hsm http http2 https identity-provider
-syntax keyword moatEnum in-process internal ios ipsec java jdbc jenkins kafka kafka-tls keycloak kms kotlin
-syntax keyword moatEnum kubernetes lambda ldap ldaps linux llama llm load-balancer log memcached mirth mllp
-syntax keyword moatEnum mllp-tls mobile-app mongodb mqtt mqtt-broker mqtts mssql mtls mysql mysql-tls nfs
-syntax keyword moatEnum nginx nodejs none nosql oauth object-store oidc okta openai operator oracle ownership
-syntax keyword moatEnum partner password pgvector php pinecone policy postgres postgres-tls prometheus public
-syntax keyword moatEnum python queue rabbitmq rails rbac rdp react redis rediss repository restricted reverse-proxy
-syntax keyword moatEnum ruby rust s3 saml scheduler secret secret-store service session sftp sftp-server smb
-syntax keyword moatEnum smtp smtp-server smtps splunk spring sql sqs sse ssh stripe swift syslog syslog-tls
-syntax keyword moatEnum tcp tds tls token udp unknown untrusted usb user vault vector-store web-app websocket
-syntax keyword moatEnum windows wireguard worker wss
+syntax keyword moatAttribute admin-interface authn authority authz availability backups capec carries classification
+syntax keyword moatAttribute code confidentiality controls credentials csrf-protection cwe ddos-protection debug-enabled
+syntax keyword moatAttribute description deserialises-input encodes-output encrypted encrypted-at-rest financial
+syntax keyword moatAttribute guardrails hardened health human-approval immutable impact initiator integrity integrity-critical
+syntax keyword moatAttribute internet-facing keys likelihood logs logs-sensitive-data managed maturity mfa mitigation
+syntax keyword moatAttribute monitored multi-tenant out-of-scope owner parameterised-queries parses-files patched
+syntax keyword moatAttribute payment pii pinned-dependencies port practices privileged processes protocol provenance
+syntax keyword moatAttribute pull quotas rate-limited redundant retention safety sandboxed sbom secrets secure-boot
+syntax keyword moatAttribute segmented session-management severity shared-credentials signed stores stride subscribe
+syntax keyword moatAttribute tech telemetry tenant-isolation tool-use trust type validates-input verifies-signatures
+syntax keyword moatAttribute version vpn waf
+syntax keyword moatEnum abac acl active-directory admin agent all amqp amqps android anonymous anthropic apache
+syntax keyword moatEnum api api-key archive argocd artifact-registry artifactory audit auth0 azure-blob basic
+syntax keyword moatEnum batch bluetooth browser build c cache cassandra cdn certificate cli coap coaps confidential
+syntax keyword moatEnum config-file confluence cosign critical denial-of-service desktop-app developer device
+syntax keyword moatEnum dicom dicom-tls django dmz dns docker doh dotnet dtls dynamodb elasticsearch elevation-of-privilege
+syntax keyword moatEnum embedded-c environment envoy file firmware flask ftp ftps function gateway gcs github
+syntax keyword moatEnum github-actions gitlab gitlab-ci go google-drive grafana grpc grpcs haproxy harbor
+syntax keyword moatEnum hard-coded high hmac hsm http http2 https identity-provider important in-process information-disclosure
+syntax keyword moatEnum ingress internal ios ipsec istio java jdbc jenkins kafka kafka-tls keycloak kms kotlin
+syntax keyword moatEnum kubernetes lambda ldap ldaps linkerd linux llama llm load-balancer log low medium
+syntax keyword moatEnum memcached metrics mirth mission-critical mllp mllp-tls mobile-app mongodb mqtt mqtt-broker
+syntax keyword moatEnum mqtts mssql mtls mysql mysql-tls nfs nginx nodejs none nosql oauth object-store oidc
+syntax keyword moatEnum okta openai operational operator oracle own ownership partner password pgvector php
+syntax keyword moatEnum pinecone policy postgres postgres-tls prometheus public python queue rabbitmq rails
+syntax keyword moatEnum rbac rdp react redis rediss repository repudiation restricted reverse-proxy ruby rust
+syntax keyword moatEnum s3 saml scheduler secret secret-store service session sftp sftp-server smb smtp smtp-server
+syntax keyword moatEnum smtps snmp source spa splunk spoofing spring sql sqs sse ssh strictly-confidential
+syntax keyword moatEnum stripe swift syslog syslog-tls tampering target tcp tds tenant tls token udp unknown
+syntax keyword moatEnum untrusted upnp usb user vault vector-store waf web-app websocket windows wireguard
+syntax keyword moatEnum worker wss
 syntax keyword moatBoolean true false
-syntax keyword moatDeclaration data actor process datastore boundary nextgroup=moatDeclaredId skipwhite
+syntax keyword moatDeclaration data actor process datastore boundary threat nextgroup=moatDeclaredId skipwhite
 syntax match moatDeclaredId /[A-Za-z0-9_*]\([A-Za-z0-9_*.]\|-\(>\)\@!\)*/ contained
 syntax keyword moatKeyword model include
 syntax keyword moatTracking accept mitigated false-positive not-applicable
