@@ -1,4 +1,3 @@
-import Foundation
 
 /// Who may read the workbench, decided before any route runs.
 ///
@@ -10,28 +9,49 @@ import Foundation
 ///   on `evil.example` whose name is re-pointed at 127.0.0.1 still sends `Host: evil.example`).
 /// - An Origin header, when a browser sends one, must be this server's own.
 /// - Only GET, and only the fixed routes; no request path is ever mapped to the file system.
-struct RequestPolicy: Sendable {
-    enum Route: String, Sendable, CaseIterable {
+/// - Requests are read by `RequestHeadReader`, which refuses heads over `HeadLimits` before any of this.
+public struct RequestPolicy: Sendable {
+    public enum Route: String, Sendable, CaseIterable {
         case page = "/"
         case events = "/events"
         case diagram = "/diagram.svg"
     }
 
-    enum Decision: Equatable, Sendable {
+    public enum Decision: Equatable, Sendable {
         case allow(Route)
         case reject(status: Int, reason: String)
     }
 
-    let port: UInt16
-    let token: String
+    public let port: UInt16
+    public let token: String
 
-    /// 32 hex digits from the system's cryptographic random source.
-    static func makeToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    public init(port: UInt16, token: String) {
+        self.port = port
+        self.token = token
     }
 
-    func decide(method: String, path: String, token presented: String?, host: String?, origin: String?) -> Decision {
+    /// 32 hex digits from the system's cryptographic random source.
+    public static func makeToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef")
+        return String((0..<16).flatMap { _ -> [Character] in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+        })
+    }
+
+    /// The decision for a request head: framing first (one Host, at most one Origin, no body), then
+    /// `decide(method:path:token:host:origin:)` with the path, the `token` query parameter and the fields.
+    public func decide(_ head: RequestHead) -> Decision {
+        let hosts = head.values("Host"), origins = head.values("Origin")
+        if hosts.count > 1 { return .reject(status: 400, reason: "more than one Host header") }
+        if origins.count > 1 { return .reject(status: 400, reason: "more than one Origin header") }
+        if head.declaresBody { return .reject(status: 400, reason: "requests with a body are not served") }
+        return decide(method: head.method, path: head.path, token: head.queryValue("token"),
+                      host: hosts.first, origin: origins.first)
+    }
+
+    public func decide(method: String, path: String, token presented: String?, host: String?, origin: String?) -> Decision {
         guard method == "GET" else { return .reject(status: 405, reason: "only GET is served") }
         guard let host, allowedHosts.contains(host.lowercased()) else {
             return .reject(status: 403, reason: "unexpected Host header; open the URL that moat watch printed")
@@ -46,10 +66,10 @@ struct RequestPolicy: Sendable {
         return .allow(route)
     }
 
-    var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)"] }
-    var allowedOrigins: Set<String> { Set(allowedHosts.map { "http://" + $0 }) }
+    public var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)"] }
+    public var allowedOrigins: Set<String> { Set(allowedHosts.map { "http://" + $0 }) }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
