@@ -216,11 +216,11 @@ final class LoopbackServer: Sendable {
                 onFatal("the server stopped accepting connections: \(error.localizedDescription)")
                 return
             }
-            admit(Socket(file: file))
+            await admit(Socket(file: file))
         }
     }
 
-    private func admit(_ socket: Socket) {
+    private func admit(_ socket: Socket) async {
         let asyncSocket: AsyncSocket
         do {
             asyncSocket = try AsyncSocket(socket: socket, pool: pool)
@@ -229,8 +229,17 @@ final class LoopbackServer: Sendable {
             return
         }
         // Full: close the connection that has waited longest for a request; if all are busy, refuse.
-        if table.liveCount >= cap && !table.evictOldestWaiting() || table.count >= cap + Self.evictionSlack {
+        if table.liveCount >= cap { table.evictOldestWaiting() }
+        // Connections being closed still hold their descriptors: give them a moment to go (the backlog
+        // holds new connections meanwhile).
+        var waited = 0
+        while table.count >= cap + Self.evictionSlack && waited < 100 {
+            try? await Task.sleep(for: .milliseconds(2))
+            waited += 1
+        }
+        if table.liveCount >= cap || table.count >= cap + Self.evictionSlack {
             Self.sendNow(socket, Reply.errorHead(503, "too many connections"))
+            Self.drainNow(socket, limit: limits.lingerBytes)
             try? socket.close()
             return
         }
@@ -271,7 +280,10 @@ final class LoopbackServer: Sendable {
                     bytes = try await socket.read(atMost: RequestHeadReader.readSize)
                 } catch {
                     // Cancelled by the reaper mid-head (slowloris): say so, best effort, then close.
-                    if !wasIdle && Task.isCancelled { Self.sendNow(socket.socket, Reply.errorHead(408, "the request head took too long")) }
+                    if !wasIdle && Task.isCancelled {
+                        Self.sendNow(socket.socket, Reply.errorHead(408, "the request head took too long"))
+                        Self.drainNow(socket.socket, limit: limits.lingerBytes)
+                    }
                     return
                 }
                 result = reader.feed(bytes)
@@ -337,6 +349,14 @@ final class LoopbackServer: Sendable {
             guard let bytes = try? await socket.read(atMost: 65_536) else { return }
             drained += bytes.count
         }
+    }
+
+    /// Half-closes and reads what has already arrived, without waiting, so that closing after a response
+    /// sent with `sendNow` is less likely to reset the connection before the client reads it.
+    static func drainNow(_ socket: Socket, limit: Int) {
+        _ = shutdown(socket.file.rawValue, Int32(SHUT_WR))
+        var drained = 0
+        while drained < limit, let bytes = try? socket.read(atMost: 65_536) { drained += bytes.count }
     }
 
     /// Writes a short response without waiting (a refusal on a fresh socket, or a 408 after a

@@ -40,9 +40,10 @@ public struct RequestPolicy: Sendable {
         })
     }
 
-    /// The decision for a request head: framing first (one Host, at most one Origin, no body), then
-    /// `decide(method:path:token:host:origin:)` with the path, the `token` query parameter and the fields.
+    /// The decision for a request head: the method, then framing (one Host, at most one Origin, no body),
+    /// then `decide(method:path:token:host:origin:)` with the path, the `token` query parameter and the fields.
     public func decide(_ head: RequestHead) -> Decision {
+        guard head.method == "GET" else { return .reject(status: 405, reason: "only GET is served") }
         let hosts = head.values("Host"), origins = head.values("Origin")
         if hosts.count > 1 { return .reject(status: 400, reason: "more than one Host header") }
         if origins.count > 1 { return .reject(status: 400, reason: "more than one Origin header") }
