@@ -113,48 +113,49 @@ enum WatchFuzzTarget {
         }
     }
 
-    /// An allowed request, read again without the reader: its own split at spaces, colons and `&`.
+    /// An allowed request, read again without the reader: its own split of the raw bytes at spaces,
+    /// colons and `&`, comparing bytes (never `String`s, whose equality is Unicode canonical equivalence).
     static func checkDecision(_ decision: RequestPolicy.Decision, raw: [UInt8], input: [UInt8]) {
         guard case .allow(let route) = decision else { return }
-        var lines = naiveLines(raw).map { String(decoding: $0, as: UTF8.self) }
-        while lines.first == "" { lines.removeFirst() }
+        var lines = naiveLines(raw)
+        while lines.first == [] { lines.removeFirst() }
         guard let requestLine = lines.first else { violated("allowed without a request line", input) }
-        let words = requestLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard words.count == 3, words[0] == "GET" else { violated("allowed a request that is not GET: \(requestLine)", input) }
-        let target = words[1]
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard String(path) == route.rawValue else { violated("allowed path \(path) as \(route)", input) }
-        let query = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? ""
-        let tokens = query.split(separator: "&").filter { $0.hasPrefix("token=") || $0 == "token" }
-        guard tokens.first == "token=\(token)" else { violated("allowed without the token: \(target)", input) }
-        var hosts: [String] = [], origins: [String] = [], bodies: [String] = []
+        let words = requestLine.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard words.count == 3, Array(words[0]) == Array("GET".utf8) else {
+            violated("allowed a request that is not GET: \(text(requestLine))", input)
+        }
+        let target = Array(words[1])
+        let path = target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard Array(path) == Array(route.rawValue.utf8) else { violated("allowed path \(text(Array(path))) as \(route)", input) }
+        let query = target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? []
+        let tokenName = Array("token".utf8), tokenItem = Array("token=".utf8)
+        let tokens = query.split(separator: UInt8(ascii: "&")).map(Array.init).filter { $0.starts(with: tokenItem) || $0 == tokenName }
+        guard tokens.first == tokenItem + Array(token.utf8) else { violated("allowed without the token: \(text(target))", input) }
+        var hosts: [[UInt8]] = [], origins: [[UInt8]] = [], bodies: [String] = []
         for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { violated("allowed with a field line without a colon: \(line)", input) }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(" \t")
-            switch name {
-            case "host": hosts.append(value.lowercased())
-            case "origin": origins.append(value.lowercased())
-            case "transfer-encoding": bodies.append(name)
-            case "content-length": if value != "0" { bodies.append(name) }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                violated("allowed with a field line without a colon: \(text(line))", input)
+            }
+            let name = lower(Array(line[..<colon]))
+            var value = Array(line[(colon + 1)...])
+            while let f = value.first, f == 0x20 || f == 0x09 { value.removeFirst() }
+            while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
+            switch text(name) {
+            case "host": hosts.append(lower(value))
+            case "origin": origins.append(lower(value))
+            case "transfer-encoding": bodies.append("transfer-encoding")
+            case "content-length": if value != [UInt8(ascii: "0")] { bodies.append("content-length") }
             default: break
             }
         }
-        guard hosts.count == 1, ["127.0.0.1:4242", "localhost:4242"].contains(hosts[0]) else {
-            violated("allowed with Host \(hosts)", input)
-        }
-        guard origins.count <= 1, origins.allSatisfy({ ["http://127.0.0.1:4242", "http://localhost:4242"].contains($0) }) else {
-            violated("allowed with Origin \(origins)", input)
+        let allowedHosts = ["127.0.0.1:4242", "localhost:4242"].map { Array($0.utf8) }
+        guard hosts.count == 1, allowedHosts.contains(hosts[0]) else { violated("allowed with Host \(hosts.map(text))", input) }
+        guard origins.count <= 1, origins.allSatisfy({ allowedHosts.map { Array("http://".utf8) + $0 }.contains($0) }) else {
+            violated("allowed with Origin \(origins.map(text))", input)
         }
         guard bodies.isEmpty else { violated("allowed a request with a body (\(bodies))", input) }
     }
-}
 
-extension StringProtocol {
-    func trimmingCharacters(_ set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
-    }
+    static func lower(_ bytes: [UInt8]) -> [UInt8] { bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
+    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -52,19 +52,33 @@ public struct RequestPolicy: Sendable {
                       host: hosts.first, origin: origins.first)
     }
 
+    /// Every comparison is of UTF-8 bytes (ASCII letters folded for Host and Origin): Swift's `String`
+    /// equality is Unicode canonical equivalence, under which other text could equal an allowed value.
     public func decide(method: String, path: String, token presented: String?, host: String?, origin: String?) -> Decision {
-        guard method == "GET" else { return .reject(status: 405, reason: "only GET is served") }
-        guard let host, allowedHosts.contains(host.lowercased()) else {
+        guard Self.bytesEqual(method, "GET") else { return .reject(status: 405, reason: "only GET is served") }
+        guard let host, allowedHosts.contains(where: { Self.asciiCaseInsensitiveEqual(host, $0) }) else {
             return .reject(status: 403, reason: "unexpected Host header; open the URL that moat watch printed")
         }
-        if let origin, !allowedOrigins.contains(origin.lowercased()) {
+        if let origin, !allowedOrigins.contains(where: { Self.asciiCaseInsensitiveEqual(origin, $0) }) {
             return .reject(status: 403, reason: "cross-origin requests are refused")
         }
-        guard let route = Route(rawValue: path) else { return .reject(status: 404, reason: "not found") }
+        guard let route = Route.allCases.first(where: { Self.bytesEqual(path, $0.rawValue) }) else {
+            return .reject(status: 404, reason: "not found")
+        }
         guard let presented, Self.constantTimeEqual(presented, token) else {
             return .reject(status: 403, reason: "this moat watch session needs its token; open the URL that moat watch printed")
         }
         return .allow(route)
+    }
+
+    static func bytesEqual(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Equal bytes, ASCII letters in either case.
+    static func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+        func fold(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { fold($0) == fold($1) }
     }
 
     public var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)"] }
