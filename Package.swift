@@ -37,9 +37,10 @@ let package = Package(
         .target(name: "MoatReports", dependencies: ["MoatCore"]),
         // Importers (Threagile, OWASP Threat Dragon, Open Threat Model) and the OTM exporter.
         .target(name: "MoatInterop", dependencies: ["MoatCore", "Yams"]),
-        // The live workbench behind `moat watch`: a loopback HTTP server (FlyingFox) and a file poller.
+        // The live workbench behind `moat watch`: a loopback HTTP server (its own, on FlyingFox's FlyingSocks
+        // sockets) and a file poller.
         .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatWatchHTTP",
-                                                  .product(name: "FlyingFox", package: "FlyingFox")],
+                                                  .product(name: "FlyingSocks", package: "FlyingFox")],
                 exclude: ["HTTP"]),
         // What the watch server decides before any route runs: the bounded request-head reader and the
         // token/Host/Origin policy. Pure Swift with no dependencies, so that moat-watch-fuzz builds it alone.

@@ -99,7 +99,10 @@ final class LoopbackServer: Sendable {
     typealias Handler = @Sendable (RequestHead) async -> Reply
 
     let limits: ConnectionLimits
-    let cap: Int
+    /// The connection cap: from `limits` and the open-file limit at start; lowered when `accept` runs out
+    /// of descriptors all the same (the limit was lowered, or other files are open).
+    var cap: Int { capBox.get() }
+    private let capBox: Locked<Int>
     let port: UInt16
     private let listener: Socket
     private let pool: any AsyncSocketPool
@@ -113,7 +116,7 @@ final class LoopbackServer: Sendable {
     init(port: UInt16, limits: ConnectionLimits, handler: @escaping Handler,
          onMessage: @escaping @Sendable (String) -> Void, onFatal: @escaping @Sendable (String) -> Void) throws {
         self.limits = limits
-        self.cap = limits.connectionCap(openFileLimit: Self.openFileLimit())
+        self.capBox = Locked(limits.connectionCap(openFileLimit: Self.openFileLimit()))
         self.handler = handler
         self.onMessage = onMessage
         self.onFatal = onFatal
@@ -180,29 +183,30 @@ final class LoopbackServer: Sendable {
     // MARK: accepting
 
     private func acceptLoop() async {
-        var exhausted = false
+        var lastNotice: ContinuousClock.Instant?
         while !Task.isCancelled {
             let file: Socket.FileDescriptor
             do {
                 file = try listener.accept().file
-                if exhausted {
-                    exhausted = false
-                    onMessage("accepting connections again")
-                }
             } catch SocketError.blocked {
                 do { try await pool.suspendSocket(listener, untilReadyFor: .read) } catch { return }
                 continue
             } catch SocketError.failed(_, let code, let message) {
                 switch code {
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors (or memory): make room by closing the connection idle longest.
-                    if !exhausted {
-                        exhausted = true
-                        let limit = Self.openFileLimit().map { " (the open-file limit is \($0))" } ?? ""
-                        onMessage("cannot accept connections: \(message.lowercased())\(limit); closing idle connections")
+                    // Out of descriptors (or memory): lower the cap to what fits now, close the connection
+                    // idle longest, wait a moment and try again.
+                    let limit = Self.openFileLimit()
+                    let fits = max(1, min(limits.connectionCap(openFileLimit: limit), table.liveCount - 1))
+                    capBox.update { $0 = min($0, fits) }
+                    if lastNotice.map({ ContinuousClock.now - $0 > .seconds(30) }) ?? true {
+                        lastNotice = .now
+                        let shown = limit.map { " (the open-file limit is \($0))" } ?? ""
+                        onMessage("cannot accept connections: \(message.lowercased())\(shown); "
+                                  + "now at most \(cap) at a time, closing idle ones to make room")
                     }
                     table.evictOldestWaiting()
-                    try? await Task.sleep(for: .milliseconds(50))
+                    try? await Task.sleep(for: .milliseconds(20))
                     continue
                 case ECONNABORTED, EINTR, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
                      EOPNOTSUPP, ENETUNREACH, ETIMEDOUT:

@@ -7,9 +7,9 @@ import MoatWatch
 
 /// `moat watch FILE [--port N] [--open]`: the live workbench in a browser tab.
 ///
-/// A program of its own, `moat-watch`, which `moat watch` replaces itself with: the HTTP server
-/// (FlyingFox) links FoundationNetworking and its libcurl, which would add about 7 ms to the start of every
-/// other `moat` command.
+/// A program of its own, `moat-watch`, which `moat watch` replaces itself with, so that only it links the
+/// HTTP server, its socket library (FlyingSocks) and Graphviz's render loop for live updates; the other
+/// `moat` commands start without them.
 @main
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
