@@ -67,7 +67,7 @@ public actor WatchServer {
     public func start() async throws -> URL {
         precondition(server == nil, "start() is called once")
         var baseline = FileStamp.of([options.modelPath])
-        if let first = await workbench.rebuild() { await Self.publish(first, to: hub, onBuild: options.onBuild) }
+        if let first = await workbench.build(workbench.supersede()) { await Self.publish(first, to: hub, onBuild: options.onBuild) }
         let stamps = workbench.stamps
         for path in workbench.files where baseline[path] == nil { baseline[path] = stamps[path] ?? FileStamp.of(path) }
 
@@ -155,10 +155,10 @@ public actor WatchServer {
         }
     }
 
-    private static func publish(_ result: (Snapshot, BuildSummary), to hub: EventHub,
+    private static func publish(_ built: Workbench.Built, to hub: EventHub,
                                 onBuild: (@Sendable (BuildSummary) -> Void)?) async {
-        await hub.publish(snapshotJSON: result.0.json(), id: result.0.build)
-        onBuild?(result.1)
+        await hub.publish(snapshotJSON: built.json, id: built.snapshot.build)
+        onBuild?(built.summary)
     }
 
     /// "SocketError. Bind(98): Address already in use" → "address already in use".
@@ -174,10 +174,10 @@ public actor WatchServer {
         case .reject(let status, let reason):
             return .text(status, reason)
         case .allow(.page):
-            let snapshot = workbench.snapshot
+            let published = workbench.published
             let nonce = RequestPolicy.makeToken()
-            let html = WorkbenchPage.html(title: snapshot?.view?.title ?? snapshot?.model ?? "moat watch",
-                                          snapshotJSON: snapshot?.json() ?? "null", nonce: nonce)
+            let html = WorkbenchPage.html(title: published?.snapshot.view?.title ?? published?.snapshot.model ?? "moat watch",
+                                          snapshotJSON: published?.json ?? "null", nonce: nonce)
             return Reply(status: 200, headers: WatchHeaders.common + [
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("Content-Security-Policy", WorkbenchPage.contentSecurityPolicy(nonce: nonce)),
@@ -189,7 +189,7 @@ public actor WatchServer {
                 ("X-Accel-Buffering", "no"),
             ], body: .events(events))
         case .allow(.diagram):
-            guard let svg = workbench.snapshot?.view?.svg else { return .text(404, "no diagram yet") }
+            guard let svg = workbench.published?.snapshot.view?.svg else { return .text(404, "no diagram yet") }
             // Opened on its own, the SVG is a document: no scripts, no requests.
             return Reply(status: 200, headers: WatchHeaders.common + [
                 ("Content-Type", "image/svg+xml; charset=utf-8"),

@@ -40,6 +40,8 @@ final class Workbench: Sendable {
         var build = 0
         var lastGood: AnalysisView?
         var snapshot: Snapshot?
+        /// The latest snapshot with its JSON, encoded once per build, off the lock: what the page shows.
+        var published: Published?
         /// The files the last published build read or tried to include, and their stamps just after it read them.
         var files: [String]
         var stamps: [String: FileStamp] = [:]
@@ -48,7 +50,7 @@ final class Workbench: Sendable {
     }
 
     private let state: Locked<State>
-    private let queue = DispatchQueue(label: "moat.watch.build", qos: .utility)
+    private let queue = DispatchQueue(label: "moat.watch.build", qos: .userInitiated)
 
     init(modelPath: String, catalogue: Catalogue, declaredLevel: Int?, asOf: String?,
          hook: (@Sendable (Int, @Sendable () -> Bool) -> Void)? = nil) {
@@ -60,8 +62,23 @@ final class Workbench: Sendable {
         self.state = Locked(State(files: [modelPath]))
     }
 
+    struct Published: Sendable {
+        var snapshot: Snapshot
+        /// `snapshot.json()`.
+        var json: String
+    }
+
+    /// One published build.
+    struct Built: Sendable {
+        var snapshot: Snapshot
+        var json: String
+        var summary: BuildSummary
+    }
+
     /// The latest published snapshot, without waiting for a build under way.
     var snapshot: Snapshot? { state.get().snapshot }
+    /// The latest published snapshot and its JSON, without waiting for a build under way.
+    var published: Published? { state.get().published }
     var lastGood: AnalysisView? { state.get().lastGood }
     var build: Int { state.get().build }
     var files: [String] { state.get().files }
@@ -80,7 +97,7 @@ final class Workbench: Sendable {
     /// Runs load → analyse → diagram once and returns the new snapshot with a summary line.
     /// Nil when a newer build was started meanwhile.
     func rebuild() async -> (Snapshot, BuildSummary)? {
-        await build(supersede())
+        await build(supersede()).map { ($0.snapshot, $0.summary) }
     }
 
     private struct Analysed: @unchecked Sendable {
@@ -95,7 +112,7 @@ final class Workbench: Sendable {
     }
 
     /// Builds generation `generation`; nil when it was superseded before it could be published.
-    func build(_ generation: Int) async -> (Snapshot, BuildSummary)? {
+    func build(_ generation: Int) async -> Built? {
         let superseded: @Sendable () -> Bool = { [state] in state.get().generation != generation }
         let analysed: Analysed? = await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: self.analyse(generation, superseded: superseded)) }
@@ -114,7 +131,17 @@ final class Workbench: Sendable {
         case nil:
             break
         }
-        return commit(generation, analysed, svg: svg, diagramError: diagramError)
+        guard let (snapshot, summary) = commit(generation, analysed, svg: svg, diagramError: diagramError) else { return nil }
+        // The JSON (megabytes for a large model) is encoded once, on the build queue, and then served as is.
+        let json = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: snapshot.json()) }
+        }
+        let current: Bool = state.update { state in
+            guard state.build == snapshot.build else { return false }
+            state.published = Published(snapshot: snapshot, json: json)
+            return true
+        }
+        return current ? Built(snapshot: snapshot, json: json, summary: summary) : nil
     }
 
     /// Load, analyse and lay out the diagram's DOT text (on the build queue).
