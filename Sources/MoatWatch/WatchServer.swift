@@ -49,7 +49,6 @@ public actor WatchServer {
     private var server: LoopbackServer?
     private var tasks: [Task<Void, Never>] = []
     private var stopped = false
-    private let failure = Locked<String?>(nil)
     private let failureSignal: AsyncStream<String>
     private let failureContinuation: AsyncStream<String>.Continuation
 
