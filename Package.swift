@@ -54,9 +54,14 @@ let package = Package(
         .target(name: "MoatReports", dependencies: ["MoatCore"]),
         // Importers (Threagile, OWASP Threat Dragon, Open Threat Model) and the OTM exporter.
         .target(name: "MoatInterop", dependencies: ["MoatCore", "Yams"]),
-        // The live workbench behind `moat watch`: a loopback HTTP server (FlyingFox) and a file poller.
-        .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram",
-                                                  .product(name: "FlyingFox", package: "FlyingFox")]),
+        // The live workbench behind `moat watch`: a loopback HTTP server (its own, on FlyingFox's FlyingSocks
+        // sockets) and a file poller.
+        .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatWatchHTTP",
+                                                  .product(name: "FlyingSocks", package: "FlyingFox")],
+                exclude: ["HTTP"]),
+        // What the watch server decides before any route runs: the bounded request-head reader and the
+        // token/Host/Origin policy. Pure Swift with no dependencies, so that moat-watch-fuzz builds it alone.
+        .target(name: "MoatWatchHTTP", path: "Sources/MoatWatch/HTTP"),
         // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
         .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -79,14 +84,18 @@ let package = Package(
         // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
         .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore", "MoatReports"], path: "Benchmarks/Fuzz",
-                          exclude: ["moat.dict", "run.sh"]),
+                          exclude: ["moat.dict", "run.sh", "Watch"]),
+        // The same for the watch server's request handling: bytes as a request head, through the head
+        // reader and the request policy (Benchmarks/Fuzz/Watch, docs/fuzzing.md).
+        .executableTarget(name: "moat-watch-fuzz", dependencies: ["MoatWatchHTTP"], path: "Benchmarks/Fuzz/Watch",
+                          exclude: ["watch.dict", "run.sh"]),
         // How the tests run other programs (moat, python3, git): one runner for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatRules", "MoatAnalysis", "MoatReports", "TestSupport"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
-        .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatCore"]),
+        .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatWatchHTTP", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]
 )

@@ -1,4 +1,3 @@
-import FlyingSocks
 import Foundation
 
 /// Fans Server-Sent Events out to every open page. Each subscriber gets the latest snapshot at once,
@@ -8,6 +7,7 @@ actor EventHub {
     /// At most this many event streams at once (each is one socket); more get 503.
     let limit: Int
     private var latest: [UInt8]?
+    private var latestID = Int.min
     private var subscribers: [UInt64: AsyncStream<[UInt8]>.Continuation] = [:]
     private var nextID: UInt64 = 0
     private var finished = false
@@ -34,8 +34,11 @@ actor EventHub {
         return stream
     }
 
-    /// Sends a snapshot to every subscriber and keeps it for those who come later.
+    /// Sends a snapshot to every subscriber and keeps it for those who come later; one older than the
+    /// latest (a build that finished late) is dropped.
     func publish(snapshotJSON json: String, id: Int) {
+        guard id > latestID else { return }
+        latestID = id
         let event = Self.event(name: "snapshot", id: id, data: json)
         latest = event
         broadcast(event)
@@ -69,39 +72,5 @@ actor EventHub {
         var text = "id: \(id)\nevent: \(name)\n"
         for line in lines { text += "data: \(line)\n" }
         return Array((text + "\n").utf8)
-    }
-}
-
-/// The bytes of an event stream as FlyingFox's streaming body wants them (sent with chunked encoding,
-/// each event as soon as it is published).
-struct EventStreamBytes: AsyncBufferedSequence, Sendable {
-    typealias Element = UInt8
-    let events: AsyncStream<[UInt8]>
-
-    func makeAsyncIterator() -> Iterator {
-        Iterator(base: events.makeAsyncIterator())
-    }
-
-    struct Iterator: AsyncBufferedIteratorProtocol {
-        var base: AsyncStream<[UInt8]>.Iterator
-        var pending: ArraySlice<UInt8> = []
-
-        mutating func next() async -> UInt8? {
-            while pending.isEmpty {
-                guard let chunk = await base.next() else { return nil }
-                pending = chunk[...]
-            }
-            return pending.popFirst()
-        }
-
-        mutating func nextBuffer(suggested count: Int) async -> ArraySlice<UInt8>? {
-            while pending.isEmpty {
-                guard let chunk = await base.next() else { return nil }
-                pending = chunk[...]
-            }
-            let n = Swift.min(Swift.max(1, count), pending.count)
-            defer { pending = pending.dropFirst(n) }
-            return pending.prefix(n)
-        }
     }
 }

@@ -66,20 +66,36 @@ public struct FileWatcher: Sendable {
     /// Waits until some path's stamp differs from `baseline` (a path missing from `baseline` counts as
     /// unseen), then until the files settle, and returns the settled stamps. Nil when cancelled.
     public func nextChange(of paths: [String], from baseline: [String: FileStamp]) async -> [String: FileStamp]? {
+        if case .changed(let stamps) = await nextChange(of: paths, from: baseline, interrupted: { false }) { return stamps }
+        return nil
+    }
+
+    enum Change: Equatable {
+        case changed([String: FileStamp])
+        /// `interrupted` said so before any change was seen.
+        case interrupted
+        case cancelled
+    }
+
+    /// `nextChange(of:from:)` that also returns, before any change is seen, once `interrupted` is true
+    /// (checked at every poll): the watch loop's way to learn that a build changed the list of files.
+    func nextChange(of paths: [String], from baseline: [String: FileStamp],
+                    interrupted: () -> Bool) async -> Change {
         var current: [String: FileStamp]
         repeat {
-            do { try await Task.sleep(for: interval) } catch { return nil }
+            do { try await Task.sleep(for: interval) } catch { return .cancelled }
+            if interrupted() { return .interrupted }
             current = FileStamp.of(paths)
         } while paths.allSatisfy({ current[$0] == baseline[$0] })
         // Coalesce a burst: wait until a whole debounce period passes without a further change.
         let clock = ContinuousClock()
         let deadline = clock.now + maximumDelay
         while clock.now < deadline {
-            do { try await Task.sleep(for: debounce) } catch { return nil }
+            do { try await Task.sleep(for: debounce) } catch { return .cancelled }
             let again = FileStamp.of(paths)
             if again == current { break }
             current = again
         }
-        return current
+        return .changed(current)
     }
 }

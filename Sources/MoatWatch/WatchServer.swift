@@ -1,7 +1,7 @@
-import FlyingFox
 import FlyingSocks
 import Foundation
 import MoatCore
+import MoatWatchHTTP
 
 /// Settings of one `moat watch` session.
 public struct WatchOptions: Sendable {
@@ -20,8 +20,15 @@ public struct WatchOptions: Sendable {
     public var maximumClients = 128
     /// Readers of other tools' models (MoatInterop's `Interop.readers`), so those files can be watched too.
     public var foreignReaders: [ForeignDocumentReader] = []
+    /// Request-head limits, timeouts and the connection cap of the HTTP server.
+    public var connections = ConnectionLimits()
     /// Called after every build, for the terminal.
     public var onBuild: (@Sendable (BuildSummary) -> Void)?
+    /// Called with a notice for the terminal (the server ran out of file descriptors, and recovered).
+    public var onMessage: (@Sendable (String) -> Void)?
+    /// Tests: called on the build queue after a build has loaded and analysed the model, with the build's
+    /// generation and whether it has been superseded by a newer save.
+    var buildHook: (@Sendable (Int, @Sendable () -> Bool) -> Void)?
 
     public init(modelPath: String) {
         self.modelPath = modelPath
@@ -41,17 +48,19 @@ public actor WatchServer {
     let token = RequestPolicy.makeToken()
     private let workbench: Workbench
     private let hub: EventHub
-    private var server: HTTPServer?
+    private var server: LoopbackServer?
     private var tasks: [Task<Void, Never>] = []
-    private var runTask: Task<Void, Never>?
     private var stopped = false
+    private let failureSignal: AsyncStream<String>
+    private let failureContinuation: AsyncStream<String>.Continuation
 
     public init(options: WatchOptions, catalogue: Catalogue) {
         self.options = options
         self.catalogue = catalogue
         self.workbench = Workbench(modelPath: options.modelPath, catalogue: catalogue, foreignReaders: options.foreignReaders,
-                                   declaredLevel: options.declaredLevel, asOf: options.asOf)
+                                   declaredLevel: options.declaredLevel, asOf: options.asOf, hook: options.buildHook)
         self.hub = EventHub(limit: options.maximumClients)
+        (failureSignal, failureContinuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Builds the model once, starts listening on 127.0.0.1 and watching the files; returns the page's
@@ -59,51 +68,30 @@ public actor WatchServer {
     public func start() async throws -> URL {
         precondition(server == nil, "start() is called once")
         var baseline = FileStamp.of([options.modelPath])
-        await Self.publish(await workbench.rebuild(), to: hub, onBuild: options.onBuild)
-        let files = await workbench.files
-        for path in files where baseline[path] == nil { baseline[path] = FileStamp.of(path) }
+        if let first = await workbench.build(workbench.supersede()) { await Self.publish(first, to: hub, onBuild: options.onBuild) }
+        let stamps = workbench.stamps
+        for path in workbench.files where baseline[path] == nil { baseline[path] = stamps[path] ?? FileStamp.of(path) }
 
-        let address: sockaddr_in
+        let server: LoopbackServer
         do {
-            address = try sockaddr_in.inet(ip4: "127.0.0.1", port: options.port)
+            let policyBox = Locked<RequestPolicy?>(nil)
+            let hub = self.hub, workbench = self.workbench, continuation = failureContinuation
+            server = try LoopbackServer(
+                port: options.port, limits: options.connections,
+                handler: { head in await Self.respond(to: head, policy: policyBox.get(), hub: hub, workbench: workbench) },
+                onMessage: { [onMessage = options.onMessage] in onMessage?($0) },
+                onFatal: { continuation.yield($0) })
+            policyBox.set(RequestPolicy(port: server.port, token: token))
+            try await server.start()
         } catch {
-            throw WatchServerError(description: "cannot use 127.0.0.1: \(error.localizedDescription)")
+            throw WatchServerError(description: "cannot listen on 127.0.0.1:\(options.port): \(Self.plain(error.localizedDescription))")
         }
-        // The port is known only once bound; the handler reads it from the policy box.
-        let policyBox = PolicyBox()
-        let handler = RequestHandler(policy: policyBox, hub: hub, workbench: workbench)
-        let server = HTTPServer(config: HTTPServer.Configuration(address: address, timeout: 15, logger: .disabled),
-                                handler: handler)
         self.server = server
-        let failure = FailureBox()
-        runTask = Task {
-            do { try await server.run() } catch { failure.set("\(error.localizedDescription)") }
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
-        while !(await server.isListening) {
-            if let message = failure.get() {
-                throw WatchServerError(description: "cannot listen on 127.0.0.1:\(options.port): \(Self.plain(message))")
-            }
-            if clock.now > deadline { throw WatchServerError(description: "the server did not start listening within 10 seconds") }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        guard case .ip4(_, let port)? = await server.listeningAddress else {
-            throw WatchServerError(description: "the server is not listening on an IPv4 address")
-        }
-        policyBox.set(RequestPolicy(port: port, token: token))
+        let port = server.port
 
         let watcher = options.watcher, workbench = self.workbench, hub = self.hub, onBuild = options.onBuild
         tasks.append(Task.detached {
-            var files = files
-            var baseline = baseline
-            while let settled = await watcher.nextChange(of: files, from: baseline) {
-                await Self.publish(await workbench.rebuild(), to: hub, onBuild: onBuild)
-                files = await workbench.files
-                // Compare later stamps with the ones the build saw, so a save during the build is caught.
-                baseline = settled.filter { files.contains($0.key) }
-                for path in files where baseline[path] == nil { baseline[path] = FileStamp.of(path) }
-            }
+            await Self.watch(workbench: workbench, watcher: watcher, baseline: baseline, hub: hub, onBuild: onBuild)
         })
         let every = options.heartbeat
         tasks.append(Task.detached {
@@ -112,22 +100,66 @@ public actor WatchServer {
         return URL(string: "http://127.0.0.1:\(port)/?token=\(token)")!
     }
 
+    /// Waits until the server fails for good (it can no longer accept connections); the reason.
+    /// Does not return while the server runs.
+    public func failed() async -> String? {
+        for await reason in failureSignal { return reason }
+        return nil
+    }
+
     /// Stops watching, ends every event stream and closes the server (waiting at most `timeout` seconds
     /// for open connections).
     public func stop(timeout: TimeInterval = 1) async {
         guard !stopped else { return }
         stopped = true
         for task in tasks { task.cancel() }
+        _ = workbench.supersede()
         await hub.finishAll()
-        if let server { await server.stop(timeout: timeout) }
-        runTask?.cancel()
-        _ = await runTask?.value
+        await server?.stop(timeout: .milliseconds(Int(timeout * 1000)))
+        failureContinuation.finish()
     }
 
-    private static func publish(_ result: (Snapshot, BuildSummary), to hub: EventHub,
+    /// Open connections (for tests).
+    var connectionCount: Int { server?.connectionCount ?? 0 }
+    var connectionCap: Int { server?.cap ?? 0 }
+
+    /// Rebuilds on every settled change. A save during a build starts a newer build at once, which
+    /// supersedes the older (only the newest is published); the list of watched files follows each
+    /// published build.
+    private static func watch(workbench: Workbench, watcher: FileWatcher, baseline: [String: FileStamp],
+                              hub: EventHub, onBuild: (@Sendable (BuildSummary) -> Void)?) async {
+        var baseline = baseline
+        var files = workbench.files
+        var version = workbench.filesVersion
+        var running: Task<Void, Never>?
+        defer { running?.cancel() }
+        while true {
+            switch await watcher.nextChange(of: files, from: baseline, interrupted: { workbench.filesVersion != version }) {
+            case .cancelled:
+                return
+            case .interrupted:
+                // A build read a different set of files: watch those, from the stamps the build took.
+                version = workbench.filesVersion
+                files = workbench.files
+                let stamps = workbench.stamps
+                baseline = baseline.filter { files.contains($0.key) }
+                for path in files where baseline[path] == nil { baseline[path] = stamps[path] ?? FileStamp.of(path) }
+            case .changed(let settled):
+                let generation = workbench.supersede()
+                running?.cancel()
+                running = Task.detached {
+                    if let result = await workbench.build(generation) { await publish(result, to: hub, onBuild: onBuild) }
+                }
+                // Compare later stamps with the ones this build saw, so a save during the build is caught.
+                baseline = settled
+            }
+        }
+    }
+
+    private static func publish(_ built: Workbench.Built, to hub: EventHub,
                                 onBuild: (@Sendable (BuildSummary) -> Void)?) async {
-        await hub.publish(snapshotJSON: result.0.json(), id: result.0.build)
-        onBuild?(result.1)
+        await hub.publish(snapshotJSON: built.json, id: built.snapshot.build)
+        onBuild?(built.summary)
     }
 
     /// "SocketError. Bind(98): Address already in use" → "address already in use".
@@ -135,84 +167,35 @@ public actor WatchServer {
         guard let colon = message.range(of: ": ", options: .backwards) else { return message }
         return message[colon.upperBound...].lowercased()
     }
-}
 
-/// Answers requests: the policy first, then the three routes.
-struct RequestHandler: HTTPHandler {
-    let policy: PolicyBox
-    let hub: EventHub
-    let workbench: Workbench
-
-    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard let policy = policy.get() else { return Self.text(503, "starting") }
-        let decision = policy.decide(method: request.method.rawValue, path: request.path,
-                                     token: request.query.first { $0.name == "token" }?.value,
-                                     host: request.headers[.host], origin: request.headers[HTTPHeader("Origin")])
-        switch decision {
+    /// Answers one request: the policy first, then the three routes. Never waits for a build.
+    static func respond(to head: RequestHead, policy: RequestPolicy?, hub: EventHub, workbench: Workbench) async -> Reply {
+        guard let policy else { return .text(503, "starting") }
+        switch policy.decide(head) {
         case .reject(let status, let reason):
-            return Self.text(status, reason)
+            return .text(status, reason)
         case .allow(.page):
-            let snapshot = await workbench.snapshot
+            let published = workbench.published
             let nonce = RequestPolicy.makeToken()
-            let html = WorkbenchPage.html(title: snapshot?.view?.title ?? snapshot?.model ?? "moat watch",
-                                          snapshotJSON: snapshot?.json() ?? "null", nonce: nonce)
-            var headers = Self.commonHeaders
-            headers[.contentType] = "text/html; charset=utf-8"
-            headers[HTTPHeader("Content-Security-Policy")] = WorkbenchPage.contentSecurityPolicy(nonce: nonce)
-            return HTTPResponse(statusCode: .ok, headers: headers, body: Data(html.utf8))
+            let html = WorkbenchPage.html(title: published?.snapshot.view?.title ?? published?.snapshot.model ?? "moat watch",
+                                          snapshotJSON: published?.json ?? "null", nonce: nonce)
+            return Reply(status: 200, headers: WatchHeaders.common + [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Security-Policy", WorkbenchPage.contentSecurityPolicy(nonce: nonce)),
+            ], body: .bytes(Array(html.utf8)))
         case .allow(.events):
-            guard let events = await hub.subscribe() else { return Self.text(503, "too many open event streams") }
-            var headers = Self.commonHeaders
-            headers[.contentType] = "text/event-stream; charset=utf-8"
-            headers[HTTPHeader("X-Accel-Buffering")] = "no"
-            return HTTPResponse(statusCode: .ok, headers: headers,
-                                body: HTTPBodySequence(from: EventStreamBytes(events: events), suggestedBufferSize: 65_536))
+            guard let events = await hub.subscribe() else { return .text(503, "too many open event streams") }
+            return Reply(status: 200, headers: WatchHeaders.common + [
+                ("Content-Type", "text/event-stream; charset=utf-8"),
+                ("X-Accel-Buffering", "no"),
+            ], body: .events(events))
         case .allow(.diagram):
-            guard let svg = await workbench.snapshot?.view?.svg else { return Self.text(404, "no diagram yet") }
-            var headers = Self.commonHeaders
-            headers[.contentType] = "image/svg+xml; charset=utf-8"
+            guard let svg = workbench.published?.snapshot.view?.svg else { return .text(404, "no diagram yet") }
             // Opened on its own, the SVG is a document: no scripts, no requests.
-            headers[HTTPHeader("Content-Security-Policy")] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-            return HTTPResponse(statusCode: .ok, headers: headers, body: Data(svg.utf8))
+            return Reply(status: 200, headers: WatchHeaders.common + [
+                ("Content-Type", "image/svg+xml; charset=utf-8"),
+                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+            ], body: .bytes(Array(svg.utf8)))
         }
     }
-
-    static let commonHeaders: HTTPHeaders = [
-        .cacheControl: "no-store",
-        HTTPHeader("X-Content-Type-Options"): "nosniff",
-        HTTPHeader("Referrer-Policy"): "no-referrer",
-        HTTPHeader("X-Frame-Options"): "DENY",
-        HTTPHeader("Cross-Origin-Resource-Policy"): "same-origin",
-    ]
-
-    static func text(_ status: Int, _ message: String) -> HTTPResponse {
-        var headers = commonHeaders
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return HTTPResponse(statusCode: statusCode(status), headers: headers, body: Data((message + "\n").utf8))
-    }
-
-    static func statusCode(_ code: Int) -> HTTPStatusCode {
-        switch code {
-        case 403: return .forbidden
-        case 404: return .notFound
-        case 405: return .methodNotAllowed
-        case 503: return .serviceUnavailable
-        default: return HTTPStatusCode(code, phrase: "Error")
-        }
-    }
-}
-
-/// A value set once from one task and read from many (the policy, known once the port is bound).
-final class PolicyBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: RequestPolicy?
-    func set(_ v: RequestPolicy) { lock.withLock { value = v } }
-    func get() -> RequestPolicy? { lock.withLock { value } }
-}
-
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
-    func set(_ v: String) { lock.withLock { value = v } }
-    func get() -> String? { lock.withLock { value } }
 }

@@ -8,9 +8,9 @@ import MoatWatch
 
 /// `moat watch FILE [--port N] [--open]`: the live workbench in a browser tab.
 ///
-/// A program of its own, `moat-watch`, which `moat watch` replaces itself with: the HTTP server
-/// (FlyingFox) links FoundationNetworking and its libcurl, which would add about 7 ms to the start of every
-/// other `moat` command.
+/// A program of its own, `moat-watch`, which `moat watch` replaces itself with, so that only it links the
+/// HTTP server, its socket library (FlyingSocks) and Graphviz's render loop for live updates; the other
+/// `moat` commands start without them.
 @main
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +62,8 @@ struct WatchCommand: AsyncParsableCommand {
         options.foreignReaders = Interop.readers(vocabulary: catalogue.vocabulary)
         let printer = BuildPrinter()
         options.onBuild = { summary in printer.print(summary) }
+        options.onMessage = { message in Console.err("moat watch: \(message)\n") }
+        Self.raiseOpenFileLimit()
         let server = WatchServer(options: options, catalogue: catalogue)
         let url: URL
         do {
@@ -74,11 +76,49 @@ struct WatchCommand: AsyncParsableCommand {
         Console.out("moat watch: the page updates on every save; press Ctrl-C to stop\n")
         printer.start()
         if open { Self.openBrowser(url) }
-        await Self.waitForInterrupt()
-        // A second Ctrl-C, or a shutdown that hangs, ends the process at once.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 3) { Foundation.exit(ExitStatus.ok.rawValue) }
+        // Ends at Ctrl-C (SIGINT) or SIGTERM, or when the server can no longer accept connections.
+        let failure: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask { await Self.waitForInterrupt(); return nil }
+            group.addTask { await server.failed() }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let failure {
+            Console.err("moat watch: \(failure)\n")
+            Self.exitAfter(seconds: 3, status: ExitStatus.environment.rawValue)
+            await server.stop()
+            throw ExitStatus.environment.exitCode
+        }
         await server.stop()
         Console.out("moat watch: stopped\n")
+    }
+
+    /// Raises the soft limit on open files to the hard limit (at most 65,536): each connection is one.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return }
+        let wanted = min(limit.rlim_max, 65_536)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted
+            _ = setrlimit(resource, &limit)
+        }
+    }
+
+    /// Ends the process after `seconds` from a thread of its own, whatever the rest is doing (a shutdown
+    /// that hangs, or cooperative threads kept busy).
+    static func exitAfter(seconds: Double, status: Int32) {
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: seconds)
+            Console.err("moat watch: shutdown took longer than \(Int(seconds)) s; exiting\n")
+            _exit(status)
+        }
+        thread.start()
     }
 
     /// One status line per build; errors in full on stderr.
@@ -95,6 +135,8 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     /// Suspends until SIGINT or SIGTERM arrives (once); later signals exit immediately with status 0.
+    /// The first signal also starts a 3-second limit on the shutdown, kept on a thread of its own, so
+    /// that Ctrl-C ends the process even when the Swift concurrency threads are all busy.
     static func waitForInterrupt() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = Once()
@@ -103,7 +145,12 @@ struct WatchCommand: AsyncParsableCommand {
                 signal(sig, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
                 source.setEventHandler {
-                    if once.first() { continuation.resume() } else { Foundation.exit(ExitStatus.ok.rawValue) }
+                    if once.first() {
+                        exitAfter(seconds: 3, status: ExitStatus.ok.rawValue)
+                        continuation.resume()
+                    } else {
+                        _exit(ExitStatus.ok.rawValue)
+                    }
                 }
                 source.resume()
                 SignalSources.keep(source)

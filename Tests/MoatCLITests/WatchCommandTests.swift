@@ -84,8 +84,8 @@ private final class WatchProcess: @unchecked Sendable {
     var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
 
     /// Starts `moat watch ARGUMENTS` and waits (at most 30 s) for the URL it prints.
-    static func started(_ arguments: [String], environment: [String: String] = [:]) async throws -> WatchProcess {
-        let server = try WatchProcess(arguments, environment: environment)
+    static func started(_ arguments: [String], environment: [String: String] = [:], openFileLimit: Int? = nil) async throws -> WatchProcess {
+        let server = try WatchProcess(arguments, environment: environment, openFileLimit: openFileLimit)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let match = server.stdout.firstMatch(of: /http:\/\/127\.0\.0\.1:([0-9]+)\/\?token=([0-9a-f]{32})/) {
@@ -101,11 +101,17 @@ private final class WatchProcess: @unchecked Sendable {
         throw WatchTestError("moat watch printed no URL; stdout: \(server.stdout) stderr: \(server.stderr)")
     }
 
-    /// Starts `moat watch ARGUMENTS` without waiting for anything.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `moat watch ARGUMENTS` without waiting for anything; with `openFileLimit`, under
+    /// `ulimit -n N` (soft and hard).
+    init(_ arguments: [String], environment: [String: String] = [:], openFileLimit: Int? = nil) throws {
         guard let binary = MoatBinary.url else { throw MoatBinaryMissing() }
-        process.executableURL = binary
-        process.arguments = ["watch"] + arguments
+        if let openFileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", binary.path, "watch"] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = ["watch"] + arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         let outPipe = Pipe(), errPipe = Pipe()
@@ -255,8 +261,9 @@ private func watchRaw(port: UInt16, _ request: [UInt8], seconds: Double = 5) asy
     return WatchResponse(status: status, headers: parts.first ?? "", body: parts.dropFirst().joined(separator: "\r\n\r\n"))
 }
 
-private func watchGet(port: UInt16, _ target: String, host: String? = nil, extra: String = "") async throws -> WatchResponse {
-    try await watchRaw(port: port, Array("GET \(target) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\n\(extra)Connection: close\r\n\r\n".utf8))
+private func watchGet(port: UInt16, _ target: String, host: String? = nil, extra: String = "", seconds: Double = 5) async throws -> WatchResponse {
+    try await watchRaw(port: port, Array("GET \(target) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\n\(extra)Connection: close\r\n\r\n".utf8),
+                       seconds: seconds)
 }
 
 /// A Server-Sent Events reader over a raw socket: de-chunks the body and splits it into events.
@@ -880,4 +887,104 @@ struct WatchCommandTests {
         defer { badPort.kill() }
         #expect(await badPort.waitForExit(seconds: 30) == 2)
     }
+
+    // Issue 19, item 1: the request head is read with bounds before anything else. FlyingFox's decoder took
+    // time growing with the square of a line's length (a 256 KB line cost half a minute of CPU, a 1 MB
+    // line many minutes) before the token check; these requests must now be refused at once.
+    @Test("a request line or header block over 8 KB is refused at once (414, 431) before the token check; the page is still served",
+          .timeLimit(.minutes(2)))
+    func oversizedHeads() async throws {
+        let model = try WatchModel()
+        defer { model.remove() }
+        let server = try await WatchProcess.started([model.main.path])
+        defer { server.kill() }
+        let port = server.port, token = server.token
+        let longLine = Array("GET /?x=".utf8) + Array(repeating: UInt8(ascii: "a"), count: 1 << 20)
+            + Array(" HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        #expect(try await watchRaw(port: port, longLine, seconds: 20).status == 414)
+        let longField = Array("GET /?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nX-Big: ".utf8)
+            + Array(repeating: UInt8(ascii: "b"), count: 1 << 20) + Array("\r\nConnection: close\r\n\r\n".utf8)
+        #expect(try await watchRaw(port: port, longField, seconds: 20).status == 431)
+        let manyFields = "GET /?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            + (0..<5_000).map { "X-\($0): v\r\n" }.joined() + "Connection: close\r\n\r\n"
+        #expect(try await watchRaw(port: port, Array(manyFields.utf8), seconds: 20).status == 431)
+        // Just under the limit is still a request (here without the token: 403).
+        let atLimit = "GET /?x=\(String(repeating: "a", count: 8_000)) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n"
+        #expect(try await watchRaw(port: port, Array(atLimit.utf8), seconds: 20).status == 403)
+        #expect(try await watchGet(port: port, "/?token=\(token)").status == 200, "the page is served right after")
+        #expect(await server.stop() == 0)
+    }
+
+    @Test("Ctrl-C exits 0 while hostile connections keep sending 16 MB request lines and dripping headers",
+          .timeLimit(.minutes(2)))
+    func interruptUnderAttack() async throws {
+        let model = try WatchModel()
+        defer { model.remove() }
+        let server = try await WatchProcess.started([model.main.path])
+        defer { server.kill() }
+        let port = server.port
+        let stop = Locked(false)
+        let senders = DispatchGroup()
+        // Two connections at a time send 16 MB request lines, again and again, from threads of their own.
+        let line = Array("GET /?x=".utf8) + Array(repeating: UInt8(ascii: "a"), count: 16 << 20) + Array(" HTTP/1.1\r\n\r\n".utf8)
+        for _ in 0..<2 {
+            senders.enter()
+            Thread.detachNewThread {
+                defer { senders.leave() }
+                while !stop.get(), let socket = try? WatchSocket(port: port) {
+                    socket.send(line)
+                    socket.close()
+                }
+            }
+        }
+        // Twenty slowloris connections, a byte of a header at a time.
+        let drips = try (0..<20).map { _ in try WatchSocket(port: port) }
+        defer { drips.forEach { $0.close() } }
+        for socket in drips { socket.send("GET / HTTP/1.1\r\nX-Slow: ") }
+        for _ in 0..<10 {
+            for socket in drips { socket.send("x") }
+            await pause(0.1)
+        }
+        #expect(try await watchGet(port: port, "/?token=\(server.token)", seconds: 10).status == 200, "served during the attack")
+        let status = await server.stop()
+        stop.set(true)
+        drips.forEach { $0.close() }
+        while senders.wait(timeout: .now()) == .timedOut { await pause(0.05) }
+        #expect(status == 0, "exit status after Ctrl-C (nil: still running 10 s later)")
+    }
+
+    // Issue 19, item 8: at the open-file limit `accept()` failed and FlyingFox stopped listening for good
+    // while the process ran on. Now connections are capped below the limit (the one waiting longest for a
+    // request is closed to make room) and an accept that fails for want of descriptors is retried.
+    @Test("under a 64-file limit, 200 idle connections neither stop the listener nor keep a request with the token from being served",
+          .timeLimit(.minutes(2)))
+    func idleConnectionsAtTheFileLimit() async throws {
+        let model = try WatchModel()
+        defer { model.remove() }
+        let server = try await WatchProcess.started([model.main.path], openFileLimit: 64)
+        defer { server.kill() }
+        let port = server.port
+        var idle: [WatchSocket] = []
+        defer { idle.forEach { $0.close() } }
+        for _ in 0..<200 { idle.append(try WatchSocket(port: port)) }
+        await pause(1)
+        #expect(server.process.isRunning)
+        var served: Int?
+        for _ in 0..<3 where served != 200 {
+            served = try await watchGet(port: port, "/?token=\(server.token)", seconds: 10).status
+        }
+        #expect(served == 200, "a request with the token is served beside 200 idle connections")
+        idle.forEach { $0.close() }
+        #expect(try await watchGet(port: port, "/?token=\(server.token)").status == 200, "and after they go")
+        #expect(await server.stop() == 0)
+    }
+}
+
+/// A value behind a lock, shared with threads.
+private final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
 }

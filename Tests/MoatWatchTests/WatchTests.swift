@@ -2,6 +2,7 @@ import Foundation
 import MoatCore
 import Testing
 @testable import MoatWatch
+@testable import MoatWatchHTTP
 
 /// A fresh folder for one test, removed by the caller.
 private func temporaryFolder() throws -> URL {
@@ -200,22 +201,6 @@ struct WorkbenchPageTests {
         #expect(await iterator.next() == nil)
         #expect(await hub.subscribe() == nil)
     }
-
-    @Test("the byte stream hands events to FlyingFox in buffers no larger than asked")
-    func eventStreamBytes() async {
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
-        continuation.yield(Array("hello ".utf8))
-        continuation.yield([])
-        continuation.yield(Array("world".utf8))
-        continuation.finish()
-        var iterator = EventStreamBytes(events: stream).makeAsyncIterator()
-        var out: [UInt8] = []
-        while let buffer = await iterator.nextBuffer(suggested: 4) {
-            #expect(buffer.count <= 4 && !buffer.isEmpty)
-            out += buffer
-        }
-        #expect(String(decoding: out, as: UTF8.self) == "hello world")
-    }
 }
 
 @Suite("Workbench builds")
@@ -240,7 +225,7 @@ struct WorkbenchTests {
         let main = dir.appendingPathComponent("main.moat")
         try write("model \"Good <one>\" { maturity 2 }\nactor a \"Alpha\"\nprocess p \"Papa\" { internet-facing }\na -> p \"Call\" { protocol http }\n", to: main)
         let bench = Workbench(modelPath: main.path, catalogue: try Catalogue.builtIn.get(), declaredLevel: nil, asOf: "2026-11-29")
-        let (good, summary) = await bench.rebuild()
+        let (good, summary) = try #require(await bench.rebuild())
         #expect(good.status == "ok" && summary.succeeded)
         let view = try #require(good.view)
         #expect(view.title == "Good <one>")
@@ -250,7 +235,7 @@ struct WorkbenchTests {
         #expect(view.svg?.contains("#component-p") == true, "diagram links use the page's anchors")
 
         try write("actor a \"Alpha\"\nprocess p {\n", to: main)
-        let (bad, badSummary) = await bench.rebuild()
+        let (bad, badSummary) = try #require(await bench.rebuild())
         #expect(bad.status == "errors" && !badSummary.succeeded)
         #expect(bad.errorCount >= 1)
         #expect(bad.view?.build == 1, "the view is still the last good build")
@@ -260,7 +245,7 @@ struct WorkbenchTests {
         #expect(headline.contains(": error: "))
 
         try FileManager.default.removeItem(at: main)
-        let (gone, _) = await bench.rebuild()
+        let (gone, _) = try #require(await bench.rebuild())
         #expect(gone.status == "errors" && gone.view?.build == 1)
         #expect(gone.diagnostics.first?.headline.contains("no such file") == true)
     }
