@@ -40,6 +40,8 @@ let package = Package(
         // The live workbench behind `moat watch`: a loopback HTTP server (FlyingFox) and a file poller.
         .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram",
                                                   .product(name: "FlyingFox", package: "FlyingFox")]),
+        // The language server behind `moat lsp` (LSP 3.17 over stdio; JSON-RPC framing and types of its own).
+        .target(name: "MoatLSP", dependencies: ["MoatCore"]),
         // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
         .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -47,7 +49,7 @@ let package = Package(
         // a `moat` linked dynamically to the Swift runtime and Foundation spends about 5 ms of every run loading them.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport",
+            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport", "MoatLSP",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `moat watch`, a program of its own so that only it links the HTTP server and FoundationNetworking.
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
+        .testTarget(name: "MoatLSPTests", dependencies: ["MoatLSP", "MoatCore"]),
         .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]
