@@ -199,7 +199,12 @@ struct CoreAdapter: Sendable {
             }
             return LexToken(kind: kind, text: t.text, start: t.start, end: t.end, newlineBefore: t.newlineBefore)
         }
-        let comments = lexer.comments.map { (start: $0.start, end: $0.start + $0.text.utf8.count) }
+        // A comment runs to the end of its line (the lexer trims trailing blanks from its text).
+        let comments = lexer.comments.map { c -> (start: Int, end: Int) in
+            var end = min(bytes.count, c.start + c.text.utf8.count)
+            while end < bytes.count && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+            return (c.start, end)
+        }
         return (tokens, comments)
     }
 
