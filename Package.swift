@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "moat", targets: ["moat"]),
         .executable(name: "moat-watch", targets: ["moat-watch"]),
+        .executable(name: "moat-lsp", targets: ["moat-lsp"]),
         .library(name: "MoatCore", targets: ["MoatCore"]),
     ],
     dependencies: [
@@ -49,7 +50,7 @@ let package = Package(
         // a `moat` linked dynamically to the Swift runtime and Foundation spends about 5 ms of every run loading them.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport", "MoatLSP",
+            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `moat watch`, a program of its own so that only it links the HTTP server and FoundationNetworking.
@@ -57,6 +58,11 @@ let package = Package(
             name: "moat-watch",
             dependencies: ["MoatCore", "MoatWatch", "MoatCommandSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `moat lsp`, a program of its own so that the server's code adds nothing to the start of other commands.
+        .executableTarget(
+            name: "moat-lsp",
+            dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
         .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],

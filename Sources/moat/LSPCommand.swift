@@ -1,33 +1,33 @@
 import ArgumentParser
 import Foundation
 import MoatCommandSupport
-import MoatLSP
 
-/// `moat lsp`: the language server, on standard input and output, for editors (docs/editors.md).
+/// `moat lsp …`: replaces this process with the `moat-lsp` program installed beside `moat`.
+///
+/// The language server is a program of its own so that its code adds nothing to the start of every
+/// other `moat` command (docs/editors.md).
 struct LSPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lsp",
-        abstract: "Serve the Language Server Protocol on stdin/stdout for editors.",
-        discussion: """
-            Diagnostics as you type, completion, hover, go to definition, references, rename, outline,
-            formatting, quick fixes and each element's open findings (docs/editors.md). An editor
-            starts it; it is not meant to be run by hand. Nothing but protocol messages is written to
-            standard output.
-
-            Example (Neovim):
-              vim.lsp.start({ name = "moat", cmd = { "moat", "lsp" } })
-            """
+        abstract: LSPHelp.abstract,
+        discussion: "Run `moat lsp --help` for the options."
     )
 
-    @OptionGroup var analysisArguments: AnalysisArguments
-
-    @Option(help: ArgumentHelp("Write each message's method and handling time to FILE.", valueName: "FILE"))
-    var log: String?
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("The options of moat-lsp ([--models DIR] [--rules DIR] [--level N] …).", valueName: "arguments"))
+    var arguments: [String] = []
 
     func run() throws {
-        let catalogue = try analysisArguments.catalogue()
-        let status = MoatLanguageServer.serve(catalogue: catalogue, declaredLevel: analysisArguments.level,
-                                              asOf: analysisArguments.asOf, version: MoatVersion.string, logPath: log)
-        if status != 0 { throw ExitCode(status) }
+        let program = WatchCommand.siblingProgram("moat-lsp")
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            Console.err("moat: error: 'moat lsp' needs the moat-lsp program beside moat (\(program)); "
+                        + "build it with `swift build -c release --static-swift-stdlib --product moat-lsp`\n")
+            throw ExitStatus.environment.exitCode
+        }
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        execv(program, argv)
+        // execv returns only when it failed.
+        Console.err("moat: error: cannot start \(program): \(String(cString: strerror(errno)))\n")
+        throw ExitStatus.environment.exitCode
     }
 }
