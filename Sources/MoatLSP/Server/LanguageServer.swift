@@ -81,6 +81,7 @@ final class LanguageServer {
         workspace = Workspace(core: core) { [weak self] params in
             self?.notify("textDocument/publishDiagnostics", params)
         }
+        if log != nil { workspace.trace = { [weak self] in self?.trace($0) } }
         let queue = FrameQueue()
         let reader = MessageReader(fileDescriptor: input)
         let thread = Thread {
