@@ -398,6 +398,10 @@ struct LSPServerTests {
         // A flow's arrow: the flow's findings.
         (text, _) = try hover("-> db", 0)
         #expect(text.hasPrefix("flow **web->db** \"Save\""))
+        // The model's name: the system's levels and findings.
+        (text, _) = try hover("LSP test")
+        #expect(text.hasPrefix("model **LSP test**\n\ndeclared maturity level 2, evidenced level "))
+        #expect(text.contains(" open"))
         // Whitespace: nothing.
         let r = try client.result("textDocument/hover", textPosition(uri, 5, 0))
         #expect(r == .null)
@@ -578,7 +582,7 @@ struct LSPServerTests {
         var current = text
         let diagnostics = try client.diagnostics(uri)
         let suggestions = diagnostics.filter { $0["message"]?.stringValue?.contains("did you mean") == true }
-        #expect(suggestions.count >= 5)
+        #expect(suggestions.count == 8)
         // Every did-you-mean diagnostic has its quick fix, with the diagnostic attached.
         var fixes: [LSPAny] = []
         for d in suggestions {
@@ -591,11 +595,12 @@ struct LSPServerTests {
         let titles = try #require(try client.result("textDocument/codeAction", [
             "textDocument": ["uri": .string(uri)], "range": ["start": position(0, 0), "end": position(7, 0)],
             "context": ["diagnostics": []]]).arrayValue).compactMap { $0["title"]?.stringValue }
-        #expect(titles.contains("Replace 'security-polices' with 'security-policies'"))
-        #expect(titles.contains("Replace 'untrustd' with 'untrusted'"))
-        #expect(titles.contains("Replace 'usr' with 'user'"))
-        #expect(titles.contains("Replace 'tpye' with 'type'"))
-        #expect(titles.contains("Replace 'protocl' with 'protocol'"))
+        // One for each kind of misspelling: practice, enum values, keyword, attribute, data id, element id.
+        #expect(titles == [
+            "Replace 'security-polices' with 'security-policies'", "Replace 'untrustd' with 'untrusted'",
+            "Replace 'usr' with 'user'", "Replace 'proces' with 'process'", "Replace 'tpye' with 'type'",
+            "Replace 'crad' with 'card'", "Replace 'apj' with 'api'", "Replace 'protocl' with 'protocol'",
+        ])
         // Applying them all leaves no misspelling the server could fix.
         current = apply(fixes, to: current)
         client.change(uri, current, version: 2)

@@ -77,6 +77,7 @@ private struct FileWalker {
             selection = span(id.range)
         } else if let name = d.name {
             selection = span(name.range)
+            add(name, .modelName, declaration: true)
         }
         for a in d.attributes { attribute(a, on: kind) }
         declarations.append(Declaration(kind: kind, id: d.id?.value ?? "", displayName: d.name?.value, path: path,

@@ -41,6 +41,14 @@ struct HoverFeature {
         case .flowArrow(let id):
             guard let d = index.declarations.first(where: { $0.kind == .flow && $0.id == id }) else { return nil }
             return component(d)
+        case .modelName:
+            var text = "model **\(o.name)**"
+            guard let a = project.analysis else { return text + "\n\n_no analysis yet: the model has errors_" }
+            text += "\n\ndeclared maturity level \(a.declaredLevel), evidenced level \(a.evidencedLevel)"
+                + (core.levelName(a.evidencedLevel).map { " (\($0))" } ?? "")
+            text += "\n\n\(FindingsFeature.plural(a.findingCount, "finding")), \(a.openCount) open"
+            if project.isStale { text += " · _from the last valid version_" }
+            return text
         }
     }
 

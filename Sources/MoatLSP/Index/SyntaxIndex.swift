@@ -24,6 +24,8 @@ enum OccurrenceKind: Hashable, Sendable {
     case value(attribute: String)
     /// The arrow of a flow with this id (hover shows the flow's findings).
     case flowArrow(id: String)
+    /// The name of the model header (hover shows the system's maturity and findings).
+    case modelName
 
     /// Ids that can be renamed and looked up: the two namespaces of the model.
     var isModelID: Bool { self == .element || self == .data }
