@@ -165,7 +165,13 @@ struct CoreAdapter: Sendable {
     func levelName(_ level: Int) -> String? { catalogue.maturity.level(level)?.name }
 
     /// Words that start a statement and cannot be ids.
-    static var keywords: [String] { Parser.keywords.sorted() }
+    static var keywords: [String] {
+        #if canImport(MoatSyntax)  // the core split into pipeline targets
+        Identifier.keywords.sorted()
+        #else
+        Parser.keywords.sorted()
+        #endif
+    }
     static let trackingKeywords = ["accept", "mitigated", "false-positive", "not-applicable"]
 
     /// The identifier grammar: a letter or `_`, then letters, digits, `_`, `-`, `.`, no `->`, not a keyword.
@@ -217,7 +223,12 @@ struct CoreAdapter: Sendable {
             if let text = overlays[DocumentURI.canonical(path)] { return text }
             return try SourceLoader.readFromDisk(path)
         })
-        let result = ModelLoader(catalogue: catalogue, sourceLoader: reader).load(path: rootPath)
+        #if canImport(MoatModel)  // the core split into pipeline targets: the loader takes the vocabulary and practices
+        let loader = ModelLoader(vocabulary: catalogue.vocabulary, practices: catalogue.maturity.practiceIDs, sourceLoader: reader)
+        #else
+        let loader = ModelLoader(catalogue: catalogue, sourceLoader: reader)
+        #endif
+        let result = loader.load(path: rootPath)
         var canonical: [String: String] = [:]
         func key(_ path: String) -> String {
             if let k = canonical[path] { return k }
@@ -246,8 +257,8 @@ struct CoreAdapter: Sendable {
     private func convert(_ d: Diagnostic, _ key: (String) -> String) -> CoreDiagnostic {
         CoreDiagnostic(path: d.range.map { key($0.file.path) }, startLine: d.range?.start.line ?? 1,
                        startColumn: d.range?.start.column ?? 1, endLine: d.range?.end.line ?? 1,
-                       endColumn: d.range?.end.column ?? 1, severity: d.severity.rawValue, id: d.id, message: d.message,
-                       notes: d.notes)
+                       endColumn: d.range?.end.column ?? 1, severity: d.severity.rawValue, id: "\(d.id)", message: d.message,
+                       notes: d.notes.map { "\($0)" })
     }
 
     private func summary(_ a: Analysis, _ key: (String) -> String) -> AnalysisSummary {
