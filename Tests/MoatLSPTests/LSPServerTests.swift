@@ -232,6 +232,29 @@ struct LSPServerTests {
         #expect(try utf8.shutdownAndExit() == 0)
     }
 
+    @Test func notesBecomeRelatedInformation() throws {
+        let text = """
+            actor a "A"
+            process p
+            actor a "Again"
+            a -> p
+
+            """
+        let folder = try ModelFolder(["dup.moat": text])
+        defer { folder.remove() }
+        let client = try LSPTestClient()
+        try client.initialize()
+        let uri = folder.uri("dup.moat")
+        client.open(uri, text)
+        let d = try #require(try client.diagnostics(uri).first { $0["code"] == "duplicate-id" })
+        #expect(d["message"] == "'a' is already declared as an actor")
+        #expect(d.at("range", "start") == position(2, 6))
+        let note = try #require(d["relatedInformation"]?[0])
+        #expect(note["message"]?.stringValue?.hasPrefix("first declared") == true)
+        #expect(note.at("location", "uri")?.stringValue == uri)
+        #expect(try client.shutdownAndExit() == 0)
+    }
+
     @Test func includedFilesShareTheModel() throws {
         let folder = try ModelFolder(["main.moat": mainText, "parts.moat": partsText.replacingOccurrences(of: "type sql", with: "type sqll")])
         defer { folder.remove() }

@@ -64,7 +64,14 @@ struct CoreDiagnostic: Sendable {
     var severity: String
     var id: String
     var message: String
-    var notes: [String]
+    var notes: [CoreNote]
+}
+
+/// A note under a diagnostic, with the place it is about when the core gives one ("first declared here").
+struct CoreNote: Sendable {
+    var message: String
+    var path: String?
+    var startLine = 1, startColumn = 1, endLine = 1, endColumn = 1
 }
 
 struct FindingInfo: Sendable {
@@ -258,8 +265,18 @@ struct CoreAdapter: Sendable {
         CoreDiagnostic(path: d.range.map { key($0.file.path) }, startLine: d.range?.start.line ?? 1,
                        startColumn: d.range?.start.column ?? 1, endLine: d.range?.end.line ?? 1,
                        endColumn: d.range?.end.column ?? 1, severity: d.severity.rawValue, id: "\(d.id)", message: d.message,
-                       notes: d.notes.map { "\($0)" })
+                       notes: d.notes.map { note(for: $0, key) })
     }
+
+    #if canImport(MoatModel)  // the split core: notes carry their own place
+    private func note(for n: DiagnosticNote, _ key: (String) -> String) -> CoreNote {
+        guard let r = n.range else { return CoreNote(message: n.message) }
+        return CoreNote(message: n.message, path: key(r.file.path), startLine: r.start.line, startColumn: r.start.column,
+                        endLine: r.end.line, endColumn: r.end.column)
+    }
+    #else
+    private func note(for n: String, _ key: (String) -> String) -> CoreNote { CoreNote(message: n) }
+    #endif
 
     private func summary(_ a: Analysis, _ key: (String) -> String) -> AnalysisSummary {
         var components: [String: ComponentFindings] = [:]

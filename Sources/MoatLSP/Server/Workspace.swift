@@ -227,7 +227,16 @@ final class Workspace {
             let uri = uri(ofPath: path)
             let severity = d.severity == "error" ? LSPDiagnostic.error : d.severity == "warning" ? LSPDiagnostic.warning
                 : LSPDiagnostic.information
-            let related = d.notes.map { DiagnosticRelatedInformation(location: Location(uri: uri, range: range), message: $0) }
+            let related = d.notes.map { note -> DiagnosticRelatedInformation in
+                // A note about another place (the split core's "first declared here") points there.
+                guard let notePath = note.path else {
+                    return DiagnosticRelatedInformation(location: Location(uri: uri, range: range), message: note.message)
+                }
+                let m = self.map(notePath, in: p)
+                let r = m.range(m.offset(line: note.startLine, column: note.startColumn),
+                                m.offset(line: note.endLine, column: note.endColumn), encoding)
+                return DiagnosticRelatedInformation(location: Location(uri: self.uri(ofPath: notePath), range: r), message: note.message)
+            }
             byPath[path, default: []].append(LSPDiagnostic(range: range, severity: severity, code: d.id, source: "moat",
                                                            message: d.message, relatedInformation: related.isEmpty ? nil : related))
         }
