@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 import MoatLSP
 import Testing
 
@@ -397,7 +398,8 @@ struct LSPServerTests {
         // An attribute: its vocabulary doc.
         var (text, range) = try hover("protocol https")
         #expect(text.contains("**protocol** (enum) on flow"))
-        #expect(text.contains("Transport protocol. Encrypted protocols are listed under `encrypted-protocols`."))
+        let doc = try #require(try Catalogue.builtIn.get().vocabulary.spec("protocol")?.doc)
+        #expect(text.contains("\n\n" + doc + "\n\nvalues: `http`, `https`,"))
         let p = find("protocol https", in: mainText)
         #expect(range == ["start": position(p.line, p.character), "end": position(p.line, p.character + 8)])
         // A value: which attribute it belongs to, and that attribute's doc.
