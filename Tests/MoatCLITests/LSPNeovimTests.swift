@@ -99,7 +99,7 @@ private func onPath(_ name: String) -> URL? {
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }
 
-@Suite("moat lsp in Neovim")
+@Suite("moat lsp: the built program, in Neovim and over stdio")
 struct LSPNeovimTests {
     @Test(.timeLimit(.minutes(5)))
     func neovimShowsDiagnosticsCompletesAndJumps() throws {
@@ -155,5 +155,66 @@ struct LSPNeovimTests {
         #expect(definition["word"] as? String == "idp")
         #expect(definition["col"] as? Int == lines[declaration].utf8.count - lines[declaration].drop { $0 == " " }.utf8.count
                 + "process ".utf8.count)
+    }
+
+    @Test func helpListsLSPAndItsOptions() throws {
+        #expect(try moat(["--help"]).stdout.contains("lsp"))
+        let run = try moat(["lsp", "--help"])
+        #expect(run.status == 0)
+        for text in ["Example", "--models", "--rules", "--log", "vim.lsp.start"] {
+            #expect(run.stdout.contains(text), "\(text)")
+        }
+    }
+
+    /// A whole session through the built binary's standard input and output: `moat lsp` hands over to
+    /// `moat-lsp`, which answers, writes nothing but frames, and exits 0 after shutdown and exit.
+    @Test func aSessionOverStdio() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let model = try dir.write("m.moat", "actor u { type user }\nprocess p { type api; protocl https }\nu -> p\n")
+        let uri = URL(fileURLWithPath: model).absoluteString
+        func frame(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\n\r\n" + json }
+        let text = try String(contentsOfFile: model, encoding: .utf8)
+        let quoted = String(decoding: try JSONSerialization.data(withJSONObject: [text], options: []), as: UTF8.self).dropFirst().dropLast()
+        let input = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+            #"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+            #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"moat","version":1,"text":\#(quoted)}}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":1,"character":24}}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"nonsense/method","params":{}}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#,
+            #"{"jsonrpc":"2.0","method":"exit"}"#,
+        ].map(frame).joined()
+        try dir.write("in.txt", input)
+        let moatBinary = try #require(BuiltBinary.url("moat"))
+        let run = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" lsp < in.txt", moatBinary.path],
+                                 in: dir.url, timeLimit: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        // Split the output into frames and read them.
+        var messages: [[String: Any]] = []
+        var rest = Substring(run.stdout)
+        while let header = rest.range(of: "\r\n\r\n") {
+            let length = Int(rest[..<header.lowerBound].replacingOccurrences(of: "Content-Length: ", with: "")) ?? 0
+            let body = rest[header.upperBound...].utf8.prefix(length)
+            messages.append(try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]))
+            rest = Substring(String(decoding: rest[header.upperBound...].utf8.dropFirst(length), as: UTF8.self))
+        }
+        #expect(rest.isEmpty, "output that is not a frame: \(rest.prefix(200))")
+        let byID = Dictionary(messages.compactMap { m in (m["id"] as? Int).map { ($0, m) } }, uniquingKeysWith: { a, _ in a })
+        #expect((byID[1]?["result"] as? [String: Any])?["capabilities"] != nil)
+        let hover = ((byID[2]?["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String
+        #expect(hover?.hasPrefix("unknown attribute `protocl`") == true)
+        #expect((byID[3]?["error"] as? [String: Any])?["code"] as? Int == -32601)
+        #expect(byID[4]?.keys.contains("result") == true)
+        let published = messages.first { $0["method"] as? String == "textDocument/publishDiagnostics" }
+        let diagnostics = (published?["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
+        #expect(diagnostics.contains { $0["code"] as? String == "unknown-attribute"
+            && $0["message"] as? String == "unknown attribute 'protocl'; did you mean 'protocol'?" })
+    }
+
+    @Test func noInputEndsTheServerWithStatus1() throws {
+        let run = try moat(["lsp"])
+        #expect(run.status == 1 && !run.crashed)
+        #expect(run.stdout.isEmpty)
     }
 }
