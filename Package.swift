@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "moat", targets: ["moat"]),
         .executable(name: "moat-watch", targets: ["moat-watch"]),
+        .executable(name: "moat-lsp", targets: ["moat-lsp"]),
         .library(name: "MoatCore", targets: ["MoatCore"]),
         .library(name: "MoatReports", targets: ["MoatReports"]),
         .library(name: "MoatDiagram", targets: ["MoatDiagram"]),
@@ -62,6 +63,8 @@ let package = Package(
         // What the watch server decides before any route runs: the bounded request-head reader and the
         // token/Host/Origin policy. Pure Swift with no dependencies, so that moat-watch-fuzz builds it alone.
         .target(name: "MoatWatchHTTP", path: "Sources/MoatWatch/HTTP"),
+        // The language server behind `moat lsp` (LSP 3.17 over stdio; JSON-RPC framing and types of its own).
+        .target(name: "MoatLSP", dependencies: ["MoatCore"]),
         // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
         .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -77,6 +80,11 @@ let package = Package(
             name: "moat-watch",
             dependencies: ["MoatCore", "MoatWatch", "MoatCommandSupport", "MoatInterop",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `moat lsp`, a program of its own so that the server's code adds nothing to the start of other commands.
+        .executableTarget(
+            name: "moat-lsp",
+            dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
         .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],
@@ -95,6 +103,7 @@ let package = Package(
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
+        .testTarget(name: "MoatLSPTests", dependencies: ["MoatLSP", "MoatCore"]),
         .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatWatchHTTP", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]

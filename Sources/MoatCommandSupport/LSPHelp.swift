@@ -1,0 +1,4 @@
+/// Text shared by `moat lsp` (in `moat`'s list of commands) and the `moat-lsp` program that serves it.
+public enum LSPHelp {
+    public static let abstract = "Serve the Language Server Protocol on stdin/stdout for editors."
+}
