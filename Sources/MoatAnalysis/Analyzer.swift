@@ -127,7 +127,7 @@ public struct Analyzer: Sendable {
             }
             return (found, tracked)
         }
-        var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
+        var findings = Self.withoutSuperseded(partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings))
         var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         var diagnostics: [Diagnostic] = []
 
@@ -183,6 +183,17 @@ public struct Analyzer: Sendable {
         maturity.floor = options.minimumLevel
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
+    }
+
+    /// The findings without those another finding on the same element supersedes (each threat once per
+    /// element: `public-object-store` says what `public-datastore` would say about a bucket, better).
+    static func withoutSuperseded(_ findings: [Finding]) -> [Finding] {
+        guard findings.contains(where: { !$0.rule.supersedes.isEmpty }) else { return findings }
+        var dropped = Set<String>()
+        for f in findings {
+            for other in f.rule.supersedes { dropped.insert(other + "@" + f.elementID) }
+        }
+        return dropped.isEmpty ? findings : findings.filter { !dropped.contains($0.id) }
     }
 
     /// Every entity of a kind, skipping elements and flows marked out of scope.

@@ -44,7 +44,7 @@ public struct Catalogue: Sendable {
         let (controls, controlProblems) = loader.compileControls(file: controlsFile)
         let (rules, ruleProblems) = loader.load(directory: directory.appendingPathComponent("rules"), controls: controls,
                                                 userRules: false)
-        let problems = controlProblems + ruleProblems
+        let problems = controlProblems + ruleProblems + Self.supersessionProblems(rules)
         if problems.contains(where: { $0.severity == .error }) {
             throw LoadError(description: "invalid rule catalogue:\n" + DiagnosticRenderer().render(problems), diagnostics: problems)
         }
@@ -64,7 +64,22 @@ public struct Catalogue: Sendable {
         for r in extra { byID[r.id] = r }
         var copy = self
         copy.replaceRules(byID.values.sorted { $0.id < $1.id })
-        return (copy, problems)
+        return (copy, problems + Self.supersessionProblems(extra, known: Set(byID.keys)))
+    }
+
+    /// `supersedes` must name rules that exist, and no rule may supersede itself through a cycle.
+    static func supersessionProblems(_ rules: [Rule], known: Set<String>? = nil) -> [Diagnostic] {
+        let ids = known ?? Set(rules.map(\.id))
+        var problems: [Diagnostic] = []
+        for r in rules {
+            for other in r.supersedes where !ids.contains(other) || other == r.id {
+                let guess = Suggestion.closest(to: other, in: Array(ids))
+                problems.append(.error(.invalidRule, "rule '\(r.id)': supersedes '\(other)', "
+                                       + (other == r.id ? "itself" : "which is no rule" + (guess.map { "; did you mean '\($0)'?" } ?? "")),
+                                       at: r.range))
+            }
+        }
+        return problems
     }
 
     package mutating func replaceRules(_ rules: [Rule]) { self.rules = rules }
