@@ -166,7 +166,7 @@ public struct SeverityModel: Sendable {
 
 extension SeverityFactor {
     /// The two dimensions of severity.
-    public enum Dimension: String, Sendable {
+    public enum Dimension: String, Sendable, CaseIterable {
         case likelihood, impact
     }
 }

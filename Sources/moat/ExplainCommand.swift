@@ -1,6 +1,7 @@
 import ArgumentParser
 import MoatCommandSupport
 import MoatCore
+import MoatReports
 
 /// `moat explain FINDING-ID FILE`: why a rule fired and how its severity was computed.
 struct ExplainCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file)
         do {
-            Console.out(try Explainer(catalogue: catalogue).explain(findingID, in: analysis))
+            Console.out(ExplanationTextWriter().write(try Explainer(catalogue: catalogue).explain(findingID, in: analysis)))
         } catch let error as Explainer.NotFound {
             Console.err("moat: error: \(error.description)\n")
             throw ExitStatus.invalidInput.exitCode

@@ -1,5 +1,6 @@
 import Testing
 import MoatCore
+import MoatReports
 @testable import MoatRules
 @testable import MoatAnalysis
 
@@ -117,14 +118,14 @@ struct AnalyzerTests {
     @Test("explain prints the condition's sub-terms, the controls, the status and the severity arithmetic")
     func explain() throws {
         let a = try analyze(Self.exposedAPI)
-        let text = try Explainer(catalogue: try Catalogue.builtIn.get()).explain("missing-authentication-entry-point@api", in: a)
+        let text = ExplanationTextWriter().write(try Explainer(catalogue: try Catalogue.builtIn.get()).explain("missing-authentication-entry-point@api", in: a))
         #expect(text.contains("condition: exposed and not type in [load-balancer, cdn, reverse-proxy] and not client"))
         #expect(text.contains("    exposed") && text.contains("true"))
         #expect(text.contains("absent  authentication (level 2; evidence: authn != none)"))
         #expect(text.contains("status: gap — expected level 2 ≤ declared level 2"))
         #expect(text.contains("likelihood: 3 (rule) +1 (exposed to an untrusted zone) = 4"))
         // A rule that did not fire is explained too.
-        let quiet = try Explainer(catalogue: try Catalogue.builtIn.get()).explain("sql-injection@api", in: a)
+        let quiet = ExplanationTextWriter().write(try Explainer(catalogue: try Catalogue.builtIn.get()).explain("sql-injection@api", in: a))
         #expect(quiet.contains("The rule does not apply to a process"))
         #expect(throws: Explainer.NotFound.self) { try Explainer(catalogue: try Catalogue.builtIn.get()).explain("nope@api", in: a) }
     }
