@@ -13,12 +13,17 @@ public struct AnalysisArguments: ParsableArguments {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
     public var asOf: String?
 
+    @Option(name: .customLong("min-level"),
+            help: ArgumentHelp("Judge findings against at least this maturity level (1-5), whatever the model declares.", valueName: "N"))
+    public var minimumLevel: Int?
+
     @OptionGroup public var catalogueOptions: CatalogueOptions
 
     public init() {}
 
     public func validate() throws {
         if let level, !(1...5).contains(level) { throw ValidationError("--level must be from 1 to 5, not \(level)") }
+        if let minimumLevel, !(1...5).contains(minimumLevel) { throw ValidationError("--min-level must be from 1 to 5, not \(minimumLevel)") }
         if let asOf, !asOfIsValid(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'") }
     }
 
@@ -37,7 +42,14 @@ public struct AnalysisArguments: ParsableArguments {
     }
 
     public var options: AnalysisOptions {
-        AnalysisOptions(declaredLevel: level, asOf: asOf ?? Self.today())
+        AnalysisOptions(declaredLevel: level, minimumLevel: minimumLevel, asOf: asOf ?? Self.today())
+    }
+
+    /// The options for a model of `project`: its policy floor counts with `--min-level` (the higher wins).
+    public func options(for project: ProjectFile?) -> AnalysisOptions {
+        var options = self.options
+        if let floor = project?.minimumLevel { options.minimumLevel = max(options.minimumLevel ?? 1, floor) }
+        return options
     }
 
     public static func today() -> String {
@@ -50,18 +62,24 @@ public struct AnalysisArguments: ParsableArguments {
 
     /// Loads the catalogue and one model and analyses it; diagnostics go to stderr, errors exit 2.
     public func analyze(_ path: String, reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
-        let catalogue = try catalogue()
-        return (try analyze(path, catalogue: catalogue, reportTracking: reportTracking), catalogue)
+        let (catalogue, project) = try catalogueOptions.projectCatalogue(try catalogue(), forModel: path)
+        return (try analyze(path, catalogue: catalogue, project: project, reportTracking: reportTracking), catalogue)
     }
 
     /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
     /// printed unless the caller reports them itself.
     public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
+        let (catalogue, project) = try catalogueOptions.projectCatalogue(catalogue, forModel: path)
+        return try analyze(path, catalogue: catalogue, project: project, reportTracking: reportTracking)
+    }
+
+    /// Loads and analyses one model with a catalogue already extended by its project.
+    private func analyze(_ path: String, catalogue: Catalogue, project: ProjectFile?, reportTracking: Bool) throws -> Analysis {
         // Only the model is kept: the syntax trees of the files go before the analysis starts.
-        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue).model else {
-            throw ExitStatus.invalidInput.exitCode
-        }
-        let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
+        let result = catalogueOptions.modelLoader(catalogue).load(path: path)
+        Console.report(result.diagnostics)
+        guard let model = result.model, !result.hasErrors else { throw ExitStatus.invalidInput.exitCode }
+        let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options(for: project))
         if reportTracking { Console.report(analysis.diagnostics) }
         return analysis
     }

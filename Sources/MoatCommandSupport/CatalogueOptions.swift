@@ -8,7 +8,21 @@ public struct CatalogueOptions: ParsableArguments {
     @Option(name: .customLong("models"), help: ArgumentHelp("Use the catalogues in DIR instead of the built-in ones.", valueName: "DIR"))
     public var modelsDirectory: String?
 
+    @Option(name: .customLong("project"),
+            help: ArgumentHelp("The project file (vocabulary additions, policy floor); default: the nearest moat.yaml above the model.",
+                               valueName: "FILE"))
+    public var projectFile: String?
+
     public init() {}
+
+    /// The catalogue for one model: `base` extended by the project file that applies to it. Its
+    /// diagnostics are printed; errors exit 2.
+    public func projectCatalogue(_ base: Catalogue, forModel path: String) throws -> (Catalogue, ProjectFile?) {
+        let (catalogue, project, diagnostics) = base.forModel(at: path, projectFile: projectFile)
+        Console.report(diagnostics)
+        if diagnostics.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
+        return (catalogue, project)
+    }
 
     /// Loads the catalogue or exits with the environment status.
     public func load() throws -> Catalogue {
@@ -28,6 +42,7 @@ public struct CatalogueOptions: ParsableArguments {
 
     /// Loads a model, printing its diagnostics; exits with status 2 when it has errors.
     public func loadModel(_ path: String, catalogue: Catalogue) throws -> LoadResult {
+        let (catalogue, _) = try projectCatalogue(catalogue, forModel: path)
         let result = modelLoader(catalogue).load(path: path)
         Console.report(result.diagnostics)
         if result.hasErrors { throw ExitStatus.invalidInput.exitCode }

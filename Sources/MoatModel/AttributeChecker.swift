@@ -206,7 +206,9 @@ struct AttributeChecker {
             message += "; did you mean '\(guess)'?"
         }
         let notes: [DiagnosticNote]
-        if allowed.count <= 12 {
+        if allowed.isEmpty {
+            notes = ["'\(spec.name)' takes the words a project file declares (moat.yaml: vocabulary: \(spec.name))"]
+        } else if allowed.count <= 12 {
             notes = ["'\(spec.name)' is one of: \(allowed.joined(separator: ", "))"]
         } else {
             let closest = Suggestion.ranked(word, in: allowed).prefix(5)

@@ -17,6 +17,7 @@ extension DiagnosticID {
     public static let includeCycle = DiagnosticID(declared: "include-cycle")
     public static let includeTooDeep = DiagnosticID(declared: "include-too-deep")
     public static let incompleteThreat = DiagnosticID(declared: "incomplete-threat")
+    public static let invalidProjectFile = DiagnosticID(declared: "invalid-project-file")
     public static let isolatedElement = DiagnosticID(declared: "isolated-element")
     public static let misplacedHeader = DiagnosticID(declared: "misplaced-header")
     public static let modelTooLarge = DiagnosticID(declared: "model-too-large")

@@ -28,7 +28,13 @@ struct ValidateCommand: ParsableCommand {
         let catalogue = try catalogueOptions.load()
         var failed = false
         for path in files {
-            let result = catalogueOptions.modelLoader(catalogue).load(path: path)
+            // A model is checked against its project's vocabulary; a broken project file fails that model.
+            guard let (projectCatalogue, _) = try? catalogueOptions.projectCatalogue(catalogue, forModel: path) else {
+                failed = true
+                if !quiet { Console.err("\(path): the project file has errors\n") }
+                continue
+            }
+            let result = catalogueOptions.modelLoader(projectCatalogue).load(path: path)
             Console.report(result.diagnostics)
             if result.hasErrors {
                 failed = true
