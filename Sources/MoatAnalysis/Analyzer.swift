@@ -169,9 +169,12 @@ public struct Analyzer: Sendable {
         let unmatched = judged.tracker.unmatched(used: tracked)
         for entry in unmatched {
             let ruleID = String(entry.pattern.prefix { $0 != "@" })
-            let guess = ruleID.contains("*") || ruleIDs.contains(ruleID) ? nil : Suggestion.closest(to: ruleID, in: ruleIDs)
-            diagnostics.append(.warning(.unmatchedTracking, "tracking entry '\(entry.pattern)' matches no finding"
-                                        + (guess.map { "; no rule is called '\(ruleID)': did you mean '\($0)'?" } ?? ""),
+            var hint = ""
+            if !ruleID.contains("*") && !ruleIDs.contains(ruleID) {
+                hint = Suggestion.closest(to: ruleID, in: ruleIDs).map { "; no rule is called '\(ruleID)': did you mean '\($0)'?" }
+                    ?? "; no rule is called '\(ruleID)' (list the rules with 'moat rules list')"
+            }
+            diagnostics.append(.warning(.unmatchedTracking, "tracking entry '\(entry.pattern)' matches no finding" + hint,
                                         at: entry.range,
                                         notes: ["finding ids are rule-id@element-id; list them with 'moat analyze --format json'"]))
         }

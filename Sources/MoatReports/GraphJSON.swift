@@ -19,6 +19,28 @@ public struct GraphJSON {
                 }
             })
         }
+        /// Zone-wide values taken from boundaries, with the boundary each comes from (`chain`: innermost first).
+        func inherited(_ a: Attributes, _ chain: [Int]) -> JSONValue {
+            .object(a.entries.sorted { $0.name < $1.name }.map { entry in
+                let from = chain.first { model.boundaries[$0].attributes[entry.name] != nil }.map { model.boundaries[$0].id }
+                let value: JSONValue = entry.value.textValues.count == 1 ? .string(entry.value.textValues[0])
+                    : .array(entry.value.textValues.map(JSONValue.string))
+                return (entry.name, .object([("value", value), ("from", from.map(JSONValue.string) ?? .null)]))
+            })
+        }
+        func parents(_ b: Int) -> [Int] {
+            var out: [Int] = []
+            var p = graph.boundaryParent[b]
+            while let x = p { out.append(x); p = graph.boundaryParent[x] }
+            return out
+        }
+        /// The boundaries holding both ends of flow `i`, innermost first.
+        func flowZones(_ i: Int) -> [Int] {
+            let (s, t) = graph.flowEnds[i]
+            guard s >= 0, t >= 0 else { return [] }
+            let a = graph.boundaryChain(ofElement: s), b = Set(graph.boundaryChain(ofElement: t))
+            return a.firstIndex { b.contains($0) }.map { Array(a[$0...]) } ?? []
+        }
         func position(_ range: SourceRange?) -> [(String, JSONValue)] {
             guard includePositions, let range else { return [] }
             return [("file", .string(range.file.path)), ("line", .number(Double(range.start.line)))]
@@ -31,9 +53,11 @@ public struct GraphJSON {
                 ("boundary", e.boundary.map(JSONValue.string) ?? .null),
                 ("zoneTrust", .string(graph.trustName(graph.zoneTrust[i]))),
                 ("reachableFromUntrusted", .bool(graph.reachableFromUntrusted[i])),
+                ("exposure", graph.exposure.distance[i].flatMap { $0 > 0 ? JSONValue.number(Double($0)) : nil } ?? .null),
                 ("inbound", .array(graph.inbound[i].map { .string(model.flows[$0].id) })),
                 ("outbound", .array(graph.outbound[i].map { .string(model.flows[$0].id) })),
                 ("attributes", attributes(e.attributes)),
+                ("inherited", inherited(e.inherited, graph.boundaryChain(ofElement: i))),
             ] + position(e.range))
         }
         let boundaries: [JSONValue] = model.boundaries.enumerated().map { i, b in
@@ -44,6 +68,7 @@ public struct GraphJSON {
                 ("elements", .array(graph.boundaryElements[i].map { .string(model.elements[$0].id) })),
                 ("boundaries", .array(graph.boundaryChildren[i].map { .string(model.boundaries[$0].id) })),
                 ("attributes", attributes(b.attributes)),
+                ("inherited", inherited(b.inherited, parents(i))),
             ] + position(b.range))
         }
         let flows: [JSONValue] = model.flows.enumerated().map { i, f in
@@ -58,7 +83,9 @@ public struct GraphJSON {
                     ("fromTrust", .string(graph.trustName(c.fromTrust))),
                     ("toTrust", .string(graph.trustName(c.toTrust))),
                 ])),
+                ("initiator", .string(f.initiatedByTarget ? "target" : "source")),
                 ("attributes", attributes(f.attributes)),
+                ("inherited", inherited(f.inherited, flowZones(i))),
             ] + position(f.range))
         }
         let data: [JSONValue] = model.data.map { d in
