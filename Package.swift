@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The pipeline's stages, which `import MoatCore` re-exports. Every target above them lists them all as
+/// dependencies: with only the umbrella listed, an incremental build did not recompile a target when a
+/// stage below the umbrella changed.
+let pipeline: [Target.Dependency] = ["MoatCore", "MoatAnalysis", "MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]
+
 let package = Package(
     name: "Moat",
     platforms: [.macOS(.v13)],
@@ -50,35 +55,35 @@ let package = Package(
             providers: [.apt(["libgraphviz-dev"]), .brew(["graphviz"])]
         ),
         // DOT building (pure Swift, all DOT escaping) and the one actor that calls Graphviz.
-        .target(name: "MoatDiagram", dependencies: ["MoatCore", "CGraphviz"]),
+        .target(name: "MoatDiagram", dependencies: pipeline + ["CGraphviz"]),
         // One writer per output format; all escaping of user text lives here, per format.
-        .target(name: "MoatReports", dependencies: ["MoatCore"]),
+        .target(name: "MoatReports", dependencies: pipeline),
         // Importers (Threagile, OWASP Threat Dragon, Open Threat Model) and the OTM exporter.
-        .target(name: "MoatInterop", dependencies: ["MoatCore", "Yams"]),
+        .target(name: "MoatInterop", dependencies: pipeline + ["Yams"]),
         // The live workbench behind `moat watch`: a loopback HTTP server (its own, on FlyingFox's FlyingSocks
         // sockets) and a file poller.
-        .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatWatchHTTP",
+        .target(name: "MoatWatch", dependencies: pipeline + ["MoatReports", "MoatDiagram", "MoatWatchHTTP",
                                                   .product(name: "FlyingSocks", package: "FlyingFox")],
                 exclude: ["HTTP"]),
         // What the watch server decides before any route runs: the bounded request-head reader and the
         // token/Host/Origin policy. Pure Swift with no dependencies, so that moat-watch-fuzz builds it alone.
         .target(name: "MoatWatchHTTP", path: "Sources/MoatWatch/HTTP"),
         // The language server behind `moat lsp` (LSP 3.17 over stdio; JSON-RPC framing and types of its own).
-        .target(name: "MoatLSP", dependencies: ["MoatCore"]),
+        .target(name: "MoatLSP", dependencies: pipeline),
         // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
-        .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
+        .target(name: "MoatCommandSupport", dependencies: pipeline + ["MoatInterop",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command-line tool: one file per subcommand. Build releases with `--static-swift-stdlib`:
         // a `moat` linked dynamically to the Swift runtime and Foundation spends about 5 ms of every run loading them.
         .executableTarget(
             name: "moat",
-            dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport",
+            dependencies: pipeline + ["MoatReports", "MoatDiagram", "MoatInterop", "MoatCommandSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `moat watch`, a program of its own so that only it links the HTTP server and FoundationNetworking.
         .executableTarget(
             name: "moat-watch",
-            dependencies: ["MoatCore", "MoatWatch", "MoatCommandSupport", "MoatInterop",
+            dependencies: pipeline + ["MoatWatch", "MoatCommandSupport", "MoatInterop",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `moat lsp`, a program of its own so that the server's code adds nothing to the start of other commands.
@@ -87,11 +92,11 @@ let package = Package(
             dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // In-process stage timings: swift run -c release moat-bench FILE.
-        .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],
+        .executableTarget(name: "moat-bench", dependencies: pipeline + ["MoatReports", "MoatDiagram"],
                           path: "Benchmarks/MoatBench"),
         // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
-        .executableTarget(name: "moat-fuzz", dependencies: ["MoatCore", "MoatReports"], path: "Benchmarks/Fuzz",
+        .executableTarget(name: "moat-fuzz", dependencies: pipeline + ["MoatReports"], path: "Benchmarks/Fuzz",
                           exclude: ["moat.dict", "run.sh", "Watch"]),
         // The same for the watch server's request handling: bytes as a request head, through the head
         // reader and the request policy (Benchmarks/Fuzz/Watch, docs/fuzzing.md).
@@ -99,12 +104,12 @@ let package = Package(
                           exclude: ["watch.dict", "run.sh"]),
         // How the tests run other programs (moat, python3, git): one runner for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatRules", "MoatAnalysis", "MoatReports", "TestSupport"]),
-        .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
-        .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
-        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
-        .testTarget(name: "MoatLSPTests", dependencies: ["MoatLSP", "MoatCore"]),
-        .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatWatchHTTP", "MoatCore"]),
-        .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
+        .testTarget(name: "MoatCoreTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
+        .testTarget(name: "MoatReportsTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
+        .testTarget(name: "MoatDiagramTests", dependencies: pipeline + ["MoatDiagram"], exclude: ["Golden"]),
+        .testTarget(name: "MoatCLITests", dependencies: pipeline + ["TestSupport"]),
+        .testTarget(name: "MoatLSPTests", dependencies: pipeline + ["MoatLSP"]),
+        .testTarget(name: "MoatWatchTests", dependencies: pipeline + ["MoatWatch", "MoatWatchHTTP"]),
+        .testTarget(name: "MoatInteropTests", dependencies: pipeline + ["MoatInterop", "MoatDiagram", "TestSupport"]),
     ]
 )

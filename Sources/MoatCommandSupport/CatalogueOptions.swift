@@ -13,6 +13,10 @@ public struct CatalogueOptions: ParsableArguments {
                                valueName: "FILE"))
     public var projectFile: String?
 
+    @Option(name: .customLong("allow-include"), parsing: .singleValue,
+            help: ArgumentHelp("Let models include files from DIR too (by default includes stay in the model's tree).", valueName: "DIR"))
+    public var allowedIncludeFolders: [String] = []
+
     public init() {}
 
     /// The catalogue for one model: `base` extended by the project file that applies to it. Its
@@ -37,7 +41,10 @@ public struct CatalogueOptions: ParsableArguments {
 
     /// The loader every command uses: Moat models, and Threagile, Threat Dragon and OTM files read directly.
     public func modelLoader(_ catalogue: Catalogue, sourceLoader: SourceLoader = SourceLoader()) -> ModelLoader {
-        ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary), sourceLoader: sourceLoader)
+        var loader = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary),
+                                 sourceLoader: sourceLoader)
+        loader.allowedIncludeFolders = allowedIncludeFolders
+        return loader
     }
 
     /// Loads a model, printing its diagnostics; exits with status 2 when it has errors.

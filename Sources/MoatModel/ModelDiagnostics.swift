@@ -15,6 +15,7 @@ extension DiagnosticID {
     public static let expectedNumber = DiagnosticID(declared: "expected-number")
     public static let flowEndpoint = DiagnosticID(declared: "flow-endpoint")
     public static let includeCycle = DiagnosticID(declared: "include-cycle")
+    public static let includeOutsideTree = DiagnosticID(declared: "include-outside-tree")
     public static let includeTooDeep = DiagnosticID(declared: "include-too-deep")
     public static let incompleteThreat = DiagnosticID(declared: "incomplete-threat")
     public static let invalidProjectFile = DiagnosticID(declared: "invalid-project-file")

@@ -50,6 +50,13 @@ public struct ModelLoader: Sendable {
     /// (other tools' models, read by MoatInterop); none by default.
     public var foreignReaders: [ForeignDocumentReader]
     public var sourceLoader: SourceLoader
+    /// Folders included files may come from, besides the model's own tree (`--allow-include DIR`).
+    ///
+    /// By default an `include` must stay inside the folder tree of the repository the root model is in
+    /// (the nearest folder above it with `.git`), else of its project (the folder of the nearest
+    /// `moat.yaml`), else of the root model's own folder: a model must not be able to make Moat read, and
+    /// quote in its diagnostics, `/proc/self/environ` or `../../secrets`.
+    public var allowedIncludeFolders: [String] = []
 
     public init(vocabulary: Vocabulary, practices: [String], controls: [String] = [],
                 foreignReaders: [ForeignDocumentReader] = [], sourceLoader: SourceLoader = SourceLoader()) {
@@ -186,6 +193,30 @@ private final class ModelBuilder {
                           diagnostics: diagnostics.sorted, errorCount: diagnostics.errorCount)
     }
 
+    /// The canonical folders includes may come from (see `ModelLoader.allowedIncludeFolders`).
+    lazy var includeRoots: [String] = {
+        guard let root = documents.first?.file.path else { return [] }
+        let folder = URL(fileURLWithPath: Self.canonical(root)).deletingLastPathComponent()
+        func above(containing name: String) -> URL? {
+            var dir = folder
+            for _ in 0..<64 {
+                if FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path) { return dir }
+                let parent = dir.deletingLastPathComponent()
+                if parent.path == dir.path { return nil }
+                dir = parent
+            }
+            return nil
+        }
+        let tree = above(containing: ".git") ?? above(containing: ProjectFile.fileName) ?? folder
+        return [tree.path] + loader.allowedIncludeFolders.map(Self.canonical)
+    }()
+
+    func includeAllowed(_ canonicalPath: String) -> Bool {
+        includeRoots.contains { root in
+            root == "/" || canonicalPath == root || canonicalPath.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        }
+    }
+
     static func canonical(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
@@ -306,6 +337,14 @@ private final class ModelBuilder {
         let base = (document.file.path as NSString).deletingLastPathComponent
         let path = i.path.value.hasPrefix("/") ? i.path.value : (base.isEmpty ? i.path.value : base + "/" + i.path.value)
         let key = Self.canonical(path)
+        if !includeAllowed(key) {
+            diagnostics.error(.includeOutsideTree,
+                              "include of '\(i.path.value)' refused: it is outside '\(includeRoots.first ?? "/")'",
+                              at: i.path.range,
+                              notes: [DiagnosticNote("included files stay inside the model's folder tree (or its repository or project); "
+                                                     + "allow another folder with --allow-include DIR")])
+            return
+        }
         if let start = includeStack.firstIndex(of: key) {
             let cycle = (includeStack[start...] + [key]).map { ($0 as NSString).lastPathComponent }
             diagnostics.error(.includeCycle, "include cycle: \(cycle.joined(separator: " -> "))", at: i.path.range)

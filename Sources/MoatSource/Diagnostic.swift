@@ -47,6 +47,9 @@ public struct Diagnostic: Error, Sendable, Hashable {
     public var range: SourceRange?
     /// Extra notes printed after the snippet.
     public var notes: [DiagnosticNote]
+    /// Whether the source line may be quoted under the message. Off for files that are not text (binary,
+    /// not UTF-8): their "line" may be anything, such as a whole environment block full of secrets.
+    public var quotesSource = true
 
     public init(_ severity: DiagnosticSeverity, _ id: DiagnosticID, _ message: String,
                 at range: SourceRange?, notes: [DiagnosticNote] = []) {

@@ -19,7 +19,7 @@ public struct DiagnosticRenderer: Sendable {
         let message = TerminalText.sanitize(d.message)
         var out: String
         if let range = d.range {
-            out = location(range) + ": \(d.severity.rawValue): \(message)\n" + snippet(range)
+            out = location(range) + ": \(d.severity.rawValue): \(message)\n" + (d.quotesSource ? snippet(range) : "")
         } else {
             out = "moat: \(d.severity.rawValue): \(message)\n"
         }

@@ -64,8 +64,10 @@ public struct SourceLoader: Sendable {
         }
         let file = SourceFile(path: path, bytes: bytes)
         if let bad = Self.firstInvalidUTF8(file.bytes) {
-            return .failure(.error(.invalidUtf8, "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
-                                   at: file.range(bad, bad + 1)))
+            var d = Diagnostic.error(.invalidUtf8, "file is not valid UTF-8 text (byte 0x\(String(file.bytes[bad], radix: 16, uppercase: true)))",
+                                     at: file.range(bad, bad + 1))
+            d.quotesSource = false
+            return .failure(d)
         }
         if let cr = Self.firstLoneCarriageReturn(file.bytes) {
             // Classic Mac OS line ends would make the whole file one line (one long comment, say).
@@ -74,8 +76,10 @@ public struct SourceLoader: Sendable {
                                    at: file.range(cr, cr + 1)))
         }
         if let nul = file.bytes.firstIndex(of: 0) {
-            return .failure(.error(.binaryFile, "file contains a NUL byte; it looks like binary data, not a model",
-                                   at: file.range(nul, nul + 1)))
+            var d = Diagnostic.error(.binaryFile, "file contains a NUL byte; it looks like binary data, not a model",
+                                     at: file.range(nul, nul + 1))
+            d.quotesSource = false
+            return .failure(d)
         }
         return .success(file)
     }

@@ -230,7 +230,7 @@ struct BadInputTests {
             /in/model.moat:2:3: error: unknown keyword 'proces'; did you mean 'process'?
              2 |   proces b
                |   ^~~~~~
-              note: a statement starts with model, include, data, actor, process, datastore, boundary, accept, mitigated, false-positive or not-applicable, or is a flow 'a -> b'
+              note: a statement starts with model, include, data, actor, process, datastore, boundary, threat, accept, mitigated, false-positive or not-applicable, or is a flow 'a -> b'
 
             """)
     }

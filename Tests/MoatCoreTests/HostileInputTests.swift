@@ -387,17 +387,6 @@ struct HostileIncludeTests {
 
     // MARK: On disk: symlinks
 
-    /// A fresh temporary folder, removed after `body`.
-    private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moat-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try body(dir.resolvingSymlinksInPath())
-    }
-
-    private func write(_ text: String, _ url: URL) throws {
-        try Data(text.utf8).write(to: url)
-    }
 
     @Test(.timeLimit(.minutes(1))) func includeThroughASymlinkToItsOwnFolderIsACycle() throws {
         try withTemporaryFolder { dir in
@@ -456,13 +445,18 @@ struct HostileIncludeTests {
             let fifo = dir.appendingPathComponent("pipe.moat").path
             #expect(mkfifo(fifo, 0o600) == 0)
             // /dev/zero never ends and a pipe with no writer blocks forever: both must be refused, not read.
-            for target in ["/dev/zero", "/dev/urandom", fifo] {
+            // Devices are outside the model's tree: refused before anything is opened.
+            for target in ["/dev/zero", "/dev/urandom"] {
                 try write("actor a\ninclude \"\(target)\"\n", dir.appendingPathComponent("root.moat"))
                 let result = try loadModelFromDisk(dir.appendingPathComponent("root.moat").path)
                 expectRejected(result)
-                expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(target)': cannot be read",
-                                 at: TextLocation(line: 2, column: 9))
+                expectDiagnostic(result.diagnostics, id: .includeOutsideTree, at: TextLocation(line: 2, column: 9))
             }
+            try write("actor a\ninclude \"\(fifo)\"\n", dir.appendingPathComponent("root.moat"))
+            let piped = try loadModelFromDisk(dir.appendingPathComponent("root.moat").path)
+            expectRejected(piped)
+            expectDiagnostic(piped.diagnostics, id: .unreadableFile, message: "'\(fifo)': cannot be read",
+                             at: TextLocation(line: 2, column: 9))
             // As the root file too.
             let result = try loadModelFromDisk(fifo)
             expectDiagnostic(result.diagnostics, id: .unreadableFile, message: "'\(fifo)': cannot be read")
@@ -625,4 +619,60 @@ private func expectRejected(_ result: LoadResult, sourceLocation: Testing.Source
     #expect(result.hasErrors, "\(describe(result.diagnostics))", sourceLocation: sourceLocation)
     #expect(result.model == nil, sourceLocation: sourceLocation)
     #expect(result.diagnostics.allSatisfy { !$0.message.isEmpty && !$0.id.rawValue.isEmpty }, sourceLocation: sourceLocation)
+}
+
+/// Includes stay inside the model's folder tree (issue 19, item 4): a model must not make Moat read and
+/// quote `/proc/self/environ` (CI secrets) or `/etc/passwd`.
+@Suite("Include confinement")
+struct IncludeConfinementTests {
+    @Test func includesOutsideTheModelsTreeAreRefusedWithoutReadingThem() throws {
+        try withTemporaryFolder { dir in
+            let models = dir.appendingPathComponent("models")
+            try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+            try write("actor outside\n", dir.appendingPathComponent("secret.moat"))
+            for target in ["/proc/self/environ", "/etc/passwd", "../secret.moat"] {
+                try write("actor a\ninclude \"\(target)\"\n", models.appendingPathComponent("root.moat"))
+                let result = try loadModelFromDisk(models.appendingPathComponent("root.moat").path)
+                expectRejected(result)
+                let d = expectDiagnostic(result.diagnostics, id: .includeOutsideTree, at: TextLocation(line: 2, column: 9))
+                #expect(d?.message.hasPrefix("include of '\(target)' refused: it is outside '") == true)
+                #expect(d?.notes.first?.message.contains("--allow-include DIR") == true)
+                // Nothing of the file is quoted anywhere.
+                let rendered = DiagnosticRenderer().render(result.diagnostics)
+                #expect(!rendered.contains("root:") && !rendered.contains("PATH=") && !rendered.contains("outside\n"), "\(rendered)")
+            }
+            // --allow-include names another folder explicitly.
+            try write("actor a\ninclude \"../secret.moat\"\n", models.appendingPathComponent("root.moat"))
+            var loader = ModelLoader(catalogue: try builtInCatalogue())
+            loader.allowedIncludeFolders = [dir.path]
+            let allowed = loader.load(path: models.appendingPathComponent("root.moat").path)
+            #expect(!allowed.hasErrors && allowed.model?.elements.map(\.id) == ["a", "outside"], "\(describe(allowed.diagnostics))")
+        }
+    }
+
+    @Test func includesInsideTheRepositoryAreAllowed() throws {
+        try withTemporaryFolder { dir in
+            // In a git repository, the tree is the repository's: a model in models/ may include shared/.
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(".git"), withIntermediateDirectories: true)
+            let models = dir.appendingPathComponent("models"), shared = dir.appendingPathComponent("shared")
+            try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+            try write("actor idp\n", shared.appendingPathComponent("identity.moat"))
+            try write("actor a\ninclude \"../shared/identity.moat\"\n", models.appendingPathComponent("root.moat"))
+            let result = try loadModelFromDisk(models.appendingPathComponent("root.moat").path)
+            #expect(!result.hasErrors, "\(describe(result.diagnostics))")
+        }
+    }
+}
+
+/// A fresh temporary folder, removed after `body`.
+private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moat-hostile-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try body(dir.resolvingSymlinksInPath())
+}
+
+private func write(_ text: String, _ url: URL) throws {
+    try Data(text.utf8).write(to: url)
 }

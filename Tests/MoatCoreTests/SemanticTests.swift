@@ -32,7 +32,7 @@ struct AttributeCheckTests {
         let result = try loadModel(m.text)
         let d = expectDiagnostic(result.diagnostics, id: .attributeNotAllowed,
                                  message: "attribute 'encrypted-at-rest' does not apply to a process", at: m["1"])
-        #expect(d?.notes == ["'encrypted-at-rest' applies to: datastore"])
+        #expect(d?.notes == ["'encrypted-at-rest' applies to: datastore, boundary"])
     }
 
     @Test func attributeOnTheWrongKindUsesTheKindsPhrase() throws {
@@ -57,8 +57,8 @@ struct AttributeCheckTests {
         let result = try loadModel(m.text)
         let d = expectDiagnostic(result.diagnostics, id: .invalidValue,
                                  message: "'htttps' is not a value of 'protocol'; did you mean 'https'?", at: m["1"])
-        // The protocol list is long: no enumeration in a note.
-        #expect(d?.notes == [])
+        // The protocol list is long: the closest five and where the full list is.
+        #expect(d?.notes.map(\.message) == ["closest values of 'protocol': https, http, http2, ftps, mqtts; all 56: moat vocabulary protocol"])
     }
 
     @Test func wrongEnumValueListsShortEnums() throws {
@@ -66,7 +66,7 @@ struct AttributeCheckTests {
         let result = try loadModel(m.text)
         let d = expectDiagnostic(result.diagnostics, id: .invalidValue,
                                  message: "'internl' is not a value of 'trust'; did you mean 'internal'?", at: m["1"])
-        #expect(d?.notes == ["'trust' is one of: untrusted, partner, internal, restricted"])
+        #expect(d?.notes == ["'trust' is one of: untrusted, partner, dmz, internal, restricted"])
     }
 
     /// A quoted enum value is rejected; the message must not suggest the very word that was written.
