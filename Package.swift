@@ -57,8 +57,8 @@ let package = Package(
         // The live workbench behind `moat watch`: a loopback HTTP server (FlyingFox) and a file poller.
         .target(name: "MoatWatch", dependencies: ["MoatCore", "MoatReports", "MoatDiagram",
                                                   .product(name: "FlyingFox", package: "FlyingFox")]),
-        // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
-        .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
+        // What both programs share: options, command errors, console output (colour), exit codes, `main`.
+        .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop", "MoatDiagram",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command-line tool: one file per subcommand. Build releases with `--static-swift-stdlib`:
         // a `moat` linked dynamically to the Swift runtime and Foundation spends about 5 ms of every run loading them.

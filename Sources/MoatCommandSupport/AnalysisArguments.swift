@@ -7,34 +7,28 @@ public struct AnalysisArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Evaluate as if maturity level N (1-5) were declared.", valueName: "N"))
     public var level: Int?
 
-    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
-    public var rulesDirectory: String?
-
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
     public var asOf: String?
 
-    @OptionGroup public var catalogueOptions: CatalogueOptions
+    @OptionGroup public var ruleArguments: RuleArguments
+
+    @OptionGroup public var input: ModelInputOptions
 
     public init() {}
 
     public func validate() throws {
         if let level, !(1...5).contains(level) { throw ValidationError("--level must be from 1 to 5, not \(level)") }
-        if let asOf, !asOfIsValid(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'") }
+        if let asOf, let problem = DateArgument.problem(asOf, option: "--as-of") { throw problem }
     }
 
-    private func asOfIsValid(_ s: String) -> Bool {
-        s.count == 10 && Array(s).enumerated().allSatisfy { i, c in [4, 7].contains(i) ? c == "-" : c.isNumber }
-    }
+    /// `--models`.
+    public var catalogueOptions: CatalogueOptions { ruleArguments.catalogueOptions }
 
-    /// The catalogue with `--rules` applied; rule-file errors exit 2.
-    public func catalogue() throws -> Catalogue {
-        let base = try catalogueOptions.load()
-        guard let dir = rulesDirectory else { return base }
-        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
-        Console.report(problems)
-        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
-        return catalogue
-    }
+    /// `--rules`.
+    public var rulesDirectory: String? { ruleArguments.rulesDirectory }
+
+    /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
+    public func catalogue() throws -> Catalogue { try ruleArguments.catalogue() }
 
     public var options: AnalysisOptions {
         AnalysisOptions(declaredLevel: level, asOf: asOf ?? Self.today())
@@ -48,18 +42,19 @@ public struct AnalysisArguments: ParsableArguments {
         return f.string(from: Date())
     }
 
-    /// Loads the catalogue and one model and analyses it; diagnostics go to stderr, errors exit 2.
+    /// Loads the catalogue and one model (`-`: standard input) and analyses it; warnings go to stderr,
+    /// errors are thrown (exit 2).
     public func analyze(_ path: String, reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
         let catalogue = try catalogue()
         return (try analyze(path, catalogue: catalogue, reportTracking: reportTracking), catalogue)
     }
 
-    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
-    /// printed unless the caller reports them itself.
+    /// Loads and analyses one model; warnings go to stderr, errors are thrown (exit 2). Tracking warnings
+    /// are printed unless the caller reports them itself.
     public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
         // Only the model is kept: the syntax trees of the files go before the analysis starts.
-        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue).model else {
-            throw ExitStatus.invalidInput.exitCode
+        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue, input: input.reader).model else {
+            throw CommandError.alreadyReported
         }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
         if reportTracking { Console.report(analysis.diagnostics) }

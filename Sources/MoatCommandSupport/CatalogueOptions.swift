@@ -10,14 +10,13 @@ public struct CatalogueOptions: ParsableArguments {
 
     public init() {}
 
-    /// Loads the catalogue or exits with the environment status.
+    /// Loads the catalogue; a catalogue that does not load is an environment error (exit 3).
     public func load() throws -> Catalogue {
         do {
             if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir)) }
             return try Catalogue.builtIn.get()
         } catch {
-            Console.err("moat: error: \(error)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment("\(error)")
         }
     }
 
@@ -26,11 +25,32 @@ public struct CatalogueOptions: ParsableArguments {
         ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary), sourceLoader: sourceLoader)
     }
 
-    /// Loads a model, printing its diagnostics; exits with status 2 when it has errors.
-    public func loadModel(_ path: String, catalogue: Catalogue) throws -> LoadResult {
-        let result = modelLoader(catalogue).load(path: path)
+    /// Loads a model (`-`: standard input), printing its warnings; its errors are thrown, to be printed
+    /// once by the runner (exit 2).
+    public func loadModel(_ path: String, catalogue: Catalogue, input: ModelInput = ModelInput()) throws -> LoadResult {
+        let result = modelLoader(catalogue, sourceLoader: input.sourceLoader()).load(path: input.path(path))
+        if result.hasErrors { throw CommandError.invalid(result.diagnostics) }
         Console.report(result.diagnostics)
-        if result.hasErrors { throw ExitStatus.invalidInput.exitCode }
         return result
+    }
+}
+
+/// `--rules DIR` and `--models DIR`: the rule catalogue, for the commands that list or run rules.
+public struct RuleArguments: ParsableArguments {
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
+    public var rulesDirectory: String?
+
+    @OptionGroup public var catalogueOptions: CatalogueOptions
+
+    public init() {}
+
+    /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
+    public func catalogue() throws -> Catalogue {
+        let base = try catalogueOptions.load()
+        guard let dir = rulesDirectory else { return base }
+        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
+        if problems.contains(where: { $0.severity == .error }) { throw CommandError.invalid(problems) }
+        Console.report(problems)
+        return catalogue
     }
 }

@@ -2,7 +2,12 @@ import MoatText
 
 /// Prints diagnostics as `file:line:col: error: message`, the source line and a caret.
 public struct DiagnosticRenderer: Sendable {
-    public init() {}
+    /// Whether the severity labels (`error:`, `warning:`, `note:`) are coloured for a terminal.
+    public var colour: Bool
+
+    public init(colour: Bool = false) {
+        self.colour = colour
+    }
 
     /// Renders one diagnostic, with its snippet and notes, ending in a newline.
     public func render(_ raw: Diagnostic) -> String {
@@ -10,12 +15,14 @@ public struct DiagnosticRenderer: Sendable {
         var d = raw
         d.message = printable(d.message)
         d.notes = d.notes.map(printable)
+        let label = TerminalText.paint(d.severity.rawValue + ":", style(d.severity), enabled: colour)
+        let noteLabel = TerminalText.paint("note:", .note, enabled: colour)
         guard let range = d.range else {
-            return "moat: \(d.severity.rawValue): \(d.message)\n" + d.notes.map { "  note: \($0)\n" }.joined()
+            return "moat: \(label) \(d.message)\n" + d.notes.map { "  \(noteLabel) \($0)\n" }.joined()
         }
         let lineText = range.file.lineText(range.start.line)
         let column = characterColumn(lineText, byteColumn: range.start.column)
-        var out = "\(range.file.path):\(range.start.line):\(column): \(d.severity.rawValue): \(d.message)\n"
+        var out = "\(printable(range.file.path)):\(range.start.line):\(column): \(label) \(d.message)\n"
         if !lineText.isEmpty || range.start.line <= range.file.lineStarts.count {
             let number = String(range.start.line)
             let gutter = String(repeating: " ", count: number.count)
@@ -30,7 +37,7 @@ public struct DiagnosticRenderer: Sendable {
             let pad = String(shown.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
             out += " \(gutter) | \(pad)^\(String(repeating: "~", count: min(width, 200) - 1))\n"
         }
-        for note in d.notes { out += "  note: \(note)\n" }
+        for note in d.notes { out += "  \(noteLabel) \(note)\n" }
         return out
     }
 
@@ -46,10 +53,16 @@ public struct DiagnosticRenderer: Sendable {
         return String(decoding: prefix, as: UTF8.self).count + 1 + max(0, byteColumn - 1 - bytes.count)
     }
 
-    /// Replaces control characters so a snippet cannot move the terminal cursor.
+    /// Replaces control characters so a snippet cannot move the terminal cursor (tabs stay, for the caret).
     private func printable(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
-            (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7F ? "\u{FFFD}" : scalar
-        }))
+        TerminalText.sanitize(s, replacement: "\u{FFFD}", keeping: ["\t"])
+    }
+
+    private func style(_ severity: DiagnosticSeverity) -> TerminalText.Style {
+        switch severity {
+        case .error: return .error
+        case .warning: return .warning
+        case .note: return .note
+        }
     }
 }

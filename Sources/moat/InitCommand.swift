@@ -9,7 +9,8 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Write a commented starter model to NAME.moat.",
         discussion: """
-            Never overwrites an existing file.
+            Never overwrites an existing file. '-o -' prints the model instead. The attributes a
+            model can use are listed by 'moat vocabulary'.
 
             Example:
               moat init shop      # writes shop.moat
@@ -24,11 +25,11 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let path = output ?? (name.hasSuffix(".moat") ? name : name + ".moat")
-        if FileManager.default.fileExists(atPath: path) {
-            Console.err("moat: error: '\(path)' already exists; it was left unchanged\n")
-            throw ExitStatus.invalidInput.exitCode
-        }
         let title = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+        if path == "-" { return Console.out(StarterModel.text(name: title)) }
+        if FileManager.default.fileExists(atPath: path) {
+            throw CommandError.invalidInput("'\(path)' already exists; it was left unchanged")
+        }
         try Console.write(StarterModel.text(name: title), to: path)
         Console.out("wrote \(path); next: moat validate \(path)\n")
     }
