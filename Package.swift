@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatRules", "MoatAnalysis", "MoatReports", "TestSupport"]),
         .testTarget(name: "MoatReportsTests", dependencies: ["MoatReports", "MoatCore", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
-        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
+        .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "MoatCommandSupport", "TestSupport"]),
         .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]

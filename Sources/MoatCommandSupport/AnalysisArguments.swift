@@ -12,8 +12,6 @@ public struct AnalysisArguments: ParsableArguments {
 
     @OptionGroup public var ruleArguments: RuleArguments
 
-    @OptionGroup public var input: ModelInputOptions
-
     public init() {}
 
     public func validate() throws {
@@ -44,16 +42,17 @@ public struct AnalysisArguments: ParsableArguments {
 
     /// Loads the catalogue and one model (`-`: standard input) and analyses it; warnings go to stderr,
     /// errors are thrown (exit 2).
-    public func analyze(_ path: String, reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
+    public func analyze(_ path: String, input: ModelInput = ModelInput(), reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
         let catalogue = try catalogue()
-        return (try analyze(path, catalogue: catalogue, reportTracking: reportTracking), catalogue)
+        return (try analyze(path, catalogue: catalogue, input: input, reportTracking: reportTracking), catalogue)
     }
 
     /// Loads and analyses one model; warnings go to stderr, errors are thrown (exit 2). Tracking warnings
     /// are printed unless the caller reports them itself.
-    public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
+    public func analyze(_ path: String, catalogue: Catalogue, input: ModelInput = ModelInput(),
+                        reportTracking: Bool = true) throws -> Analysis {
         // Only the model is kept: the syntax trees of the files go before the analysis starts.
-        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue, input: input.reader).model else {
+        guard let model = try catalogueOptions.loadModel(path, catalogue: catalogue, input: input).model else {
             throw CommandError.alreadyReported
         }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)

@@ -13,7 +13,17 @@ extension ForeignFormat: ExpressibleByArgument {}
 extension Document.Notation: ExpressibleByArgument {}
 extension OTMExporter.Notation: ExpressibleByArgument {}
 
-extension ElementKind: ExpressibleByArgument {}
+/// On the command line an element kind is one that rules apply to (`rules list --applies-to`).
+extension ElementKind: ExpressibleByArgument {
+    static let ruleTargets: [ElementKind] = [.actor, .process, .datastore, .flow, .boundary]
+
+    public init?(argument: String) {
+        guard let kind = ElementKind(rawValue: argument), Self.ruleTargets.contains(kind) else { return nil }
+        self = kind
+    }
+
+    public static var allValueStrings: [String] { ruleTargets.map(\.rawValue) }
+}
 
 extension Stride: ExpressibleByArgument {
     /// A category by name (`spoofing`, `information-disclosure`) or by its letter (`S`, `i`).

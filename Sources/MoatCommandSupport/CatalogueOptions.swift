@@ -12,11 +12,18 @@ public struct CatalogueOptions: ParsableArguments {
 
     /// Loads the catalogue; a catalogue that does not load is an environment error (exit 3).
     public func load() throws -> Catalogue {
+        let source = modelsDirectory.map { "the catalogues in '\($0)'" } ?? "the built-in catalogues"
         do {
             if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir)) }
             return try Catalogue.builtIn.get()
+        } catch let error as Catalogue.LoadError where !error.diagnostics.isEmpty {
+            // Problems at places in the files are shown there; a file that cannot be read is the message.
+            let placed = error.diagnostics.filter { $0.range != nil }
+            let unplaced = error.diagnostics.filter { $0.range == nil }.map(\.message)
+            throw CommandError("cannot load \(source)" + (unplaced.first.map { ": \($0)" } ?? ""),
+                               notes: Array(unplaced.dropFirst()), status: .environment, diagnostics: placed)
         } catch {
-            throw CommandError.environment("\(error)")
+            throw CommandError.environment("cannot load \(source): \(error)")
         }
     }
 

@@ -19,8 +19,8 @@ public enum NotAModel {
 
     /// How many errors a Moat-notation file must have before it is judged by its first lines.
     static let errorThreshold = 10
-    /// The first lines looked at: when nearly all of them that hold something fail to parse, the file is
-    /// not a model with a few mistakes.
+    /// The first lines looked at (those that hold something): when fewer than half start as a model's
+    /// statements do, a file of which nothing parses is not a model with mistakes.
     static let firstLines = 12
 
     /// The one error that replaces `diagnostics`, or nil when the file may well be a model.
@@ -56,20 +56,22 @@ public enum NotAModel {
                           at: place, notes: (keys.isEmpty ? [] : ["its keys: \(keys.prefix(8).joined(separator: ", "))\(keys.count > 8 ? ", …" : "")"])
                             + ["a model's keys are model, includes, data, boundaries, elements, flows and tracking (docs/language.md)"])
         }
-        // Moat text whose first lines nearly all fail: prose, source code, a CSV.
-        if moatNotation && errors.count >= errorThreshold {
-            var linesWithText: [Int] = []
+        // Moat text of which no statement parses, and whose first lines do not even start as a model's
+        // do (with a keyword, or as a flow): prose, source code, a CSV.
+        if moatNotation && statements == 0 && errors.count >= errorThreshold {
+            var lines = 0, modelLike = 0
             var line = 1
-            while linesWithText.count < firstLines && line <= file.lineStarts.count {
+            while lines < firstLines && line <= file.lineStarts.count {
                 let text = file.lineText(line).drop { $0 == " " || $0 == "\t" }
-                if !text.isEmpty && !text.hasPrefix("#") { linesWithText.append(line) }
                 line += 1
+                guard !text.isEmpty && !text.hasPrefix("#") else { continue }
+                lines += 1
+                let word = text.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+                if Identifier.keywords.contains(String(word)) || text.hasPrefix("}") || text.contains("->") { modelLike += 1 }
             }
-            let failing = Set(errors.compactMap { $0.range?.file === file ? $0.range?.start.line : nil })
-            let failed = linesWithText.filter(failing.contains).count
-            if linesWithText.count >= 4 && failed * 4 >= linesWithText.count * 3 {
+            if modelLike * 2 < lines {
                 let shown = errors.prefix(3).compactMap { e in e.range.map { "line \($0.start.line): \(e.message)" } }
-                return .error("not-a-model", "\(name) does not look like a Moat model: \(failed) of its first \(linesWithText.count) lines do not parse",
+                return .error("not-a-model", "\(name) does not look like a Moat model: no statement in it parses",
                               at: place, notes: shown + [modelForms])
             }
         }

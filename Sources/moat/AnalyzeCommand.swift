@@ -35,6 +35,8 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -42,7 +44,7 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
     }
 
     func run() throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let out = try OutputFile(output)
         let report = { ReportModel(analysis, catalogue: catalogue, includeMitigated: all) }
         switch format {

@@ -42,6 +42,8 @@ struct CheckCommand: ParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     enum Gate: String, ExpressibleByArgument, CaseIterable { case gaps, open }
@@ -67,7 +69,7 @@ struct CheckCommand: ParsableCommand, ColourOutput {
         for file in files {
             let analysis: Analysis
             do {
-                analysis = try analysisArguments.analyze(file, catalogue: catalogue, reportTracking: false)
+                analysis = try analysisArguments.analyze(file, catalogue: catalogue, input: input.reader, reportTracking: false)
             } catch let error as CommandError {
                 Console.report(error)
                 problems += Self.errors(of: error)

@@ -52,6 +52,8 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     func validate() throws {
@@ -63,7 +65,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     }
 
     func run() async throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         var options = DiagramOptions()
         if let focus { options.view = .focus(focus) }
         if let boundary { options.view = .boundary(boundary) }

@@ -49,6 +49,8 @@ struct DiffCommand: ParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -106,7 +108,7 @@ struct DiffCommand: ParsableCommand, ColourOutput {
     /// The two versions to compare, from two paths or from git revisions.
     func sides() throws -> (Side, Side) {
         guard let rev else {
-            let input = analysisArguments.input.reader
+            let input = self.input.reader
             return (Side(path: input.path(files[0]), label: input.path(files[0]), loader: input.sourceLoader()),
                     Side(path: input.path(files[1]), label: input.path(files[1]), loader: input.sourceLoader()))
         }

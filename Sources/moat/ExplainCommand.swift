@@ -30,10 +30,12 @@ struct ExplainCommand: ParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let id = TerminalText.canonicalID(findingID)
         var text: String
         do {

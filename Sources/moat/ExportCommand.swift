@@ -42,12 +42,14 @@ struct ExportCommand: ParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     enum Target: String, ExpressibleByArgument, CaseIterable { case otm }
 
     func run() throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let notation: OTMExporter.Notation
         if let format {
             notation = format

@@ -17,15 +17,15 @@ struct InitCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model's name; the file is NAME.moat.", valueName: "NAME"))
+    @Argument(help: ArgumentHelp("The model's name; the file is NAME.moat ('-': standard output).", valueName: "NAME"))
     var name: String = "model"
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this path instead of NAME.moat.", valueName: "OUT"))
     var output: String?
 
     func run() throws {
-        let path = output ?? (name.hasSuffix(".moat") ? name : name + ".moat")
-        let title = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+        let path = output ?? (name == "-" ? "-" : name.hasSuffix(".moat") ? name : name + ".moat")
+        let title = name == "-" ? "model" : ((name as NSString).lastPathComponent as NSString).deletingPathExtension
         if path == "-" { return Console.out(StarterModel.text(name: title)) }
         if FileManager.default.fileExists(atPath: path) {
             throw CommandError.invalidInput("'\(path)' already exists; it was left unchanged")

@@ -31,6 +31,8 @@ struct ReportCommand: AsyncParsableCommand, ColourOutput {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
     @OptionGroup var terminal: TerminalOptions
 
     func validate() throws {
@@ -41,7 +43,7 @@ struct ReportCommand: AsyncParsableCommand, ColourOutput {
     }
 
     func run() async throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
         if ["md", "markdown"].contains((output as NSString).pathExtension.lowercased()) {
             try Console.write(MarkdownReportWriter(full: true, controls: catalogue.controls).write(report), to: output)
