@@ -57,8 +57,9 @@ public enum NotAModel {
                             + ["a model's keys are model, includes, data, boundaries, elements, flows and tracking (docs/language.md)"])
         }
         // Moat text of which no statement parses, and whose first lines do not even start as a model's
-        // do (with a keyword, or as a flow): prose, source code, a CSV.
+        // do (with a keyword, or a word close to one, or as a flow): prose, source code, a CSV.
         if moatNotation && statements == 0 && errors.count >= errorThreshold {
+            let keywords = Identifier.keywords.sorted()
             var lines = 0, modelLike = 0
             var line = 1
             while lines < firstLines && line <= file.lineStarts.count {
@@ -67,7 +68,9 @@ public enum NotAModel {
                 guard !text.isEmpty && !text.hasPrefix("#") else { continue }
                 lines += 1
                 let word = text.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-                if Identifier.keywords.contains(String(word)) || text.hasPrefix("}") || text.contains("->") { modelLike += 1 }
+                // A keyword, or a misspelt one ('proces'): a model with mistakes, whose errors say what to fix.
+                if Identifier.keywords.contains(String(word)) || Suggestion.closest(to: String(word), in: keywords) != nil
+                    || text.hasPrefix("}") || text.contains("->") { modelLike += 1 }
             }
             if modelLike * 2 < lines {
                 let shown = errors.prefix(3).compactMap { e in e.range.map { "line \($0.start.line): \(e.message)" } }

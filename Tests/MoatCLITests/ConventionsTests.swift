@@ -405,6 +405,10 @@ struct ConventionsTests {
         let run = try moat(["validate", "m.moat"], in: dir.url)
         #expect(run.status == 2)
         #expect(countOf(": error: unexpected character '%'", in: run.stderr) == 20)
+        // A keyword misspelt on every line: each line says what to write instead.
+        try dir.write("typos.moat", (0..<20).map { "proces p\($0)\n" }.joined())
+        let typos = try moat(["validate", "typos.moat"], in: dir.url)
+        #expect(countOf(": error: unknown keyword 'proces'; did you mean 'process'?", in: typos.stderr) == 20, "\(typos.stderr)")
     }
 
     @Test("import of markup is one clear error too")
