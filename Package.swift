@@ -70,8 +70,8 @@ let package = Package(
         .target(name: "MoatWatchHTTP", path: "Sources/MoatWatch/HTTP"),
         // The language server behind `moat lsp` (LSP 3.17 over stdio; JSON-RPC framing and types of its own).
         .target(name: "MoatLSP", dependencies: pipeline),
-        // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
-        .target(name: "MoatCommandSupport", dependencies: pipeline + ["MoatInterop",
+        // What both programs share: options, command errors, console output (colour), exit codes, `main`.
+        .target(name: "MoatCommandSupport", dependencies: pipeline + ["MoatInterop", "MoatDiagram",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The command-line tool: one file per subcommand. Build releases with `--static-swift-stdlib`:
         // a `moat` linked dynamically to the Swift runtime and Foundation spends about 5 ms of every run loading them.
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "MoatCoreTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
         .testTarget(name: "MoatReportsTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
         .testTarget(name: "MoatDiagramTests", dependencies: pipeline + ["MoatDiagram"], exclude: ["Golden"]),
-        .testTarget(name: "MoatCLITests", dependencies: pipeline + ["TestSupport"]),
+        .testTarget(name: "MoatCLITests", dependencies: pipeline + ["MoatCommandSupport", "TestSupport"]),
         .testTarget(name: "MoatLSPTests", dependencies: pipeline + ["MoatLSP"]),
         .testTarget(name: "MoatWatchTests", dependencies: pipeline + ["MoatWatch", "MoatWatchHTTP"]),
         .testTarget(name: "MoatInteropTests", dependencies: pipeline + ["MoatInterop", "MoatDiagram", "TestSupport"]),

@@ -7,9 +7,6 @@ public struct AnalysisArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Evaluate as if maturity level N (1-5) were declared.", valueName: "N"))
     public var level: Int?
 
-    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
-    public var rulesDirectory: String?
-
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
     public var asOf: String?
 
@@ -17,29 +14,24 @@ public struct AnalysisArguments: ParsableArguments {
             help: ArgumentHelp("Judge findings against at least this maturity level (1-5), whatever the model declares.", valueName: "N"))
     public var minimumLevel: Int?
 
-    @OptionGroup public var catalogueOptions: CatalogueOptions
+    @OptionGroup public var ruleArguments: RuleArguments
 
     public init() {}
 
     public func validate() throws {
         if let level, !(1...5).contains(level) { throw ValidationError("--level must be from 1 to 5, not \(level)") }
         if let minimumLevel, !(1...5).contains(minimumLevel) { throw ValidationError("--min-level must be from 1 to 5, not \(minimumLevel)") }
-        if let asOf, !asOfIsValid(asOf) { throw ValidationError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'") }
+        if let asOf, let problem = DateArgument.problem(asOf, option: "--as-of") { throw problem }
     }
 
-    private func asOfIsValid(_ s: String) -> Bool {
-        s.count == 10 && Array(s).enumerated().allSatisfy { i, c in [4, 7].contains(i) ? c == "-" : c.isNumber }
-    }
+    /// `--models`.
+    public var catalogueOptions: CatalogueOptions { ruleArguments.catalogueOptions }
 
-    /// The catalogue with `--rules` applied; rule-file errors exit 2.
-    public func catalogue() throws -> Catalogue {
-        let base = try catalogueOptions.load()
-        guard let dir = rulesDirectory else { return base }
-        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
-        Console.report(problems)
-        if problems.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
-        return catalogue
-    }
+    /// `--rules`.
+    public var rulesDirectory: String? { ruleArguments.rulesDirectory }
+
+    /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
+    public func catalogue() throws -> Catalogue { try ruleArguments.catalogue() }
 
     public var options: AnalysisOptions {
         AnalysisOptions(declaredLevel: level, minimumLevel: minimumLevel, asOf: asOf ?? Self.today())
@@ -60,25 +52,29 @@ public struct AnalysisArguments: ParsableArguments {
         return f.string(from: Date())
     }
 
-    /// Loads the catalogue and one model and analyses it; diagnostics go to stderr, errors exit 2.
-    public func analyze(_ path: String, reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
-        let (catalogue, project) = try catalogueOptions.projectCatalogue(try catalogue(), forModel: path)
-        return (try analyze(path, catalogue: catalogue, project: project, reportTracking: reportTracking), catalogue)
+    /// Loads the catalogue and one model (`-`: standard input) and analyses it; warnings go to stderr,
+    /// errors are thrown (exit 2).
+    public func analyze(_ path: String, input: ModelInput = ModelInput(), reportTracking: Bool = true) throws -> (Analysis, Catalogue) {
+        let (catalogue, project) = try catalogueOptions.projectCatalogue(try catalogue(), forModel: input.path(path))
+        return (try analyze(path, catalogue: catalogue, project: project, input: input, reportTracking: reportTracking), catalogue)
     }
 
-    /// Loads and analyses one model; diagnostics go to stderr, errors exit 2. Tracking warnings are
-    /// printed unless the caller reports them itself.
-    public func analyze(_ path: String, catalogue: Catalogue, reportTracking: Bool = true) throws -> Analysis {
-        let (catalogue, project) = try catalogueOptions.projectCatalogue(catalogue, forModel: path)
-        return try analyze(path, catalogue: catalogue, project: project, reportTracking: reportTracking)
+    /// Loads and analyses one model; warnings go to stderr, errors are thrown (exit 2). Tracking warnings
+    /// are printed unless the caller reports them itself.
+    public func analyze(_ path: String, catalogue: Catalogue, input: ModelInput = ModelInput(),
+                        reportTracking: Bool = true) throws -> Analysis {
+        let (catalogue, project) = try catalogueOptions.projectCatalogue(catalogue, forModel: input.path(path))
+        return try analyze(path, catalogue: catalogue, project: project, input: input, reportTracking: reportTracking)
     }
 
     /// Loads and analyses one model with a catalogue already extended by its project.
-    private func analyze(_ path: String, catalogue: Catalogue, project: ProjectFile?, reportTracking: Bool) throws -> Analysis {
+    private func analyze(_ path: String, catalogue: Catalogue, project: ProjectFile?, input: ModelInput,
+                         reportTracking: Bool) throws -> Analysis {
         // Only the model is kept: the syntax trees of the files go before the analysis starts.
-        let result = catalogueOptions.modelLoader(catalogue).load(path: path)
+        let result = catalogueOptions.modelLoader(catalogue, sourceLoader: input.sourceLoader()).load(path: input.path(path))
+        if result.hasErrors { throw CommandError.invalid(result.diagnostics) }
         Console.report(result.diagnostics)
-        guard let model = result.model, !result.hasErrors else { throw ExitStatus.invalidInput.exitCode }
+        guard let model = result.model else { throw CommandError.alreadyReported }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options(for: project))
         if reportTracking { Console.report(analysis.diagnostics) }
         return analysis

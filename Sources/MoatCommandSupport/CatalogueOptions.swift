@@ -19,23 +19,29 @@ public struct CatalogueOptions: ParsableArguments {
 
     public init() {}
 
-    /// The catalogue for one model: `base` extended by the project file that applies to it. Its
-    /// diagnostics are printed; errors exit 2.
+    /// The catalogue for one model: `base` extended by the project file that applies to it (printing its
+    /// warnings; its errors are thrown, exit 2).
     public func projectCatalogue(_ base: Catalogue, forModel path: String) throws -> (Catalogue, ProjectFile?) {
         let (catalogue, project, diagnostics) = base.forModel(at: path, projectFile: projectFile)
+        if diagnostics.contains(where: { $0.severity == .error }) { throw CommandError.invalid(diagnostics) }
         Console.report(diagnostics)
-        if diagnostics.contains(where: { $0.severity == .error }) { throw ExitStatus.invalidInput.exitCode }
         return (catalogue, project)
     }
 
-    /// Loads the catalogue or exits with the environment status.
+    /// Loads the catalogue; a catalogue that does not load is an environment error (exit 3).
     public func load() throws -> Catalogue {
+        let source = modelsDirectory.map { "the catalogues in '\($0)'" } ?? "the built-in catalogues"
         do {
             if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir)) }
             return try Catalogue.builtIn.get()
+        } catch let error as Catalogue.LoadError where !error.diagnostics.isEmpty {
+            // Problems at places in the files are shown there; a file that cannot be read is the message.
+            let placed = error.diagnostics.filter { $0.range != nil }
+            let unplaced = error.diagnostics.filter { $0.range == nil }.map(\.message)
+            throw CommandError("cannot load \(source)" + (unplaced.first.map { ": \($0)" } ?? ""),
+                               notes: Array(unplaced.dropFirst()), status: .environment, diagnostics: placed)
         } catch {
-            Console.err("moat: error: \(error)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment("cannot load \(source): \(error)")
         }
     }
 
@@ -47,12 +53,33 @@ public struct CatalogueOptions: ParsableArguments {
         return loader
     }
 
-    /// Loads a model, printing its diagnostics; exits with status 2 when it has errors.
-    public func loadModel(_ path: String, catalogue: Catalogue) throws -> LoadResult {
-        let (catalogue, _) = try projectCatalogue(catalogue, forModel: path)
-        let result = modelLoader(catalogue).load(path: path)
+    /// Loads a model (`-`: standard input) with its project's vocabulary, printing its warnings; its errors
+    /// are thrown, to be printed once by the runner (exit 2).
+    public func loadModel(_ path: String, catalogue: Catalogue, input: ModelInput = ModelInput()) throws -> LoadResult {
+        let (catalogue, _) = try projectCatalogue(catalogue, forModel: input.path(path))
+        let result = modelLoader(catalogue, sourceLoader: input.sourceLoader()).load(path: input.path(path))
+        if result.hasErrors { throw CommandError.invalid(result.diagnostics) }
         Console.report(result.diagnostics)
-        if result.hasErrors { throw ExitStatus.invalidInput.exitCode }
         return result
+    }
+}
+
+/// `--rules DIR` and `--models DIR`: the rule catalogue, for the commands that list or run rules.
+public struct RuleArguments: ParsableArguments {
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
+    public var rulesDirectory: String?
+
+    @OptionGroup public var catalogueOptions: CatalogueOptions
+
+    public init() {}
+
+    /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
+    public func catalogue() throws -> Catalogue {
+        let base = try catalogueOptions.load()
+        guard let dir = rulesDirectory else { return base }
+        let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
+        if problems.contains(where: { $0.severity == .error }) { throw CommandError.invalid(problems) }
+        Console.report(problems)
+        return catalogue
     }
 }

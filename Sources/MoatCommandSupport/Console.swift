@@ -1,8 +1,25 @@
 import Foundation
 import MoatCore
 
-/// Writes to standard output and standard error.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes to standard output and standard error, in colour where `--color` and the terminal say so.
 public enum Console {
+    /// Whether standard output and standard error are coloured; set once, by `CommandRunner`, before the
+    /// command runs (from `--color` and the environment).
+    nonisolated(unsafe) public private(set) static var colour = ColourChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
+
+    /// Chooses colour for both streams.
+    public static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        colour = choice.resolved(environment: environment)
+    }
+
     public static func out(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
@@ -11,10 +28,21 @@ public enum Console {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
+    /// The renderer of diagnostics on standard error.
+    public static var renderer: DiagnosticRenderer { DiagnosticRenderer(colour: colour.standardError) }
+
     /// Prints diagnostics to standard error in `file:line:col: severity: message` form.
     public static func report(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
-        err(DiagnosticRenderer().render(diagnostics))
+        err(renderer.render(diagnostics))
+    }
+
+    /// Prints an error without a place, as `moat: error: message` and its notes.
+    public static func report(_ error: CommandError) {
+        report(error.diagnostics)
+        if let message = error.message {
+            report([Diagnostic.error(.command, message, at: nil, notes: error.notes.map { DiagnosticNote($0) })])
+        }
     }
 
     /// Writes a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`.
@@ -27,5 +55,26 @@ public enum Console {
         let output = try OutputFile(path)
         output.write(bytes)
         try output.close()
+    }
+
+    /// True when `path` (nil or `-`) means standard output.
+    public static func isStandardOutput(_ path: String?) -> Bool { path == nil || path == "-" }
+}
+
+/// `--color auto|always|never`.
+public enum ColourChoice: String, Sendable, CaseIterable {
+    case auto, always, never
+
+    /// Colour per stream: `always` and `never` say it; `auto` colours a stream that is a terminal, unless
+    /// `NO_COLOR` is set to anything but the empty string (no-color.org) or `TERM` is `dumb`.
+    public func resolved(environment: [String: String]) -> (standardOutput: Bool, standardError: Bool) {
+        switch self {
+        case .always: return (true, true)
+        case .never: return (false, false)
+        case .auto:
+            if let noColour = environment["NO_COLOR"], !noColour.isEmpty { return (false, false) }
+            if environment["TERM"] == "dumb" { return (false, false) }
+            return (isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1)
+        }
     }
 }

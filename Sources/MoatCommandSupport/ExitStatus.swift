@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// Moat's exit codes (DESIGN §9).
-public enum ExitStatus: Int32 {
+public enum ExitStatus: Int32, Sendable {
     case ok = 0
     /// Findings at or above the threshold, or files that `fmt --check` would change.
     case findings = 1

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 private let systemWrite = Glibc.write
@@ -15,6 +16,10 @@ private let systemClose = Darwin.close
 /// Output written piece by piece, to standard output or to a file. A regular file is replaced atomically:
 /// the pieces go to a temporary file beside it, which replaces the file only once everything was written,
 /// so an interrupted run never leaves half a report where a whole one was.
+///
+/// The temporary file is `.NAME.moat-tmp-PID-XXXXXX` beside `NAME`, hidden from globs such as `*.svg`, with
+/// the writer's process id: a writer killed outright (`kill -9`) cannot remove it, so the next write of
+/// the same file removes those whose process is gone.
 public final class OutputFile {
     /// The file to replace atomically (nil when writing in place).
     private let path: String?
@@ -46,7 +51,8 @@ public final class OutputFile {
             descriptor = fd
             return
         }
-        var template = Array((path + ".moat-XXXXXX").utf8CString)
+        Self.removeStaleTemporaries(of: path)
+        var template = Array((Self.temporaryPrefix(of: path) + "\(getpid())-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw Self.failed(path, errno) }
         // mkstemp creates the file readable by its owner only: keep the mode of the file it replaces,
@@ -99,7 +105,37 @@ public final class OutputFile {
     }
 
     private static func failed(_ path: String, _ code: Int32) -> Error {
-        Console.err("moat: error: cannot write '\(path)': \(String(cString: strerror(code)))\n")
-        return ExitStatus.invalidInput.exitCode
+        CommandError.cannotWrite(path, String(cString: strerror(code)))
+    }
+
+    /// `DIR/.NAME.moat-tmp-`: the start of the temporary files of `path`.
+    static func temporaryPrefix(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return (folder.isEmpty ? "" : folder.hasSuffix("/") ? folder : folder + "/") + temporaryNamePrefix(of: path)
+    }
+
+    /// `.NAME.moat-tmp-` (a very long name is cut, so that the temporary's name stays within the limit of
+    /// the file system).
+    static func temporaryNamePrefix(of path: String) -> String {
+        var name = (path as NSString).lastPathComponent
+        while name.utf8.count > 200 { name.removeLast() }
+        return "." + name + ".moat-tmp-"
+    }
+
+    /// Removes the temporary files of `path` left by writers that no longer run (killed before they could
+    /// clean up). Those of running processes, this one included, stay.
+    static func removeStaleTemporaries(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let start = temporaryNamePrefix(of: path)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        for name in names where name.hasPrefix(start) {
+            // The rest is PID-XXXXXX, as mkstemp made it.
+            let rest = name.dropFirst(start.count).split(separator: "-", maxSplits: 1)
+            guard rest.count == 2, rest[1].count == 6, let pid = Int32(rest[0]), pid > 0 else { continue }
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            let stale = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+            var status = stat()
+            if lstat(stale, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { unlink(stale) }
+        }
     }
 }

@@ -102,12 +102,12 @@ public enum DocumentReader {
     /// Parses a file in its notation; YAML and JSON files go to the first foreign reader that claims them.
     public static func read(_ file: SourceFile, foreignReaders: [ForeignDocumentReader] = []) -> (Document, DiagnosticBag) {
         switch notation(forPath: file.path) {
-        case .moat: return Parser.parseCollecting(file)
+        case .moat: return NotAModel.screen(Parser.parseCollecting(file))
         case let n:
             for reader in foreignReaders {
                 if let result = reader(file) { return result }
             }
-            return YAMLModelReader.readCollecting(file, notation: n)
+            return NotAModel.screen(YAMLModelReader.readCollecting(file, notation: n))
         }
     }
 }

@@ -7,7 +7,7 @@ public enum StarterModel {
     /// A small, valid model that shows every construct, titled `name`.
     public static func text(name: String) -> String {
         """
-        # A Moat model. Syntax: docs/language.md; attributes: Models/vocabulary.yaml.
+        # A Moat model. Syntax: docs/language.md; attributes: run `moat vocabulary` (one in full: `moat vocabulary trust`).
         # Check it with `moat validate`, tidy it with `moat fmt`.
 
         # The header: who owns the system and the maturity level you claim (1-5).

@@ -32,7 +32,9 @@ public struct SARIFWriter: Sendable {
         }
     }
 
-    public func write(_ analyses: [Analysis]) -> String {
+    /// The SARIF log of `analyses`. `loadErrors` are the errors of models that did not load: with any, the
+    /// run has an invocation that did not succeed, with the errors as tool execution notifications.
+    public func write(_ analyses: [Analysis], loadErrors: [Diagnostic] = []) -> String {
         var rules: [Rule] = []
         var ruleIndex: [String: Int] = [:]
         var artifacts: [String] = []
@@ -92,8 +94,11 @@ public struct SARIFWriter: Sendable {
             ("name", .string("Moat")), ("version", .string(toolVersion)), ("semanticVersion", .string(toolVersion)),
             ("rules", .array(rules.map(ruleDescriptor))),
         ])
+        var invocations: [(String, JSONValue)] = []
+        if !loadErrors.isEmpty { invocations.append(("invocations", .array([Self.failedInvocation(loadErrors)]))) }
         let run: JSONValue = .object([
             ("tool", .object([("driver", driver)])),
+        ] + invocations + [
             ("artifacts", .array(artifacts.map { .object([("location", .object([("uri", .string($0))])), ("sourceLanguage", .string("moat"))]) })),
             ("columnKind", .string("unicodeCodePoints")),
             ("results", .array(results)),

@@ -13,14 +13,15 @@ public struct TableWriter: Sendable {
         }
     }
 
-    /// Model text made safe for a terminal.
+    /// Removes control characters so model text cannot drive the terminal.
     static func clean(_ s: String) -> String { TerminalText.sanitize(s) }
 
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
         var out = "\(Self.clean(a.model.header.name)): \(a.findings.count) findings — open: \(report.openSummary)\n"
         for c in report.components {
-            out += "\n\(Self.clean(c.id)) (\(c.kind.rawValue)"
+            // Flow ids as `a→b`: `rule@a→b` pastes into a shell as it is (`moat explain` reads both forms).
+            out += "\n\(Self.clean(TerminalText.pasteableID(c.id))) (\(c.kind.rawValue)"
             if c.name != c.id { out += " \"\(Self.clean(c.name))\"" }
             out += ")" + (c.evidencedLevel.map { " — evidenced level \($0)" } ?? "") + "\n"
             for f in c.findings {

@@ -11,34 +11,55 @@ public struct DiagnosticRenderer: Sendable {
     /// Diagnostics printed before the rest are summarised in one line.
     public static let limit = 1_000
 
-    public init() {}
+    /// Whether the severity labels (`error:`, `warning:`, `note:`) are coloured for a terminal.
+    public var colour: Bool
+
+    public init(colour: Bool = false) {
+        self.colour = colour
+    }
 
     /// Renders one diagnostic, with its snippet and notes, ending in a newline.
     public func render(_ d: Diagnostic) -> String {
         // Messages quote user text: none of it may drive the terminal.
-        let message = TerminalText.sanitize(d.message)
+        let message = printable(d.message)
+        let label = TerminalText.paint(d.severity.rawValue + ":", style(d.severity), enabled: colour)
+        let noteLabel = TerminalText.paint("note:", .note, enabled: colour)
         var out: String
         if let range = d.range {
-            out = location(range) + ": \(d.severity.rawValue): \(message)\n" + (d.quotesSource ? snippet(range) : "")
+            out = location(range) + ": \(label) \(message)\n" + (d.quotesSource ? snippet(range) : "")
         } else {
-            out = "moat: \(d.severity.rawValue): \(message)\n"
+            out = "moat: \(label) \(message)\n"
         }
         for note in d.notes {
-            let text = TerminalText.sanitize(note.message)
+            let text = printable(note.message)
             if let range = note.range {
-                out += location(range) + ": note: \(text)\n" + snippet(range)
+                out += location(range) + ": \(noteLabel) \(text)\n" + snippet(range)
             } else {
-                out += "  note: \(text)\n"
+                out += "  \(noteLabel) \(text)\n"
             }
         }
         return out
+    }
+
+    /// Replaces control characters so a message or snippet cannot move the terminal cursor (tabs stay, for
+    /// the caret).
+    private func printable(_ s: String) -> String {
+        TerminalText.sanitize(s, replacement: "\u{FFFD}", keeping: ["\t"])
+    }
+
+    private func style(_ severity: DiagnosticSeverity) -> TerminalText.Style {
+        switch severity {
+        case .error: return .error
+        case .warning: return .warning
+        case .note: return .note
+        }
     }
 
     /// Renders diagnostics in order, at most `limit` of them.
     public func render(_ diagnostics: [Diagnostic]) -> String {
         var out = diagnostics.prefix(Self.limit).map(render).joined()
         if diagnostics.count > Self.limit {
-            out += "moat: note: \(diagnostics.count - Self.limit) more diagnostics not shown\n"
+            out += "moat: \(TerminalText.paint("note:", .note, enabled: colour)) \(diagnostics.count - Self.limit) more diagnostics not shown\n"
         }
         return out
     }
@@ -46,7 +67,7 @@ public struct DiagnosticRenderer: Sendable {
     /// `path:line:col` with the column in characters.
     private func location(_ range: SourceRange) -> String {
         let line = Self.lineBytes(range.file, range.start.line)
-        return "\(TerminalText.sanitize(range.file.path)):\(range.start.line):\(Self.scalars(line, upTo: range.start.column - 1) + 1)"
+        return "\(printable(range.file.path)):\(range.start.line):\(Self.scalars(line, upTo: range.start.column - 1) + 1)"
     }
 
     /// The source line (clipped to a window around the caret) and the caret line.
@@ -62,7 +83,7 @@ public struct DiagnosticRenderer: Sendable {
         while from > 0 && line[base + from] & 0xC0 == 0x80 { from -= 1 }
         while to < line.count && line[base + to] & 0xC0 == 0x80 { to += 1 }
         let clippedBefore = from > 0, clippedAfter = to < line.count
-        let shown = TerminalText.sanitize(String(decoding: line[(base + from)..<(base + to)], as: UTF8.self))
+        let shown = printable(String(decoding: line[(base + from)..<(base + to)], as: UTF8.self))
         let number = String(range.start.line)
         let gutter = String(repeating: " ", count: number.count)
         var out = " \(number) | \(clippedBefore ? "…" : "")\(shown)\(clippedAfter ? "…" : "")\n"

@@ -30,6 +30,7 @@ extension DiagnosticID {
     public static let misplacedDeclaration = DiagnosticID(declared: "misplaced-declaration")
     public static let missingKey = DiagnosticID(declared: "missing-key")
     public static let nestingTooDeep = DiagnosticID(declared: "nesting-too-deep")
+    public static let notAModel = DiagnosticID(declared: "not-a-model")
     public static let nulInString = DiagnosticID(declared: "nul-in-string")
     public static let reverseArrow = DiagnosticID(declared: "reverse-arrow")
     public static let unexpectedBrace = DiagnosticID(declared: "unexpected-brace")

@@ -12,7 +12,7 @@ import MoatWatch
 /// HTTP server, its socket library (FlyingSocks) and Graphviz's render loop for live updates; the other
 /// `moat` commands start without them.
 @main
-struct WatchCommand: AsyncParsableCommand {
+struct WatchCommand: AsyncParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "moat watch",
         abstract: WatchHelp.abstract,
@@ -32,7 +32,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     static func main() async { await CommandRunner.main(WatchCommand.self) }
 
-    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
     @Option(help: ArgumentHelp("Port on 127.0.0.1 (default: a free port).", valueName: "N"))
@@ -43,8 +43,11 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var terminal: TerminalOptions
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
+        if file == "-" { throw ValidationError("moat watch follows a file as it is saved; standard input ('-') cannot be watched") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ValidationError("'\(file)': no such model file")
@@ -69,8 +72,7 @@ struct WatchCommand: AsyncParsableCommand {
         do {
             url = try await server.start()
         } catch let error as WatchServerError {
-            Console.err("moat: error: \(error.description)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment(error.description)
         }
         Console.out("moat watch: serving \(file) at \(url.absoluteString)\n")
         Console.out("moat watch: the page updates on every save; press Ctrl-C to stop\n")

@@ -3,8 +3,8 @@ import MoatCommandSupport
 import MoatCore
 import MoatReports
 
-/// `moat analyze FILE`: the threats of every component, worst first, and the maturity summary.
-struct AnalyzeCommand: ParsableCommand {
+/// `moat analyze FILE` (or `moat analyse`): the threats of every component, worst first, and the maturity summary.
+struct AnalyzeCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "List the threats of every component, worst first, with a maturity summary.",
@@ -12,14 +12,16 @@ struct AnalyzeCommand: ParsableCommand {
             Each finding is a rule that fired on an element (id rule@element), with its STRIDE
             categories, contextual severity, status (gap, roadmap, mitigated, accepted, …), the maturity
             level that should cover it, CWE/CAPEC ids and mitigations. Mitigated findings are counted but
-            listed only with --all (tables and Markdown; JSON and CSV list every finding).
+            listed only with --all (tables and Markdown; JSON and CSV list every finding). The table names
+            a flow without an id of its own a→b, so that rule@a→b pastes into 'moat explain' unquoted.
 
             Example:
               moat analyze Samples/online-shop.moat --level 4 --format markdown
-            """
+            """,
+        aliases: ["analyse"]
     )
 
-    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
     @Option(help: "Output format: table, markdown, json or csv.")
@@ -33,16 +35,23 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
+
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, markdown, json, csv
     }
 
     func run() throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let out = try OutputFile(output)
         let report = { ReportModel(analysis, catalogue: catalogue, includeMitigated: all) }
         switch format {
-        case .table: out.write(Array(TableWriter().write(report()).utf8))
+        case .table:
+            // Severities in colour on a terminal (never in a file).
+            let colour = Console.isStandardOutput(output) && Console.colour.standardOutput
+            out.write(Array(SeverityColours.table(TableWriter().write(report()), colour: colour).utf8))
         case .markdown: out.write(Array(MarkdownReportWriter().write(report()).utf8))
         case .json: JSONReportWriter().write(analysis, to: out.write)
         case .csv: out.write(Array(CSVReportWriter().write(report()).utf8))

@@ -3,7 +3,7 @@ import MoatCommandSupport
 import MoatCore
 
 /// `moat convert FILE --to moat|yaml|json`: the same model in another notation.
-struct ConvertCommand: ParsableCommand {
+struct ConvertCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert a model between Moat text, YAML and JSON.",
@@ -16,24 +16,24 @@ struct ConvertCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model to convert.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model to convert ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
     @Option(help: "Target notation: moat, yaml or json.")
-    var to: Notation
+    var to: Document.Notation
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "OUT"))
     var output: String?
 
     @OptionGroup var catalogueOptions: CatalogueOptions
 
-    enum Notation: String, ExpressibleByArgument, CaseIterable {
-        case moat, yaml, json
-    }
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
         let catalogue = try catalogueOptions.load()
-        let result = try catalogueOptions.loadModel(file, catalogue: catalogue)
+        let result = try catalogueOptions.loadModel(file, catalogue: catalogue, input: input.reader)
         let document = result.documents[0]
         let text: String
         switch to {
@@ -43,8 +43,7 @@ struct ConvertCommand: ParsableCommand {
             do {
                 text = try DocumentTree(vocabulary: catalogue.vocabulary).yaml(document)
             } catch {
-                Console.err("moat: error: cannot write YAML: \(error)\n")
-                throw ExitStatus.environment.exitCode
+                throw CommandError.environment("cannot write YAML: \(error)")
             }
         }
         try Console.write(text, to: output)

@@ -5,7 +5,7 @@ import MoatCore
 import MoatDiagram
 
 /// `moat diagram FILE -o OUT.svg|png|pdf|dot`: the annotated data-flow diagram, rendered in-process.
-struct DiagramCommand: AsyncParsableCommand {
+struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "diagram",
         abstract: "Draw the annotated data-flow diagram (SVG, PNG, PDF or DOT) through libgvc.",
@@ -20,19 +20,19 @@ struct DiagramCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output file; the format comes from its extension.", valueName: "OUT"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file ('-' for standard output, with --format); the format comes from its extension.", valueName: "OUT"))
     var output: String
 
     @Option(help: "Output format (svg, png, pdf, dot) when the extension does not say.")
-    var format: DiagramFormatArgument?
+    var format: DiagramFormat?
 
-    @Option(help: ArgumentHelp("Draw only this element and its neighbours.", valueName: "ID"))
+    @Option(help: ArgumentHelp("Draw only this element and its neighbours.", valueName: "ID"), completion: Completions.elementIDs)
     var focus: String?
 
-    @Option(help: ArgumentHelp("Draw only this boundary's elements and what they talk to.", valueName: "ID"))
+    @Option(help: ArgumentHelp("Draw only this boundary's elements and what they talk to.", valueName: "ID"), completion: Completions.boundaryIDs)
     var boundary: String?
 
     @Flag(help: "Draw the overview of boundaries, whatever the model's size.")
@@ -48,12 +48,13 @@ struct DiagramCommand: AsyncParsableCommand {
     var noThreats = false
 
     @Option(help: "Layout engine: dot or sfdp (default: dot; sfdp for overviews of many zones).")
-    var layout: LayoutArgument?
+    var layout: LayoutEngine?
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
-    enum DiagramFormatArgument: String, ExpressibleByArgument, CaseIterable { case svg, png, pdf, dot }
-    enum LayoutArgument: String, ExpressibleByArgument, CaseIterable { case dot, sfdp }
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
 
     func validate() throws {
         let views = [focus != nil, boundary != nil, overview, full].filter { $0 }.count
@@ -64,7 +65,7 @@ struct DiagramCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         var options = DiagramOptions()
         if let focus { options.view = .focus(focus) }
         if let boundary { options.view = .boundary(boundary) }
@@ -77,24 +78,17 @@ struct DiagramCommand: AsyncParsableCommand {
         do {
             dot = try DiagramBuilder(vocabulary: catalogue.vocabulary, options: options).build(analysis)
         } catch let error as DiagramError {
-            Console.err("moat: error: \(error.description)\n")
-            throw ExitStatus.invalidInput.exitCode
+            throw CommandError.invalidInput(error.description)
         }
-        let target = format.flatMap { DiagramFormat(rawValue: $0.rawValue) } ?? DiagramFormat(path: output)!
+        let target = format ?? DiagramFormat(path: output)!
         let bytes: [UInt8]
         do {
             bytes = try await GraphvizRenderer.shared.render(dot: dot.write(), format: target,
-                                                             layout: LayoutEngine(rawValue: layout?.rawValue ?? dot.layout) ?? .dot)
+                                                             layout: layout ?? LayoutEngine(rawValue: dot.layout) ?? .dot)
         } catch let error as RenderError {
-            Console.err("moat: error: \(error.description)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment(error.description)
         }
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            Console.err("moat: error: cannot write '\(output)': \(error.localizedDescription)\n")
-            throw ExitStatus.invalidInput.exitCode
-        }
-        Console.out("wrote \(output)\n")
+        try Console.write(bytes, to: output)
+        if !Console.isStandardOutput(output) { Console.out("wrote \(output)\n") }
     }
 }

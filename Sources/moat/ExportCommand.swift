@@ -5,7 +5,7 @@ import MoatCore
 import MoatInterop
 
 /// `moat export FILE --to otm [--format json|yaml] [-o OUT]`: the model and its threats for other tools.
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a model and its threats as an Open Threat Model (OTM) file.",
@@ -24,14 +24,15 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model (Moat, or any format 'moat import' reads).", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model (Moat, or any format 'moat import' reads; '-' for standard input).", valueName: "FILE"),
+              completion: Completions.modelFile)
     var file: String
 
     @Option(help: ArgumentHelp("The target format: otm.", valueName: "FORMAT"))
     var to: Target
 
     @Option(help: "Notation of the output: json or yaml.")
-    var format: Notation?
+    var format: OTMExporter.Notation?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "OUT"))
     var output: String?
@@ -41,14 +42,17 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
+
     enum Target: String, ExpressibleByArgument, CaseIterable { case otm }
-    enum Notation: String, ExpressibleByArgument, CaseIterable { case json, yaml }
 
     func run() throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let notation: OTMExporter.Notation
         if let format {
-            notation = format == .yaml ? .yaml : .json
+            notation = format
         } else if let output, ["yaml", "yml"].contains((output as NSString).pathExtension.lowercased()) {
             notation = .yaml
         } else {
@@ -59,8 +63,7 @@ struct ExportCommand: ParsableCommand {
             text = try OTMExporter(catalogue: catalogue).export(analysis.model, findings: noThreats ? nil : analysis.findings,
                                                                 as: notation)
         } catch {
-            Console.err("moat: error: cannot write YAML: \(error)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment("cannot write YAML: \(error)")
         }
         try Console.write(text, to: output)
     }

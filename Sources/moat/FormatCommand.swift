@@ -4,67 +4,80 @@ import Foundation
 import MoatCore
 
 /// `moat fmt FILE… [--check]`: rewrites models in canonical layout, keeping comments.
-struct FormatCommand: ParsableCommand {
+struct FormatCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "fmt",
         abstract: "Rewrite .moat files in canonical layout (comments are kept).",
         discussion: """
-            Formatting is idempotent. With --check nothing is written: files that would change are
-            listed and the exit code is 1. Files with syntax errors are left untouched (exit 2).
+            Formatting is idempotent. With --check nothing is written: each file that would change is
+            listed with a unified diff of the changes, and the exit code is 1. Files with syntax errors
+            are left untouched (exit 2). A FILE of '-' reads standard input and writes the formatted
+            model to standard output.
 
             Example:
               moat fmt --check Samples/*.moat
             """
     )
 
-    @Argument(help: ArgumentHelp("Moat files to format.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("Moat files to format ('-' for standard input).", valueName: "FILE"),
+              completion: .file(extensions: ["moat"]))
     var files: [String]
 
-    @Flag(help: "Only check: list files whose layout differs and exit 1 if any.")
+    @Flag(help: "Only check: list files whose layout differs, with a diff, and exit 1 if any.")
     var check = false
 
     @OptionGroup var catalogueOptions: CatalogueOptions
 
+    @OptionGroup var terminal: TerminalOptions
+
+    func validate() throws {
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input ('-') can be read once") }
+    }
+
     func run() throws {
         let catalogue = try catalogueOptions.load()
         let formatter = MoatFormatter(vocabulary: catalogue.vocabulary)
+        let input = ModelInput(stdinNotation: .moat)
         var invalid = false, unformatted = false
-        for path in files {
-            guard DocumentReader.notation(forPath: path) == .moat else {
-                Console.err("moat: error: '\(path)': fmt formats .moat files; use 'moat convert \(path) --to moat'\n")
-                invalid = true
-                continue
-            }
-            let file: SourceFile
-            switch SourceLoader().load(path) {
-            case .failure(let d): Console.report([d]); invalid = true; continue
-            case .success(let f): file = f
-            }
-            let (document, diagnostics) = Parser.parse(file)
-            let errors = diagnostics.filter { $0.severity == .error }
-            if !errors.isEmpty {
-                Console.report(errors)
-                invalid = true
-                continue
-            }
-            let formatted = formatter.format(document)
-            guard let problem = Self.verify(original: document, formatted: formatted, path: path, catalogue: catalogue) else {
+        for argument in files {
+            let path = input.path(argument)
+            do {
+                guard DocumentReader.notation(forPath: path) == .moat else {
+                    throw CommandError.invalidInput("'\(path)': fmt formats .moat files; use 'moat convert \(path) --to moat'")
+                }
+                let file: SourceFile
+                switch input.file(argument) {
+                case .failure(let d): throw CommandError.invalid([d])
+                case .success(let f): file = f
+                }
+                let (document, diagnostics) = NotAModel.screen(Parser.parseCollecting(file))
+                if diagnostics.hasErrors { throw CommandError.invalid(diagnostics.sorted.filter { $0.severity == .error }) }
+                let formatted = formatter.format(document)
+                if let problem = Self.verify(original: document, formatted: formatted, path: path, catalogue: catalogue) {
+                    throw CommandError.invalidInput("'\(path)': \(problem); the file was left unchanged")
+                }
                 let current = String(decoding: file.bytes, as: UTF8.self)
+                if argument == "-" && !check {
+                    Console.out(formatted)
+                    continue
+                }
                 if formatted == current { continue }
                 unformatted = true
                 if check {
-                    Console.out("\(path): needs formatting\n")
+                    Console.out("\(TerminalText.sanitize(path)): needs formatting\n"
+                                + UnifiedDiff.diff(current, formatted, oldName: path, newName: path + " (formatted)",
+                                                   colour: Console.colour.standardOutput))
                 } else {
                     try Console.write(formatted, to: path)
-                    Console.out("\(path): formatted\n")
+                    Console.out("\(TerminalText.sanitize(path)): formatted\n")
                 }
-                continue
+            } catch let error as CommandError {
+                Console.report(error)
+                invalid = true
             }
-            Console.err("moat: error: '\(path)': \(problem); the file was left unchanged\n")
-            invalid = true
         }
-        if invalid { throw ExitStatus.invalidInput.exitCode }
-        if check && unformatted { throw ExitStatus.findings.exitCode }
+        if invalid { throw CommandError.alreadyReported }
+        if check && unformatted { throw CommandError.findings }
     }
 
     /// A safety net: the formatted text must parse to the same document and keep every comment.

@@ -4,7 +4,7 @@ import MoatCore
 import MoatReports
 
 /// `moat graph FILE --format json`: the resolved component graph for other tools.
-struct GraphCommand: ParsableCommand {
+struct GraphCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Print the resolved component graph.",
@@ -18,7 +18,7 @@ struct GraphCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
     @Option(help: "Output format (json).")
@@ -29,14 +29,18 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var catalogueOptions: CatalogueOptions
 
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
+
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case json
     }
 
     func run() throws {
         let catalogue = try catalogueOptions.load()
-        let result = try catalogueOptions.loadModel(file, catalogue: catalogue)
-        guard let model = result.model else { throw ExitStatus.invalidInput.exitCode }
+        let result = try catalogueOptions.loadModel(file, catalogue: catalogue, input: input.reader)
+        guard let model = result.model else { throw CommandError.alreadyReported }
         let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
         try Console.write(GraphJSON().value(graph).serialized() + "\n", to: output)
     }

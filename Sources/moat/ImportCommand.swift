@@ -5,7 +5,7 @@ import MoatCore
 import MoatInterop
 
 /// `moat import FILE [--from FORMAT] [-o OUT.moat]`: another tool's model as canonical Moat text.
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert a Threagile, OWASP Threat Dragon or Open Threat Model file to a Moat model.",
@@ -27,11 +27,12 @@ struct ImportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model to import (.yaml, .yml or .json).", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model to import (.yaml, .yml or .json; '-' for standard input).", valueName: "FILE"),
+              completion: .file(extensions: ["yaml", "yml", "json"]))
     var file: String
 
     @Option(help: ArgumentHelp("The source format: threagile, threat-dragon or otm (detected when omitted).", valueName: "FORMAT"))
-    var from: Format?
+    var from: ForeignFormat?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the Moat model here instead of standard output.", valueName: "OUT"))
     var output: String?
@@ -41,21 +42,14 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var catalogueOptions: CatalogueOptions
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case threagile
-        case threatDragon = "threat-dragon"
-        case otm
+    @Option(name: .customLong("stdin-format"),
+            help: ArgumentHelp("The notation of a file read from standard input ('-' as FILE): yaml or json.", valueName: "NOTATION"))
+    var stdinFormat: Document.Notation = .json
 
-        var foreign: ForeignFormat {
-            switch self {
-            case .threagile: return .threagile
-            case .threatDragon: return .threatDragon
-            case .otm: return .otm
-            }
-        }
-    }
+    @OptionGroup var terminal: TerminalOptions
 
     func validate() throws {
+        if file == "-" && stdinFormat == .moat { throw ValidationError("import reads YAML or JSON; --stdin-format is yaml or json") }
         if let output, output != "-", FileManager.default.fileExists(atPath: output), !force {
             throw ValidationError("'\(output)' already exists; use --force to overwrite it")
         }
@@ -64,24 +58,30 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let catalogue = try catalogueOptions.load()
         let source: SourceFile
-        switch SourceLoader().load(file) {
-        case .failure(let d):
-            Console.report([d])
-            throw ExitStatus.invalidInput.exitCode
+        switch ModelInput(stdinNotation: stdinFormat).file(file) {
+        case .failure(let d): throw CommandError.invalid([d])
         case .success(let f): source = f
         }
-        let imported = Interop.importDocument(source, as: from?.foreign, vocabulary: catalogue.vocabulary)
+        let imported = Interop.importDocument(source, as: from, vocabulary: catalogue.vocabulary)
+        if imported.hasErrors {
+            // Markup or a file of no known format: one error, not one per key.
+            if from == nil {
+                let screened = NotAModel.screen((imported.document, imported.diagnostics))
+                if screened.1.diagnostics.count == 1, screened.1.diagnostics[0].id == .notAModel {
+                    throw CommandError.invalid(screened.1.diagnostics)
+                }
+            }
+            throw CommandError.invalid(imported.diagnostics.sorted)
+        }
         Console.report(imported.diagnostics.sorted)
-        if imported.hasErrors { throw ExitStatus.invalidInput.exitCode }
 
         let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(imported.document)
         // The written model must load: a safety net against mappings the vocabulary does not accept.
         let target = output.flatMap { $0 == "-" ? nil : $0 } ?? "<imported>.moat"
         let check = ModelLoader(catalogue: catalogue).load(text: text, path: target)
         if check.hasErrors {
-            Console.report(check.diagnostics.filter { $0.severity == .error })
-            Console.err("moat: error: the imported model does not load; nothing was written\n")
-            throw ExitStatus.invalidInput.exitCode
+            throw CommandError("the imported model does not load; nothing was written",
+                               diagnostics: check.diagnostics.filter { $0.severity == .error })
         }
         guard let output, output != "-" else { return Console.out(text) }
         try Console.write(text, to: output)

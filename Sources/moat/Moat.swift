@@ -12,12 +12,16 @@ struct Moat: AsyncParsableCommand {
             Exit codes: 0 ok; 1 findings at or above a threshold (or files that need formatting);
             2 invalid input or usage; 3 environment error.
 
+            A FILE of '-' is standard input (a model in the Moat language, or YAML or JSON with
+            --stdin-format); '-o -' is standard output. Colour: --color auto|always|never (auto honours
+            NO_COLOR). Shell completion: moat --generate-completion-script bash|zsh|fish.
+
             Example:
               moat init shop && moat validate shop.moat
             """,
         version: MoatVersion.string,
         subcommands: [
-            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, ReportCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, ImportCommand.self, ExportCommand.self, WatchCommand.self, LSPCommand.self,
+            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, ReportCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self, VocabularyCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, ImportCommand.self, ExportCommand.self, WatchCommand.self, LSPCommand.self,
         ]
     )
 

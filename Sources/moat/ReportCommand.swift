@@ -6,7 +6,7 @@ import MoatDiagram
 import MoatReports
 
 /// `moat report FILE -o review.html|review.md`: the design-review pack.
-struct ReportCommand: AsyncParsableCommand {
+struct ReportCommand: AsyncParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write the design-review pack: one self-contained HTML file, or Markdown.",
@@ -23,13 +23,17 @@ struct ReportCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The model.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The model ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("review.html or review.md (the format comes from the extension).", valueName: "OUT"))
     var output: String
 
     @OptionGroup var analysisArguments: AnalysisArguments
+
+    @OptionGroup var input: ModelInputOptions
+
+    @OptionGroup var terminal: TerminalOptions
 
     func validate() throws {
         let ext = (output as NSString).pathExtension.lowercased()
@@ -39,7 +43,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (analysis, catalogue) = try analysisArguments.analyze(file)
+        let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
         if ["md", "markdown"].contains((output as NSString).pathExtension.lowercased()) {
             try Console.write(MarkdownReportWriter(full: true, controls: catalogue.controls).write(report), to: output)
@@ -56,8 +60,7 @@ struct ReportCommand: AsyncParsableCommand {
                                                                  layout: LayoutEngine(rawValue: dot.layout) ?? .dot)
             svg = String(decoding: bytes, as: UTF8.self)
         } catch let error as RenderError {
-            Console.err("moat: error: \(error.description)\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment(error.description)
         }
         let html = HTMLReportWriter(toolVersion: MoatVersion.string).write(report, controls: catalogue.controls, diagramSVG: svg)
         try Console.write(html, to: output)

@@ -4,7 +4,7 @@ import MoatCore
 import MoatReports
 
 /// `moat schema`: the JSON Schema of the YAML/JSON model form.
-struct SchemaCommand: ParsableCommand {
+struct SchemaCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract: "Print the JSON Schema of the YAML and JSON model form.",
@@ -17,6 +17,8 @@ struct SchemaCommand: ParsableCommand {
     )
 
     @OptionGroup var catalogueOptions: CatalogueOptions
+
+    @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
         Console.out(ModelSchema(vocabulary: try catalogueOptions.load().vocabulary).json())

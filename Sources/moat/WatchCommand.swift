@@ -20,15 +20,26 @@ struct WatchCommand: ParsableCommand {
     func run() throws {
         let program = Self.siblingProgram("moat-watch")
         guard FileManager.default.isExecutableFile(atPath: program) else {
-            Console.err("moat: error: 'moat watch' needs the moat-watch program beside moat (\(program)); "
-                        + "build it with `swift build -c release --product moat-watch`\n")
-            throw ExitStatus.environment.exitCode
+            throw CommandError.environment(
+                "'moat watch' needs the moat-watch program beside moat, at \(program), and it is not there",
+                notes: Self.buildAdvice(for: program))
         }
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
         execv(program, argv)
         // execv returns only when it failed.
-        Console.err("moat: error: cannot start \(program): \(String(cString: strerror(errno)))\n")
-        throw ExitStatus.environment.exitCode
+        throw CommandError.environment("cannot start \(program): \(String(cString: strerror(errno)))",
+                                       notes: Self.buildAdvice(for: program))
+    }
+
+    /// How to build `moat-watch` into the folder of this `moat`: the build configuration is the folder's name
+    /// in a SwiftPM build (`.build/release`, `.build/debug`).
+    static func buildAdvice(for program: String) -> [String] {
+        let folder = URL(fileURLWithPath: program).deletingLastPathComponent()
+        let configuration = folder.lastPathComponent == "debug" ? "debug" : "release"
+        let flags = configuration == "release" ? "-c release --static-swift-stdlib " : ""
+        return ["build it from the Moat source folder with: swift build \(flags)--product moat-watch",
+                "or build both programs at once: bash .ci/demo (or swift build \(flags)with no --product)",
+                "moat-watch is a program of its own so that only it links the HTTP server; moat runs it from its own folder"]
     }
 
     /// The path of `name` in the folder of the running executable.
