@@ -104,10 +104,12 @@ struct MoatEngine: Sendable {
 
     // MARK: - Loading
 
-    /// The reader every load uses: files under the root only, includes too.
-    private var sourceLoader: SourceLoader {
+    /// The reader every load uses: files under the root only, includes too. The root file, read already
+    /// (so that a path that cannot be read is a tool error, not a diagnostic), is handed over as it is.
+    private func sourceLoader(root file: String, bytes: [UInt8]) -> SourceLoader {
         let root = self.root
         return SourceLoader(readBytes: { path in
+            if path == file { return bytes }
             do {
                 return try root.read(path)
             } catch let refusal as ServerRoot.Refusal {
@@ -123,15 +125,15 @@ struct MoatEngine: Sendable {
     }
 
     private func load(_ path: String) throws -> (LoadResult, String) {
-        let relative: String
+        let relative: String, bytes: [UInt8]
         do {
-            _ = try root.resolve(path)
             relative = try root.normalise(path)
+            bytes = try root.read(path)
         } catch {
             throw ToolFailure(error.description)
         }
         let loader = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary),
-                                 sourceLoader: sourceLoader)
+                                 sourceLoader: sourceLoader(root: relative, bytes: bytes))
         return (loader.load(path: relative), relative)
     }
 

@@ -58,6 +58,38 @@ struct MCPProcessTests {
         #expect(String(decoding: stderr, as: UTF8.self) == "")
     }
 
+    /// The answers are what the `moat` commands print for the same model and options.
+    @Test func theToolsGiveWhatTheCommandsPrint() async throws {
+        let moat = try #require(BuiltBinary.url("moat"))
+        let root = try TempRoot()
+        try root.write("shop.moat", shopModel)
+        func command(_ arguments: [String]) throws -> String {
+            let run = try runProcess(moat, arguments, in: root.url)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            return run.stdout
+        }
+        let analysis = try command(["analyze", "shop.moat", "--format", "json", "--as-of", testDate, "--level", "3"])
+        let findingID = try #require(((try JSONSerialization.jsonObject(with: Data(analysis.utf8)) as? [String: Any])?["findings"]
+                                      as? [[String: Any]])?.first?["id"] as? String)
+        let ruleID = String(findingID.split(separator: "@")[0])
+        let explanation = try command(["explain", findingID, "shop.moat", "--as-of", testDate, "--level", "3"])
+        let rule = try command(["rules", "show", ruleID, "--format", "json"])
+        let rules = try command(["rules", "list", "--format", "json"])
+        let validation = try runProcess(moat, ["validate", "shop.moat"], in: root.url)
+        try await withSession(root: root.path) { session in
+            let analyzed = try await session.call("analyze_model", ["path": "shop.moat", "level": 3]).text
+            #expect(analyzed == analysis)
+            let explained = try await session.call("explain_finding", ["path": "shop.moat", "finding": .string(findingID), "level": 3]).text
+            #expect(explained == explanation)
+            let shown = try await session.call("show_rule", ["id": .string(ruleID)]).text
+            #expect(shown == rule)
+            let listed = try await session.call("list_rules", ["detail": "full"]).text
+            #expect(listed == rules)
+            let validated = try await session.call("validate_model", ["path": "shop.moat", "format": "text"]).text
+            #expect(validated == validation.stderr + validation.stdout)
+        }
+    }
+
     @Test func helpListsMCPAndItsOptions() throws {
         let moat = try #require(BuiltBinary.url("moat"))
         let help = try runProcess(moat, ["--help"])

@@ -93,7 +93,8 @@ struct MCPRootTests {
         try layout.write("models/dotdot.moat", "include \"../../outside.moat\"\n")
         try layout.write("models/absolute.moat", "include \"\(layout.outside)\"\n")
         try layout.write("models/linked.moat", "include \"../escape.moat\"\n")
-        try layout.write("models/fine.moat", "include \"../shop.moat\"\n")
+        try layout.write("common/parts.moat", "actor visitor \"Visitor\" { type user }\n")
+        try layout.write("models/fine.moat", "include \"../common/parts.moat\"\nprocess web { type web-app }\nvisitor -> web { protocol https }\n")
         try layout.write("models/missing.moat", "include \"nothing.moat\"\n")
         try await withSession(root: layout.root) { session in
             func diagnostic(_ path: String) async throws -> [String: Any] {
@@ -118,8 +119,9 @@ struct MCPRootTests {
 
             // An include inside the root is read, and the analysis sees what it declares.
             let fine = try #require(try await session.call("validate_model", ["path": "models/fine.moat"]).json() as? [String: Any])
-            #expect(fine["valid"] as? Bool == true)
-            #expect((fine["model"] as? [String: Any])?["files"] as? [String] == ["models/fine.moat", "shop.moat"])
+            #expect(fine["valid"] as? Bool == true, "\(fine)")
+            #expect((fine["model"] as? [String: Any])?["files"] as? [String] == ["models/fine.moat", "models/../common/parts.moat"])
+            #expect((fine["model"] as? [String: Any])?["elements"] as? Int == 2)
 
             // The tools that analyse say so as an error, with the include's place.
             let analyze = try await session.call("analyze_model", ["path": "models/linked.moat"])

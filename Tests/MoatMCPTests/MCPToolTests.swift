@@ -122,14 +122,14 @@ struct MCPToolTests {
 
     @Test func columnsCountCharactersAsTheCLIPrintsThem() async throws {
         let root = try TempRoot()
-        try root.write("u.moat", "actor é \"Ünïcode\" { type user; colour red }\n")
+        try root.write("u.moat", "actor u \"Ünïcode\" { type user; colour red }\n")
         try await withSession(root: root.path) { session in
             let json = try #require(try await session.call("validate_model", ["path": "u.moat"]).json() as? [String: Any])
             let d = try #require((json["diagnostics"] as? [[String: Any]])?.first { $0["id"] as? String == "unknown-attribute" })
-            // "actor é \"Ünïcode\" { type user; " is 32 characters (35 bytes).
-            #expect(d["column"] as? Int == 33)
+            // "actor u \"Ünïcode\" { type user; " is 31 characters (33 bytes).
+            #expect(d["column"] as? Int == 32)
             let text = try await session.call("validate_model", ["path": "u.moat", "format": "text"])
-            #expect(text.text.contains("u.moat:1:33: error: unknown attribute 'colour'"))
+            #expect(text.text.contains("u.moat:1:32: error: unknown attribute 'colour'"), "\(text.text)")
         }
     }
 
@@ -214,13 +214,17 @@ struct MCPToolTests {
             let answer = try await session.call("analyze_model", ["path": "lonely.moat"])
             #expect(!answer.isError)
             let validate = try #require(try await session.call("validate_model", ["path": "lonely.moat"]).json() as? [String: Any])
-            let warnings = try #require(validate["warnings"] as? Int)
-            if warnings > 0 {
-                #expect(answer.content.count == 2)
-                #expect(answer.text.contains("warnings:\nlonely.moat:"))
-            } else {
-                #expect(answer.content.count == 1)
+            #expect(validate["valid"] as? Bool == true && validate["warnings"] as? Int == 1)
+            let warning = try #require((validate["diagnostics"] as? [[String: Any]])?.first)
+            #expect(warning["severity"] as? String == "warning" && warning["id"] as? String == "isolated-element")
+            #expect((warning["notes"] as? [[String: Any]])?.first?["message"] as? String == "connect it with a flow, or remove it")
+            #expect(answer.content.count == 2)
+            guard case .text(let last, _, _)? = answer.content.last else {
+                Issue.record("no warnings block")
+                return
             }
+            #expect(last.hasPrefix("warnings:\nlonely.moat:"))
+            #expect(last.contains(": warning: process 'idle' has no flows\n"))
         }
     }
 
@@ -390,7 +394,7 @@ struct MCPToolTests {
             let uris = resources.map(\.uri)
             #expect(uris.contains("moat://vocabulary") && uris.contains("moat://rules"))
             #expect(uris.contains("moat://models/shop.moat") && uris.contains("moat://models/sub/dir/other%20model.moat"))
-            #expect(!uris.contains { $0.contains("secret") })
+            #expect(!uris.contains { $0.contains(".hidden") })
             let rule = try #require(try Catalogue.builtIn.get().rules.first)
             #expect(uris.contains("moat://rules/\(rule.id)"))
 
