@@ -43,6 +43,8 @@ struct MCPCommand: AsyncParsableCommand {
             Console.err("moat mcp: error: --root '\(root ?? ".")' is not a directory\n")
             throw ExitStatus.invalidInput.exitCode
         }
+        // A client that goes away mid-answer makes the write fail (EPIPE) instead of killing the process.
+        signal(SIGPIPE, SIG_IGN)
         let configuration = MoatMCPServer.Configuration(catalogue: catalogue, root: serverRoot,
                                                         declaredLevel: analysisArguments.level, asOf: analysisArguments.asOf,
                                                         version: MoatVersion.string)

@@ -22,7 +22,7 @@ struct MCPCommand: ParsableCommand {
         let program = WatchCommand.siblingProgram("moat-mcp")
         guard FileManager.default.isExecutableFile(atPath: program) else {
             Console.err("moat: error: 'moat mcp' needs the moat-mcp program beside moat (\(program)); "
-                        + "build it with `swift build -c release --static-swift-stdlib --product moat-mcp`\n")
+                        + "build it with `swift build -c release --product moat-mcp`\n")
             throw ExitStatus.environment.exitCode
         }
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
