@@ -74,7 +74,7 @@ enum DiagramOutput: Sendable {
 
 /// The catalogue, the analysis settings and the root; every call into Moat's libraries.
 struct MoatEngine: Sendable {
-    let catalogue: Catalogue
+    private let catalogue: Catalogue
     let root: ServerRoot
     private let declaredLevel: Int?
     private let asOf: String?
@@ -95,6 +95,8 @@ struct MoatEngine: Sendable {
     static let diagramFormats = ["svg", "png", "dot"]
     static let layouts = LayoutEngine.allCases.map(\.rawValue)
     var ruleIDs: [String] { catalogue.rules.map(\.id) }
+    /// Each rule's id and title, in catalogue order.
+    var ruleTitles: [(id: String, title: String)] { catalogue.rules.map { ($0.id, $0.title) } }
 
     /// A STRIDE category from its name or initial ("I", "information-disclosure").
     static func stride(_ word: String) -> String? {

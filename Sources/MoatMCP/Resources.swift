@@ -35,7 +35,7 @@ struct MoatResources: Sendable {
         let models = await offload { engine.root.files(withExtensions: ["moat"]) }
         resources += models.map { Resource(name: $0, uri: Self.modelURI($0), title: $0, description: "A model under the root.",
                                            mimeType: "text/plain") }
-        resources += engine.catalogue.rules.map {
+        resources += engine.ruleTitles.map {
             Resource(name: $0.id, uri: Self.rulePrefix + $0.id, title: $0.title, mimeType: "application/json")
         }
         return resources
