@@ -98,6 +98,55 @@ struct MCPArgumentTests {
         }
     }
 
+    /// Arguments drawn from a fixed pseudo-random sequence: names the tools take and names they do not, values
+    /// of every JSON type, paths in and out of the root. Every call gets an answer and the server stays up.
+    @Test func arbitraryArgumentsAlwaysGetAnAnswer() async throws {
+        let root = try TempRoot()
+        try root.write("shop.moat", shopModel)
+        try root.write("bad.moat", "process p { type api; protocl https }\n")
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let tools = ["validate_model", "analyze_model", "explain_finding", "list_rules", "show_rule", "list_vocabulary",
+                     "render_diagram", "list_models"]
+        let names = ["path", "format", "level", "element", "rule", "minSeverity", "stride", "openOnly", "finding", "cwe", "capec",
+                     "appliesTo", "text", "detail", "id", "kind", "attribute", "view", "focus", "boundary", "attackPaths", "threats",
+                     "layout", "all", "bogus"]
+        let strings = ["shop.moat", "bad.moat", "../shop.moat", "/etc/passwd", "", "dot", "png", "svg", "json", "text", "full",
+                       "S", "high", "shop", "orders", "sql-injection@orders", "sql-injection", "flow", "protocol", "CWE-89",
+                       "\u{0}", "é", String(repeating: "a", count: 5_000)]
+        func value(_ depth: Int = 0) -> Value {
+            switch next(depth > 1 ? 6 : 8) {
+            case 0: return .null
+            case 1: return .bool(next(2) == 0)
+            case 2: return .int(next(12) - 3)
+            case 3: return .double(Double(next(100)) / 7)
+            case 4, 5: return .string(strings[next(strings.count)])
+            case 6: return .array((0..<next(3)).map { _ in value(depth + 1) })
+            default: return .object(Dictionary(uniqueKeysWithValues: (0..<next(3)).map { i in ("k\(i)", value(depth + 1)) }))
+            }
+        }
+        try await withSession(root: root.path) { session in
+            var errors = 0, answers = 0
+            for _ in 0..<300 {
+                var arguments: [String: Value] = [:]
+                for _ in 0..<next(4) { arguments[names[next(names.count)]] = value() }
+                if next(3) > 0 { arguments["path"] = .string(strings[next(4)]) }
+                let answer = try await session.call(tools[next(tools.count)], arguments)
+                if answer.isError {
+                    errors += 1
+                    #expect(!answer.text.isEmpty)
+                } else {
+                    answers += 1
+                }
+            }
+            #expect(errors > 0 && answers > 0)
+            #expect(!(try await session.call("validate_model", ["path": "shop.moat"])).isError)
+        }
+    }
+
     @Test func manyCallsAtOnce() async throws {
         let root = try TempRoot()
         try root.write("shop.moat", shopModel)
