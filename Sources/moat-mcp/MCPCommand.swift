@@ -14,15 +14,16 @@ struct MCPCommand: AsyncParsableCommand {
         commandName: "moat mcp",
         abstract: "Serve the Model Context Protocol on stdin/stdout for AI assistants.",
         discussion: """
-            Tools: validate_model, analyze_model, explain_finding, list_rules, show_rule, list_vocabulary,
-            render_diagram, list_models; resources: the vocabulary, the rules and the models under the root.
-            Only files under the root folder are read (the working directory, or --root): absolute paths,
-            paths that climb out with '..' and symbolic links or includes that lead out are refused.
-            Nothing is written. An MCP client starts it; nothing but protocol messages is written to
-            standard output (docs/mcp.md).
+            Tools: validate_model, analyze_model, explain_finding, list_rules, show_rule, list_vocabulary, \
+            render_diagram, list_models. Resources: the vocabulary, the rules and the models under the root.
 
-            Example (Claude Code):
-              claude mcp add moat -- moat mcp --root .
+            Only files under the root folder are read (the working directory, or --root): absolute paths, \
+            paths that climb out with '..', and symbolic links or includes that lead out are refused. Nothing \
+            is written. An MCP client starts it; nothing but protocol messages is written to standard output \
+            (docs/mcp.md).
+
+            Example (Claude Code, from the project folder):
+              claude mcp add moat -- moat mcp
             """,
         version: MoatVersion.string
     )
