@@ -8,7 +8,6 @@ let package = Package(
         .executable(name: "moat", targets: ["moat"]),
         .executable(name: "moat-watch", targets: ["moat-watch"]),
         .executable(name: "moat-lsp", targets: ["moat-lsp"]),
-        .executable(name: "moat-mcp", targets: ["moat-mcp"]),
         .library(name: "MoatCore", targets: ["MoatCore"]),
         .library(name: "MoatReports", targets: ["MoatReports"]),
         .library(name: "MoatDiagram", targets: ["MoatDiagram"]),
@@ -18,8 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
-        // The official Model Context Protocol SDK, for `moat mcp` (the moat-mcp program and MoatMCP only).
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema).
@@ -68,10 +65,6 @@ let package = Package(
         .target(name: "MoatWatchHTTP", path: "Sources/MoatWatch/HTTP"),
         // The language server behind `moat lsp` (LSP 3.17 over stdio; JSON-RPC framing and types of its own).
         .target(name: "MoatLSP", dependencies: ["MoatCore"]),
-        // The Model Context Protocol server behind `moat mcp` (tools and resources on the official MCP SDK); it
-        // reads only files under its root folder (ServerRoot) and calls the core through CoreAdapter.swift.
-        .target(name: "MoatMCP", dependencies: ["MoatCore", "MoatReports", "MoatDiagram", "MoatInterop",
-                                                .product(name: "MCP", package: "swift-sdk")]),
         // What both programs share: catalogue and analysis options, console output, exit codes, `main`.
         .target(name: "MoatCommandSupport", dependencies: ["MoatCore", "MoatInterop",
                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -93,12 +86,6 @@ let package = Package(
             name: "moat-lsp",
             dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // `moat mcp`, a program of its own so that the MCP SDK adds nothing to the start of other commands.
-        .executableTarget(
-            name: "moat-mcp",
-            dependencies: ["MoatMCP", "MoatCommandSupport", .product(name: "MCP", package: "swift-sdk"),
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
         // In-process stage timings: swift run -c release moat-bench FILE.
         .executableTarget(name: "moat-bench", dependencies: ["MoatCore", "MoatReports", "MoatDiagram"],
                           path: "Benchmarks/MoatBench"),
@@ -117,8 +104,23 @@ let package = Package(
         .testTarget(name: "MoatDiagramTests", dependencies: ["MoatDiagram"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: ["MoatCore", "TestSupport"]),
         .testTarget(name: "MoatLSPTests", dependencies: ["MoatLSP", "MoatCore"]),
-        .testTarget(name: "MoatMCPTests", dependencies: ["MoatMCP", "MoatCore", "TestSupport", .product(name: "MCP", package: "swift-sdk")]),
         .testTarget(name: "MoatWatchTests", dependencies: ["MoatWatch", "MoatWatchHTTP", "MoatCore"]),
         .testTarget(name: "MoatInteropTests", dependencies: ["MoatInterop", "MoatCore", "MoatDiagram", "TestSupport"]),
     ]
 )
+
+// `moat mcp` (docs/mcp.md): the Model Context Protocol server on the official MCP Swift SDK, in a program of its
+// own so that the SDK adds nothing to the start of the other commands. MoatMCP reads only files under its root
+// folder (ServerRoot) and calls the libraries through CoreAdapter.swift. Every target lists the pipeline's
+// stages, not only the umbrella, so that an incremental build recompiles it when a stage changes.
+let mcpPipeline: [Target.Dependency] = ["MoatCore", "MoatAnalysis", "MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]
+package.dependencies.append(.package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"))
+package.products.append(.executable(name: "moat-mcp", targets: ["moat-mcp"]))
+package.targets += [
+    .target(name: "MoatMCP", dependencies: mcpPipeline + ["MoatReports", "MoatDiagram", "MoatInterop",
+                                                          .product(name: "MCP", package: "swift-sdk")]),
+    .executableTarget(name: "moat-mcp", dependencies: ["MoatMCP", "MoatCommandSupport", .product(name: "MCP", package: "swift-sdk"),
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(name: "MoatMCPTests", dependencies: mcpPipeline + ["MoatMCP", "MoatReports", "TestSupport",
+                                                                   .product(name: "MCP", package: "swift-sdk")]),
+]

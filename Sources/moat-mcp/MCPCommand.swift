@@ -44,6 +44,8 @@ struct MCPCommand: AsyncParsableCommand {
             Console.err("moat mcp: error: --root '\(root ?? ".")' is not a directory\n")
             throw ExitStatus.invalidInput.exitCode
         }
+        // Paths are relative to the root: the core sees them relative to the working directory too.
+        _ = FileManager.default.changeCurrentDirectoryPath(serverRoot.path)
         // A client that goes away mid-answer makes the write fail (EPIPE) instead of killing the process.
         signal(SIGPIPE, SIG_IGN)
         let configuration = MoatMCPServer.Configuration(catalogue: catalogue, root: serverRoot,
