@@ -113,3 +113,19 @@ let package = Package(
         .testTarget(name: "MoatInteropTests", dependencies: pipeline + ["MoatInterop", "MoatDiagram", "TestSupport"]),
     ]
 )
+
+// `moat mcp` (docs/mcp.md): the Model Context Protocol server on the official MCP Swift SDK, in a program of its
+// own so that the SDK adds nothing to the start of the other commands. MoatMCP reads only files under its root
+// folder (ServerRoot) and calls the libraries through CoreAdapter.swift. Every target lists the pipeline's
+// stages, not only the umbrella, so that an incremental build recompiles it when a stage changes.
+let mcpPipeline: [Target.Dependency] = ["MoatCore", "MoatAnalysis", "MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]
+package.dependencies.append(.package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"))
+package.products.append(.executable(name: "moat-mcp", targets: ["moat-mcp"]))
+package.targets += [
+    .target(name: "MoatMCP", dependencies: mcpPipeline + ["MoatReports", "MoatDiagram", "MoatInterop",
+                                                          .product(name: "MCP", package: "swift-sdk")]),
+    .executableTarget(name: "moat-mcp", dependencies: ["MoatMCP", "MoatCommandSupport", .product(name: "MCP", package: "swift-sdk"),
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(name: "MoatMCPTests", dependencies: mcpPipeline + ["MoatMCP", "MoatReports", "TestSupport",
+                                                                   .product(name: "MCP", package: "swift-sdk")]),
+]

@@ -21,7 +21,7 @@ struct Moat: AsyncParsableCommand {
             """,
         version: MoatVersion.string,
         subcommands: [
-            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, ReportCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self, VocabularyCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, ImportCommand.self, ExportCommand.self, WatchCommand.self, LSPCommand.self,
+            ValidateCommand.self, AnalyzeCommand.self, ExplainCommand.self, DiagramCommand.self, ReportCommand.self, CheckCommand.self, DiffCommand.self, RulesCommand.self, VocabularyCommand.self, FormatCommand.self, ConvertCommand.self, GraphCommand.self, InitCommand.self, SchemaCommand.self, ImportCommand.self, ExportCommand.self, WatchCommand.self, LSPCommand.self, MCPCommand.self,
         ]
     )
 
