@@ -29,8 +29,13 @@ public struct YAMLModelReader {
 
     // MARK: - Positions
 
-    private func range(_ node: Node?) -> SourceRange {
-        guard let mark = node?.mark else { return file.range(0, 0) }
+    private func range(_ node: Node?) -> SourceRange { Self.range(of: node, in: file) }
+
+    /// The source range of a Yams node in `file` (the start of the file when it has no position). libyaml counts
+    /// columns in Unicode scalars, SourceLocation in UTF-8 bytes. Every reader of YAML or JSON files (this one and
+    /// the importers of other tools' models) places diagnostics with it.
+    public static func range(of node: Node?, in file: SourceFile) -> SourceRange {
+        guard let mark = node?.mark, mark.line >= 1 else { return file.range(0, 0) }
         // libyaml counts columns in Unicode scalars; SourceLocation counts UTF-8 bytes.
         let line = file.lineText(mark.line)
         let prefix = String(line.unicodeScalars.prefix(max(0, mark.column - 1)))
@@ -61,8 +66,7 @@ public struct YAMLModelReader {
         guard let root else { return [] }
         // Aliases make the composed tree a graph whose expansion can be exponential ("billion laughs"):
         // refuse a file that expands far beyond its own size before walking it.
-        var budget = 50 * file.bytes.count + 1_000
-        if !Self.fits(root, budget: &budget) {
+        if !Self.fitsExpansionBudget(root, of: file) {
             diagnostics.error(.yamlExpansion, "YAML aliases expand this file far beyond its size; a model does not need them",
                               at: file.range(0, 0), notes: ["write the repeated parts out, or use 'include' in Moat text"])
             return []
@@ -108,6 +112,16 @@ public struct YAMLModelReader {
         }
         return statements
     }
+
+    /// Whether the alias-expanded tree of a file (merge keys included: a merged mapping is an alias too) stays
+    /// within the budget every YAML and JSON read gets: 50 nodes per byte of the file, plus 1,000.
+    public static func fitsExpansionBudget(_ root: Node, of file: SourceFile) -> Bool {
+        var budget = expansionBudget(forSize: file.bytes.count)
+        return fits(root, budget: &budget)
+    }
+
+    /// The node budget of a file of `size` bytes.
+    public static func expansionBudget(forSize size: Int) -> Int { 50 * size + 1_000 }
 
     /// Whether the alias-expanded tree has at most `budget` nodes; stops counting as soon as it does not.
     /// Every reader of YAML with aliases should check this before walking the tree.
