@@ -597,20 +597,22 @@ struct ThreagileMapper: FormatMapper {
     /// Trust levels: Threagile has none, so they come from what the model implies — a name (DMZ, Internet, Partner…),
     /// or a zone that holds only actors reached over the internet; each with a comment saying why.
     mutating func boundaryTrust() {
+        var inside: [String: [ElementDraft]] = [:]
+        for e in draft.elements { if let b = e.boundary { inside[b, default: []].append(e) } }
+        let internetActorIDs = Set(internetActors.compactMap { assetIDs[$0] })
         for i in draft.boundaries.indices {
-            let id = draft.boundaries[i].id
-            let inside = draft.elements.enumerated().filter { $0.element.boundary == id }
-            let onlyInternetActors = !inside.isEmpty && inside.allSatisfy { e in
-                e.element.kind == .actor && internetActors.contains(where: { assetIDs[$0] == e.element.id })
-            }
+            let held = inside[draft.boundaries[i].id] ?? []
+            let onlyInternetActors = !held.isEmpty && held.allSatisfy { $0.kind == .actor && internetActorIDs.contains($0.id) }
             let fallback: (String, String)? = onlyInternetActors
                 ? ("untrusted", "it holds only actors reached over the internet (internet: true)") : nil
-            inferTrust(&draft.boundaries[i], fallback: fallback)
-            if !draft.boundaries[i].attributes.has("trust") {
-                draft.boundaries[i].comments.append(Notes.comment(
+            var b = draft.boundaries[i]
+            inferTrust(&b, fallback: fallback)
+            if !b.attributes.has("trust") {
+                b.comments.append(Notes.comment(
                     "trust: Threagile gives none and nothing here implies one, so it is "
-                    + (draft.boundaries[i].parent == nil ? "internal (the default)" : "its parent's") + "; set it with --trust"))
+                    + (b.parent == nil ? "internal (the default)" : "its parent's") + "; set it with --trust"))
             }
+            draft.boundaries[i] = b
         }
         // Actors reached over the internet but placed inside a boundary that is not untrusted: say so on the actor.
         for (threagileID, b) in membership where internetActors.contains(threagileID) {

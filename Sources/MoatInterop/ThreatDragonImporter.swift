@@ -569,18 +569,17 @@ struct ThreatDragonMapper: FormatMapper {
             items.append(Item(element: i, box: nil, point: r.center, isActor: isActor, name: c.name ?? ""))
         }
         let elementCount = items.count
-        for b in boxes { items.append(Item(element: nil, box: b, point: b.rect!.center, isActor: false, name: b.name ?? "")) }
         guard elementCount > 0 else { return }
-        // Side signature: the parity of crossings of each line on the way from the first element.
-        let reference = items[0].point
-        let words = (lines.count + 63) / 64
-        var zoneOf: [[UInt64]: Int] = [:]
+        for b in boxes { items.append(Item(element: nil, box: b, point: b.rect!.center, isActor: false, name: b.name ?? "")) }
+        // Zones: walk the points in x order; the lines crossed an odd number of times between neighbours change the
+        // zone's signature, a 128-bit hash (XOR of a fixed random key per line). Only the line segments near each step
+        // are tested (a grid over the lines clipped to the points' bounding box), so the cost follows the number of
+        // crossings, not elements × lines.
+        let signatures = ZoneSignatures(lines: lines, points: items.map(\.point)).signatures
+        var zoneOf: [ZoneSignatures.Key: Int] = [:]
         var zones: [[Int]] = []
         for (k, item) in items.enumerated() {
-            var signature = [UInt64](repeating: 0, count: words)
-            for (l, line) in lines.enumerated() where Self.crossings(from: reference, to: item.point, line: line) % 2 == 1 {
-                signature[l / 64] |= 1 << UInt64(l % 64)
-            }
+            let signature = signatures[k]
             if let z = zoneOf[signature] { zones[z].append(k) } else {
                 // A box's centre alone does not make a zone: it only tells which side the box is on.
                 guard item.element != nil else { continue }
@@ -686,5 +685,87 @@ struct ThreatDragonMapper: FormatMapper {
             if (o1 > 0) != (o2 > 0) && (o3 > 0) != (o4 > 0) && o3 != 0 && o4 != 0 { count += 1 }
         }
         return count
+    }
+}
+
+/// Which side of every trust-boundary line each point lies on, as a hash per point: points with equal hashes lie in
+/// the same zone. Near-linear: the points are visited in x order, and between neighbours only the line segments in the
+/// grid cells the step passes are tested.
+struct ZoneSignatures {
+    struct Key: Hashable { var a: UInt64; var b: UInt64 }
+    private(set) var signatures: [Key]
+
+    init(lines: [[Point]], points: [Point]) {
+        signatures = [Key](repeating: Key(a: 0, b: 0), count: points.count)
+        guard !points.isEmpty, !lines.isEmpty else { return }
+        // Segments clipped to the points' bounding box with a margin: nothing outside it lies between two points.
+        let margin = 10.0
+        let minX = points.map(\.x).min()! - margin, maxX = points.map(\.x).max()! + margin
+        let minY = points.map(\.y).min()! - margin, maxY = points.map(\.y).max()! + margin
+        var segments: [(line: Int, a: Point, b: Point)] = []
+        for (l, line) in lines.enumerated() {
+            for i in 0..<(line.count - 1) {
+                if let (a, b) = Self.clip(line[i], line[i + 1], minX, maxX, minY, maxY) { segments.append((l, a, b)) }
+            }
+        }
+        // A uniform grid of about one segment per cell.
+        let cells = max(1, Int(Double(max(segments.count, points.count)).squareRoot()))
+        let cw = max((maxX - minX) / Double(cells), 1e-9), ch = max((maxY - minY) / Double(cells), 1e-9)
+        func cell(_ x: Double, _ y: Double) -> (Int, Int) {
+            (min(cells - 1, max(0, Int((x - minX) / cw))), min(cells - 1, max(0, Int((y - minY) / ch))))
+        }
+        var grid: [Int: [Int]] = [:]
+        for (k, s) in segments.enumerated() {
+            let (x0, y0) = cell(min(s.a.x, s.b.x), min(s.a.y, s.b.y)), (x1, y1) = cell(max(s.a.x, s.b.x), max(s.a.y, s.b.y))
+            for x in x0...x1 { for y in y0...y1 { grid[x * cells + y, default: []].append(k) } }
+        }
+        // Fixed per-line keys (splitmix64), so the same file always gives the same zones.
+        func mix(_ v: UInt64) -> UInt64 {
+            var z = v &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let order = points.indices.sorted { (points[$0].x, points[$0].y, $0) < (points[$1].x, points[$1].y, $1) }
+        var stamp = [Int](repeating: -1, count: segments.count)
+        var current = Key(a: 0, b: 0)
+        for (step, k) in order.enumerated() {
+            if step > 0 {
+                let from = points[order[step - 1]], to = points[k]
+                let (x0, y0) = cell(min(from.x, to.x), min(from.y, to.y)), (x1, y1) = cell(max(from.x, to.x), max(from.y, to.y))
+                var odd = Set<Int>()
+                for x in x0...x1 {
+                    for y in y0...y1 {
+                        for si in grid[x * cells + y] ?? [] where stamp[si] != step {
+                            stamp[si] = step
+                            let s = segments[si]
+                            if ThreatDragonMapper.crossings(from: from, to: to, line: [s.a, s.b]) == 1 {
+                                if odd.contains(s.line) { odd.remove(s.line) } else { odd.insert(s.line) }
+                            }
+                        }
+                    }
+                }
+                for l in odd {
+                    current.a ^= mix(UInt64(l) &* 2)
+                    current.b ^= mix(UInt64(l) &* 2 &+ 1)
+                }
+            }
+            signatures[k] = current
+        }
+    }
+
+    /// A segment clipped to a rectangle (Liang–Barsky), or nil when it misses it.
+    static func clip(_ p: Point, _ q: Point, _ minX: Double, _ maxX: Double, _ minY: Double, _ maxY: Double) -> (Point, Point)? {
+        let dx = q.x - p.x, dy = q.y - p.y
+        var t0 = 0.0, t1 = 1.0
+        for (pk, qk) in [(-dx, p.x - minX), (dx, maxX - p.x), (-dy, p.y - minY), (dy, maxY - p.y)] {
+            if pk == 0 {
+                if qk < 0 { return nil }
+            } else {
+                let r = qk / pk
+                if pk < 0 { if r > t1 { return nil }; if r > t0 { t0 = r } } else { if r < t0 { return nil }; if r < t1 { t1 = r } }
+            }
+        }
+        return (Point(x: p.x + t0 * dx, y: p.y + t0 * dy), Point(x: p.x + t1 * dx, y: p.y + t1 * dy))
     }
 }

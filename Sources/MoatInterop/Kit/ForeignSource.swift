@@ -66,8 +66,11 @@ struct ForeignSource {
         }
     }
 
+    /// Byte columns of the file's lines, computed once per line.
+    let lines = YAMLLineIndex()
+
     /// The source range of a node.
-    func range(_ node: Node?) -> SourceRange { YAMLModelReader.range(of: node, in: file) }
+    func range(_ node: Node?) -> SourceRange { YAMLModelReader.range(of: node, in: file, lines: lines) }
 
     /// The start of the file, for diagnostics about the whole file.
     var start: SourceRange { file.range(0, 0) }
