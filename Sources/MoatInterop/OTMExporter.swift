@@ -265,7 +265,8 @@ public struct OTMExporter {
     /// The OTM mitigations a written threat came with, by id, with their definitions.
     func foreignMitigations(_ f: Finding, _ model: Model) -> [(String, JSONValue)] {
         references(f, model).map { ref in
-            (ref.id, ref.definition.map(Fields.json) ?? .object([("id", .string(ref.id)), ("name", .string(ref.id)), ("riskReduction", .number(50))]))
+            (ref.id, ref.definition.map { Self.withoutNulls(Fields.json($0)) }
+                ?? .object([("id", .string(ref.id)), ("name", .string(ref.id)), ("riskReduction", .number(50))]))
         }
     }
 
@@ -280,9 +281,18 @@ public struct OTMExporter {
         return .object([("threat", .string(threatID(f, model))), ("state", .string(f.status.rawValue)), ("mitigations", .array(mitigations))])
     }
 
+    /// A kept OTM object without its null members (`attributes:` left empty in YAML), which the schema refuses.
+    static func withoutNulls(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let pairs): return .object(pairs.filter { if case .null = $0.1 { return false }; return true }.map { ($0.0, withoutNulls($0.1)) })
+        case .array(let items): return .array(items.map(withoutNulls))
+        default: return value
+        }
+    }
+
     /// An element's or the model's `layout` (OTM representations as JSON), back as JSON.
     static func layout(_ attributes: Attributes) -> JSONValue? {
-        parsed(attributes.string("layout")).map(Fields.json)
+        parsed(attributes.string("layout")).map { withoutNulls(Fields.json($0)) }
     }
 
     func threat(_ f: Finding, id: String) -> JSONValue {

@@ -113,7 +113,7 @@ struct OTMMapper: FormatMapper {
     /// Keeps an object's `representations` (positions and sizes in the tool's diagrams) as `layout`.
     func keepLayout(_ f: Fields, _ attributes: inout AttributeList, at r: SourceRange) {
         guard let reps = f.take("representations"), !Fields.items(reps).isEmpty else { return }
-        attributes.set("layout", Fields.json(reps).serialized(), at: r)
+        attributes.set("layout", Fields.json(reps).serialized(pretty: false), at: r)
     }
 
     mutating func run() -> ImportResult {
@@ -497,12 +497,8 @@ struct OTMMapper: FormatMapper {
             if moat.peek("unnamed") == "true" { flow.name = nil }
             for e in moat.entries where !markers.contains(e.key) { passThrough(e, into: &flow.attributes) }
         } else {
-            // Keep the OTM id: as the flow's explicit id when it is a usable one, else as its origin.
-            if Identifier.isValid(otmID), !draft.ids.taken.contains(otmID) {
-                flow.explicitID = draft.ids.make(exact: otmID, fallback: "flow")
-            } else {
-                flow.attributes.set("origin", "otm:\(otmID)", at: flow.range)
-            }
+            // Keep the OTM id for exports; the Moat id stays `source->target` (finding ids read better).
+            flow.attributes.set("origin", "otm:\(otmID)", at: flow.range)
             for (tag, _) in Fields.strings(f.take("tags")) {
                 if let (p, port) = inference.protocolName(tag), !flow.attributes.has("protocol") {
                     flow.attributes.set("protocol", p, at: flow.range)
@@ -585,7 +581,7 @@ struct OTMMapper: FormatMapper {
         guard var written = writtenThreat(foreign) else { return }
         if let state { written.comments.append(Notes.comment("OTM state: \(state)")) }
         if !mitigationRefs.isEmpty {
-            written.attributes.set("mitigated-by", JSONValue.array(mitigationRefs).serialized(), at: r)
+            written.attributes.set("mitigated-by", JSONValue.array(mitigationRefs).serialized(pretty: false), at: r)
         }
         if let l = Fields.number(risk?.look("likelihood")), let i = Fields.number(risk?.look("impact")) {
             written.comments.append(Notes.comment("OTM risk: likelihood \(AttributeValueText.number(l)), impact \(AttributeValueText.number(i))"))

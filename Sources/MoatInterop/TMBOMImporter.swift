@@ -292,7 +292,9 @@ struct TMBOMMapper: FormatMapper {
             var subjects: [ThreatDraft.Subject] = Fields.strings(f.take("components_affected")).compactMap { elementIDs[$0.0].map { .element($0) } }
             if subjects.isEmpty { subjects = [.model] }
             for subject in subjects {
-                let foreign = ForeignThreat(title: title, description: f.peek("description"), severity: severity,
+                // TM-BOM threats name no STRIDE category; their `event` often does ("information disclosure").
+                let foreign = ForeignThreat(title: title, description: f.peek("description"),
+                                            categories: [f.peek("event")].compactMap { $0 }, severity: severity,
                                             status: active.isEmpty ? nil : "mitigated",
                                             mitigation: mitigationText.isEmpty ? nil : mitigationText.joined(separator: "; "),
                                             cwe: cwe, capec: capec, origin: "tm-bom:\(symbol)", preferredID: symbol, subject: subject,

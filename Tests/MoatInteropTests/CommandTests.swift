@@ -11,7 +11,7 @@ import Testing
         let first = try moat(["import", Shared.path("threagile/example.yaml"), "-o", out])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("wrote \(out): 14 elements, 20 flows, 5 boundaries, 12 data assets;"))
-        #expect(first.stderr.contains("warning: shared runtime 'webapp-virtualization' has no Moat equivalent"))
+        #expect(first.stderr.contains("warning: technical asset 'erp-system': not mapped: technology (erp)"))
         let written = try String(contentsOfFile: out, encoding: .utf8)
         let check = try moat(["fmt", "--check", out])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")

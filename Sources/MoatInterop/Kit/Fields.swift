@@ -108,7 +108,9 @@ final class Fields {
     // MARK: Scalars
 
     static func isNull(_ node: Node) -> Bool {
-        if case .scalar(let s) = node { return s.tag.rawValue == Tag.Name.null.rawValue || (s.style == .plain && s.string.isEmpty) }
+        if case .scalar(let s) = node {
+            return s.tag.rawValue == Tag.Name.null.rawValue || (s.style == .plain && ["", "null", "Null", "NULL", "~"].contains(s.string))
+        }
         return false
     }
 
