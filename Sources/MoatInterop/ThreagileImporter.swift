@@ -324,6 +324,8 @@ struct ThreagileMapper: FormatMapper {
         "vault": ("secret-store", "vault"), "hsm": ("secret-store", "hsm"), "waf": ("waf", nil), "block-storage": ("file", nil),
         "tool": ("cli", nil), "cli": ("cli", nil), "monitoring": ("metrics", nil), "code-inspection-platform": ("build", nil),
         "service-mesh": (nil, "istio"),
+        // Threagile treats an ERP system as a web application (its web-application risks apply to it).
+        "erp": ("web-app", nil),
     ]
 
     /// A Threagile technology as a Moat type and tech: the table above, else the vocabulary's values and aliases.
@@ -405,6 +407,7 @@ struct ThreagileMapper: FormatMapper {
         var type: String?, tech: String?
         for t in technologies where t != "unknown-technology" {
             if let m = technology(t, kind: e.kind) {
+                if m.type != nil, vocabulary.canonicalValue(t, of: "type") != m.type { e.comments.append(Notes.comment("Threagile technology: \(t)")) }
                 type = type ?? m.type
                 tech = tech ?? m.tech
                 if t == "waf", e.kind == .process { e.attributes.flag("waf", at: e.range) }

@@ -365,3 +365,34 @@ struct OTMFigures {
         missingRepresentations = a.representations.subtracting(b.representations).sorted()
     }
 }
+
+/// Every fixture of this suite, like every shared input: imported, canonical under `moat fmt`, deterministic,
+/// loaded, analysed.
+@Suite struct FixtureInputTests {
+    static let importable = ["crypto-wallet-lines.json", "clinic.tmbom.json", "threagile-includes/main.yaml"]
+
+    @Test(arguments: importable)
+    func importsCanonicallyAndDeterministically(_ name: String) throws {
+        let a = try importFile(Fixture.file(name)), b = try importFile(Fixture.file(name))
+        #expect(a.errors.isEmpty, "\(a.errors.map(\.message))")
+        #expect(a.load.model != nil, "\(a.load.diagnostics.map(\.message))\n\(a.text)")
+        #expect(a.text == b.text)
+        let (reparsed, diagnostics) = Parser.parse(SourceFile(path: "x.moat", text: a.text))
+        #expect(!diagnostics.contains { $0.severity == .error })
+        #expect(MoatFormatter(vocabulary: catalogue.vocabulary).format(reparsed) == a.text)
+        for w in a.warnings { #expect(w.range?.file.path.hasPrefix(Fixture.folder.path) == true, "\(w.message)") }
+        #expect(!a.analysis().findings.isEmpty)
+    }
+
+    @Test(arguments: importable)
+    func convertsToYAMLAndJSONAndBackWithEveryKeptAttribute(_ name: String) throws {
+        // origin, layout, same-as and mitigated-by are attributes of the language: they survive conversion.
+        let a = try importFile(Fixture.file(name))
+        let tree = DocumentTree(vocabulary: catalogue.vocabulary)
+        let (reparsed, _) = Parser.parse(SourceFile(path: "x.moat", text: a.text))
+        let json = tree.json(reparsed).serialized()
+        let back = ModelLoader(catalogue: catalogue).load(text: json, path: "x.json")
+        let model = try #require(back.model, "\(back.diagnostics.map(\.message))")
+        #expect(signature(model) == signature(a.model))
+    }
+}

@@ -137,10 +137,13 @@ import Testing
 
     @Test func whatCannotBeMappedIsReportedAtItsLine() throws {
         let m = try importShared(Self.example)
-        let erp = try #require(m.warning(containing: "technical asset 'erp-system'"))
-        #expect(erp.message.contains("technology (erp)"))
-        #expect(sourceLine(erp).contains("Backoffice ERP System:"))
+        let tags = try #require(m.warning(containing: "communication link 'backoffice-client>erp-internal-access'"))
+        #expect(tags.message.contains("tags (some-erp)"))
+        #expect(sourceLine(tags).contains("ERP Internal Access:"))
+        // An ERP system is a web application to Threagile: mapped so, and the technology kept in a comment.
+        #expect(m.element("erp-system")?.attributes.string("type") == "web-app")
         #expect(m.text.contains("# Threagile technology: erp"))
+        #expect(m.warning(containing: "technology (erp)") == nil)
         // Mapped now, so no longer reported: shared runtimes, link readonly, individual risks.
         #expect(m.warning(containing: "shared runtime") == nil)
         #expect(m.warning(containing: "readonly") == nil)
