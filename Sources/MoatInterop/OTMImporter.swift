@@ -4,19 +4,25 @@ import Yams
 
 /// Imports an Open Threat Model file (JSON or YAML, schema `otm_schema.json`) as a Moat document.
 ///
-/// Trust zones become boundaries with a `trust` level from their trust rating (nested through
-/// `parent.trustZone`); components become actors, processes or datastores (from their `type`,
-/// tags and name), placed in their parent's boundary; dataflows become flows; data assets keep
-/// their classification. Threats and mitigations are kept as comments on the components and flows
-/// that reference them. Files written by `OTMExporter` carry every Moat attribute under
+/// Trust zones become boundaries with a `trust` level from their trust rating (nested through `parent.trustZone`);
+/// components become actors, processes or datastores (from their `type`, tags and name, through the vocabulary),
+/// placed in their parent's boundary; dataflows become flows; data assets keep their classification; threats become
+/// written threats on what references them, with their mitigations. What Moat has no place for but a round trip
+/// needs — the OTM ids where they are not Moat ids, the representations, the mitigation ids — is kept in the
+/// `origin`, `layout` and `mitigated-by` attributes. Files written by `OTMExporter` carry every Moat attribute under
 /// `attributes.moat`, so exporting and importing again gives back the same model.
 public struct OTMImporter {
     public let vocabulary: Vocabulary
+    public var options: ImportOptions
 
-    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+    public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
+        self.vocabulary = vocabulary
+        self.options = options
+    }
 
     public func importModel(_ file: SourceFile) -> ImportResult {
-        OTMRun(file: file, vocabulary: vocabulary).run()
+        var mapper = OTMMapper(file: file, vocabulary: vocabulary, options: options)
+        return mapper.run()
     }
 
     /// Trust rating (0–100, higher is more trusted) → Moat `trust`.
@@ -38,26 +44,42 @@ public struct OTMImporter {
         default: return "secret"
         }
     }
+
+    /// An OTM risk value (0–100) on Moat's 1–4 scale of likelihood and impact.
+    public static func scale(_ value: Double) -> Int { min(4, max(1, Int((value / 25).rounded(.up)))) }
 }
 
-private final class OTMRun: ImportRun {
+struct OTMMapper: FormatMapper {
+    var source: ForeignSource
+    var bag = DiagnosticBag()
+    var draft: DocumentDraft
+    let options: ImportOptions
+    let vocabulary: Vocabulary
+
     var zoneIDs: [String: String] = [:]
     /// Zones written by the exporter for elements outside every boundary.
     var outsideZones: Set<String> = []
     var componentIDs: [String: String] = [:]
     var dataIDs: [String: String] = [:]
     var threats: [String: Fields] = [:]
+    var threatOrder: [String] = []
     var mitigations: [String: Fields] = [:]
     var referencedThreats: Set<String> = []
 
-    init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .yaml, vocabulary: vocabulary) }
-
-
-    func fail(_ message: String, at node: Node?) {
-        bag.error(.invalidOtm, message, at: node == nil ? tree.start : range(node))
+    init(file: SourceFile, vocabulary: Vocabulary, options: ImportOptions) {
+        var bag = DiagnosticBag()
+        self.source = ForeignSource(file, diagnostics: &bag)
+        self.bag = bag
+        self.vocabulary = vocabulary
+        self.options = options
+        self.draft = DocumentDraft(vocabulary: vocabulary, file: file)
     }
 
-    func list(_ fields: Fields, _ key: String) -> [Node] {
+    mutating func fail(_ message: String, at node: Node?) {
+        bag.error(.invalidOtm, message, at: node == nil ? source.start : range(node))
+    }
+
+    mutating func list(_ fields: Fields, _ key: String) -> [Node] {
         guard let e = fields.entry(key) else { return [] }
         if Fields.isNull(e.value) { return [] }
         guard case .sequence(let items) = e.value else {
@@ -67,7 +89,7 @@ private final class OTMRun: ImportRun {
         return Array(items)
     }
 
-    func required(_ f: Fields, _ key: String, _ what: String) -> String? {
+    mutating func required(_ f: Fields, _ key: String, _ what: String) -> String? {
         guard let v = f.string(key) else {
             fail("\(what) has no '\(key)'", at: f.node)
             return nil
@@ -83,30 +105,40 @@ private final class OTMRun: ImportRun {
         return name ?? otmID
     }
 
-    func run() -> ImportResult {
-        tree = SourceTree(file: file, diagnostics: &bag)
-        guard let root = tree.root else { return result() }
+    /// Keeps the OTM id of a declaration whose Moat id differs (`origin "otm:<id>"`), for exports.
+    func keepOrigin(_ attributes: inout AttributeList, otmID: String, moatID: String, at r: SourceRange) {
+        if otmID != moatID { attributes.set("origin", "otm:\(otmID)", at: r) }
+    }
+
+    /// Keeps an object's `representations` (positions and sizes in the tool's diagrams) as `layout`.
+    func keepLayout(_ f: Fields, _ attributes: inout AttributeList, at r: SourceRange) {
+        guard let reps = f.take("representations"), !Fields.items(reps).isEmpty else { return }
+        attributes.set("layout", Fields.json(reps).serialized(pretty: false), at: r)
+    }
+
+    mutating func run() -> ImportResult {
+        let empty = "the Open Threat Model file has no components; the imported model is empty"
+        guard let root = source.root else { return finish(defaultNotation: .yaml, emptyMessage: empty) }
         guard let top = Fields(root) else {
             fail("an Open Threat Model file is an object with 'otmVersion' and 'project'", at: root)
-            return result()
+            return finish(defaultNotation: .yaml, emptyMessage: empty)
         }
         guard let version = top.string("otmVersion") else {
             fail("not an Open Threat Model file: no 'otmVersion'", at: root)
-            return result()
+            return finish(defaultNotation: .yaml, emptyMessage: empty)
         }
         if !version.hasPrefix("0.") {
             warn(.otmVersion, "OTM version '\(version)' is newer than 0.2; it is read as 0.2", at: top.node)
         }
         guard let project = Fields(top.take("project")) else {
             fail("an Open Threat Model file needs a 'project' object with 'name' and 'id'", at: root)
-            return result()
+            return finish(defaultNotation: .yaml, emptyMessage: empty)
         }
         header(project)
-        if let reps = top.entry("representations"), !Fields.items(reps.value).isEmpty {
-            warn(.unmapped, "representations (diagram layout, code links) are not imported", at: reps.keyNode)
-        }
+        keepLayout(top, &draft.modelAttributes, at: draft.modelRange)
         for t in list(top, "threats") {
             guard let f = Fields(t), let id = f.peek("id") else { continue }
+            if threats[id] == nil { threatOrder.append(id) }
             threats[id] = f
         }
         for m in list(top, "mitigations") {
@@ -117,25 +149,22 @@ private final class OTMRun: ImportRun {
         trustZones(list(top, "trustZones"))
         components(list(top, "components"))
         for d in list(top, "dataflows") { dataflow(d) }
-        draft.assignFlowIDs()
         unreferencedThreats()
-        for e in top.leftovers where !["representations", "threats", "mitigations"].contains(e.key) {
+        for e in top.leftovers where !["threats", "mitigations"].contains(e.key) {
             warn(.unmapped, "'\(e.key)' is not mapped", at: e.keyNode)
         }
-        if draft.elements.isEmpty && !bag.hasErrors {
-            bag.warning(.emptyModel, "the Open Threat Model file has no components; the imported model is empty", at: tree.start)
-        }
-        return result()
+        return finish(defaultNotation: .yaml, emptyMessage: empty)
     }
 
     // MARK: - Project
 
-    func header(_ project: Fields) {
+    mutating func header(_ project: Fields) {
         let name = required(project, "name", "'project'")
-        _ = required(project, "id", "'project'")
+        let id = required(project, "id", "'project'")
         draft.modelName = Notes.name(name) ?? "OTM project"
         draft.modelRange = range(project.node)
-        draft.modelComments = ["# Imported from Open Threat Model: \(Notes.oneLine((file.path as NSString).lastPathComponent))"]
+        draft.modelComments = ["# Imported from Open Threat Model: \(Notes.oneLine(source.fileName))"]
+        if let id, IDAllocator.sanitize(draft.modelName) != id { draft.modelComments.append(Notes.comment("OTM project id: \(id)")) }
         if let d = project.string("description") { draft.modelAttributes.set("description", Notes.oneLine(d), at: draft.modelRange) }
         if let owner = project.string("owner") {
             let contact = project.string("ownerContact")
@@ -145,21 +174,27 @@ private final class OTMRun: ImportRun {
         var extra: [String] = []
         if let attributes = Fields(project.take("attributes")) {
             if let moat = Fields(attributes.take("moat")) {
-                for e in moat.entries where ["maturity", "practices", "version"].contains(e.key) {
-                    passThrough(e, into: &draft.modelAttributes)
+                var header = draft.modelAttributes
+                for e in moat.entries where ["maturity", "practices", "version", "layout"].contains(e.key) {
+                    passThrough(e, into: &header)
                 }
+                draft.modelAttributes = header
                 for t in Fields.items(moat.take("tracking")) { trackingEntry(t) }
+                for t in Fields.items(moat.take("threats")) { writtenThreatEntry(t) }
             }
             extra += attributes.leftovers.map { "attributes.\($0.key)" }
         }
         let tags = Fields.strings(project.take("tags")).map(\.0)
-        if !tags.isEmpty { extra.append("tags (\(tags.joined(separator: ", ")))") }
+        if !tags.isEmpty {
+            draft.modelComments.append(Notes.comment("OTM project tags: " + tags.joined(separator: ", ")))
+            extra.append("tags (\(tags.joined(separator: ", ")))")
+        }
         let parts = [project.leftoverSummary].filter { !$0.isEmpty } + extra
         if !parts.isEmpty { warn(.unmapped, "project: not mapped: \(parts.joined(separator: ", "))", at: project.node) }
     }
 
     /// A `moat` attribute written by the exporter, back as attribute syntax.
-    func passThrough(_ e: Entry, into list: inout AttributeList) {
+    mutating func passThrough(_ e: Entry, into list: inout AttributeList) {
         let r = range(e.keyNode)
         switch e.value {
         case .scalar:
@@ -170,13 +205,13 @@ private final class OTMRun: ImportRun {
             }
         case .sequence(let items):
             let values = items.compactMap(Fields.text)
-            if !values.isEmpty { list.set(SyntaxMaker.attribute(e.key, values, at: r)) }
+            if !values.isEmpty { list.set(e.key, list: values, at: r) }
         default:
             warn(.unmapped, "attribute '\(e.key)' is not a value or a list; left out", at: e.keyNode)
         }
     }
 
-    func trackingEntry(_ node: Node) {
+    mutating func trackingEntry(_ node: Node) {
         guard let f = Fields(node), let statusText = f.string("status"), let status = TrackingStatus(rawValue: statusText),
               let pattern = f.string("finding") else {
             warn(.unmapped, "a tracking entry needs 'status' and 'finding'; left out", at: node)
@@ -189,9 +224,22 @@ private final class OTMRun: ImportRun {
             until: f.string("until").map { Located($0, r) }, range: r))
     }
 
+    /// A written threat the exporter kept under `project.attributes.moat.threats`: id, name, subject and attributes.
+    mutating func writtenThreatEntry(_ node: Node) {
+        guard let f = Fields(node), let id = f.string("id"), let on = f.string("on") else {
+            warn(.unmapped, "a written threat needs 'id' and 'on'; left out", at: node)
+            return
+        }
+        let r = range(node)
+        var t = ThreatDraft(id: draft.threatIDs.make(exact: id, fallback: "threat"), title: f.string("name") ?? id,
+                            subject: on == "model" ? .model : .element(on), range: r)
+        for e in f.entries where !["id", "name", "on"].contains(e.key) { passThrough(e, into: &t.attributes) }
+        draft.threats.append(t)
+    }
+
     // MARK: - Data assets
 
-    func asset(_ node: Node) {
+    mutating func asset(_ node: Node) {
         guard let f = Fields(node), let otmID = required(f, "id", "an asset") else { return }
         let name = Notes.name(f.string("name"))
         let attributes = Fields(f.take("attributes"))
@@ -200,9 +248,10 @@ private final class OTMRun: ImportRun {
             : draft.dataIDs.make(preferredID(otmID, name: name), fallback: "data")
         var d = DataDraft(id: id, name: name, range: range(node))
         dataIDs[otmID] = d.id
+        keepOrigin(&d.attributes, otmID: otmID, moatID: d.id, at: d.range)
         let description = f.string("description")
         if let description { d.attributes.set("description", Notes.oneLine(description), at: d.range) }
-        var extra: [String] = (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
+        let extra: [String] = (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
         if let moat {
             for e in moat.entries { passThrough(e, into: &d.attributes) }
         }
@@ -212,7 +261,10 @@ private final class OTMRun: ImportRun {
             if moat == nil {
                 if let c { d.attributes.set("classification", OTMImporter.classification(confidentiality: c), at: d.range) }
                 if let i, i >= 75 { d.attributes.flag("integrity-critical", at: d.range) }
-                if let a { extra.append("risk.availability (\(AttributeValueText.number(a)))") }
+                if let a {
+                    let v = a >= 90 ? "mission-critical" : a >= 75 ? "critical" : a >= 50 ? "important" : a >= 25 ? "operational" : "archive"
+                    d.infer("availability", v, because: "OTM availability \(AttributeValueText.number(a)) of 100")
+                }
             }
             if let comment = risk.string("comment") { d.comments.append(Notes.comment("risk: " + comment)) }
         } else {
@@ -231,9 +283,7 @@ private final class OTMRun: ImportRun {
 
     // MARK: - Trust zones
 
-    func trustZones(_ nodes: [Node]) {
-        var parents: [String: String] = [:]
-        var drafts: [(otmID: String, draft: BoundaryDraft)] = []
+    mutating func trustZones(_ nodes: [Node]) {
         for node in nodes {
             guard let f = Fields(node), let otmID = required(f, "id", "a trust zone") else { continue }
             let name = Notes.name(required(f, "name", "trust zone '\(otmID)'"))
@@ -246,16 +296,18 @@ private final class OTMRun: ImportRun {
             }
             let id = moat != nil ? draft.ids.make(exact: otmID, fallback: "zone")
                 : draft.ids.make(preferredID(otmID, name: name), fallback: "zone")
-            var b = BoundaryDraft(id: id, name: name, range: range(node))
+            var b = BoundaryDraft(id: id, name: name, range: range(node), what: "trust zone '\(otmID)'", sourceID: otmID)
             zoneIDs[otmID] = b.id
             var extra: [String] = []
             if let moat {
                 for e in moat.entries { passThrough(e, into: &b.attributes) }
             }
+            keepOrigin(&b.attributes, otmID: otmID, moatID: b.id, at: b.range)
             if let risk = Fields(f.take("risk")), let rating = Fields.number(risk.take("trustRating")) {
                 // Zones written by Moat carry their own `trust` (or inherit it); others get it from the rating.
-                if moat == nil { b.attributes.set("trust", OTMImporter.trust(rating: rating), at: b.range) }
-                if moat == nil { b.comments.append(Notes.comment("OTM trust rating: \(AttributeValueText.number(rating))")) }
+                if moat == nil {
+                    b.infer("trust", OTMImporter.trust(rating: rating), because: "from the OTM trust rating \(AttributeValueText.number(rating)) of 100")
+                }
             } else {
                 fail("trust zone '\(otmID)' has no 'risk.trustRating'", at: node)
             }
@@ -264,77 +316,31 @@ private final class OTMRun: ImportRun {
             }
             if let type = f.string("type"), moat == nil { b.comments.append(Notes.comment("OTM trust zone type: \(type)")) }
             if let parent = Fields(f.take("parent")) {
-                if let z = parent.string("trustZone") { parents[otmID] = z } else {
-                    extra.append("parent (not a trust zone)")
-                }
+                if let z = parent.string("trustZone") { b.parent = z } else { extra.append("parent (not a trust zone)") }
             }
             if let properties = Fields(f.take("properties")) {
                 var ignored = AttributeList()
-                mapProperties(properties, &ignored, &extra, range: b.range, kind: .boundary)
+                mapProperties(properties, &ignored, &extra, range: b.range)
             }
+            if moat == nil { keepLayout(f, &b.attributes, at: b.range) }
             f.skip("id", "name", "representations")
             extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
             let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
             if !parts.isEmpty { warn(.unmapped, "trust zone '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
-            drafts.append((otmID, b))
+            draft.boundaries.append(b)
         }
-        for i in drafts.indices {
-            guard let p = parents[drafts[i].otmID] else { continue }
-            guard let parentID = zoneIDs[p] else {
-                warn(.unknownReference, "trust zone '\(drafts[i].otmID)': unknown parent trust zone '\(p)'", at: nil)
-                continue
+        // Parents are OTM ids until every zone is known; the draft checks cycles and depth for every format.
+        for i in draft.boundaries.indices {
+            guard let p = draft.boundaries[i].parent else { continue }
+            if let parent = zoneIDs[p] { draft.boundaries[i].parent = parent } else {
+                bag.warning(.unknownReference, "trust zone '\(draft.boundaries[i].sourceID ?? "")': unknown parent trust zone '\(p)'; placed at top level",
+                            at: draft.boundaries[i].range)
+                draft.boundaries[i].parent = nil
             }
-            // Refuse cycles.
-            var x: String? = p, cycle = false, steps = 0
-            while let z = x, steps < 1000 { if z == drafts[i].otmID { cycle = true; break }; x = parents[z]; steps += 1 }
-            if cycle {
-                warn(.nestingCycle, "trust zone '\(drafts[i].otmID)' cannot nest in '\(p)': the nesting would be a cycle",
-                     at: nil)
-                continue
-            }
-            drafts[i].draft.parent = parentID
         }
-        var out: [BoundaryDraft] = []
-        func visit(_ b: BoundaryDraft) {
-            out.append(b)
-            for c in drafts.map(\.draft) where c.parent == b.id { visit(c) }
-        }
-        for b in drafts.map(\.draft) where b.parent == nil { visit(b) }
-        draft.boundaries += out
     }
 
     // MARK: - Components
-
-    static let datastoreWords: Set<String> = [
-        "database", "db", "storage", "store", "datastore", "bucket", "s3", "blob", "queue", "cache", "redis", "filesystem",
-        "file", "files", "repository", "repo", "vault", "postgresql", "postgres", "mysql", "mongodb", "mongo", "sql", "nosql",
-        "dynamodb", "cosmosdb", "table", "ledger", "kafka", "sqs", "elasticsearch", "mssql", "oracle", "warehouse",
-    ]
-    static let actorWords: Set<String> = [
-        "client", "user", "users", "browser", "actor", "external", "person", "customer", "device", "mobile", "android", "ios",
-        "human", "partner", "employee", "admin", "administrator", "operator",
-    ]
-    /// Words of a component's type or name → Moat `type`, first match wins.
-    static let typeWords: [(words: Set<String>, type: String, kinds: Set<ElementKind>)] = [
-        (["browser"], "browser", [.actor]), (["mobile", "android", "ios"], "mobile-app", [.actor, .process]),
-        (["device", "iot"], "device", [.actor]), (["admin", "administrator"], "admin", [.actor]),
-        (["operator"], "operator", [.actor]), (["partner"], "partner", [.actor]),
-        (["user", "users", "customer", "person", "human", "employee"], "user", [.actor]),
-        (["gateway"], "gateway", [.process]), (["proxy"], "reverse-proxy", [.process]),
-        (["balancer"], "load-balancer", [.process]), (["cdn"], "cdn", [.process]),
-        (["function", "lambda", "serverless"], "function", [.process]), (["idp", "identity"], "identity-provider", [.process]),
-        (["api", "service", "rest", "soap", "graphql", "microservice"], "api", [.process]),
-        (["web", "webapp", "website", "portal"], "web-app", [.process]),
-        (["nosql", "mongodb", "mongo", "dynamodb", "cassandra", "cosmosdb"], "nosql", [.datastore]),
-        (["database", "db", "sql", "postgresql", "postgres", "mysql", "mssql", "oracle"], "sql", [.datastore]),
-        (["queue", "sqs", "kafka", "rabbitmq"], "queue", [.datastore]), (["cache", "redis", "memcached"], "cache", [.datastore]),
-        (["vault", "kms", "hsm", "secret", "secrets"], "secret-store", [.datastore]),
-        (["storage", "blob", "bucket", "s3"], "object-store", [.datastore]), (["file", "files", "filesystem"], "file", [.datastore]),
-    ]
-
-    static func words(_ texts: [String]) -> [String] {
-        texts.flatMap { $0.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init) }
-    }
 
     struct Pending {
         var index: Int
@@ -342,7 +348,7 @@ private final class OTMRun: ImportRun {
         var node: Node
     }
 
-    func components(_ nodes: [Node]) {
+    mutating func components(_ nodes: [Node]) {
         var pending: [Pending] = []
         for node in nodes {
             guard let f = Fields(node), let otmID = required(f, "id", "a component") else { continue }
@@ -351,19 +357,13 @@ private final class OTMRun: ImportRun {
             let tags = Fields.strings(f.take("tags")).map(\.0)
             let attributes = Fields(f.take("attributes"))
             let moat = Fields(attributes?.take("moat"))
-            let typeWords = Self.words([type])
-            let allWords = typeWords + Self.words(tags) + Self.words([name ?? ""])
             var kind: ElementKind
             if let k = moat?.peek("kind").flatMap(ElementKind.init(rawValue:)), k.isNode {
                 kind = k
-            } else if typeWords.contains(where: Self.datastoreWords.contains) {
-                kind = .datastore
-            } else if typeWords.contains(where: Self.actorWords.contains) || tags.contains(where: { $0.lowercased() == "external" }) {
+            } else if tags.contains(where: { $0.lowercased() == "external" }) {
                 kind = .actor
-            } else if allWords.contains(where: Self.datastoreWords.contains) && !allWords.contains("service") {
-                kind = .datastore
             } else {
-                kind = .process
+                kind = inference.kind(from: [type] + tags + [name ?? ""]) ?? .process
             }
             moat?.skip("kind")
             let id = moat != nil ? draft.ids.make(exact: otmID, fallback: kind.rawValue)
@@ -374,19 +374,17 @@ private final class OTMRun: ImportRun {
             if let moat {
                 for entry in moat.entries where entry.key != "kind" { passThrough(entry, into: &e.attributes) }
             } else {
-                for (words, t, kinds) in Self.typeWords where kinds.contains(kind) {
-                    if typeWords.contains(where: words.contains) || Self.words([name ?? ""]).contains(where: words.contains) {
-                        e.attributes.set("type", t, at: e.range)
-                        break
-                    }
-                }
-                if kind == .actor, !e.attributes.has("type"), typeWords.contains("web") { e.attributes.set("type", "browser", at: e.range) }
-                var tech = vocabulary.tech(type)
-                for w in typeWords + Self.words(tags) where tech == nil { tech = vocabulary.tech(w) }
-                if let tech { e.attributes.set("tech", tech, at: e.range) }
+                keepOrigin(&e.attributes, otmID: otmID, moatID: e.id, at: e.range)
+                let labelled = [("its OTM type '\(type)'", type)] + tags.map { ("its tag '\($0)'", $0) } + [("its name '\(name ?? "")'", name ?? "")]
+                inferKind(&e, from: labelled)
                 if !type.isEmpty { e.comments.append(Notes.comment("OTM component type: \(type)")) }
-                let leftoverTags = tags.filter { vocabulary.tech($0) == nil && $0.lowercased() != "external" }
-                if !leftoverTags.isEmpty { extra.append("tags (\(leftoverTags.joined(separator: ", ")))") }
+                let leftoverTags = tags.filter { vocabulary.canonicalValue($0, of: "tech") == nil && vocabulary.canonicalValue($0, of: "type") == nil
+                    && $0.lowercased() != "external" }
+                if !leftoverTags.isEmpty {
+                    e.comments.append(Notes.comment("OTM tags: " + leftoverTags.joined(separator: ", ")))
+                    extra.append("tags (\(leftoverTags.joined(separator: ", ")))")
+                }
+                keepLayout(f, &e.attributes, at: e.range)
             }
             if let d = f.string("description"), !e.attributes.has("description") {
                 e.attributes.set("description", Notes.oneLine(d), at: e.range)
@@ -408,43 +406,46 @@ private final class OTMRun: ImportRun {
                 let processed = dataRefs(assets.take("processed"), "component '\(otmID)'")
                 let stored = dataRefs(assets.take("stored"), "component '\(otmID)'")
                 switch kind {
-                case .process: e.attributes.add(refs: "processes", processed + stored, at: e.range)
-                default: e.attributes.add(refs: "stores", stored + processed, at: e.range)
+                case .process: e.attributes.add(list: "processes", processed + stored, at: e.range)
+                default: e.attributes.add(list: "stores", stored + processed, at: e.range)
                 }
             }
-            e.comments += threatNotes(f.take("threats"))
-            if let properties = Fields(f.take("properties")) { mapProperties(properties, &e.attributes, &extra, range: e.range, kind: kind) }
+            let instances = f.take("threats")
+            if let properties = Fields(f.take("properties")) { mapProperties(properties, &e.attributes, &extra, range: e.range) }
             f.skip("id", "name", "type", "representations")
             extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
             let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
             if !parts.isEmpty { warn(.unmapped, "component '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
             draft.elements.append(e)
+            threatInstances(instances, subject: .element(e.id), on: "component '\(otmID)'")
             pending.append(Pending(index: draft.elements.count - 1, parentComponent: parentComponent, node: node))
         }
         // Components inside components: Moat elements do not nest, so they join their parent's boundary.
+        var pendingOf: [Int: Int] = [:]
+        for (k, p) in pending.enumerated() { pendingOf[p.index] = k }
         for p in pending {
             guard let parent = p.parentComponent else { continue }
+            guard let parentID = componentIDs[parent] else {
+                warn(.unknownReference, "component '\(draft.elements[p.index].id)': unknown parent component '\(parent)'", at: p.node)
+                continue
+            }
             var seen: Set<String> = []
             var current: String? = parent
             var boundary: String?
             while let c = current, seen.insert(c).inserted {
                 guard let id = componentIDs[c], let i = draft.elementIndex(id) else { break }
                 if let b = draft.elements[i].boundary { boundary = b; break }
-                current = pending.first { $0.index == i }?.parentComponent
-            }
-            guard componentIDs[parent] != nil else {
-                warn(.unknownReference, "component '\(draft.elements[p.index].id)': unknown parent component '\(parent)'", at: p.node)
-                continue
+                current = pendingOf[i].flatMap { pending[$0].parentComponent }
             }
             draft.elements[p.index].boundary = boundary
-            draft.elements[p.index].comments.append(Notes.comment("part of component '\(componentIDs[parent]!)' in the OTM file"))
-            warn(.flattened, "component '\(draft.elements[p.index].id)' is nested in component '\(componentIDs[parent]!)'; "
+            draft.elements[p.index].comments.append(Notes.comment("part of component '\(parentID)' in the OTM file"))
+            warn(.flattened, "component '\(draft.elements[p.index].id)' is nested in component '\(parentID)'; "
                  + "Moat elements do not nest, so it sits beside it", at: p.node)
         }
     }
 
     /// Tool-specific `properties` (Microsoft Threat Modeling Tool exports): scope is mapped, the rest reported.
-    func mapProperties(_ p: Fields, _ list: inout AttributeList, _ extra: inout [String], range: SourceRange, kind: ElementKind) {
+    func mapProperties(_ p: Fields, _ list: inout AttributeList, _ extra: inout [String], range: SourceRange) {
         for e in p.entries {
             let value = Fields.text(e.value)
             switch e.key {
@@ -462,17 +463,17 @@ private final class OTMRun: ImportRun {
         }
     }
 
-    func dataRefs(_ node: Node?, _ what: String) -> [String] {
-        Fields.strings(node).compactMap { id, n in
-            if let mapped = dataIDs[id] { return mapped }
-            warn(.unknownReference, "\(what): unknown asset '\(id)'; left out", at: n)
-            return nil
+    mutating func dataRefs(_ node: Node?, _ what: String) -> [String] {
+        var out: [String] = []
+        for (id, n) in Fields.strings(node) {
+            if let mapped = dataIDs[id] { out.append(mapped) } else { warn(.unknownReference, "\(what): unknown asset '\(id)'; left out", at: n) }
         }
+        return out
     }
 
     // MARK: - Dataflows
 
-    func dataflow(_ node: Node) {
+    mutating func dataflow(_ node: Node) {
         guard let f = Fields(node), let otmID = required(f, "id", "a dataflow") else { return }
         let name = Notes.name(f.string("name"))
         guard let sourceNode = f.entry("source"), let source = Fields.text(sourceNode.value),
@@ -496,75 +497,103 @@ private final class OTMRun: ImportRun {
             if moat.peek("unnamed") == "true" { flow.name = nil }
             for e in moat.entries where !markers.contains(e.key) { passThrough(e, into: &flow.attributes) }
         } else {
+            // Keep the OTM id for exports; the Moat id stays `source->target` (finding ids read better).
+            flow.attributes.set("origin", "otm:\(otmID)", at: flow.range)
             for (tag, _) in Fields.strings(f.take("tags")) {
-                if let p = vocabulary.protocolName(tag), !flow.attributes.has("protocol") {
+                if let (p, port) = inference.protocolName(tag), !flow.attributes.has("protocol") {
                     flow.attributes.set("protocol", p, at: flow.range)
+                    if let port { flow.attributes.set("port", String(port), at: flow.range) }
                 } else {
+                    flow.comments.append(Notes.comment("OTM tag: \(tag)"))
                     extra.append("tag '\(tag)'")
                 }
             }
+            keepLayout(f, &flow.attributes, at: flow.range)
         }
         if let d = f.string("description"), !flow.attributes.has("description") {
             flow.attributes.set("description", Notes.oneLine(d), at: flow.range)
         }
-        flow.attributes.add(refs: "carries", dataRefs(f.take("assets"), "dataflow '\(otmID)'"), at: flow.range)
-        flow.comments += threatNotes(f.take("threats"))
+        flow.attributes.add(list: "carries", dataRefs(f.take("assets"), "dataflow '\(otmID)'"), at: flow.range)
+        let instances = f.take("threats")
         if let properties = Fields(f.take("properties")) {
-            mapProperties(properties, &flow.attributes, &extra, range: flow.range, kind: .flow)
+            mapProperties(properties, &flow.attributes, &extra, range: flow.range)
         }
         f.skip("id", "name", "representations", "tags")
         extra += (attributes?.leftovers ?? []).map { "attributes.\($0.key)" }
         let parts = [f.leftoverSummary].filter { !$0.isEmpty } + extra
         if !parts.isEmpty { warn(.unmapped, "dataflow '\(otmID)': not mapped: \(parts.joined(separator: ", "))", at: node) }
         draft.flows.append(flow)
+        threatInstances(instances, subject: .flow(draft.flows.count - 1), on: "dataflow '\(otmID)'")
     }
 
     // MARK: - Threats and mitigations
 
-    func threatText(_ id: String, state: String?) -> String? {
-        guard let t = threats[id] else { return nil }
-        if Fields(t.entries.first { $0.key == "attributes" }?.value)?.has("moat") == true { return nil }  // a Moat finding
-        let name = t.peek("name") ?? id
-        var facts: [String] = []
-        if let state { facts.append(state) }
-        let categories = Fields.strings(t.entries.first { $0.key == "categories" }?.value).map(\.0)
-        facts += categories
-        facts += Fields.strings(t.entries.first { $0.key == "cwes" }?.value).map(\.0)
-        if let risk = Fields(t.entries.first { $0.key == "risk" }?.value) {
-            if let l = Fields.number(risk.entries.first { $0.key == "likelihood" }?.value) { facts.append("likelihood \(AttributeValueText.number(l))") }
-            if let i = Fields.number(risk.entries.first { $0.key == "impact" }?.value) { facts.append("impact \(AttributeValueText.number(i))") }
-        }
-        var text = "OTM threat '\(name)'" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))")
-        if let d = t.peek("description"), d != name { text += ": " + d }
-        return text
-    }
+    /// Whether an OTM threat is a Moat finding the exporter wrote (the analysis finds it again).
+    func isMoatFinding(_ t: Fields) -> Bool { t.object("attributes")?.has("moat") == true }
 
-    func threatNotes(_ node: Node?) -> [String] {
-        Fields.items(node).compactMap { n -> String? in
-            guard let f = Fields(n), let id = f.string("threat") else { return nil }
+    /// The threats a component or dataflow references, as written threats on it.
+    mutating func threatInstances(_ node: Node?, subject: ThreatDraft.Subject, on what: String) {
+        for n in Fields.items(node) {
+            guard let f = Fields(n), let id = f.string("threat") else { continue }
             referencedThreats.insert(id)
-            guard var text = threatText(id, state: f.string("state")) else {
-                return threats[id] == nil ? Notes.comment("OTM threat '\(id)' (not defined in the file)") : nil
+            guard let t = threats[id] else {
+                warn(.unknownReference, "\(what): threat '\(id)' is not defined in the file; left out", at: n)
+                continue
             }
+            if isMoatFinding(t) { continue }
+            var refs: [JSONValue] = []
+            var names: [String] = []
             for m in Fields.items(f.take("mitigations")) {
                 guard let mf = Fields(m), let mid = mf.string("mitigation") else { continue }
-                let mname = mitigations[mid]?.peek("name") ?? mid
-                text += " Mitigation: \(mname)" + (mf.string("state").map { " (\($0))" } ?? "") + "."
+                var pairs: [(String, JSONValue)] = [("mitigation", .string(mid))]
+                if let s = mf.string("state") { pairs.append(("state", .string(s))) }
+                if let def = mitigations[mid] {
+                    pairs.append(("definition", Fields.json(def.node)))
+                    names.append((def.peek("name") ?? mid) + (mf.peek("state").map { " (\($0))" } ?? ""))
+                } else {
+                    names.append(mid + (mf.peek("state").map { " (\($0))" } ?? ""))
+                }
+                refs.append(.object(pairs))
             }
-            return Notes.comment(text)
+            addThreat(id, t, subject: subject, state: f.string("state"), mitigationRefs: refs, mitigationNames: names, range: range(n), on: what)
         }
     }
 
-    func unreferencedThreats() {
-        let loose = threats.keys.filter { !referencedThreats.contains($0) }.sorted()
-        let notes = loose.compactMap { threatText($0, state: nil) }.map(Notes.comment)
-        if !notes.isEmpty { draft.trailingComments += ["# OTM threats not attached to any component or dataflow:"] + notes }
+    mutating func addThreat(_ id: String, _ t: Fields, subject: ThreatDraft.Subject, state: String?, mitigationRefs: [JSONValue],
+                            mitigationNames: [String], range r: SourceRange, on what: String) {
+        let name = Notes.name(t.peek("name")) ?? id
+        let risk = t.object("risk")
+        let cwes = Fields.strings(t.look("cwes")).compactMap { Int($0.0.uppercased().replacingOccurrences(of: "CWE-", with: "")) }
+        var foreign = ForeignThreat(title: name, description: t.peek("description"),
+                                    categories: Fields.strings(t.look("categories")).map(\.0),
+                                    status: state, mitigation: mitigationNames.isEmpty ? nil : mitigationNames.joined(separator: "; "),
+                                    cwe: cwes, origin: "otm:\(id)", subject: subject, range: r, what: "threat '\(id)' on \(what)")
+        if let l = Fields.number(risk?.look("likelihood")), let i = Fields.number(risk?.look("impact")) {
+            foreign.likelihood = OTMImporter.scale(l)
+            foreign.impact = OTMImporter.scale(i)
+        }
+        // OTM states are free text: only the ones that say the threat is dealt with become decisions.
+        if let s = state?.lowercased(), !["mitigated", "not-applicable", "na", "accepted", "false-positive"].contains(s) {
+            foreign.status = nil
+        }
+        // Readable OTM threat ids are kept as they are (UUIDs give way to the title).
+        foreign.preferredID = preferredID(id, name: nil) == id ? id : nil
+        guard var written = writtenThreat(foreign) else { return }
+        if let state { written.comments.append(Notes.comment("OTM state: \(state)")) }
+        if !mitigationRefs.isEmpty {
+            written.attributes.set("mitigated-by", JSONValue.array(mitigationRefs).serialized(pretty: false), at: r)
+        }
+        if let l = Fields.number(risk?.look("likelihood")), let i = Fields.number(risk?.look("impact")) {
+            written.comments.append(Notes.comment("OTM risk: likelihood \(AttributeValueText.number(l)), impact \(AttributeValueText.number(i))"))
+        }
+        draft.threats.append(written)
     }
-}
 
-/// Numbers as written in messages (no needless `.0`).
-enum AttributeValueText {
-    static func number(_ n: Double) -> String {
-        n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+    /// Threats referenced by nothing: written threats on the model.
+    mutating func unreferencedThreats() {
+        for id in threatOrder where !referencedThreats.contains(id) {
+            guard let t = threats[id], !isMoatFinding(t) else { continue }
+            addThreat(id, t, subject: .model, state: nil, mitigationRefs: [], mitigationNames: [], range: range(t.node), on: "the project")
+        }
     }
 }

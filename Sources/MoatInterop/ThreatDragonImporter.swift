@@ -2,22 +2,26 @@ import Foundation
 import MoatCore
 import Yams
 
-/// Imports an OWASP Threat Dragon model (v2 JSON, schema `threat-dragon-v2.schema.json`; v1 diagrams,
-/// whose cells sit under `diagramJson`, are read too) as a Moat document.
+/// Imports an OWASP Threat Dragon model (v2 JSON, schema `threat-dragon-v2.schema.json`; v1 diagrams, whose cells
+/// sit under `diagramJson`, are read too) as a Moat document.
 ///
-/// Actors, processes and stores become elements, flows become flows; trust-boundary boxes become
-/// boundaries holding the cells whose bounding boxes they contain (nested boxes nest). Trust-boundary
-/// curves enclose no area: they split the diagram into zones, and elements are grouped by the side
-/// of each curve they lie on. Element properties map to attributes; threats already recorded in the
-/// file are kept as comments above their element (Threat Dragon threats have no Moat rule id, so
-/// they cannot become tracking statements without guessing).
+/// Actors, processes and stores become elements, flows become flows; trust-boundary boxes become boundaries
+/// holding the cells whose bounding boxes they contain (nested boxes nest). Trust-boundary curves enclose no area:
+/// they split the diagram into zones, elements are grouped by the side of each curve they lie on, and the zone
+/// where the external actors and untrusted things are is the outside. Threats become written threats with their
+/// STRIDE type, severity and status.
 public struct ThreatDragonImporter {
     public let vocabulary: Vocabulary
+    public var options: ImportOptions
 
-    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+    public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
+        self.vocabulary = vocabulary
+        self.options = options
+    }
 
     public func importModel(_ file: SourceFile) -> ImportResult {
-        ThreatDragonRun(file: file, vocabulary: vocabulary).run()
+        var mapper = ThreatDragonMapper(file: file, vocabulary: vocabulary, options: options)
+        return mapper.run()
     }
 }
 
@@ -32,9 +36,6 @@ struct Rect {
     func contains(_ r: Rect) -> Bool {
         r.x >= x && r.y >= y && r.x + r.width <= x + width && r.y + r.height <= y + height
     }
-    func intersects(_ r: Rect) -> Bool {
-        r.x < x + width && r.x + r.width > x && r.y < y + height && r.y + r.height > y
-    }
     /// Distance from a point to the rectangle (0 inside).
     func distance(to p: Point) -> Double {
         let dx = max(x - p.x, 0, p.x - (x + width)), dy = max(y - p.y, 0, p.y - (y + height))
@@ -42,9 +43,15 @@ struct Rect {
     }
 }
 
-private final class ThreatDragonRun: ImportRun {
+struct ThreatDragonMapper: FormatMapper {
+    var source: ForeignSource
+    var bag = DiagnosticBag()
+    var draft: DocumentDraft
+    let options: ImportOptions
+    let vocabulary: Vocabulary
     /// Synthesised data assets by key (credentials, card data, orders, inventory).
     var synthesised: [String: String] = [:]
+    var modelTitle = ""
 
     /// A cell of a diagram, normalised across v1 and v2.
     struct Cell {
@@ -57,62 +64,56 @@ private final class ThreatDragonRun: ImportRun {
         var cell: Fields
         var name: String?
         var rect: Rect?
-    }
-
-    init(file: SourceFile, vocabulary: Vocabulary) { super.init(file: file, defaultNotation: .json, vocabulary: vocabulary) }
-
-
-    func fail(_ message: String, at node: Node?, notes: [DiagnosticNote] = []) {
-        bag.error(.invalidThreatDragon, message, at: node == nil ? tree.start : range(node), notes: notes)
-    }
-
-    static func typeName(_ node: Node) -> String {
-        switch node {
-        case .mapping: return "an object"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        case .scalar(let s):
-            if Fields.isNull(node) { return "null" }
-            if s.style == .plain {
-                if Fields.boolValue(node) != nil { return "a boolean" }
-                if Double(s.string) != nil { return "a number" }
-            }
-            return "a string"
+        var isElement: Bool {
+            switch kind { case .actor, .process, .store: return true; default: return false }
         }
+    }
+
+    init(file: SourceFile, vocabulary: Vocabulary, options: ImportOptions) {
+        var bag = DiagnosticBag()
+        self.source = ForeignSource(file, diagnostics: &bag)
+        self.bag = bag
+        self.vocabulary = vocabulary
+        self.options = options
+        self.draft = DocumentDraft(vocabulary: vocabulary, file: file)
+    }
+
+    mutating func fail(_ message: String, at node: Node?, notes: [DiagnosticNote] = []) {
+        bag.error(.invalidThreatDragon, message, at: node == nil ? source.start : range(node), notes: notes)
     }
 
     /// A required string member; reports a clear error when missing or of the wrong type.
-    func requireString(_ fields: Fields, _ key: String, in what: String) -> String? {
+    mutating func requireString(_ fields: Fields, _ key: String, in what: String) -> String? {
         guard let e = fields.entry(key) else {
-            let guess = Suggestion.closest(to: key, in: fields.entries.map(\.key)).map { "; found '\($0)'" } ?? ""
+            let guess = Suggestion.closest(to: key, in: fields.keys).map { "; found '\($0)'" } ?? ""
             fail("\(what) has no '\(key)'\(guess)", at: fields.node)
             return nil
         }
-        guard case .scalar(let s) = e.value, Self.typeName(e.value) == "a string" else {
-            fail("'\(key)' in \(what) must be a string, not \(Self.typeName(e.value))", at: e.value)
+        guard case .scalar(let s) = e.value, Fields.typeName(e.value) == "a string" else {
+            fail("'\(key)' in \(what) must be a string, not \(Fields.typeName(e.value))", at: e.value)
             return nil
         }
         return s.string
     }
 
     /// An optional string member: wrong types are errors, absence is fine.
-    func optionalString(_ fields: Fields, _ key: String, in what: String) -> String? {
+    mutating func optionalString(_ fields: Fields, _ key: String, in what: String) -> String? {
         guard let e = fields.entry(key) else { return nil }
         if Fields.isNull(e.value) { return nil }
-        guard case .scalar(let s) = e.value, Self.typeName(e.value) == "a string" else {
-            fail("'\(key)' in \(what) must be a string, not \(Self.typeName(e.value))", at: e.value)
+        guard case .scalar(let s) = e.value, Fields.typeName(e.value) == "a string" else {
+            fail("'\(key)' in \(what) must be a string, not \(Fields.typeName(e.value))", at: e.value)
             return nil
         }
         let t = s.string.trimmingCharacters(in: .whitespacesAndNewlines)
         return t.isEmpty ? nil : t
     }
 
-    func run() -> ImportResult {
-        tree = SourceTree(file: file, diagnostics: &bag)
-        guard let root = tree.root else { return result() }
+    mutating func run() -> ImportResult {
+        let empty = "the Threat Dragon model has no actor, process or store; the imported model is empty"
+        guard let root = source.root else { return finish(defaultNotation: .json, emptyMessage: empty) }
         guard let top = Fields(root) else {
             fail("a Threat Dragon model is a JSON object with 'summary' and 'detail'", at: root)
-            return result()
+            return finish(defaultNotation: .json, emptyMessage: empty)
         }
         let notes: [DiagnosticNote] = [DiagnosticNote("a Threat Dragon v2 model has: version, summary { title, owner, description }, "
                      + "detail { contributors, diagrams [ { title, diagramType, cells } ] }")]
@@ -120,20 +121,20 @@ private final class ThreatDragonRun: ImportRun {
         var summary: Fields?
         if let s = top.entry("summary") {
             summary = Fields(s.value)
-            if summary == nil { fail("'summary' must be an object, not \(Self.typeName(s.value))", at: s.value) }
+            if summary == nil { fail("'summary' must be an object, not \(Fields.typeName(s.value))", at: s.value) }
         } else {
             fail("not a valid Threat Dragon model: no 'summary'", at: root, notes: notes)
         }
         var detail: Fields?
         if let d = top.entry("detail") {
             detail = Fields(d.value)
-            if detail == nil { fail("'detail' must be an object, not \(Self.typeName(d.value))", at: d.value) }
+            if detail == nil { fail("'detail' must be an object, not \(Fields.typeName(d.value))", at: d.value) }
         } else {
-            let guess = Suggestion.closest(to: "detail", in: top.entries.map(\.key)).map { "; found '\($0)'" } ?? ""
+            let guess = Suggestion.closest(to: "detail", in: top.keys).map { "; found '\($0)'" } ?? ""
             fail("not a valid Threat Dragon model: no 'detail'\(guess)", at: root, notes: notes)
         }
-        if let v = top.entry("version"), Self.typeName(v.value) != "a string" {
-            fail("'version' must be a string such as \"2.3.0\", not \(Self.typeName(v.value))", at: v.value)
+        if let v = top.entry("version"), Fields.typeName(v.value) != "a string" {
+            fail("'version' must be a string such as \"2.3.0\", not \(Fields.typeName(v.value))", at: v.value)
         }
         top.skip("version", "release_version", "released_at")
         var title: String?
@@ -152,7 +153,7 @@ private final class ThreatDragonRun: ImportRun {
         if let detail {
             if let d = detail.entry("diagrams") {
                 if case .sequence(let items) = d.value { diagrams = Array(items) } else {
-                    fail("'detail.diagrams' must be a list, not \(Self.typeName(d.value))", at: d.value)
+                    fail("'detail.diagrams' must be a list, not \(Fields.typeName(d.value))", at: d.value)
                 }
             } else {
                 fail("'detail' has no 'diagrams'", at: detail.node, notes: notes)
@@ -169,27 +170,24 @@ private final class ThreatDragonRun: ImportRun {
         for e in top.leftovers where !["summary", "detail"].contains(e.key) {
             warn(.unmapped, "'\(e.key)' is not mapped", at: e.keyNode)
         }
-        guard !bag.hasErrors else { return result() }
+        guard !bag.hasErrors else { return ImportResult(document: draft.document(notation: .json), diagnostics: bag) }
 
-        draft.modelName = Notes.name(title) ?? ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
-        draft.modelRange = range(summary?.entries.first { $0.key == "title" }?.value ?? root)
-        draft.modelComments.insert("# Imported from OWASP Threat Dragon: \(Notes.oneLine((file.path as NSString).lastPathComponent))", at: 0)
+        modelTitle = Notes.name(title) ?? source.baseName
+        draft.modelName = modelTitle
+        draft.modelRange = range(summary?.look("title") ?? root)
+        draft.modelComments.insert("# Imported from OWASP Threat Dragon: \(Notes.oneLine(source.fileName))", at: 0)
         for (i, diagram) in diagrams.enumerated() {
             importDiagram(diagram, number: i + 1, of: diagrams.count)
         }
-        guard !bag.hasErrors else { return result() }
-        draft.assignFlowIDs()
-        if draft.elements.isEmpty {
-            bag.warning(.emptyModel, "the Threat Dragon model has no actor, process or store; the imported model is empty", at: tree.start)
-        }
-        return result()
+        guard !bag.hasErrors else { return ImportResult(document: draft.document(notation: .json), diagnostics: bag) }
+        return finish(defaultNotation: .json, emptyMessage: empty)
     }
 
     // MARK: - Diagrams
 
-    func importDiagram(_ node: Node, number: Int, of count: Int) {
+    mutating func importDiagram(_ node: Node, number: Int, of count: Int) {
         guard let d = Fields(node) else {
-            fail("diagram \(number) must be an object, not \(Self.typeName(node))", at: node)
+            fail("diagram \(number) must be an object, not \(Fields.typeName(node))", at: node)
             return
         }
         let diagramTitle = d.string("title").flatMap(Notes.name) ?? "diagram \(number)"
@@ -204,7 +202,7 @@ private final class ThreatDragonRun: ImportRun {
                  notes: ["v2 diagrams keep their cells in 'cells', v1 diagrams in 'diagramJson.cells'"])
             return
         }
-        d.skip("id", "diagramType", "placeholder", "thumbnail", "version")
+        d.skip("id", "diagramType", "placeholder", "thumbnail", "version", "size", "$$hashKey")
         if let description = d.string("description") {
             draft.modelComments.append(Notes.comment("diagram '\(diagramTitle)': \(description)"))
         }
@@ -234,11 +232,11 @@ private final class ThreatDragonRun: ImportRun {
             draft.elements.append(e)
             elementOfCell[cell.id] = draft.elements.count - 1
             firstElement = firstElement ?? draft.elements.count - 1
+            for t in threats(cell, subject: .element(id), on: "\(kind.rawValue) '\(id)'") { draft.threats.append(t) }
         }
         boundaries(cells, elementOfCell: elementOfCell, diagram: diagramTitle, prefix: prefix)
         // Flows.
-        let nodes = cells.filter { if case .actor = $0.kind { return true }; if case .process = $0.kind { return true }
-                                   if case .store = $0.kind { return true }; return false }
+        let nodes = cells.filter(\.isElement)
         for cell in cells {
             guard case .flow = cell.kind else { continue }
             let what = "flow '\(cell.name ?? cell.id)'"
@@ -248,6 +246,7 @@ private final class ThreatDragonRun: ImportRun {
                               range: range(cell.node))
             mapFlowProperties(cell, &f, target: target, source: source)
             draft.flows.append(f)
+            for t in threats(cell, subject: .flow(draft.flows.count - 1), on: what) { draft.threats.append(t) }
         }
         // Text blocks are notes on the whole model.
         for cell in cells {
@@ -257,7 +256,7 @@ private final class ThreatDragonRun: ImportRun {
         }
     }
 
-    func readCell(_ node: Node, version: Int, diagram: String) -> Cell? {
+    mutating func readCell(_ node: Node, version: Int, diagram: String) -> Cell? {
         guard let cell = Fields(node) else {
             warn(.invalidStructure, "diagram '\(diagram)': a cell is not an object; skipped", at: node)
             return nil
@@ -282,20 +281,15 @@ private final class ThreatDragonRun: ImportRun {
         }
         // The name: `data.name` (v2), else the shape's text (v1 nodes), else the first label (v1 flows).
         var name = props.string("name")
-        if name == nil, let attrs = Fields(cell.entries.first { $0.key == "attrs" }?.value),
-           let text = Fields(attrs.entries.first { $0.key == "text" }?.value) {
-            name = text.peek("text")
-        }
-        if name == nil, let label = Fields.items(cell.entries.first { $0.key == "labels" }?.value).first,
-           let attrs = Fields(Fields(label)?.entries.first { $0.key == "attrs" }?.value) {
-            name = Fields(attrs.entries.first { $0.key == "labelText" }?.value)?.peek("text")
-                ?? Fields(attrs.entries.first { $0.key == "text" }?.value)?.peek("text")
+        if name == nil, let text = cell.object("attrs")?.object("text") { name = text.peek("text") }
+        if name == nil, let text = cell.object("attrs")?.object("label") { name = text.peek("text") }
+        if name == nil, let label = Fields.items(cell.look("labels")).first, let attrs = Fields(label)?.object("attrs") {
+            name = attrs.object("labelText")?.peek("text") ?? attrs.object("text")?.peek("text")
         }
         var rect: Rect?
-        if let p = Fields(cell.entries.first { $0.key == "position" }?.value),
-           let s = Fields(cell.entries.first { $0.key == "size" }?.value),
-           let x = Fields.number(p.entries.first { $0.key == "x" }?.value), let y = Fields.number(p.entries.first { $0.key == "y" }?.value),
-           let w = Fields.number(s.entries.first { $0.key == "width" }?.value), let h = Fields.number(s.entries.first { $0.key == "height" }?.value) {
+        if let p = cell.object("position"), let s = cell.object("size"),
+           let x = Fields.number(p.look("x")), let y = Fields.number(p.look("y")),
+           let w = Fields.number(s.look("width")), let h = Fields.number(s.look("height")) {
             rect = Rect(x: x, y: y, width: w, height: h)
         }
         if case .other(let what) = kind {
@@ -306,7 +300,7 @@ private final class ThreatDragonRun: ImportRun {
 
     // MARK: - Properties
 
-    func data(_ key: String, name: String, classification: String, flags: [String], at range: SourceRange) -> String {
+    mutating func data(_ key: String, name: String, classification: String, flags: [String], at range: SourceRange) -> String {
         if let id = synthesised[key] { return id }
         var d = DataDraft(id: draft.dataIDs.make(key, fallback: "data"), name: name, range: range)
         d.attributes.set("classification", classification, at: range)
@@ -317,21 +311,37 @@ private final class ThreatDragonRun: ImportRun {
         return d.id
     }
 
-    func threats(_ cell: Cell) -> [String] {
+    /// The threats recorded on a cell, as written threats (those with no STRIDE category stay comments).
+    mutating func threats(_ cell: Cell, subject: ThreatDraft.Subject, on what: String) -> [ThreatDraft] {
         var nodes = Fields.items(cell.props.take("threats"))
         if cell.props !== cell.cell { nodes += Fields.items(cell.cell.take("threats")) }
-        return nodes.compactMap { n -> String? in
-            guard let t = Fields(n) else { return nil }
-            let title = t.string("title") ?? "untitled threat"
-            let facts = [t.string("status"), t.string("severity"), t.string("type")].compactMap { $0 }
-            var text = "Threat Dragon threat" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))") + ": " + title
-            if let d = t.string("description") { text += " — " + d }
-            if let m = t.string("mitigation") { text += " Mitigation: " + m }
-            return Notes.comment(text)
+        var out: [ThreatDraft] = []
+        for (k, n) in nodes.enumerated() {
+            guard let t = Fields(n) else { continue }
+            let title = Notes.name(t.string("title")) ?? "Untitled threat \(k + 1) on \(cell.name ?? cell.id)"
+            let score = t.string("score").flatMap { Double($0) }
+            let foreign = ForeignThreat(
+                title: title, description: t.string("description"), categories: [t.string("type")].compactMap { $0 },
+                severity: t.string("severity"), score: score, status: t.string("status"), mitigation: t.string("mitigation"),
+                origin: t.string("id").map { "threat-dragon:\($0)" }, subject: subject, range: range(n),
+                what: "threat '\(title)' on \(what)")
+            t.skip("modelType", "new", "number", "$$hashKey", "threatId")
+            if var written = writtenThreat(foreign) {
+                reportLeftovers(t, "threat '\(title)' on \(what)", at: n)
+                written.comments.insert(Notes.comment("Threat Dragon threat (\(t.peek("status") ?? "Open")) on \(what)"), at: 0)
+                out.append(written)
+            } else {
+                let facts = [foreign.status, foreign.severity, t.peek("type")].compactMap { $0 }
+                var text = "Threat Dragon threat" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))") + ": " + title
+                if let d = foreign.description { text += " — " + d }
+                if let m = foreign.mitigation { text += " Mitigation: " + m }
+                draft.modelComments.append(Notes.comment(text))
+            }
         }
+        return out
     }
 
-    func outOfScope(_ cell: Cell, what: String) -> String? {
+    mutating func outOfScope(_ cell: Cell) -> String? {
         guard let n = cell.props.take("outOfScope"), Fields.boolValue(n) == true else {
             cell.props.skip("reasonOutOfScope")
             return nil
@@ -340,15 +350,19 @@ private final class ThreatDragonRun: ImportRun {
     }
 
     static let privileged = ["root", "admin", "administrator", "system", "elevated", "high", "privileged", "superuser", "sudo"]
+    /// Cell geometry and styling: not model content.
+    static let geometry = ["size", "position", "angle", "z", "attrs", "ports", "markup", "shape", "zIndex", "visible", "$$hashKey",
+                           "width", "height", "tools", "parent", "children"]
 
-    func mapElementProperties(_ cell: Cell, _ e: inout ElementDraft) {
+    mutating func mapElementProperties(_ cell: Cell, _ e: inout ElementDraft) {
         let p = cell.props
         let what = "\(e.kind.rawValue) '\(e.id)'"
         var extra: [String] = []
-        p.skip("name", "type", "hasOpenThreats", "isTrustBoundary", "threatFrequency", "id")
-        e.comments += threats(cell)
-        if let d = p.string("description") { e.attributes.set("description", Notes.oneLine(d), at: e.range) }
-        if let reason = outOfScope(cell, what: what) { e.attributes.set("out-of-scope", reason, at: e.range) }
+        p.skip("name", "type", "hasOpenThreats", "isTrustBoundary", "threatFrequency", "id", "threats", "$$hashKey")
+        e.attributes.set("origin", "threat-dragon:\(cell.id)", at: e.range)
+        let description = p.string("description")
+        if let description { e.attributes.set("description", Notes.oneLine(description), at: e.range) }
+        if let reason = outOfScope(cell) { e.attributes.set("out-of-scope", reason, at: e.range) }
         func flag(_ key: String) -> Node? {
             guard let n = p.take(key), Fields.boolValue(n) == true else { return nil }
             return n
@@ -367,48 +381,54 @@ private final class ThreatDragonRun: ImportRun {
             }
             if let n = flag("handlesCardPayment") {
                 let id = data("card-data", name: "Card data", classification: "secret", flags: ["payment"], at: range(n))
-                e.attributes.add(refs: "processes", [id], at: range(n))
+                e.attributes.add(list: "processes", [id], at: range(n))
             }
             if let n = flag("handlesGoodsOrServices") {
                 let id = data("orders", name: "Orders of goods or services", classification: "confidential",
                               flags: ["financial"], at: range(n))
-                e.attributes.add(refs: "processes", [id], at: range(n))
+                e.attributes.add(list: "processes", [id], at: range(n))
             }
         case .datastore:
             if let n = flag("isALog") { e.attributes.set("type", "log", at: range(n)) }
             if let n = flag("isEncrypted") { e.attributes.flag("encrypted-at-rest", at: range(n)) }
             if let n = flag("storesCredentials") {
                 let id = data("credentials", name: "Credentials", classification: "secret", flags: ["credentials"], at: range(n))
-                e.attributes.add(refs: "stores", [id], at: range(n))
+                e.attributes.add(list: "stores", [id], at: range(n))
             }
             if let n = flag("storesInventory") {
                 let id = data("inventory", name: "Inventory", classification: "internal", flags: ["integrity-critical"], at: range(n))
-                e.attributes.add(refs: "stores", [id], at: range(n))
+                e.attributes.add(list: "stores", [id], at: range(n))
             }
             if flag("isSigned") != nil { extra.append("isSigned (true)") }
         default: break
         }
+        // Type and technology from the name and description (a stencil has no product).
+        inferKind(&e, from: [("the name '\(cell.name ?? "")'", cell.name ?? ""), ("the description", description ?? "")])
         // In v1 the properties sit on the cell beside its geometry and styling.
-        if p === cell.cell {
-            p.skip("size", "position", "angle", "z", "attrs", "ports", "markup", "shape", "zIndex", "visible")
-        }
-        let leftovers = p.leftoverSummary
-        let parts = [leftovers].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn(.unmapped, "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
+        if p === cell.cell { p.skip(Self.geometry) }
+        cell.cell.skip(Self.geometry)
+        reportLeftovers(p, what, at: cell.node, extra: extra)
     }
 
-    func mapFlowProperties(_ cell: Cell, _ f: inout FlowDraft, target: Int, source: Int) {
+    mutating func mapFlowProperties(_ cell: Cell, _ f: inout FlowDraft, target: Int, source: Int) {
         let p = cell.props
         let what = "flow '\(cell.name ?? cell.id)'"
         var extra: [String] = []
-        p.skip("name", "type", "hasOpenThreats", "isTrustBoundary", "threatFrequency", "id")
-        f.comments += threats(cell)
+        p.skip("name", "type", "hasOpenThreats", "isTrustBoundary", "threatFrequency", "id", "threats", "$$hashKey")
         if let d = p.string("description") { f.attributes.set("description", Notes.oneLine(d), at: f.range) }
-        if let reason = outOfScope(cell, what: what) { f.attributes.set("out-of-scope", reason, at: f.range) }
+        if let reason = outOfScope(cell) { f.attributes.set("out-of-scope", reason, at: f.range) }
         if let n = p.take("protocol"), let text = Fields.text(n) {
-            if let mapped = vocabulary.protocolName(text) { f.attributes.set("protocol", mapped, at: range(n)) } else {
+            if let (mapped, port) = inference.protocolName(text) {
+                f.attributes.set("protocol", mapped, at: range(n))
+                if let port { f.attributes.set("port", String(port), at: range(n)) }
+            } else {
+                f.comments.append(Notes.comment("Threat Dragon protocol: \(text)"))
                 extra.append("protocol (\(text))")
             }
+        } else if let name = cell.name, let (mapped, port) = inference.protocolName(name) {
+            // Flows are often named after their protocol ("HTTPS", "TCP 1234").
+            f.infer("protocol", mapped, because: "the flow's name '\(name)'")
+            if let port { f.attributes.set("port", String(port), at: f.range) }
         }
         if let n = p.take("isEncrypted"), Fields.boolValue(n) == true,
            !vocabulary.contains(.encryptedProtocol, f.attributes.value("protocol").first) {
@@ -426,17 +446,15 @@ private final class ThreatDragonRun: ImportRun {
                 extra.append("isPublicNetwork (true)")
             }
         }
-        if p === cell.cell {
-            p.skip("source", "target", "vertices", "labels", "smooth", "z", "attrs", "connector", "router", "shape", "zIndex",
-                   "width", "height")
-        }
-        let leftovers = p.leftoverSummary
-        let parts = [leftovers].filter { !$0.isEmpty } + extra
-        if !parts.isEmpty { warn(.unmapped, "\(what): not mapped: \(parts.joined(separator: ", "))", at: cell.node) }
+        f.attributes.set("origin", "threat-dragon:\(cell.id)", at: f.range)
+        let flowGeometry = ["source", "target", "vertices", "labels", "smooth", "connector", "router"] + Self.geometry
+        if p === cell.cell { p.skip(flowGeometry) }
+        cell.cell.skip(flowGeometry)
+        reportLeftovers(p, what, at: cell.node, extra: extra)
     }
 
     /// The element at one end of a flow: the cell it names, or the element nearest a loose end.
-    func endpoint(_ cell: Cell, _ end: String, nodes: [Cell], elementOfCell: [String: Int], what: String) -> Int? {
+    mutating func endpoint(_ cell: Cell, _ end: String, nodes: [Cell], elementOfCell: [String: Int], what: String) -> Int? {
         guard let e = cell.cell.entries.first(where: { $0.key == end }), let f = Fields(e.value) else {
             warn(.danglingFlow, "\(what) has no \(end); left out", at: cell.node)
             return nil
@@ -446,8 +464,7 @@ private final class ThreatDragonRun: ImportRun {
             warn(.danglingFlow, "\(what): its \(end) is not an actor, process or store; left out", at: e.value)
             return nil
         }
-        guard let x = Fields.number(f.entries.first { $0.key == "x" }?.value),
-              let y = Fields.number(f.entries.first { $0.key == "y" }?.value) else {
+        guard let x = Fields.number(f.look("x")), let y = Fields.number(f.look("y")) else {
             warn(.danglingFlow, "\(what) has no \(end); left out", at: e.value)
             return nil
         }
@@ -465,7 +482,7 @@ private final class ThreatDragonRun: ImportRun {
 
     // MARK: - Boundaries
 
-    func boundaries(_ cells: [Cell], elementOfCell: [String: Int], diagram: String, prefix: String) {
+    mutating func boundaries(_ cells: [Cell], elementOfCell: [String: Int], diagram: String, prefix: String) {
         let boxes = cells.filter { if case .box = $0.kind { return $0.rect != nil }; return false }
         for cell in cells {
             if case .box = cell.kind, cell.rect == nil {
@@ -478,107 +495,172 @@ private final class ThreatDragonRun: ImportRun {
         for box in boxes {
             let id = draft.ids.make(box.name, fallback: "boundary")
             boxID[box.id] = id
-            var b = BoundaryDraft(id: id, name: box.name.map { prefix + $0 }, range: range(box.node))
-            box.props.skip("name", "type", "isTrustBoundary", "hasOpenThreats", "id")
+            var b = BoundaryDraft(id: id, name: box.name.map { prefix + $0 }, range: range(box.node),
+                                  what: "trust boundary box '\(box.name ?? box.id)'", sourceID: box.id)
+            box.props.skip("name", "type", "isTrustBoundary", "hasOpenThreats", "id", "$$hashKey")
             if let d = box.props.string("description") { b.attributes.set("description", Notes.oneLine(d), at: b.range) }
-            b.comments += threats(box)
-            b.comments.append(Notes.comment("Threat Dragon boundaries have no trust level: set 'trust' (default internal)"))
+            b.attributes.set("origin", "threat-dragon:\(box.id)", at: b.range)
+            for t in threats(box, subject: .boundary(id), on: "boundary '\(id)'") { draft.threats.append(t) }
             boxDrafts.append(b)
         }
-        for (i, box) in boxes.enumerated() {
-            let r = box.rect!
-            let holders = boxes.enumerated().filter { $0.offset != i && $0.element.rect!.contains(r) && $0.element.rect!.area > r.area }
-            if let parent = holders.min(by: { $0.element.rect!.area < $1.element.rect!.area }) {
-                boxDrafts[i].parent = boxID[parent.element.id]
+        // Parents: the smallest strictly larger box holding each box (sorted by area, so each looks only at larger ones).
+        let byArea = boxes.indices.sorted { boxes[$0].rect!.area < boxes[$1].rect!.area }
+        for (k, i) in byArea.enumerated() {
+            let r = boxes[i].rect!
+            for j in byArea[(k + 1)...] where boxes[j].rect!.area > r.area && boxes[j].rect!.contains(r) {
+                boxDrafts[i].parent = boxID[boxes[j].id]
+                break
             }
         }
         // Elements go to the smallest box that contains their bounding box (or, straddling, their centre).
         var zoned: Set<Int> = []
         for cell in cells {
             guard let index = elementOfCell[cell.id], let r = cell.rect else { continue }
-            let full = boxes.filter { $0.rect!.contains(r) }
-            var chosen = full.min { $0.rect!.area < $1.rect!.area }
+            var chosen = byArea.first { boxes[$0].rect!.contains(r) }
             if chosen == nil {
-                let byCentre = boxes.filter { $0.rect!.contains(r.center) }
-                chosen = byCentre.min { $0.rect!.area < $1.rect!.area }
+                chosen = byArea.first { boxes[$0].rect!.contains(r.center) }
                 if let c = chosen {
-                    warn(.straddlesBoundary, "'\(draft.elements[index].id)' straddles trust boundary '\(boxID[c.id]!)'; "
+                    warn(.straddlesBoundary, "'\(draft.elements[index].id)' straddles trust boundary '\(boxID[boxes[c].id]!)'; "
                          + "placed inside it because its centre is", at: cell.node)
                 }
             }
             if let c = chosen {
-                draft.elements[index].boundary = boxID[c.id]
+                draft.elements[index].boundary = boxID[boxes[c].id]
                 zoned.insert(index)
             }
         }
-        for b in orderedParentsFirst(boxDrafts) { draft.boundaries.append(b) }
-
-        // Curves: zones by the side of each curve.
-        let curves = cells.filter { if case .curve = $0.kind { return true }; return false }
-        guard !curves.isEmpty else { return }
-        let lines: [[Point]] = curves.compactMap { polyline($0) }
-        let free = cells.compactMap { c -> (Int, Point, Bool)? in
-            guard let i = elementOfCell[c.id], !zoned.contains(i), let r = c.rect else { return nil }
-            if case .actor = c.kind { return (i, r.center, true) }
-            return (i, r.center, false)
-        }
-        var zones: [[(Int, Point, Bool)]] = []
-        for item in free {
-            if let z = zones.firstIndex(where: { zone in
-                lines.allSatisfy { Self.crossings(from: zone[0].1, to: item.1, line: $0) % 2 == 0 }
-            }) {
-                zones[z].append(item)
-            } else {
-                zones.append([item])
+        // Trust: from the box's name, else from what it holds.
+        for i in boxDrafts.indices {
+            let id = boxDrafts[i].id
+            let inside = draft.elements.filter { $0.boundary == id }
+            let fallback: (String, String)? = !inside.isEmpty && inside.allSatisfy({ $0.kind == .actor })
+                ? ("untrusted", "it holds only actors (external entities)") : nil
+            inferTrust(&boxDrafts[i], fallback: fallback)
+            if !boxDrafts[i].attributes.has("trust") {
+                boxDrafts[i].comments.append(Notes.comment("trust: Threat Dragon gives none and nothing here implies one; internal by default, set it with --trust"))
             }
         }
-        let names = curves.compactMap(\.name)
-        guard zones.count > 1 else {
-            warn(.unmapped, "the trust boundary line\(curves.count == 1 ? "" : "s") of diagram '\(diagram)' separate no elements; left out",
-                 at: curves[0].node)
-            return
-        }
-        // The zone of the first actor stays outside every boundary (actors there are untrusted).
-        let outer = zones.firstIndex { $0.contains { $0.2 } }
-        var n = 0
-        for (z, zone) in zones.enumerated() where z != outer {
-            n += 1
-            let id = draft.ids.make("zone-\(n)", fallback: "zone")
-            var b = BoundaryDraft(id: id, name: "\(prefix)Trust zone \(n)", range: range(curves[0].node))
-            b.attributes.set("description", "side of the trust boundary lines in Threat Dragon diagram '\(diagram)'", at: b.range)
-            draft.boundaries.append(b)
-            for (index, _, _) in zone { draft.elements[index].boundary = id }
-        }
-        warn(.boundaryLines, "diagram '\(diagram)' draws \(curves.count) trust boundar\(curves.count == 1 ? "y" : "ies") as "
-             + "line\(curves.count == 1 ? "" : "s")" + (names.isEmpty ? "" : " (\(names.joined(separator: ", ")))")
-             + "; elements were grouped into \(n) trust zone\(n == 1 ? "" : "s") by the side of each line they lie on",
-             at: curves[0].node, notes: ["check the zones, and set their 'trust' in the imported model"])
+        draft.boundaries += boxDrafts
+        curves(cells, elementOfCell: elementOfCell, zoned: zoned, boxes: boxes, diagram: diagram, prefix: prefix)
     }
 
-    func orderedParentsFirst(_ list: [BoundaryDraft]) -> [BoundaryDraft] {
-        var out: [BoundaryDraft] = []
-        func visit(_ b: BoundaryDraft, depth: Int) {
-            guard depth < 64 else { return }
-            out.append(b)
-            for c in list where c.parent == b.id { visit(c, depth: depth + 1) }
+    /// Trust-boundary curves enclose no area: the lines (extended at their ends) split the canvas into zones, and each
+    /// element not in a box goes to the zone of the side of every line it lies on. The zone that holds the external
+    /// actors and the things named as untrusted (and none of the boxes or parts named after the system modelled) is the
+    /// outside; the others become boundaries.
+    ///
+    /// Cost: one crossing test per element and line segment, then grouping by side signature (was: every element
+    /// against every zone found so far, against every line — cubic in the number of lines).
+    mutating func curves(_ cells: [Cell], elementOfCell: [String: Int], zoned: Set<Int>, boxes: [Cell], diagram: String, prefix: String) {
+        let curveCells = cells.filter { if case .curve = $0.kind { return true }; return false }
+        guard !curveCells.isEmpty else { return }
+        var lines: [[Point]] = []
+        var lineCells: [Cell] = []
+        for c in curveCells {
+            if let p = polyline(c) { lines.append(p); lineCells.append(c) }
         }
-        for b in list where b.parent == nil { visit(b, depth: 0) }
-        return out
+        guard !lines.isEmpty else { return }
+        struct Item { var element: Int?; var box: Cell?; var point: Point; var isActor: Bool; var name: String }
+        var items: [Item] = []
+        for c in cells {
+            guard let i = elementOfCell[c.id], !zoned.contains(i), let r = c.rect else { continue }
+            var isActor = false
+            if case .actor = c.kind { isActor = true }
+            items.append(Item(element: i, box: nil, point: r.center, isActor: isActor, name: c.name ?? ""))
+        }
+        let elementCount = items.count
+        guard elementCount > 0 else { return }
+        for b in boxes { items.append(Item(element: nil, box: b, point: b.rect!.center, isActor: false, name: b.name ?? "")) }
+        // Zones: walk the points in x order; the lines crossed an odd number of times between neighbours change the
+        // zone's signature, a 128-bit hash (XOR of a fixed random key per line). Only the line segments near each step
+        // are tested (a grid over the lines clipped to the points' bounding box), so the cost follows the number of
+        // crossings, not elements × lines.
+        let signatures = ZoneSignatures(lines: lines, points: items.map(\.point)).signatures
+        var zoneOf: [ZoneSignatures.Key: Int] = [:]
+        var zones: [[Int]] = []
+        for (k, item) in items.enumerated() {
+            let signature = signatures[k]
+            if let z = zoneOf[signature] { zones[z].append(k) } else {
+                // A box's centre alone does not make a zone: it only tells which side the box is on.
+                guard item.element != nil else { continue }
+                zoneOf[signature] = zones.count
+                zones.append([k])
+            }
+        }
+        let names = lineCells.compactMap(\.name)
+        guard zones.count > 1 else {
+            warn(.unmapped, "the trust boundary line\(lineCells.count == 1 ? "" : "s") of diagram '\(diagram)' separate no elements; left out",
+                 at: lineCells[0].node)
+            return
+        }
+        // Which zone is outside: external actors and untrusted names count for it; boxes (the modeller's own zones)
+        // and names that share a word with the model's title (the system modelled) against it.
+        let titleWords = Set(modelTitle.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count >= 4 })
+        func score(_ zone: [Int]) -> Int {
+            var s = 0
+            for k in zone {
+                let item = items[k]
+                if item.isActor { s += 2 }
+                if inference.soundsUntrusted(item.name) { s += 2 }
+                if item.box != nil { s -= 3 }
+                let words = Set(item.name.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init))
+                if !words.isDisjoint(with: titleWords) { s -= 2 }
+            }
+            return s
+        }
+        let scores = zones.map(score)
+        let best = scores.max() ?? 0
+        let outer: Int? = best > 0 ? scores.firstIndex(of: best) : nil
+        var n = 0
+        let untrustedLine = lineCells.first { inference.soundsUntrusted($0.name ?? "") }?.name
+        for (z, zone) in zones.enumerated() {
+            let members = zone.compactMap { items[$0].element }
+            if z == outer {
+                // The outside: actors stay outside every boundary (untrusted); anything else there gets an untrusted zone.
+                let others = members.filter { draft.elements[$0].kind != .actor }
+                guard !others.isEmpty else { continue }
+                let name = untrustedLine ?? "Outside"
+                let id = draft.ids.make(name, fallback: "zone")
+                var b = BoundaryDraft(id: id, name: prefix + name, range: range(lineCells[0].node),
+                                      what: "the outer side of the trust boundary lines of diagram '\(diagram)'", sourceID: lineCells[0].id)
+                b.attributes.set("description", "outer side of the trust boundary lines in Threat Dragon diagram '\(diagram)'", at: b.range)
+                b.infer("trust", "untrusted", because: "the side of the lines where the external actors"
+                        + (untrustedLine.map { " and the line named '\($0)'" } ?? "") + " are")
+                draft.boundaries.append(b)
+                for i in others { draft.elements[i].boundary = id }
+                continue
+            }
+            n += 1
+            let id = draft.ids.make("zone-\(n)", fallback: "zone")
+            var b = BoundaryDraft(id: id, name: "\(prefix)Trust zone \(n)", range: range(lineCells[0].node),
+                                  what: "trust zone \(n) of diagram '\(diagram)'", sourceID: "zone-\(n)")
+            b.attributes.set("description", "side of the trust boundary lines in Threat Dragon diagram '\(diagram)'", at: b.range)
+            b.comments.append(Notes.comment("trust: Threat Dragon gives none; internal by default, set it with --trust"))
+            draft.boundaries.append(b)
+            for i in members { draft.elements[i].boundary = id }
+        }
+        warn(.boundaryLines, "diagram '\(diagram)' draws \(lineCells.count) trust boundar\(lineCells.count == 1 ? "y" : "ies") as "
+             + "line\(lineCells.count == 1 ? "" : "s")" + (names.isEmpty ? "" : " (\(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", …" : ""))")
+             + "; elements were grouped into \(n) trust zone\(n == 1 ? "" : "s") by the side of each line they lie on"
+             + (outer.map { " (the outside: the side with \(Self.describe(zones[$0].compactMap { items[$0].element }.map { draft.elements[$0].id })))" } ?? ""),
+             at: lineCells[0].node, notes: ["check the zones, and set their 'trust' with --trust or in the imported model"])
+    }
+
+    static func describe(_ ids: [String]) -> String {
+        ids.prefix(4).map { "'\($0)'" }.joined(separator: ", ") + (ids.count > 4 ? " and \(ids.count - 4) more" : "")
     }
 
     /// A curve's points, its first and last segments extended far beyond the canvas.
-    func polyline(_ cell: Cell) -> [Point]? {
+    mutating func polyline(_ cell: Cell) -> [Point]? {
         func point(_ node: Node?) -> Point? {
-            guard let f = Fields(node), let x = Fields.number(f.entries.first { $0.key == "x" }?.value),
-                  let y = Fields.number(f.entries.first { $0.key == "y" }?.value) else { return nil }
+            guard let f = Fields(node), let x = Fields.number(f.look("x")), let y = Fields.number(f.look("y")) else { return nil }
             return Point(x: x, y: y)
         }
-        guard let s = point(cell.cell.entries.first { $0.key == "source" }?.value),
-              let t = point(cell.cell.entries.first { $0.key == "target" }?.value) else {
+        guard let s = point(cell.cell.look("source")), let t = point(cell.cell.look("target")) else {
             warn(.unmapped, "trust boundary line '\(cell.name ?? cell.id)' has no end points; left out", at: cell.node)
             return nil
         }
-        var points = [s] + Fields.items(cell.cell.entries.first { $0.key == "vertices" }?.value).compactMap(point) + [t]
+        var points = [s] + Fields.items(cell.cell.look("vertices")).compactMap(point) + [t]
         func extend(_ a: Point, _ b: Point) -> Point {
             let dx = b.x - a.x, dy = b.y - a.y
             let length = max((dx * dx + dy * dy).squareRoot(), 1e-9)
@@ -592,13 +674,98 @@ private final class ThreatDragonRun: ImportRun {
     /// How many times the segment a→b crosses a polyline.
     static func crossings(from a: Point, to b: Point, line: [Point]) -> Int {
         func orientation(_ p: Point, _ q: Point, _ r: Point) -> Double { (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x) }
+        let minX = min(a.x, b.x), maxX = max(a.x, b.x), minY = min(a.y, b.y), maxY = max(a.y, b.y)
         var count = 0
         for i in 0..<(line.count - 1) {
             let c = line[i], d = line[i + 1]
+            // Cheap rejection by bounding boxes first.
+            if max(c.x, d.x) < minX || min(c.x, d.x) > maxX || max(c.y, d.y) < minY || min(c.y, d.y) > maxY { continue }
             let o1 = orientation(a, b, c), o2 = orientation(a, b, d), o3 = orientation(c, d, a), o4 = orientation(c, d, b)
             // Half-open on the polyline's vertices, so a crossing through a vertex counts once.
             if (o1 > 0) != (o2 > 0) && (o3 > 0) != (o4 > 0) && o3 != 0 && o4 != 0 { count += 1 }
         }
         return count
+    }
+}
+
+/// Which side of every trust-boundary line each point lies on, as a hash per point: points with equal hashes lie in
+/// the same zone. Near-linear: the points are visited in x order, and between neighbours only the line segments in the
+/// grid cells the step passes are tested.
+struct ZoneSignatures {
+    struct Key: Hashable { var a: UInt64; var b: UInt64 }
+    private(set) var signatures: [Key]
+
+    init(lines: [[Point]], points: [Point]) {
+        signatures = [Key](repeating: Key(a: 0, b: 0), count: points.count)
+        guard !points.isEmpty, !lines.isEmpty else { return }
+        // Segments clipped to the points' bounding box with a margin: nothing outside it lies between two points.
+        let margin = 10.0
+        let minX = points.map(\.x).min()! - margin, maxX = points.map(\.x).max()! + margin
+        let minY = points.map(\.y).min()! - margin, maxY = points.map(\.y).max()! + margin
+        var segments: [(line: Int, a: Point, b: Point)] = []
+        for (l, line) in lines.enumerated() {
+            for i in 0..<(line.count - 1) {
+                if let (a, b) = Self.clip(line[i], line[i + 1], minX, maxX, minY, maxY) { segments.append((l, a, b)) }
+            }
+        }
+        // A uniform grid of about one segment per cell.
+        let cells = max(1, Int(Double(max(segments.count, points.count)).squareRoot()))
+        let cw = max((maxX - minX) / Double(cells), 1e-9), ch = max((maxY - minY) / Double(cells), 1e-9)
+        func cell(_ x: Double, _ y: Double) -> (Int, Int) {
+            (min(cells - 1, max(0, Int((x - minX) / cw))), min(cells - 1, max(0, Int((y - minY) / ch))))
+        }
+        var grid: [Int: [Int]] = [:]
+        for (k, s) in segments.enumerated() {
+            let (x0, y0) = cell(min(s.a.x, s.b.x), min(s.a.y, s.b.y)), (x1, y1) = cell(max(s.a.x, s.b.x), max(s.a.y, s.b.y))
+            for x in x0...x1 { for y in y0...y1 { grid[x * cells + y, default: []].append(k) } }
+        }
+        // Fixed per-line keys (splitmix64), so the same file always gives the same zones.
+        func mix(_ v: UInt64) -> UInt64 {
+            var z = v &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let order = points.indices.sorted { (points[$0].x, points[$0].y, $0) < (points[$1].x, points[$1].y, $1) }
+        var stamp = [Int](repeating: -1, count: segments.count)
+        var current = Key(a: 0, b: 0)
+        for (step, k) in order.enumerated() {
+            if step > 0 {
+                let from = points[order[step - 1]], to = points[k]
+                let (x0, y0) = cell(min(from.x, to.x), min(from.y, to.y)), (x1, y1) = cell(max(from.x, to.x), max(from.y, to.y))
+                var odd = Set<Int>()
+                for x in x0...x1 {
+                    for y in y0...y1 {
+                        for si in grid[x * cells + y] ?? [] where stamp[si] != step {
+                            stamp[si] = step
+                            let s = segments[si]
+                            if ThreatDragonMapper.crossings(from: from, to: to, line: [s.a, s.b]) == 1 {
+                                if odd.contains(s.line) { odd.remove(s.line) } else { odd.insert(s.line) }
+                            }
+                        }
+                    }
+                }
+                for l in odd {
+                    current.a ^= mix(UInt64(l) &* 2)
+                    current.b ^= mix(UInt64(l) &* 2 &+ 1)
+                }
+            }
+            signatures[k] = current
+        }
+    }
+
+    /// A segment clipped to a rectangle (Liang–Barsky), or nil when it misses it.
+    static func clip(_ p: Point, _ q: Point, _ minX: Double, _ maxX: Double, _ minY: Double, _ maxY: Double) -> (Point, Point)? {
+        let dx = q.x - p.x, dy = q.y - p.y
+        var t0 = 0.0, t1 = 1.0
+        for (pk, qk) in [(-dx, p.x - minX), (dx, maxX - p.x), (-dy, p.y - minY), (dy, maxY - p.y)] {
+            if pk == 0 {
+                if qk < 0 { return nil }
+            } else {
+                let r = qk / pk
+                if pk < 0 { if r > t1 { return nil }; if r > t0 { t0 = r } } else { if r < t0 { return nil }; if r < t1 { t1 = r } }
+            }
+        }
+        return (Point(x: p.x + t0 * dx, y: p.y + t0 * dy), Point(x: p.x + t1 * dx, y: p.y + t1 * dy))
     }
 }

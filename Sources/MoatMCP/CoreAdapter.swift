@@ -134,8 +134,12 @@ struct MoatEngine: Sendable {
         } catch {
             throw ToolFailure(error.description)
         }
-        let loader = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary),
+        var loader = ModelLoader(catalogue: catalogue, foreignReaders: Interop.readers(vocabulary: catalogue.vocabulary),
                                  sourceLoader: sourceLoader(root: relative, bytes: bytes))
+        // Paths here are relative to the server's root, and the source loader above refuses every file
+        // outside it, so the loader's own confinement (which resolves paths against the working folder)
+        // steps aside rather than judge a relative path against the wrong folder.
+        loader.allowedIncludeFolders = ["/"]
         return (loader.load(path: relative), relative)
     }
 
@@ -271,7 +275,7 @@ struct MoatEngine: Sendable {
     func explain(_ path: String, finding: String, level: Int?) throws -> String {
         let (analysis, _) = try analysed(path, level: level)
         do {
-            return try Explainer(catalogue: catalogue).explain(finding, in: analysis)
+            return ExplanationTextWriter().write(try Explainer(catalogue: catalogue).explain(finding, in: analysis))
         } catch let error as Explainer.NotFound {
             throw ToolFailure(error.description)
         }

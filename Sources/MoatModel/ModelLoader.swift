@@ -512,6 +512,8 @@ private final class ModelBuilder {
                 resolved = flows[i].id
             } else if let owner = ids[subject.value], owner.kind != .flow {
                 kind = owner.kind
+            } else if subject.value == "model" {
+                kind = .model  // a threat to the whole system (docs/language.md: `on model`)
             }
             guard let kind else {
                 let candidates = diagnostics.isFull ? [] : elements.map(\.id) + boundaries.map(\.id) + flows.map(\.id)

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 import MoatSource
 import MoatText
@@ -29,12 +30,23 @@ public struct YAMLModelReader {
 
     // MARK: - Positions
 
-    private func range(_ node: Node?) -> SourceRange {
-        guard let mark = node?.mark else { return file.range(0, 0) }
+    private let lines = YAMLLineIndex()
+
+    private func range(_ node: Node?) -> SourceRange { Self.range(of: node, in: file, lines: lines) }
+
+    /// The source range of a Yams node in `file` (the start of the file when it has no position). libyaml counts
+    /// columns in Unicode scalars, SourceLocation in UTF-8 bytes. Every reader of YAML or JSON files (this one and
+    /// the importers of other tools' models) places diagnostics with it.
+    public static func range(of node: Node?, in file: SourceFile, lines: YAMLLineIndex? = nil) -> SourceRange {
+        guard let mark = node?.mark, mark.line >= 1 else { return file.range(0, 0) }
         // libyaml counts columns in Unicode scalars; SourceLocation counts UTF-8 bytes.
-        let line = file.lineText(mark.line)
-        let prefix = String(line.unicodeScalars.prefix(max(0, mark.column - 1)))
-        let column = prefix.utf8.count + 1
+        let column: Int
+        if let lines {
+            column = lines.byteColumn(line: mark.line, scalarColumn: mark.column, in: file)
+        } else {
+            let line = file.lineText(mark.line)
+            column = String(line.unicodeScalars.prefix(max(0, mark.column - 1))).utf8.count + 1
+        }
         var length = 1
         if case .scalar(let s)? = node { length = max(1, s.string.utf8.count + (s.style == .plain ? 0 : 2)) }
         return file.range(line: mark.line, column: column, length: length)
@@ -61,8 +73,7 @@ public struct YAMLModelReader {
         guard let root else { return [] }
         // Aliases make the composed tree a graph whose expansion can be exponential ("billion laughs"):
         // refuse a file that expands far beyond its own size before walking it.
-        var budget = 50 * file.bytes.count + 1_000
-        if !Self.fits(root, budget: &budget) {
+        if !Self.fitsExpansionBudget(root, of: file) {
             diagnostics.error(.yamlExpansion, "YAML aliases expand this file far beyond its size; a model does not need them",
                               at: file.range(0, 0), notes: ["write the repeated parts out, or use 'include' in Moat text"])
             return []
@@ -108,6 +119,16 @@ public struct YAMLModelReader {
         }
         return statements
     }
+
+    /// Whether the alias-expanded tree of a file (merge keys included: a merged mapping is an alias too) stays
+    /// within the budget every YAML and JSON read gets: 50 nodes per byte of the file, plus 1,000.
+    public static func fitsExpansionBudget(_ root: Node, of file: SourceFile) -> Bool {
+        var budget = expansionBudget(forSize: file.bytes.count)
+        return fits(root, budget: &budget)
+    }
+
+    /// The node budget of a file of `size` bytes.
+    public static func expansionBudget(forSize size: Int) -> Int { 50 * size + 1_000 }
 
     /// Whether the alias-expanded tree has at most `budget` nodes; stops counting as soon as it does not.
     /// Every reader of YAML with aliases should check this before walking the tree.
@@ -356,5 +377,35 @@ public struct YAMLModelReader {
         }
         return TrackingSyntax(status: status, pattern: pattern, justification: justification, owner: owner,
                               until: until, range: range(node))
+    }
+}
+
+/// Converts libyaml's columns (Unicode scalars) to byte columns in constant time per lookup, for files with long
+/// lines (a JSON model on one line): each line is scanned once, for the scalars that take more than one byte.
+public final class YAMLLineIndex: @unchecked Sendable {
+    /// Per line: the scalar index and the extra bytes of each scalar longer than one byte (empty for ASCII lines).
+    private var wide: [Int: [(index: Int, extra: Int)]] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    public func byteColumn(line: Int, scalarColumn: Int, in file: SourceFile) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let entries: [(index: Int, extra: Int)]
+        if let cached = wide[line] {
+            entries = cached
+        } else {
+            var found: [(index: Int, extra: Int)] = []
+            for (i, scalar) in file.lineText(line).unicodeScalars.enumerated() where scalar.value >= 0x80 {
+                found.append((i, String(scalar).utf8.count - 1))
+            }
+            wide[line] = found
+            entries = found
+        }
+        let before = max(0, scalarColumn - 1)
+        var extra = 0
+        for e in entries { if e.index < before { extra += e.extra } else { break } }
+        return before + extra + 1
     }
 }

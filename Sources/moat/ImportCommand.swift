@@ -8,12 +8,17 @@ import MoatInterop
 struct ImportCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Convert a Threagile, OWASP Threat Dragon or Open Threat Model file to a Moat model.",
+        abstract: "Convert a Threagile, OWASP Threat Dragon, TM-BOM or Open Threat Model file to a Moat model.",
         discussion: """
             The format is detected from the content (Threagile: technical_assets;
-            Threat Dragon: summary and detail.diagrams; OTM: otmVersion) unless
-            --from names it. The model is written in canonical 'moat fmt' layout;
-            threats and notes recorded in the source are kept as comments.
+            Threat Dragon: summary and detail.diagrams; TM-BOM: scope and
+            data_flows; OTM: otmVersion) unless --from names it. The model is
+            written in canonical 'moat fmt' layout; threats recorded in the source
+            become written threats, with their status as tracking statements.
+            Trust levels the source does not give are inferred from names and from
+            where the external actors are, each with a comment saying why;
+            --trust ZONE=LEVEL (repeatable; ZONE is a boundary's id or name)
+            sets them instead.
             Whatever has no Moat equivalent is reported as a warning with its line
             in the source file. The result is loaded as a check before it is
             written; an existing output file is never overwritten without --force.
@@ -24,6 +29,7 @@ struct ImportCommand: ParsableCommand, ColourOutput {
             Example:
               moat import threagile.yaml -o shop.moat
               moat import model.json --from threat-dragon
+              moat import dragon.json --trust "Trust zone 1=dmz" --trust internet=untrusted
             """
     )
 
@@ -31,8 +37,11 @@ struct ImportCommand: ParsableCommand, ColourOutput {
               completion: .file(extensions: ["yaml", "yml", "json"]))
     var file: String
 
-    @Option(help: ArgumentHelp("The source format: threagile, threat-dragon or otm (detected when omitted).", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("The source format: threagile, threat-dragon, tm-bom or otm (detected when omitted).", valueName: "FORMAT"))
     var from: ForeignFormat?
+
+    @Option(name: .customLong("trust"), help: ArgumentHelp("Set a zone's trust level: a boundary's id or name, '=', and untrusted, partner, dmz, internal or restricted (repeatable).", valueName: "ZONE=LEVEL"))
+    var trust: [String] = []
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the Moat model here instead of standard output.", valueName: "OUT"))
     var output: String?
@@ -53,6 +62,24 @@ struct ImportCommand: ParsableCommand, ColourOutput {
         if let output, output != "-", FileManager.default.fileExists(atPath: output), !force {
             throw ValidationError("'\(output)' already exists; use --force to overwrite it")
         }
+        for choice in trust where choice.split(separator: "=", omittingEmptySubsequences: false).count != 2
+            || choice.hasPrefix("=") || choice.hasSuffix("=") {
+            throw ValidationError("--trust takes ZONE=LEVEL, e.g. --trust internet=untrusted; not '\(choice)'")
+        }
+    }
+
+    /// The --trust choices, checked against the vocabulary's trust levels.
+    func trustChoices(_ vocabulary: Vocabulary) throws -> [String: String] {
+        var choices: [String: String] = [:]
+        let levels = vocabulary.spec(.trust).values ?? []
+        for choice in trust {
+            let parts = choice.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard let level = vocabulary.canonicalValue(parts[1], of: "trust") else {
+                throw ValidationError("--trust \(choice): '\(parts[1])' is not a trust level; use one of \(levels.joined(separator: ", "))")
+            }
+            choices[parts[0]] = level
+        }
+        return choices
     }
 
     func run() throws {
@@ -62,7 +89,8 @@ struct ImportCommand: ParsableCommand, ColourOutput {
         case .failure(let d): throw CommandError.invalid([d])
         case .success(let f): source = f
         }
-        let imported = Interop.importDocument(source, as: from, vocabulary: catalogue.vocabulary)
+        let options = ImportOptions(trust: try trustChoices(catalogue.vocabulary))
+        let imported = Interop.importDocument(source, as: from, vocabulary: catalogue.vocabulary, options: options)
         if imported.hasErrors {
             // Markup or a file of no known format: one error, not one per key.
             if from == nil {

@@ -11,7 +11,7 @@ import Testing
         let first = try moat(["import", Shared.path("threagile/example.yaml"), "-o", out])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("wrote \(out): 14 elements, 20 flows, 5 boundaries, 12 data assets;"))
-        #expect(first.stderr.contains("warning: shared runtime 'webapp-virtualization' has no Moat equivalent"))
+        #expect(first.stderr.contains("warning: communication link 'backoffice-client>erp-internal-access': not mapped: tags (some-erp)"))
         let written = try String(contentsOfFile: out, encoding: .utf8)
         let check = try moat(["fmt", "--check", out])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
@@ -81,5 +81,53 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stdout.contains("Example:"))
         #expect(r.stdout.contains("moat \(command) "))
+    }
+}
+
+/// `moat import --trust`, empty models and refused files, through the binary.
+@Suite(.serialized) struct ImportCommandOptionTests {
+    @Test func trustChoicesOnTheCommandLine() throws {
+        let wallet = Fixture.path("crypto-wallet-lines.json")
+        let r = try moat(["import", wallet, "--trust", "Trust zone 1=dmz", "--trust", "ELECTRUM-WALLET=restricted"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("# trust dmz: set on import (--trust Trust zone 1=dmz)"))
+        #expect(r.stdout.contains("# trust restricted: set on import (--trust ELECTRUM-WALLET=restricted)"))
+        let alias = try moat(["import", wallet, "--trust", "zone-1=internet"])  // an alias of a level is accepted
+        #expect(alias.status == 0)
+        #expect(alias.stdout.contains("trust untrusted"))
+        let bad = try moat(["import", wallet, "--trust", "zone-1=sorta"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("'sorta' is not a trust level"))
+        let unknown = try moat(["import", wallet, "--trust", "nowhere=dmz"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("--trust nowhere=…: the model has no boundary with that id or name"))
+        let malformed = try moat(["import", wallet, "--trust", "zone-1"])
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("--trust takes ZONE=LEVEL"))
+    }
+
+    @Test func anEmptyModelImportsWithAWarningAndExitsZero() throws {
+        let r = try moat(["import", Shared.path("otm/startleft/minimal_content.yaml")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: the Open Threat Model file has no components"))
+        #expect(r.stdout.contains("model \"Minimal Project\""))
+        #expect(try moat(["validate", Shared.path("otm/startleft/minimal_content.yaml")]).status == 0)
+    }
+
+    @Test func threagilesAnalysisOutputAndIncludeCyclesExitWithStatus2() throws {
+        let risks = try moat(["import", Fixture.path("threagile-risks.json")])
+        #expect(risks.status == 2)
+        #expect(risks.stderr.contains("error: this is Threagile's analysis output"))
+        let cycle = try moat(["validate", Fixture.path("threagile-include-cycle/a.yaml")])
+        #expect(cycle.status == 2)
+        #expect(cycle.stderr.contains("error: include cycle: a.yaml -> b.yaml -> a.yaml"))
+    }
+
+    @Test func aTMBOMIsReadByEveryCommand() throws {
+        let r = try moat(["import", Fixture.path("clinic.tmbom.json"), "--from", "tm-bom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("threat appointment-idor"))
+        let validate = try moat(["validate", Fixture.path("clinic.tmbom.json")])
+        #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
     }
 }

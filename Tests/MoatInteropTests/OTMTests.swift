@@ -29,10 +29,17 @@ import Testing
         // Dataflows are bidirectional.
         #expect(m.flow("web-client<->web-service") != nil)
         #expect(m.flow("web-service<->customer-database")?.attributes.list("carries") == ["cc-data"])
-        // Threat and mitigation kept as a note on the component.
-        #expect(m.text.contains("# OTM threat 'Threat 1' (exposed, Spoofing, Tampering, CWE-79, CWE-787, likelihood 50, impact 100)"))
-        #expect(m.text.contains("Mitigation: This is the name of mitigation 1 (implemented)."))
-        #expect(m.warning(containing: "representations") != nil)
+        // The threat is a written threat on the component that references it, with its id and mitigations.
+        let threat = try #require(m.model.threats.first { $0.title == "Threat 1" })
+        #expect(threat.attributes.string("origin") == "otm:22724267-be7e-44c0-8b1f-d7d33e9a34ec")
+        #expect(threat.attributes.list("stride") == ["spoofing", "tampering"])
+        #expect(threat.attributes.list("cwe") == ["79", "787"])
+        #expect(threat.attributes.number("likelihood") == 2 && threat.attributes.number("impact") == 4)
+        #expect(threat.attributes.string("mitigation")?.contains("This is the name of mitigation 1 (implemented)") == true)
+        #expect(threat.attributes.string("mitigated-by")?.contains("fd6136f4-e2ff-11eb-ba80-0242ac130004") == true)
+        // Representations are kept (layout), not reported.
+        #expect(m.warning(containing: "representations") == nil)
+        #expect(m.model.header.attributes.string("layout")?.contains("Architecture Diagram") == true)
         #expect(m.warning(containing: "tag 'tag1-df'") != nil)
     }
 
@@ -57,7 +64,8 @@ import Testing
         #expect(m.element("azure-file-storage")?.attributes.string("type") == "object-store")
         #expect(m.model.flows.count == 6)
         #expect(m.model.boundaries.map { $0.attributes.string("trust") } == ["untrusted", "untrusted"])  // ratings of 10
-        #expect(m.text.contains("# OTM threat 'An adversary can gain access to sensitive data by performing SQL injection through Web API'"))
+        let sqli = try #require(m.model.threats.first { $0.title.hasPrefix("An adversary can gain access to sensitive data by performing SQL injection") })
+        #expect(sqli.attributes.string("same-as") == "sql-injection")
         let analysis = m.analysis()
         #expect(analysis.findings.contains { $0.id == "sql-injection@accounting-postgresql" })
     }

@@ -89,6 +89,7 @@ func signature(_ model: Model) -> [String] {
     out += model.boundaries.map { "boundary \($0.id) \($0.name) parent=\($0.parent ?? "-") \(attrs($0.attributes))" }.sorted()
     out += model.elements.map { "\($0.kind.rawValue) \($0.id) \($0.name) in=\($0.boundary ?? "-") \(attrs($0.attributes))" }.sorted()
     out += model.flows.map { "flow \($0.id) \($0.source)\($0.twoWay ? "<->" : "->")\($0.target) '\($0.name)' \(attrs($0.attributes))" }.sorted()
+    out += model.threats.map { "threat \($0.id) '\($0.title)' on \($0.subject) \(attrs($0.attributes))" }.sorted()
     out += model.tracking.map { "\($0.status.rawValue) \($0.pattern) '\($0.justification)' \($0.owner ?? "-") \($0.until ?? "-")" }.sorted()
     return out
 }
@@ -140,4 +141,34 @@ enum MoatBinary {
 func moat(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     guard let binary = MoatBinary.url else { throw ReadError(description: "the moat binary was not found; build it first") }
     return try run(binary.path, arguments, in: directory)
+}
+
+/// The fixtures of this suite (Tests/Fixtures/interop), written for it.
+enum Fixture {
+    static let folder = Shared.packageRoot.appendingPathComponent("Tests/Fixtures/interop")
+    static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    static func file(_ name: String) throws -> SourceFile {
+        switch SourceLoader().load(path(name)) {
+        case .success(let f): return f
+        case .failure(let d): throw ReadError(description: d.message)
+        }
+    }
+}
+
+/// Imports a file (shared or fixture), formats it and loads the formatted text.
+func importFile(_ file: SourceFile, as format: ForeignFormat? = nil, options: ImportOptions = ImportOptions()) -> Imported {
+    let result = Interop.importDocument(file, as: format, vocabulary: catalogue.vocabulary, options: options)
+    let text = MoatFormatter(vocabulary: catalogue.vocabulary).format(result.document)
+    let load = ModelLoader(catalogue: catalogue).load(text: text, path: "/tmp/imported/\((file.path as NSString).lastPathComponent).moat")
+    return Imported(result: result, text: text, load: load)
+}
+
+/// Imports text given in a test.
+func importText(_ text: String, path: String, as format: ForeignFormat? = nil, options: ImportOptions = ImportOptions()) -> Imported {
+    importFile(SourceFile(path: path, text: text), as: format, options: options)
+}
+
+extension Imported {
+    func threat(_ id: String) -> WrittenThreat? { model.threats.first { $0.id == id } }
+    var errors: [Diagnostic] { result.diagnostics.diagnostics.filter { $0.severity == .error } }
 }

@@ -137,17 +137,19 @@ import Testing
 
     @Test func whatCannotBeMappedIsReportedAtItsLine() throws {
         let m = try importShared(Self.example)
-        let runtime = try #require(m.warning(containing: "shared runtime 'webapp-virtualization'"))
-        #expect(sourceLine(runtime).contains("WebApp and Backoffice Virtualization:"))
-        let erp = try #require(m.warning(containing: "technical asset 'erp-system'"))
-        #expect(erp.message.contains("technology (erp)"))
-        #expect(sourceLine(erp).contains("Backoffice ERP System:"))
-        let readonly = try #require(m.warning(containing: "'load-balancer>cms-content-traffic'"))
-        #expect(readonly.message.contains("readonly (true)"))
-        #expect(m.warning(containing: "individual risk category 'something-strange'") != nil)
+        let tags = try #require(m.warning(containing: "communication link 'backoffice-client>erp-internal-access'"))
+        #expect(tags.message.contains("tags (some-erp)"))
+        #expect(sourceLine(tags).contains("ERP Internal Access:"))
+        // An ERP system is a web application to Threagile: mapped so, and the technology kept in a comment.
+        #expect(m.element("erp-system")?.attributes.string("type") == "web-app")
+        #expect(m.text.contains("# Threagile technology: erp"))
+        #expect(m.warning(containing: "technology (erp)") == nil)
+        // Mapped now, so no longer reported: shared runtimes, link readonly, individual risks.
+        #expect(m.warning(containing: "shared runtime") == nil)
+        #expect(m.warning(containing: "readonly") == nil)
+        #expect(m.warning(containing: "individual risk category") == nil)
         // Kept as notes, not dropped.
         #expect(m.text.contains("# abuse case: Ransomware"))
-        #expect(m.text.contains("# Threagile risk 'something-strange' (critical): Example Individual Risk at Database"))
     }
 
     @Test func theStub() throws {

@@ -46,15 +46,24 @@ import Testing
         #expect(m.warning(containing: "draws 3 trust boundaries as lines") != nil)
     }
 
-    @Test func threatsAreKeptAsNotes() throws {
+    @Test func threatsBecomeWrittenThreatsWithTheirStatus() throws {
         let m = try importShared("threat-dragon/v2-threat-model.json")
-        #expect(m.text.contains("# Threat Dragon threat (Open, High, Information disclosure): Accessing DB credentials — "))
-        #expect(m.text.contains("# Threat Dragon threat (Mitigated, High, Spoofing): Fake messages could be placed on the queue"))
-        // A comment just above its element.
-        let lines = m.text.split(separator: "\n").map(String.init)
-        let i = try #require(lines.firstIndex { $0.contains("datastore worker-config") })
-        #expect(lines[i - 1].contains("Accessing DB credentials"))
-        #expect(m.model.tracking.isEmpty)
+        #expect(m.model.threats.count == 14)
+        let credentials = try #require(m.model.threats.first { $0.title == "Accessing DB credentials" })
+        #expect(credentials.subject == "worker-config")
+        #expect(credentials.attributes.list("stride") == ["information-disclosure"])
+        #expect(credentials.attributes.string("severity") == "high")
+        #expect(credentials.attributes.string("origin")?.hasPrefix("threat-dragon:") == true)
+        // Mitigated in Threat Dragon: a `mitigated` tracking entry for the written threat's finding.
+        let fake = try #require(m.model.threats.first { $0.title == "Fake messages could be placed on the queue" })
+        #expect(fake.attributes.list("stride") == ["spoofing"])
+        let mitigated = m.model.tracking.filter { $0.status == .mitigated }.map(\.pattern)
+        #expect(mitigated.contains("\(fake.id)@\(fake.subject)"))
+        #expect(!m.model.tracking.contains { $0.pattern == "\(credentials.id)@\(credentials.subject)" })
+        // The analysis lists them as findings of their own.
+        let analysis = m.analysis()
+        #expect(analysis.findings.contains { $0.id == "\(credentials.id)@worker-config" && $0.isOpen })
+        #expect(analysis.findings.contains { $0.id == "\(fake.id)@\(fake.subject)" && $0.status == .mitigated })
     }
 
     @Test func demoFindings() throws {
@@ -67,7 +76,7 @@ import Testing
         // The browser reaches the internet-facing web application.
         #expect(finding("missing-authentication-entry-point@web-application")?.isOpen == true)
         // Out of scope: no findings on the web application's config store.
-        #expect(!analysis.findings.contains { $0.elementID == "web-application-config" })
+        #expect(!analysis.findings.contains { $0.elementID == "web-application-config" && $0.rule.origin != .written })
     }
 
     @Test func genericCMSBoxMembership() throws {
@@ -104,11 +113,15 @@ import Testing
     @Test func threeTierUnnamedBoxes() throws {
         let m = try importShared("threat-dragon/three-tier-web-app.json")
         #expect(m.model.elements.map(\.id) == ["web-ui", "web-service", "postgressql"])
-        #expect(m.model.boundaries.map(\.id) == ["boundary-1", "boundary-2"])
-        #expect(m.element("web-ui")?.boundary == "boundary-1")
-        #expect(m.element("postgressql")?.boundary == "boundary-2")
+        // The boxes' names are in their labels (attrs.label.text), and the names say how far to trust them.
+        #expect(m.model.boundaries.map(\.id) == ["internet", "public-cloud"])
+        #expect(m.element("web-ui")?.boundary == "internet")
+        #expect(m.boundary("internet")?.attributes.string("trust") == "untrusted")
+        #expect(m.element("postgressql")?.boundary == "public-cloud")
         #expect(m.flow("web-service<->postgressql")?.twoWay == true)
-        #expect(m.text.contains("# Threat Dragon threat (Mitigated, High, Information disclosure): Store Sensitive Data"))
+        let stored = try #require(m.model.threats.first { $0.title == "Store Sensitive Data" })
+        #expect(stored.attributes.list("stride") == ["information-disclosure"])
+        #expect(m.model.tracking.contains { $0.status == .mitigated && $0.pattern == "\(stored.id)@\(stored.subject)" })
     }
 
     /// A small v1 model (cells under `diagramJson`, names in `attrs`, one boundary line).
@@ -145,6 +158,9 @@ import Testing
         #expect(model.elements.first { $0.id == "db" }?.attributes.flag("encrypted-at-rest") == true)
         #expect(model.flows.map(\.name) == ["Login", "Query"])
         #expect(model.flows.first?.attributes.string("protocol") == "https")
-        #expect(text.contains("# Threat Dragon threat (Open, High, Spoofing): Spoofed user"))
+        let spoofed = try #require(model.threats.first { $0.title == "Spoofed user" })
+        #expect(spoofed.subject == "web-app")
+        #expect(spoofed.attributes.list("stride") == ["spoofing"])
+        #expect(spoofed.attributes.string("severity") == "high")
     }
 }

@@ -238,7 +238,7 @@ struct MCPToolTests {
         try await withSession(root: root.path) { session in
             let answer = try await session.call("explain_finding", ["path": "shop.moat", "finding": .string(finding.id)])
             #expect(!answer.isError)
-            let expected = try Explainer(catalogue: catalogue).explain(finding.id, in: analysis)
+            let expected = ExplanationTextWriter().write(try Explainer(catalogue: catalogue).explain(finding.id, in: analysis))
             #expect(answer.text == expected.replacingOccurrences(of: file, with: "shop.moat"))
             #expect(answer.text.hasPrefix("\(finding.id) — \(finding.rule.title)\n"))
 
