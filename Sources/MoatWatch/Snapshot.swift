@@ -35,7 +35,7 @@ struct DiagnosticView: Encodable, Sendable {
         let text = renderer.render(diagnostic)
         let lines = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
         severity = diagnostic.severity.rawValue
-        id = diagnostic.id
+        id = diagnostic.id.rawValue
         headline = lines.first.map(String.init) ?? ""
         detail = lines.count > 1 ? String(lines[1]).trimmingTrailingNewlines : ""
     }
