@@ -13,7 +13,13 @@ public enum DiagramFormat: String, Sendable, CaseIterable {
 
 /// Layout engines Moat uses.
 public enum LayoutEngine: String, Sendable, CaseIterable {
-    case dot, sfdp
+    /// Layered: flows run one way, boundaries are nested clusters (the default).
+    case dot
+    /// Force-directed with clusters: keeps every boundary, for models without a main direction.
+    case fdp
+    /// Force-directed for very large graphs; it cannot draw clusters, so Moat uses it only for
+    /// overviews, where each boundary is a node.
+    case sfdp
 }
 
 /// Why Graphviz could not render.

@@ -87,10 +87,14 @@ actor Workbench {
         var options = DiagramOptions()
         options.linkPrefix = AnalysisView.anchorPrefix
         options.date = analysis.options.asOf
-        let dot = try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis)
-        let bytes = try await GraphvizRenderer.shared.render(dot: dot.write(), format: .svg,
-                                                             layout: LayoutEngine(rawValue: dot.layout) ?? .dot)
-        let svg = String(decoding: bytes, as: UTF8.self)
+        let picture: DiagramRenderer.Output
+        do {
+            picture = try await DiagramRenderer(vocabulary: vocabulary, options: options).render(analysis, format: .svg)
+        } catch let error as DiagramRenderer.TooLarge {
+            guard let fallback = error.fallback else { throw error }
+            picture = fallback
+        }
+        let svg = String(decoding: picture.bytes, as: UTF8.self)
         // Drop the XML declaration, DOCTYPE and comments before the root element.
         guard let start = svg.range(of: "<svg") else { throw NoSVG() }
         return String(svg[start.lowerBound...])

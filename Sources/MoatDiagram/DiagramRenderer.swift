@@ -1,0 +1,247 @@
+import Foundation
+import MoatCore
+
+/// The one way to turn an analysis into a picture (`moat diagram`, `moat report`, `moat watch`):
+/// builds the DOT, decides the automatic layout options from measured geometry, refuses graphs that
+/// Graphviz cannot lay out, and renders through `GraphvizRenderer`.
+///
+/// Automatic choices, in order: the edge labels (full, else short, else numbered: the first that lays
+/// out without a label overlap and with legible text fitted to 1920×1080), the direction (left to
+/// right or top to bottom, whichever is more legible), then the aspect ratio (Graphviz `ratio`
+/// stretches the layout until it is between 4:3 and 16:9). Pictures of more than
+/// `DiagramRenderer.largeThreshold` elements skip the measuring and use Graphviz's fast settings.
+public struct DiagramRenderer: Sendable {
+    public var vocabulary: Vocabulary
+    public var options: DiagramOptions
+
+    public init(vocabulary: Vocabulary, options: DiagramOptions) {
+        self.vocabulary = vocabulary
+        self.options = options
+    }
+
+    /// Above this many drawn elements the layout is not measured, flows are not labelled and edges
+    /// are straight lines: dot's crossing minimisation and spline routing grow much faster than the graph.
+    public static let largeThreshold = 300
+    /// The largest picture handed to Graphviz, in drawn elements plus drawn flows. Graphviz 2.43 runs
+    /// out of stack on long chains (a 20,000-element chain crashes both `dot` and libgvc with SIGSEGV;
+    /// docs/performance.md has the measurements), so larger pictures are refused before layout.
+    public static let graphvizLimit = 12_000
+    /// The legibility asked of the default view, fitted to a 1920×1080 screen.
+    public static let minimumNamePixels = 12.0
+    public static let minimumLabelPixels = 10.0
+    /// Aspect ratios allowed for the automatic layout (either orientation).
+    public static let aspectRange = (4.0 / 3.0)...(16.0 / 9.0)
+
+    /// A rendered picture and what was decided on the way.
+    public struct Output: Sendable {
+        public var bytes: [UInt8]
+        /// The DOT that was laid out.
+        public var dot: String
+        /// The measured geometry of the final layout (nil for large pictures, which are not measured).
+        public var geometry: LayoutGeometry?
+        public var direction: DiagramOptions.Direction
+        public var edgeLabels: DiagramOptions.EdgeLabels
+        /// Drawn elements and flows.
+        public var elements: Int
+        public var flows: Int
+        /// True when names and labels are legible fitted to 1920×1080 (unknown, so false, when not measured).
+        public var legible: Bool {
+            guard let g = geometry else { return false }
+            return (g.smallestPixels(g.nameTexts) ?? .infinity) >= DiagramRenderer.minimumNamePixels
+                && (g.smallestPixels(g.labelTexts) ?? .infinity) >= DiagramRenderer.minimumLabelPixels
+        }
+    }
+
+    /// A picture too large for Graphviz: `fallback` is what could be drawn instead (the overview).
+    public struct TooLarge: Error, CustomStringConvertible {
+        public var elements: Int
+        public var flows: Int
+        public var fallback: Output?
+        public var description: String {
+            "the picture has \(elements) elements and \(flows) flows, more than Graphviz can lay out "
+                + "(at most \(DiagramRenderer.graphvizLimit) elements and flows together)"
+                + (fallback != nil ? "; wrote the overview of boundaries instead (draw one with --boundary ID or --focus ID)" : "")
+        }
+    }
+
+    /// Renders the picture the options describe. `progress` is called with a message when the layout
+    /// takes more than a second (and every five seconds after), for a terminal to show.
+    public func render(_ analysis: Analysis, format: DiagramFormat,
+                       progress: (@Sendable (String) -> Void)? = nil) async throws -> Output {
+        let builder = DiagramBuilder(vocabulary: vocabulary, options: options)
+        let probe = try builder.build(analysis)
+        let (elements, flows) = Self.count(probe)
+        if elements + flows > Self.graphvizLimit {
+            var fallback: Output?
+            if builder.resolvedView(analysis) != .overview {
+                var overview = self
+                overview.options.view = .overview
+                fallback = try? await overview.render(analysis, format: format, progress: progress)
+            }
+            throw TooLarge(elements: elements, flows: flows, fallback: fallback)
+        }
+        let watch = progress.map { report in
+            Task {
+                var waited = 1
+                try await Task.sleep(for: .seconds(1))
+                report("moat: laying out \(elements) elements and \(flows) flows with Graphviz…\n")
+                while true {
+                    try await Task.sleep(for: .seconds(5))
+                    waited += 5
+                    report("moat: still laying out (\(waited) s)…\n")
+                }
+            }
+        }
+        defer { watch?.cancel() }
+
+        let large = elements > Self.largeThreshold || probe.layout != "dot"
+        var chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels)
+        if large {
+            var o = options
+            o.direction = options.direction == .auto ? .lr : options.direction
+            o.edgeLabels = options.edgeLabels == .auto ? (elements > Self.largeThreshold ? .none : .full) : options.edgeLabels
+            var g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+            if elements > Self.largeThreshold && g.layout == "dot" { Self.fastSettings(&g) }
+            chosen = (g, nil, o.direction, o.edgeLabels)
+        } else {
+            chosen = try await choose(analysis)
+            if options.layout == nil || options.layout == .dot { chosen = try await fitAspect(chosen) }
+        }
+        let dot = chosen.graph.write()
+        let bytes = try await GraphvizRenderer.shared.render(dot: dot, format: format, layout: LayoutEngine(rawValue: chosen.graph.layout) ?? .dot)
+        return Output(bytes: bytes, dot: dot, geometry: chosen.geometry, direction: chosen.direction, edgeLabels: chosen.labels,
+                      elements: elements, flows: flows)
+    }
+
+    /// Elements and flows drawn in a graph.
+    static func count(_ g: DOTGraph) -> (Int, Int) {
+        let nodes = g.allNodes
+        let labels = nodes.filter { $0.attributes.contains { $0.0 == "class" && $0.1 == .text("flow-label") } }.count
+        let elements = nodes.count - labels
+        return (elements, labels > 0 ? labels : g.edges.count)
+    }
+
+    /// Graphviz settings that lay out thousands of nodes in seconds: fewer crossing-minimisation and
+    /// network-simplex passes, straight edges.
+    static func fastSettings(_ g: inout DOTGraph) {
+        g.setAttribute("splines", .text("false"))
+        for (k, v) in [("mclimit", "0.05"), ("nslimit", "0.5"), ("nslimit1", "0.5"), ("searchsize", "10"), ("remincross", "false")] {
+            g.setAttribute(k, .text(v))
+        }
+    }
+
+    /// Lays out `graph` and measures it.
+    public static func measure(_ graph: DOTGraph) async throws -> LayoutGeometry {
+        let json = try await GraphvizRenderer.shared.render(dot: graph.write(), formatName: "json",
+                                                            layoutName: graph.layout)
+        return try LayoutGeometry(json: json)
+    }
+
+    /// Tries the label modes and directions the options leave open and keeps the first label mode
+    /// that is legible without overlaps (or the most legible one without overlaps).
+    func choose(_ analysis: Analysis) async throws
+        -> (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels) {
+        let directions: [DiagramOptions.Direction] = options.direction == .auto ? [.lr, .tb] : [options.direction]
+        let modes: [DiagramOptions.EdgeLabels] = options.edgeLabels == .auto ? [.full, .short, .numbered] : [options.edgeLabels]
+        struct Candidate {
+            var graph: DOTGraph
+            var geometry: LayoutGeometry
+            var direction: DiagramOptions.Direction
+            var labels: DiagramOptions.EdgeLabels
+            var clean: Bool
+            var legibility: Double
+            /// Overlap-free first, then legible.
+            func worse(than other: Candidate) -> Bool {
+                clean != other.clean ? other.clean : legibility < other.legibility
+            }
+        }
+        var best: Candidate?
+        for mode in modes {
+            var bestOfMode: Candidate?
+            for direction in directions {
+                // More space between nodes, then between ranks, when an edge still runs through an element
+                // or a label.
+                for (nodeSpread, rankSpread) in [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0), (2.0, 2.0), (3.0, 2.0), (1.0, 3.0)] {
+                    var o = options
+                    o.direction = direction
+                    o.edgeLabels = mode
+                    if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
+                    if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
+                    let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+                    let geometry = try await Self.measure(g)
+                    let overlaps = geometry.overlaps()
+                    let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
+                    let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
+                    // Legibility after the aspect ratio is brought into range costs at most the stretch.
+                    let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
+                    let candidate = Candidate(graph: g, geometry: geometry, direction: direction, labels: mode,
+                                              clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
+                    if bestOfMode.map({ $0.worse(than: candidate) }) ?? true { bestOfMode = candidate }
+                    if candidate.clean { break }
+                }
+            }
+            guard let candidate = bestOfMode else { continue }
+            if candidate.clean && candidate.legibility >= 1 { best = candidate; break }
+            if let current = best, !current.worse(than: candidate) { continue }
+            best = candidate
+        }
+        let b = best!
+        return (b.graph, b.geometry, b.direction, b.labels)
+    }
+
+    /// Stretches the layout (Graphviz `ratio`: node and text sizes stay, the space between grows)
+    /// until the picture's aspect ratio is within `aspectRange`, measuring after each step.
+    func fitAspect(_ chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels)) async throws
+        -> (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels) {
+        guard var geometry = chosen.geometry else { return chosen }
+        var graph = chosen.graph
+        for _ in 0..<4 {
+            let ratio = geometry.aspectRatio
+            if Self.aspectRange.contains(ratio) { break }
+            let landscape = geometry.width >= geometry.height
+            // Aim inside the range, past the bound that is missed, so the title block's share is covered.
+            let target = ratio > Self.aspectRange.upperBound ? Self.aspectRange.upperBound - 0.06 : Self.aspectRange.lowerBound + 0.06
+            // Graphviz's ratio is height / width of the drawing.
+            let previous = graph.attribute("ratio").flatMap(Double.init)
+            var desired = landscape ? 1 / target : target
+            if let previous {
+                // Correct by how far the last step fell short.
+                let measured = geometry.height / geometry.width
+                desired = previous * (desired / measured)
+            }
+            graph.setAttribute("ratio", .text(String(format: "%.4f", desired)))
+            geometry = try await Self.measure(graph)
+        }
+        return (graph, geometry, chosen.direction, chosen.labels)
+    }
+
+    // MARK: - Slides
+
+    /// One picture per trust zone and an overview: what `--slides` writes when one picture of the whole
+    /// model is not legible. A zone whose picture is still not legible is split into its nested zones.
+    public func slides(_ analysis: Analysis, format: DiagramFormat,
+                       progress: (@Sendable (String) -> Void)? = nil) async throws -> [(name: String, output: Output)] {
+        let graph = analysis.graph
+        var result: [(String, Output)] = []
+        var overview = self
+        overview.options.view = .overview
+        result.append(("overview", try await overview.render(analysis, format: format, progress: progress)))
+        var queue = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }
+        while !queue.isEmpty {
+            let b = queue.removeFirst()
+            var zone = self
+            zone.options.view = .boundary(graph.model.boundaries[b].id)
+            let output = try await zone.render(analysis, format: format, progress: progress)
+            let children = graph.boundaryChildren[b]
+            if !output.legible && !children.isEmpty {
+                // The zone's own elements outside its nested zones still need a slide when there are any.
+                let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b }
+                if !own.isEmpty { result.append((graph.model.boundaries[b].id, output)) }
+                queue.insert(contentsOf: children, at: 0)
+                continue
+            }
+            result.append((graph.model.boundaries[b].id, output))
+        }
+        return result
+    }
+}
