@@ -126,6 +126,9 @@ public struct DiagramBuilder: Sendable {
         g.edgeDefaults = [("fontname", .text("Helvetica")), ("fontsize", .text(format1(DiagramFonts.edge))),
                           ("color", .text("#455a64")), ("fontcolor", .text("#37474f")), ("arrowsize", .text("0.8"))]
         if let layout = options.layout { g.layout = layout.rawValue }
+        // fdp aborts on curved edges routed around clusters (multispline.c assertion in Graphviz 2.43);
+        // straight lines keep every cluster.
+        if options.layout == .fdp { g.setAttribute("splines", .text("line")) }
         return g
     }
 
@@ -173,8 +176,8 @@ public struct DiagramBuilder: Sendable {
         let mode = labelMode
         // Edges leave a node on the side facing the next rank and enter on the side facing the previous
         // one, so a curve never runs sideways through the band of a rank, across the elements in it.
-        let ports: DOTAttributes = rankdir == "TB" ? [("tailport", .text("s")), ("headport", .text("n"))]
-            : [("tailport", .text("e")), ("headport", .text("w"))]
+        let ports: DOTAttributes = options.layout == .fdp ? []
+            : rankdir == "TB" ? [("tailport", .text("s")), ("headport", .text("n"))] : [("tailport", .text("e")), ("headport", .text("w"))]
 
         var legendRows: [String] = []
         if !drawnPaths.isEmpty { legendRows.append(pathLegend(drawnPaths, graph: graph)) }

@@ -244,13 +244,13 @@ public struct HTMLReportWriter: ReportWriter {
         figcaption{color:var(--muted);font-size:13px;padding:8px 12px;border-top:1px solid var(--line)}
         article.component{scroll-margin-top:48px}article.component:target h3{background:#fff6cc}
         details{margin:4px 0 12px;color:var(--muted)}.expired{color:var(--crit)}footer{color:var(--muted);font-size:13px;padding:24px}
-        @page{size:A4 landscape;margin:12mm}
+        @page{size:landscape;margin:12mm}
         @media print{nav,figure input,figure label,.hint{display:none}body{font-size:9px;line-height:1.3}header,main,footer{max-width:none;padding:0}
         h1{font-size:18px}h2{font-size:14px;margin-top:14px;break-after:avoid}h3{font-size:11px;margin:8px 0 4px}
         th,td{padding:2px 4px}th{font-size:9px}.card{padding:4px 10px;min-width:90px}.card .n{font-size:16px}
         tr,figure,li{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge,figure input:checked+label{-webkit-print-color-adjust:exact;print-color-adjust:exact}
         #diagram{break-before:page;break-after:page}figure{border:none}.viewport{overflow:visible;max-height:none;border:none}
-        .viewport svg,#zoom-150:checked~.viewport svg,#zoom-250:checked~.viewport svg,#zoom-400:checked~.viewport svg{width:auto;height:auto;max-width:100%;max-height:165mm;margin:0 auto}
+        .viewport svg,#zoom-150:checked~.viewport svg,#zoom-250:checked~.viewport svg,#zoom-400:checked~.viewport svg{width:auto;height:auto;max-width:100%;max-height:150mm;margin:0 auto}
         article.rule p{margin:2px 0}article.rule ul{margin:2px 0}#rules{columns:2;column-gap:18px}#rules h2{column-span:all}
         details{display:block}details ul{margin:2px 0}}
         """

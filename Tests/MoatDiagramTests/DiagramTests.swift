@@ -371,3 +371,34 @@ struct DiagramGeometryTests {
         #expect(DiagramRenderer.aspectRange.contains(g.aspectRatio), "\(name): aspect \(g.aspectRatio)")
     }
 }
+
+extension DiagramGeometryTests {
+    /// A model from Benchmarks/generate.py (seeded, so the same every run).
+    static func generated(_ elements: Int) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("moat-gen-\(elements)-\(UUID().uuidString).moat").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repository.appendingPathComponent("Benchmarks/generate.py").path, "\(elements)", "--seed", "7",
+                             "--moat", path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return path
+    }
+
+    @Test("generated models up to 300 elements: no overlaps in the default view and in --full", arguments: [25, 60, 120, 200, 300])
+    func generatedModelsHaveNoOverlaps(_ elements: Int) async throws {
+        let path = try Self.generated(elements)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (analysis, catalogue) = try analyze(path: path)
+        for (view, configure) in [("default", { (_: inout DiagramOptions) in }), ("full", { (o: inout DiagramOptions) in o.view = .full })] {
+            let (output, g) = try await geometry(analysis, catalogue, configure)
+            let o = g.overlaps()
+            print(describe("generated-\(elements)", view, output, g))
+            #expect(o.labels == 0, "\(elements) \(view): \(o)")
+            #expect(o.edgeThroughLabel == 0, "\(elements) \(view): \(o)")
+            #expect(o.edgeThroughNode == 0, "\(elements) \(view): \(o)")
+        }
+    }
+}
