@@ -68,6 +68,12 @@ public struct DiagramRenderer: Sendable {
     /// takes more than a second (and every five seconds after), for a terminal to show.
     public func render(_ analysis: Analysis, format: DiagramFormat,
                        progress: (@Sendable (String) -> Void)? = nil) async throws -> Output {
+        try await render(analysis, format: format, progress: progress, progressDelay: .seconds(1))
+    }
+
+    /// `render` with the delay before the first progress message (zero: at once).
+    public func render(_ analysis: Analysis, format: DiagramFormat, progress: (@Sendable (String) -> Void)?,
+                       progressDelay: Duration) async throws -> Output {
         let builder = DiagramBuilder(vocabulary: vocabulary, options: options)
         let probe = try builder.build(analysis)
         let (elements, flows) = Self.count(probe)
@@ -76,19 +82,21 @@ public struct DiagramRenderer: Sendable {
             if builder.resolvedView(analysis) != .overview {
                 var overview = self
                 overview.options.view = .overview
-                fallback = try? await overview.render(analysis, format: format, progress: progress)
+                fallback = try? await overview.render(analysis, format: format, progress: progress, progressDelay: progressDelay)
             }
             throw TooLarge(elements: elements, flows: flows, fallback: fallback)
         }
-        let watch = progress.map { report in
+        let message = "moat: laying out \(elements) elements and \(flows) flows with Graphviz…\n"
+        if let progress, progressDelay <= .zero { progress(message) }
+        let watch = progressDelay <= .zero ? nil : progress.map { report in
             Task {
-                var waited = 1
-                try await Task.sleep(for: .seconds(1))
-                report("moat: laying out \(elements) elements and \(flows) flows with Graphviz…\n")
+                var waited = progressDelay
+                try await Task.sleep(for: progressDelay)
+                report(message)
                 while true {
                     try await Task.sleep(for: .seconds(5))
-                    waited += 5
-                    report("moat: still laying out (\(waited) s)…\n")
+                    waited += .seconds(5)
+                    report("moat: still laying out (\(waited.components.seconds) s)…\n")
                 }
             }
         }
@@ -105,7 +113,7 @@ public struct DiagramRenderer: Sendable {
             chosen = (g, nil, o.direction, o.edgeLabels)
         } else {
             chosen = try await choose(analysis)
-            if options.layout == nil || options.layout == .dot { chosen = try await fitAspect(chosen) }
+            if options.layout == nil || options.layout == .dot { chosen = fitAspect(chosen) }
         }
         let dot = chosen.graph.write()
         let bytes = try await GraphvizRenderer.shared.render(dot: dot, format: format, layout: LayoutEngine(rawValue: chosen.graph.layout) ?? .dot)
@@ -132,7 +140,7 @@ public struct DiagramRenderer: Sendable {
 
     /// Lays out `graph` and measures it.
     public static func measure(_ graph: DOTGraph) async throws -> LayoutGeometry {
-        let json = try await GraphvizRenderer.shared.render(dot: graph.write(), formatName: "json",
+        let json = try await GraphvizRenderer.shared.render(dot: graph.forLayout.write(), formatName: "json",
                                                             layoutName: graph.layout)
         return try LayoutGeometry(json: json)
     }
@@ -156,6 +164,12 @@ public struct DiagramRenderer: Sendable {
             }
         }
         var best: Candidate?
+        // A fixed number of layouts (not a time limit, so the choice is the same on every machine): the best
+        // so far is kept when they are spent.
+        let (elements, _) = Self.count(try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis))
+        let budget = elements <= 60 ? 18 : elements <= 150 ? 10 : 6
+        var layouts = 0
+        var outOfTime: Bool { layouts >= budget }
         for mode in modes {
             var bestOfMode: Candidate?
             for direction in directions {
@@ -169,6 +183,7 @@ public struct DiagramRenderer: Sendable {
                     if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
                     let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
                     let geometry = try await Self.measure(g)
+                    layouts += 1
                     let overlaps = geometry.overlaps()
                     let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
                     let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
@@ -177,41 +192,40 @@ public struct DiagramRenderer: Sendable {
                     let candidate = Candidate(graph: g, geometry: geometry, direction: direction, labels: mode,
                                               clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
                     if bestOfMode.map({ $0.worse(than: candidate) }) ?? true { bestOfMode = candidate }
-                    if candidate.clean { break }
+                    if candidate.clean || outOfTime { break }
                 }
+                if outOfTime { break }
             }
             guard let candidate = bestOfMode else { continue }
             if candidate.clean && candidate.legibility >= 1 { best = candidate; break }
-            if let current = best, !current.worse(than: candidate) { continue }
-            best = candidate
+            if best.map({ $0.worse(than: candidate) }) ?? true { best = candidate }
+            if outOfTime { break }
         }
         let b = best!
         return (b.graph, b.geometry, b.direction, b.labels)
     }
 
-    /// Stretches the layout (Graphviz `ratio`: node and text sizes stay, the space between grows)
-    /// until the picture's aspect ratio is within `aspectRange`, measuring after each step.
-    func fitAspect(_ chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels)) async throws
+    /// Brings the picture's aspect ratio within `aspectRange` by widening the margin on the short side
+    /// (Graphviz `pad`, in inches, per axis): the layout itself is not touched, so nothing it measured
+    /// clean can come to overlap, and the picture sits centred on a slide-shaped canvas.
+    func fitAspect(_ chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels))
         -> (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels) {
         guard var geometry = chosen.geometry else { return chosen }
         var graph = chosen.graph
-        for _ in 0..<4 {
-            let ratio = geometry.aspectRatio
-            if Self.aspectRange.contains(ratio) { break }
-            let landscape = geometry.width >= geometry.height
-            // Aim inside the range, past the bound that is missed, so the title block's share is covered.
-            let target = ratio > Self.aspectRange.upperBound ? Self.aspectRange.upperBound - 0.06 : Self.aspectRange.lowerBound + 0.06
-            // Graphviz's ratio is height / width of the drawing.
-            let previous = graph.attribute("ratio").flatMap(Double.init)
-            var desired = landscape ? 1 / target : target
-            if let previous {
-                // Correct by how far the last step fell short.
-                let measured = geometry.height / geometry.width
-                desired = previous * (desired / measured)
-            }
-            graph.setAttribute("ratio", .text(String(format: "%.4f", desired)))
-            geometry = try await Self.measure(graph)
+        let base = 0.3 * 72
+        let w = geometry.drawingWidth + 2 * base, h = geometry.drawingHeight + 2 * base
+        var padX = base, padY = base
+        let (low, high) = (Self.aspectRange.lowerBound + 0.01, Self.aspectRange.upperBound - 0.01)
+        if w >= h {
+            if w / h > high { padY += (w / high - h) / 2 } else if w / h < low { padX += (h * low - w) / 2 }
+        } else {
+            if h / w > high { padX += (h / high - w) / 2 } else if h / w < low { padY += (w * low - h) / 2 }
         }
+        guard padX != base || padY != base else { return chosen }
+        func inches(_ points: Double) -> String { String(format: "%.3f", points / 72) }
+        graph.setAttribute("pad", .text("\(inches(padX)),\(inches(padY))"))
+        geometry.padX = padX
+        geometry.padY = padY
         return (graph, geometry, chosen.direction, chosen.labels)
     }
 

@@ -66,7 +66,14 @@ public actor GraphvizRenderer {
     }
 
     /// Renders with Graphviz format and layout names as given (tests use it for unavailable formats).
+    /// Graphviz recurses as deep as the longest path of the graph, so the work runs on a thread of its own
+    /// with a 512 MiB stack (address space: only the pages used are touched) instead of a 512 KiB–8 MiB
+    /// thread of the concurrency pool, where long chains overflowed it (SIGSEGV).
     func render(dot: String, formatName: String, layoutName: String) throws -> [UInt8] {
+        try LargeStack.run { try self.renderNow(dot: dot, formatName: formatName, layoutName: layoutName) }
+    }
+
+    private nonisolated func renderNow(dot: String, formatName: String, layoutName: String) throws -> [UInt8] {
         // A fresh context per job: Graphviz keeps counters (SVG cluster ids) in the context, so reusing
         // one would make the same graph render differently the second time.
         let context = gvContext()
@@ -98,7 +105,7 @@ public actor GraphvizRenderer {
         return formatName == "pdf" ? PDFDate.fix(bytes) : bytes
     }
 
-    private func messages(or fallback: String) -> String {
+    private nonisolated func messages(or fallback: String) -> String {
         let text = graphvizMessages.joined().trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? fallback : text
     }
@@ -168,5 +175,40 @@ public enum PDFDate {
             i += 1
         }
         return nil
+    }
+}
+
+/// Runs work on a new thread with a large stack and waits for it.
+enum LargeStack {
+    static let size = 512 << 20
+
+    private final class Job: @unchecked Sendable {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        nonisolated(unsafe) var result: Result<T, Error>?
+        try withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            let job = Unmanaged.passRetained(Job { result = Result { try work() } })
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            defer { pthread_attr_destroy(&attributes) }
+            pthread_attr_setstacksize(&attributes, size)
+            var thread = pthread_t()
+            let status = pthread_create(&thread, &attributes, { context in
+                Unmanaged<Job>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, job.toOpaque())
+            if status != 0 {
+                // No thread to be had: run here, as before.
+                job.release()
+                result = Result { try body() }
+                return
+            }
+            pthread_join(thread, nil)
+        }
+        return try result!.get()
     }
 }

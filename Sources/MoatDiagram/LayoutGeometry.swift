@@ -38,9 +38,15 @@ public struct LayoutGeometry: Sendable {
         public var label: Box?
     }
 
-    /// Width and height of the whole drawing in points (1/72 inch).
-    public var width: Double
-    public var height: Double
+    /// Width and height of the drawing in points (1/72 inch), without the margin.
+    public var drawingWidth: Double
+    public var drawingHeight: Double
+    /// The margin on each side (Graphviz `pad`), in points.
+    public var padX: Double
+    public var padY: Double
+    /// Width and height of the whole picture in points, margins included.
+    public var width: Double { drawingWidth + 2 * padX }
+    public var height: Double { drawingHeight + 2 * padY }
     /// Element boxes by Graphviz id.
     public var elements: [Int: Box] = [:]
     /// Flow labels (label nodes and labels on edges), with the Graphviz id of their label node (or -1).
@@ -67,8 +73,12 @@ public struct LayoutGeometry: Sendable {
               let bb = (root["bb"] as? String).map(Self.numbers), bb.count == 4 else {
             throw Invalid(description: "not Graphviz JSON output with a bounding box")
         }
-        width = bb[2] - bb[0]
-        height = bb[3] - bb[1]
+        drawingWidth = bb[2] - bb[0]
+        drawingHeight = bb[3] - bb[1]
+        // `pad` is "x,y" or one value for both, in inches; Graphviz's default is 4 points.
+        let pad = (root["pad"] as? String).map(Self.numbers) ?? []
+        padX = pad.first.map { $0 * 72 } ?? 4
+        padY = pad.count > 1 ? pad[1] * 72 : padX
         allTexts += Self.texts(root["_ldraw_"])
         for case let object as [String: Any] in root["objects"] as? [Any] ?? [] {
             let gvid = object["_gvid"] as? Int ?? -1

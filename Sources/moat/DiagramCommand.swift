@@ -144,7 +144,9 @@ struct DiagramCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let picture = try await renderer.render(analysis, format: target, progress: progress)
+            // MOAT_PROGRESS_AFTER_MS changes the one-second delay before the first progress line (tests).
+            let delay = ProcessInfo.processInfo.environment["MOAT_PROGRESS_AFTER_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .seconds(1)
+            let picture = try await renderer.render(analysis, format: target, progress: progress, progressDelay: delay)
             try Console.write(picture.bytes, to: output)
             if output != "-" { Console.out("wrote \(output)\n") }
         } catch let error as DiagramError {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 private let shop = packageRoot.appendingPathComponent("Samples/online-shop.moat").path
@@ -226,5 +227,25 @@ struct ReviewPrintTests {
             let ink = pixels.filter { $0 < 200 }.count
             #expect(pixels.count > 1000 && Double(ink) / Double(pixels.count) > 0.02, "\(name) on \(paper): page 2 is nearly blank")
         }
+    }
+}
+
+@Suite("Progress while Graphviz lays out")
+struct DiagramProgressTests {
+    @Test("a long render prints progress to standard error when it is a terminal, and never otherwise")
+    func progress() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let binary = try #require(BuiltBinary.url("moat"))
+        // Without a terminal: nothing but the result, even with no delay.
+        let plain = try runBuilt("moat", ["diagram", small, "-o", "a.svg", "--as-of", "2026-11-29"], in: dir.url,
+                                 environment: ["MOAT_PROGRESS_AFTER_MS": "0"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("laying out"))
+        // In a terminal (script(1) gives the command a pseudo-terminal): the progress line.
+        let command = "MOAT_PROGRESS_AFTER_MS=0 '\(binary.path)' diagram '\(small)' -o b.svg --as-of 2026-11-29"
+        let tty = try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], in: dir.url)
+        #expect(tty.status == 0, "\(tty.stdout)")
+        #expect(tty.stdout.contains("moat: laying out"), "\(tty.stdout)")
     }
 }

@@ -70,6 +70,21 @@ public struct DOTGraph: Sendable {
         return nodes + clusters.flatMap(collect)
     }
 
+    /// The same graph without what does not change the layout (tooltips, links): what is measured.
+    public var forLayout: DOTGraph {
+        let drop: Set<String> = ["tooltip", "URL"]
+        func strip(_ a: DOTAttributes) -> DOTAttributes { a.filter { !drop.contains($0.0) } }
+        func cluster(_ c: DOTCluster) -> DOTCluster {
+            DOTCluster(id: c.id, attributes: strip(c.attributes), nodes: c.nodes.map { DOTNode(id: $0.id, attributes: strip($0.attributes)) },
+                       clusters: c.clusters.map(cluster))
+        }
+        var g = self
+        g.clusters = clusters.map(cluster)
+        g.nodes = nodes.map { DOTNode(id: $0.id, attributes: strip($0.attributes)) }
+        g.edges = edges.map { DOTEdge(from: $0.from, to: $0.to, attributes: strip($0.attributes)) }
+        return g
+    }
+
     public func write() -> String {
         var out = "digraph \(name) {\n"
         if layout != "dot" { out += "  layout=\(DOTText.quoted(layout));\n" }
