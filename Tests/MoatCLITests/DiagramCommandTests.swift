@@ -249,3 +249,27 @@ struct DiagramProgressTests {
         #expect(tty.stdout.contains("moat: laying out"), "\(tty.stdout)")
     }
 }
+
+@Suite("Byte-deterministic pictures")
+struct DeterministicOutputTests {
+    @Test("report HTML and diagram PDF: runs give the same bytes; a PDF carries SOURCE_DATE_EPOCH")
+    func sameBytes() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        var pages: Set<String> = []
+        for i in 0..<4 {
+            let run = try moat(["report", shop, "-o", "r\(i).html", "--as-of", "2026-11-29"], in: dir.url)
+            #expect(run.status == 0, "\(run.stderr)")
+            pages.insert(try dir.read("r\(i).html"))
+        }
+        #expect(pages.count == 1, "the review pack differed between runs")
+        for i in 0..<2 {
+            let run = try runBuilt("moat", ["diagram", small, "-o", "d\(i).pdf", "--as-of", "2026-11-29"], in: dir.url,
+                                   environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let a = try Data(contentsOf: dir.file("d0.pdf")), b = try Data(contentsOf: dir.file("d1.pdf"))
+        #expect(a == b, "two PDFs differ")
+        #expect(String(decoding: a, as: UTF8.self).contains("/CreationDate (D:20231114221320Z)"))
+    }
+}
