@@ -163,43 +163,46 @@ public struct DiagramRenderer: Sendable {
                 clean != other.clean ? other.clean : legibility < other.legibility
             }
         }
-        var best: Candidate?
-        // A fixed number of layouts (not a time limit, so the choice is the same on every machine): the best
-        // so far is kept when they are spent.
+        // A fixed number of layouts (not a time limit, so the choice is the same on every machine). Every
+        // label mode and direction is laid out first; then, while layouts are left, the ones that are not
+        // clean again with more space between nodes, then between ranks.
         let (elements, _) = Self.count(try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis))
         let budget = elements <= 60 ? 18 : elements <= 150 ? 10 : 6
         var layouts = 0
-        var outOfTime: Bool { layouts >= budget }
-        for mode in modes {
-            var bestOfMode: Candidate?
-            for direction in directions {
-                // More space between nodes, then between ranks, when an edge still runs through an element
-                // or a label.
-                for (nodeSpread, rankSpread) in [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0), (2.0, 2.0), (3.0, 2.0), (1.0, 3.0)] {
-                    var o = options
-                    o.direction = direction
-                    o.edgeLabels = mode
-                    if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
-                    if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
-                    let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
-                    let geometry = try await Self.measure(g)
-                    layouts += 1
-                    let overlaps = geometry.overlaps()
-                    let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
-                    let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
-                    // Legibility after the aspect ratio is brought into range costs at most the stretch.
-                    let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
-                    let candidate = Candidate(graph: g, geometry: geometry, direction: direction, labels: mode,
-                                              clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
-                    if bestOfMode.map({ $0.worse(than: candidate) }) ?? true { bestOfMode = candidate }
-                    if candidate.clean || outOfTime { break }
-                }
-                if outOfTime { break }
+        let spreads: [(Double, Double)] = [(1, 1), (2, 1), (1, 2), (2, 2), (3, 2), (1, 3)]
+        struct Pair: Hashable { var mode: DiagramOptions.EdgeLabels; var direction: DiagramOptions.Direction }
+        var pairs: [Pair] = []
+        for mode in modes { for direction in directions { pairs.append(Pair(mode: mode, direction: direction)) } }
+        var bestOf: [Pair: Candidate] = [:]
+        spreading: for (nodeSpread, rankSpread) in spreads {
+            for pair in pairs where !(bestOf[pair]?.clean ?? false) {
+                if layouts >= budget { break spreading }
+                var o = options
+                o.direction = pair.direction
+                o.edgeLabels = pair.mode
+                if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
+                if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
+                let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+                let geometry = try await Self.measure(g)
+                layouts += 1
+                let overlaps = geometry.overlaps()
+                let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
+                let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
+                // The margin that brings the aspect ratio into range costs legibility in proportion.
+                let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
+                let candidate = Candidate(graph: g, geometry: geometry, direction: pair.direction, labels: pair.mode,
+                                          clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
+                if bestOf[pair].map({ $0.worse(than: candidate) }) ?? true { bestOf[pair] = candidate }
             }
-            guard let candidate = bestOfMode else { continue }
-            if candidate.clean && candidate.legibility >= 1 { best = candidate; break }
-            if best.map({ $0.worse(than: candidate) }) ?? true { best = candidate }
-            if outOfTime { break }
+        }
+        // The most detailed labels that are clean and legible; else the best clean one; else the best.
+        var best: Candidate?
+        for mode in modes {
+            let legible = directions.compactMap { bestOf[Pair(mode: mode, direction: $0)] }.filter { $0.clean && $0.legibility >= 1 }
+            if let pick = legible.max(by: { $0.legibility < $1.legibility }) { best = pick; break }
+        }
+        if best == nil {
+            for pair in pairs { if let c = bestOf[pair], best.map({ $0.worse(than: c) }) ?? true { best = c } }
         }
         let b = best!
         return (b.graph, b.geometry, b.direction, b.labels)
