@@ -537,28 +537,26 @@ public struct DiagramBuilder: Sendable {
 
     /// The legend, one table per row: every shape, colour, line and badge used in the picture.
     private func legend() -> [String] {
-        let size = format1(DiagramFonts.legend)
-        // The empty last cell takes the width a row's table is stretched by, so the swatches keep their size.
-        func table(_ cells: String) -> String { "<TABLE BORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"2\"><TR>\(cells)<TD></TD></TR></TABLE>" }
-        var rows = [table(legendCell("actor: box · process: rounded box · datastore: cylinder · trust boundary: dashed frame, coloured by trust"))]
-        var cells = "<TD BGCOLOR=\"\(Self.outOfScope.fill)\" COLOR=\"\(Self.outOfScope.border)\" BORDER=\"1\"><FONT POINT-SIZE=\"\(size)\"> out of scope </FONT></TD>"
-        if options.showThreats {
-            for s in Severity.allCases.reversed() {
-                let p = Self.palette(s)
-                cells += "<TD BGCOLOR=\"\(p.fill)\" COLOR=\"\(p.border)\" BORDER=\"1\"><FONT POINT-SIZE=\"\(size)\"> worst open: \(s.rawValue) </FONT></TD>"
-            }
-            let none = Self.palette(nil)
-            cells += "<TD BGCOLOR=\"\(none.fill)\" COLOR=\"\(none.border)\" BORDER=\"1\"><FONT POINT-SIZE=\"\(size)\"> no open threats </FONT></TD>"
-            cells += "<TD BGCOLOR=\"\(Self.badgeColour(.high))\"><FONT COLOR=\"white\" POINT-SIZE=\"\(size)\"> 2 high </FONT></TD>"
-            cells += legendCell("open threats of that severity")
-            cells += "<TD BGCOLOR=\"\(Self.maturityBadgeColour)\"><FONT COLOR=\"white\" POINT-SIZE=\"\(size)\"> L2 </FONT></TD>"
-            cells += legendCell("maturity level the component evidences (1–5)")
+        // Rows of text only: a row with coloured cells would be stretched to the widest row's width.
+        func row(_ cells: String) -> String { "<TABLE BORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"2\"><TR>\(cells)</TR></TABLE>" }
+        func swatch(_ colour: String, _ text: String) -> String {
+            "<FONT COLOR=\"\(colour)\">■</FONT> \(text)"
         }
-        rows.append(table(cells))
-        var lines = legendCell("━ unencrypted boundary crossing", colour: Self.unencryptedColour, bold: true)
-        if labelMode == .short { lines += legendCell("! unencrypted crossing (short labels)", colour: Self.unencryptedColour, bold: true) }
-        lines += legendCell("↔ / ← / →: direction of each flow in a shared label")
-        rows.append(table(lines))
+        var rows = [row(legendCell("actor: box · process: rounded box · datastore: cylinder · trust boundary: dashed frame, coloured by trust · "
+                                   + swatch(Self.outOfScope.border, "grey, dashed: out of scope")))]
+        if options.showThreats {
+            var text = "fill: worst open threat "
+            text += Severity.allCases.reversed().map { swatch(Self.palette($0).border, $0.rawValue) }.joined(separator: " ")
+            text += " " + swatch(Self.palette(nil).border, "none") + "  ·  badges: "
+            text += "<FONT COLOR=\"\(Self.badgeColour(.high))\"><B>2 high</B></FONT> open threats of that severity, "
+            text += "<FONT COLOR=\"\(Self.maturityBadgeColour)\"><B>L2</B></FONT> maturity level the component evidences (1–5)"
+            rows.append(row(legendCell(text)))
+        }
+        var lines = "<FONT COLOR=\"\(Self.unencryptedColour)\"><B>━ unencrypted boundary crossing</B></FONT>"
+        if labelMode == .short { lines += " (<FONT COLOR=\"\(Self.unencryptedColour)\"><B>!</B></FONT> after a short label)" }
+        if labelMode == .numbered { lines += " · numbered flows are listed below" }
+        lines += " · ↔ / ← / →: direction of each flow in a shared label"
+        rows.append(row(legendCell(lines)))
         return rows
     }
 
