@@ -167,32 +167,36 @@ public struct DiagramRenderer: Sendable {
         // label mode and direction is laid out first; then, while layouts are left, the ones that are not
         // clean again with more space between nodes, then between ranks.
         let (elements, _) = Self.count(try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis))
-        let budget = elements <= 60 ? 18 : elements <= 150 ? 10 : 6
+        let budget = elements <= 60 ? 18 : elements <= 150 ? 16 : 6
         var layouts = 0
         let spreads: [(Double, Double)] = [(1, 1), (2, 1), (1, 2), (2, 2), (3, 2), (1, 3)]
         struct Pair: Hashable { var mode: DiagramOptions.EdgeLabels; var direction: DiagramOptions.Direction }
         var pairs: [Pair] = []
         for mode in modes { for direction in directions { pairs.append(Pair(mode: mode, direction: direction)) } }
         var bestOf: [Pair: Candidate] = [:]
-        spreading: for (nodeSpread, rankSpread) in spreads {
-            for pair in pairs where !(bestOf[pair]?.clean ?? false) {
-                if layouts >= budget { break spreading }
-                var o = options
-                o.direction = pair.direction
-                o.edgeLabels = pair.mode
-                if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
-                if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
-                let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
-                let geometry = try await Self.measure(g)
-                layouts += 1
-                let overlaps = geometry.overlaps()
-                let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
-                let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
-                // The margin that brings the aspect ratio into range costs legibility in proportion.
-                let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
-                let candidate = Candidate(graph: g, geometry: geometry, direction: pair.direction, labels: pair.mode,
-                                          clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
-                if bestOf[pair].map({ $0.worse(than: candidate) }) ?? true { bestOf[pair] = candidate }
+        func attempt(_ pair: Pair, _ nodeSpread: Double, _ rankSpread: Double) async throws {
+            var o = options
+            o.direction = pair.direction
+            o.edgeLabels = pair.mode
+            if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
+            if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
+            let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+            let geometry = try await Self.measure(g)
+            layouts += 1
+            let overlaps = geometry.overlaps()
+            let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
+            let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
+            // The margin that brings the aspect ratio into range costs legibility in proportion.
+            let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
+            let candidate = Candidate(graph: g, geometry: geometry, direction: pair.direction, labels: pair.mode,
+                                      clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
+            if bestOf[pair].map({ $0.worse(than: candidate) }) ?? true { bestOf[pair] = candidate }
+        }
+        // Every pair once; then each pair that is not clean, in order of preference, with more space.
+        for pair in pairs where layouts < budget { try await attempt(pair, 1, 1) }
+        for pair in pairs {
+            for (nodeSpread, rankSpread) in spreads.dropFirst() where layouts < budget && !(bestOf[pair]?.clean ?? false) {
+                try await attempt(pair, nodeSpread, rankSpread)
             }
         }
         // The most detailed labels that are clean and legible; else the best clean one; else the best.
