@@ -1,42 +1,13 @@
 import MoatCore
 
-/// What to draw.
-public struct DiagramOptions: Sendable {
-    /// Which picture of the model.
-    public enum View: Sendable, Hashable {
-        /// Every element; switches to `.overview` above `DiagramOptions.overviewThreshold` elements.
-        case automatic
-        /// Every element, however large the model.
-        case full
-        /// One node per boundary and aggregated flows between them.
-        case overview
-        /// The elements inside one boundary, plus the outside elements they exchange flows with.
-        case boundary(String)
-        /// One element and its direct neighbours.
-        case focus(String)
-    }
-
-    /// Models with more elements than this get the overview unless a view is asked for.
-    public static let overviewThreshold = 150
-
-    public var view: View = .automatic
-    public var showThreats = true
-    public var showAttackPaths = false
-    /// Prefix of each element's link anchor (`#element-ID` in a standalone SVG; the report passes its own).
-    public var linkPrefix = "element-"
-    /// The date printed in the title block.
-    public var date: String?
-
-    public init() {}
-}
-
-/// Why a diagram could not be built.
-public struct DiagramError: Error, CustomStringConvertible {
-    public var description: String
-}
-
 /// Turns an analysis into a data-flow diagram as DOT: DFD shapes, nested dashed boundaries, labelled
 /// flows, threat badges and colours, highlighted unencrypted crossings, tooltips, attack paths.
+///
+/// A flow's label is a node of its own on the flow (`tail → label → head`), placed in the innermost
+/// boundary that holds both ends. Graphviz never overlaps two nodes and routes edges around nodes,
+/// so labels cannot overlap each other, element boxes or boundary titles: no overlap by construction.
+/// `DiagramRenderer` decides the automatic options (direction, label detail, aspect ratio) from the
+/// laid-out geometry; the builder itself draws exactly what its options say (`auto` reads as LR, full).
 public struct DiagramBuilder: Sendable {
     public let vocabulary: Vocabulary
     public var options: DiagramOptions
@@ -67,7 +38,7 @@ public struct DiagramBuilder: Sendable {
         switch s {
         case .critical: return "#b71c1c"
         case .high: return "#d84315"
-        case .medium: return "#9a7400"
+        case .medium: return "#8a6800"
         case .low: return "#1565c0"
         }
     }
@@ -76,26 +47,41 @@ public struct DiagramBuilder: Sendable {
     func trustColour(_ trust: String) -> String { vocabulary.colour(of: trust, .trust) ?? "#546e7a" }
 
     static let unencryptedColour = "#c62828"
-    static let attackPathColour = "#6a1b9a"
+    /// The colour of the first attack path (the one `--paths` draws when it draws one).
+    static let attackPathColour = attackPathColours[0]
+    /// One colour per drawn attack path, numbered in the legend; none of them is a severity colour.
+    static let attackPathColours = ["#6a1b9a", "#00796b", "#283593", "#ad1457", "#4e342e", "#558b2f"]
+    static let maturityBadgeColour = "#37474f"
+    static let outOfScope = Palette(fill: "#f5f5f5", border: "#9e9e9e")
 
     // MARK: - Building
+
+    /// The view the options ask for, with `.automatic` resolved by the model's size.
+    public func resolvedView(_ analysis: Analysis) -> DiagramOptions.View {
+        if options.view == .automatic {
+            return analysis.model.elements.count > DiagramOptions.overviewThreshold ? .overview : .full
+        }
+        return options.view
+    }
 
     /// The DOT graph of the analysis in the chosen view.
     public func build(_ analysis: Analysis) throws -> DOTGraph {
         let graph = analysis.graph
-        var view = options.view
-        if view == .automatic {
-            view = graph.model.elements.count > DiagramOptions.overviewThreshold ? .overview : .full
-        }
+        let view = resolvedView(analysis)
+        let hidden = hiddenElements(analysis)
         switch view {
-        case .overview: return overview(analysis)
+        case .overview:
+            var g = overview(analysis)
+            if let layout = options.layout, layout != .sfdp || g.layout == "sfdp" { g.layout = layout.rawValue }
+            return g
         case .focus(let id):
             guard let i = graph.elementIndex[id] else {
                 throw DiagramError(description: "unknown element '\(id)'" + hint(id, graph.model.elements.map(\.id)))
             }
             var keep: Set<Int> = [i]
             for fi in graph.inbound[i] + graph.outbound[i] { keep.insert(graph.otherEnd(ofFlow: fi, from: i)) }
-            return detailed(analysis, visible: keep, highlight: i, subtitle: "focus on \(graph.model.elements[i].name)")
+            return try detailed(analysis, visible: keep.subtracting(hidden).union([i]), highlight: i,
+                                subtitle: "focus on \(graph.model.elements[i].name)")
         case .boundary(let id):
             guard let b = graph.boundaryIndex[id] else {
                 throw DiagramError(description: "unknown boundary '\(id)'" + hint(id, graph.model.boundaries.map(\.id)))
@@ -103,28 +89,46 @@ public struct DiagramBuilder: Sendable {
             let inside = Set(graph.allElements(inBoundary: b))
             var keep = inside
             for i in inside { for fi in graph.inbound[i] + graph.outbound[i] { keep.insert(graph.otherEnd(ofFlow: fi, from: i)) } }
-            return detailed(analysis, visible: keep, highlight: nil, subtitle: "boundary \(graph.model.boundaries[b].name)")
+            return try detailed(analysis, visible: keep.subtracting(hidden), highlight: nil,
+                                subtitle: "boundary \(graph.model.boundaries[b].name)")
         default:
-            return detailed(analysis, visible: nil, highlight: nil, subtitle: nil)
+            return try detailed(analysis, visible: hidden.isEmpty ? nil : Set(graph.model.elements.indices).subtracting(hidden),
+                                highlight: nil, subtitle: nil)
         }
+    }
+
+    /// Elements left out by `hideOutOfScope`.
+    func hiddenElements(_ analysis: Analysis) -> Set<Int> {
+        guard options.hideOutOfScope else { return [] }
+        return Set(analysis.model.elements.indices.filter { analysis.model.elements[$0].attributes[.outOfScope] != nil })
     }
 
     private func hint(_ id: String, _ candidates: [String]) -> String {
         Suggestion.closest(to: id, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
-    private func baseGraph(_ analysis: Analysis, subtitle: String?) -> DOTGraph {
+    var rankdir: String { options.direction == .tb ? "TB" : "LR" }
+    var labelMode: DiagramOptions.EdgeLabels { options.edgeLabels == .auto ? .full : options.edgeLabels }
+
+    private func baseGraph(_ analysis: Analysis, subtitle: String?, legendRows: [String]) -> DOTGraph {
         var g = DOTGraph()
+        let nodesep = options.nodeSpacing.map(format2) ?? "0.3"
+        let ranksep = options.rankSpacing.map(format2) ?? "0.45"
         g.attributes = [
-            ("rankdir", .text("LR")), ("newrank", .text("true")), ("compound", .text("true")),
-            ("fontname", .text("Helvetica")), ("fontsize", .text("11")), ("nodesep", .text("0.35")),
-            ("ranksep", .text("0.8")), ("pad", .text("0.3")), ("splines", .text("spline")),
+            ("rankdir", .text(rankdir)), ("newrank", .text("true")), ("compound", .text("true")),
+            ("fontname", .text("Helvetica")), ("fontsize", .text(format1(DiagramFonts.legend))), ("nodesep", .text(nodesep)),
+            ("ranksep", .text(ranksep)), ("pad", .text("0.3")), ("splines", .text("spline")),
             ("bgcolor", .text("white")), ("labelloc", .text("t")), ("labeljust", .text("l")),
-            ("label", .html(titleBlock(analysis, subtitle: subtitle))),
+            ("label", .html(titleBlock(analysis, subtitle: subtitle, extraRows: legendRows))),
         ]
-        g.nodeDefaults = [("fontname", .text("Helvetica")), ("fontsize", .text("11")), ("margin", .text("0.12,0.06"))]
-        g.edgeDefaults = [("fontname", .text("Helvetica")), ("fontsize", .text("9")), ("color", .text("#455a64")),
-                          ("fontcolor", .text("#37474f")), ("arrowsize", .text("0.7"))]
+        g.nodeDefaults = [("fontname", .text("Helvetica")), ("fontsize", .text(format1(DiagramFonts.name))),
+                          ("margin", .text("0.14,0.07"))]
+        g.edgeDefaults = [("fontname", .text("Helvetica")), ("fontsize", .text(format1(DiagramFonts.edge))),
+                          ("color", .text("#455a64")), ("fontcolor", .text("#37474f")), ("arrowsize", .text("0.8"))]
+        if let layout = options.layout { g.layout = layout.rawValue }
+        // fdp aborts on curved edges routed around clusters (multispline.c assertion in Graphviz 2.43);
+        // straight lines keep every cluster.
+        if options.layout == .fdp { g.setAttribute("splines", .text("line")) }
         return g
     }
 
@@ -135,39 +139,29 @@ public struct DiagramBuilder: Sendable {
         return result
     }
 
-    private func detailed(_ analysis: Analysis, visible: Set<Int>?, highlight: Int?, subtitle: String?) -> DOTGraph {
+    /// One drawn flow group: the flows between the same two elements share one edge and one label.
+    struct FlowGroup {
+        var flows: [Int]
+        var number: Int
+    }
+
+    private func detailed(_ analysis: Analysis, visible: Set<Int>?, highlight: Int?, subtitle: String?) throws -> DOTGraph {
         let graph = analysis.graph
         let model = graph.model
-        var g = baseGraph(analysis, subtitle: subtitle)
         let open = options.showThreats ? openFindings(analysis) : [:]
         let shown = { (i: Int) in visible?.contains(i) ?? true }
 
-        // Nodes, placed into their boundary clusters.
-        var clusterNodes = [[DOTNode]](repeating: [], count: model.boundaries.count)
-        for (i, e) in model.elements.enumerated() where shown(i) {
-            let node = elementNode(i, e, analysis, open[e.id] ?? [], emphasised: highlight == i)
-            if let b = graph.elementBoundary[i] { clusterNodes[b].append(node) } else { g.nodes.append(node) }
+        // Attack paths: the top ones, each with its number and colour; a flow on several keeps the first.
+        var pathOfFlow: [Int: [Int]] = [:]
+        var drawnPaths: [RankedAttackPath] = []
+        if options.showAttackPaths {
+            let ranked = AttackPathFinder(vocabulary: vocabulary).ranked(analysis)
+                .filter { $0.path.elements.allSatisfy(shown) }
+            drawnPaths = Array(ranked.prefix(max(0, options.attackPathCount)))
+            for (n, p) in drawnPaths.enumerated() { for fi in p.path.flows { pathOfFlow[fi, default: []].append(n) } }
         }
-        func cluster(_ b: Int) -> DOTCluster? {
-            let inner = graph.boundaryChildren[b].compactMap(cluster)
-            if clusterNodes[b].isEmpty && inner.isEmpty { return nil }
-            let boundary = model.boundaries[b]
-            let trust = graph.trustName(graph.boundaryTrust[b])
-            let colour = trustColour(trust)
-            let label = "<B>\(DOTText.html(boundary.name))</B>  <FONT POINT-SIZE=\"9\">\(DOTText.html(trust))</FONT>"
-            return DOTCluster(id: "cluster_b\(b)", attributes: [
-                ("label", .html(label)), ("style", .text("dashed,rounded")), ("color", .text(colour)),
-                ("fontcolor", .text(colour)), ("penwidth", .text("1.4")), ("labeljust", .text("l")),
-                ("margin", .text("14")), ("id", .text("boundary-\(b)")),
-            ], nodes: clusterNodes[b], clusters: inner)
-        }
-        g.clusters = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }.compactMap(cluster)
 
-        // Flows.
-        let pathFlows: Set<Int> = options.showAttackPaths
-            ? Set(AttackPathFinder(vocabulary: vocabulary).paths(in: graph).flatMap(\.flows)) : []
         // Flows between the same two elements share one edge, so their labels cannot collide.
-        let evaluator = Evaluator(graph: graph, vocabulary: vocabulary)
         struct Pair: Hashable { var a: Int; var b: Int }
         var groups: [Pair: [Int]] = [:]
         var order: [Pair] = []
@@ -177,8 +171,94 @@ public struct DiagramBuilder: Sendable {
             if groups[pair] == nil { order.append(pair) }
             groups[pair, default: []].append(fi)
         }
-        for pair in order {
-            g.edges.append(flowEdge(groups[pair]!, graph: graph, evaluator: evaluator, open: open, attackFlows: pathFlows))
+        let flowGroups = order.enumerated().map { FlowGroup(flows: groups[$0.element]!, number: $0.offset + 1) }
+        let evaluator = Evaluator(graph: graph, vocabulary: vocabulary)
+        let mode = labelMode
+        // Edges leave a node on the side facing the next rank and enter on the side facing the previous
+        // one, so a curve never runs sideways through the band of a rank, across the elements in it.
+        let ports: DOTAttributes = options.layout == .fdp ? []
+            : rankdir == "TB" ? [("tailport", .text("s")), ("headport", .text("n"))] : [("tailport", .text("e")), ("headport", .text("w"))]
+
+        var legendRows: [String] = []
+        if !drawnPaths.isEmpty { legendRows.append(pathLegend(drawnPaths, graph: graph)) }
+        if mode == .numbered && !flowGroups.isEmpty { legendRows.append(flowLegend(flowGroups, graph: graph, evaluator: evaluator)) }
+        var g = baseGraph(analysis, subtitle: subtitle, legendRows: legendRows)
+
+        // Nodes, placed into their boundary clusters.
+        var clusterNodes = [[DOTNode]](repeating: [], count: model.boundaries.count)
+        var rootNodes: [DOTNode] = []
+        for (i, e) in model.elements.enumerated() where shown(i) {
+            let node = elementNode(i, e, analysis, open[e.id] ?? [], emphasised: highlight == i)
+            if let b = graph.elementBoundary[i] { clusterNodes[b].append(node) } else { rootNodes.append(node) }
+        }
+
+        // Flows: a label node in the innermost boundary holding both ends, and the two halves.
+        func ancestors(_ b: Int?) -> [Int] {
+            var out: [Int] = [], x = b
+            while let y = x { out.append(y); x = graph.boundaryParent[y] }
+            return out
+        }
+        for group in flowGroups {
+            let first = model.flows[group.flows[0]]
+            let tail = graph.elementIndex[first.source]!, head = graph.elementIndex[first.target]!
+            let style = flowStyle(group, graph: graph, evaluator: evaluator, open: open, paths: pathOfFlow)
+            if mode == .none {
+                var attributes: DOTAttributes = [("id", .text("flow-\(group.number)"))]
+                if style.twoWay { attributes.append(("dir", .text("both"))) }
+                attributes += style.line + ports
+                attributes.append(("tooltip", .text(style.tooltip)))
+                g.edges.append(DOTEdge(from: "n\(tail)", to: "n\(head)", attributes: attributes))
+                continue
+            }
+            let labelID = "f\(group.number)"
+            var label: DOTAttributes
+            if mode == .numbered {
+                label = [("label", .html("<B>\(group.number)</B>")), ("shape", .text("circle")), ("style", .text("filled")),
+                         ("fillcolor", .text("white")), ("color", .text(style.colour)), ("fontcolor", .text(style.colour)),
+                         ("fontsize", .text(format1(DiagramFonts.edge))), ("width", .text("0.34")), ("fixedsize", .text("true")),
+                         ("penwidth", .text("1.2"))]
+            } else {
+                label = [("label", .html(style.label(mode))), ("shape", .text("plaintext")), ("margin", .text("0.04,0.02")),
+                         ("fontsize", .text(format1(DiagramFonts.edge))), ("fontcolor", .text(style.pathColour ?? "#37474f"))]
+            }
+            label += [("id", .text("flow-\(group.number)")), ("class", .text("flow-label")), ("tooltip", .text(style.tooltip))]
+            let holder = ancestors(graph.elementBoundary[tail]).first { ancestors(graph.elementBoundary[head]).contains($0) }
+            let node = DOTNode(id: labelID, attributes: label)
+            if let holder { clusterNodes[holder].append(node) } else { rootNodes.append(node) }
+            var into: DOTAttributes = [("dir", .text(style.twoWay ? "back" : "none")), ("id", .text("flow-\(group.number)-from"))]
+            var out: DOTAttributes = [("id", .text("flow-\(group.number)-to"))]
+            into += style.line + ports + [("tooltip", .text(style.tooltip))]
+            out += style.line + ports + [("tooltip", .text(style.tooltip))]
+            g.edges.append(DOTEdge(from: "n\(tail)", to: labelID, attributes: into))
+            g.edges.append(DOTEdge(from: labelID, to: "n\(head)", attributes: out))
+        }
+
+        func cluster(_ b: Int) -> DOTCluster? {
+            let inner = graph.boundaryChildren[b].compactMap(cluster)
+            if clusterNodes[b].isEmpty && inner.isEmpty { return nil }
+            let boundary = model.boundaries[b]
+            let trust = graph.trustName(graph.boundaryTrust[b])
+            let colour = trustColour(trust)
+            let label = "<B>\(DOTText.html(boundary.name))</B>  <FONT POINT-SIZE=\"\(format1(DiagramFonts.clusterTrust))\">\(DOTText.html(trust))</FONT>"
+            return DOTCluster(id: "cluster_b\(b)", attributes: [
+                ("label", .html(label)), ("style", .text("dashed,rounded")), ("color", .text(colour)),
+                ("fontcolor", .text(colour)), ("fontsize", .text(format1(DiagramFonts.cluster))), ("penwidth", .text("1.6")),
+                ("labeljust", .text("l")), ("margin", .text("12")), ("id", .text("boundary-\(b)")),
+            ], nodes: clusterNodes[b], clusters: inner)
+        }
+        g.clusters = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }.compactMap(cluster)
+        g.nodes = rootNodes
+
+        // Layout hints: elements on one rank.
+        for group in options.rankSame {
+            var ids: [String] = []
+            for id in group {
+                guard let i = graph.elementIndex[id] else {
+                    throw DiagramError(description: "--rank-same: unknown element '\(id)'" + hint(id, model.elements.map(\.id)))
+                }
+                if shown(i) { ids.append("n\(i)") }
+            }
+            if ids.count > 1 { g.sameRank.append(ids) }
         }
         return g
     }
@@ -186,23 +266,14 @@ public struct DiagramBuilder: Sendable {
     private func elementNode(_ i: Int, _ e: Element, _ analysis: Analysis, _ open: [Finding], emphasised: Bool) -> DOTNode {
         let worst = open.map(\.severity).max()
         let outOfScope = e.attributes[.outOfScope] != nil
-        let palette = outOfScope ? Palette(fill: "#f5f5f5", border: "#9e9e9e")
+        let palette = outOfScope ? Self.outOfScope
             : options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
         var rows = "<TR><TD><B>\(DOTText.html(e.name))</B></TD></TR>"
         let detail = [e.attributes.string(.type) ?? e.kind.rawValue, e.attributes.string(.tech), outOfScope ? "out of scope" : nil]
             .compactMap { $0 }.filter { $0 != "unknown" }
-        rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
+        rows += "<TR><TD><FONT POINT-SIZE=\"\(format1(DiagramFonts.detail))\" COLOR=\"#455a64\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
         if options.showThreats {
-            var cells = ""
-            for s in Severity.allCases.reversed() {
-                let n = open.filter { $0.severity == s }.count
-                if n > 0 {
-                    cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> \(n) \(s.rawValue) </FONT></TD>"
-                }
-            }
-            if let level = analysis.maturity.components[e.id] {
-                cells += "<TD BGCOLOR=\"#37474f\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> L\(level) </FONT></TD>"
-            }
+            let cells = badges(open.map(\.severity), level: analysis.maturity.components[e.id])
             if !cells.isEmpty {
                 rows += "<TR><TD><TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR>\(cells)</TR></TABLE></TD></TR>"
             }
@@ -221,6 +292,21 @@ public struct DiagramBuilder: Sendable {
         return DOTNode(id: "n\(i)", attributes: attributes)
     }
 
+    /// Badge cells: open threats per severity, worst first, then the evidenced maturity level.
+    private func badges(_ severities: [Severity], level: Int?) -> String {
+        var cells = ""
+        for s in Severity.allCases.reversed() {
+            let n = severities.filter { $0 == s }.count
+            if n > 0 {
+                cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"\(format1(DiagramFonts.badge))\"> \(n) \(s.rawValue) </FONT></TD>"
+            }
+        }
+        if let level {
+            cells += "<TD BGCOLOR=\"\(Self.maturityBadgeColour)\"><FONT COLOR=\"white\" POINT-SIZE=\"\(format1(DiagramFonts.badge))\"> L\(level) </FONT></TD>"
+        }
+        return cells
+    }
+
     private func tooltip(_ e: Element, _ open: [Finding]) -> String {
         var lines = ["\(e.name) (\(e.kind.rawValue) \(e.id))"]
         if open.isEmpty {
@@ -233,47 +319,79 @@ public struct DiagramBuilder: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private func flowEdge(_ flowIndices: [Int], graph: ArchitectureGraph, evaluator: Evaluator,
-                          open: [String: [Finding]], attackFlows: Set<Int>) -> DOTEdge {
+    /// How one flow group is drawn: line attributes, colour, tooltip and label text in each mode.
+    struct FlowStyle {
+        var line: DOTAttributes
+        var colour: String
+        var pathColour: String?
+        var twoWay: Bool
+        var tooltip: String
+        /// Per flow: (arrow, name, protocol, unencrypted).
+        var parts: [(String, String, String?, Bool)]
+        var pathNumbers: [Int]
+
+        func label(_ mode: DiagramOptions.EdgeLabels) -> String {
+            var lines: [String] = []
+            let prefix = pathNumbers.isEmpty ? "" : "<B>" + pathNumbers.map { "P\($0 + 1)" }.joined(separator: " ") + "</B> "
+            for (i, (arrow, name, proto, unencrypted)) in parts.enumerated() {
+                var line = (i == 0 ? prefix : "") + arrow
+                if mode == .short {
+                    let short = name.count > 26 ? String(name.prefix(25)) + "…" : name
+                    line += DOTText.html(short.isEmpty ? (proto ?? "") : short)
+                    if unencrypted { line += " <FONT COLOR=\"\(DiagramBuilder.unencryptedColour)\"><B>!</B></FONT>" }
+                } else {
+                    line += DOTText.html(name)
+                    if let proto {
+                        line += (parts.count > 1 || name.isEmpty ? (name.isEmpty ? "" : " · ") : "<BR/>")
+                            + "<FONT COLOR=\"#546e7a\">\(DOTText.html(proto))</FONT>"
+                    }
+                    if unencrypted {
+                        line += "<BR/><FONT COLOR=\"\(DiagramBuilder.unencryptedColour)\"><B>unencrypted crossing</B></FONT>"
+                    }
+                }
+                lines.append(line)
+            }
+            let text = lines.joined(separator: "<BR/>")
+            return text.isEmpty ? " " : text
+        }
+    }
+
+    private func flowStyle(_ group: FlowGroup, graph: ArchitectureGraph, evaluator: Evaluator, open: [String: [Finding]],
+                           paths: [Int: [Int]]) -> FlowStyle {
         let model = graph.model
-        let first = model.flows[flowIndices[0]]
-        let tail = graph.elementIndex[first.source]!, head = graph.elementIndex[first.target]!
-        var lines: [String] = [], tips: [String] = []
-        var anyUnencrypted = false, anyAttack = false, backwards = false, twoWay = false
-        for fi in flowIndices {
+        let first = model.flows[group.flows[0]]
+        let tail = graph.elementIndex[first.source]!
+        var parts: [(String, String, String?, Bool)] = [], tips: [String] = []
+        var anyUnencrypted = false, twoWay = false
+        var pathNumbers: Set<Int> = []
+        for fi in group.flows {
             let f = model.flows[fi]
             let unencrypted = graph.crossings[fi].crossesBoundary && !evaluator.encrypted(flow: fi)
             let reversed = graph.elementIndex[f.source]! != tail
             anyUnencrypted = anyUnencrypted || unencrypted
-            anyAttack = anyAttack || attackFlows.contains(fi)
-            backwards = backwards || reversed
-            twoWay = twoWay || f.twoWay
-            var line = flowIndices.count > 1 ? (f.twoWay ? "↔ " : reversed ? "← " : "→ ") : ""
-            line += DOTText.html(f.name)
-            if let p = f.attributes.string(.protocol) {
-                line += (flowIndices.count > 1 || f.name.isEmpty ? (f.name.isEmpty ? "" : " · ") : "<BR/>")
-                    + "<FONT COLOR=\"#607d8b\">\(DOTText.html(p))</FONT>"
-            }
-            if unencrypted {
-                line += "<BR/><FONT COLOR=\"\(Self.unencryptedColour)\"><B>unencrypted crossing</B></FONT>"
-            }
-            lines.append(line)
+            twoWay = twoWay || reversed || f.twoWay
+            pathNumbers.formUnion(paths[fi] ?? [])
+            let arrow = group.flows.count > 1 ? (f.twoWay ? "↔ " : reversed ? "← " : "→ ") : ""
+            parts.append((arrow, f.name, f.attributes.string(.protocol), unencrypted))
             var tip = "\(f.name.isEmpty ? f.id : f.name) (\(f.id))"
             if let p = f.attributes.string(.protocol) { tip += ": \(p)\(unencrypted ? ", unencrypted across a boundary" : "")" }
             for finding in (open[f.id] ?? []).prefix(6) { tip += "\n  [\(finding.severity.rawValue)] \(finding.rule.title)" }
             tips.append(tip)
         }
-        let label = lines.joined(separator: "<BR/>")
-        var attributes: DOTAttributes = [("label", .html(label.isEmpty ? " " : label)), ("id", .text("flow-\(flowIndices[0])"))]
-        if twoWay || backwards { attributes.append(("dir", .text("both"))) }
-        if anyAttack {
-            attributes += [("color", .text(Self.attackPathColour)), ("penwidth", .text("3.2")),
-                           ("fontcolor", .text(Self.attackPathColour))]
+        var line: DOTAttributes = []
+        var colour = "#455a64"
+        let numbers = pathNumbers.sorted()
+        var pathColour: String?
+        if let p = numbers.first {
+            pathColour = Self.attackPathColours[p % Self.attackPathColours.count]
+            colour = pathColour!
+            line += [("color", .text(colour)), ("penwidth", .text("3.2"))]
         } else if anyUnencrypted {
-            attributes += [("color", .text(Self.unencryptedColour)), ("penwidth", .text("2.2"))]
+            colour = Self.unencryptedColour
+            line += [("color", .text(colour)), ("penwidth", .text("2.2"))]
         }
-        attributes.append(("tooltip", .text(tips.joined(separator: "\n"))))
-        return DOTEdge(from: "n\(tail)", to: "n\(head)", attributes: attributes)
+        return FlowStyle(line: line, colour: colour, pathColour: pathColour, twoWay: twoWay, tooltip: tips.joined(separator: "\n"),
+                         parts: parts, pathNumbers: numbers)
     }
 
     // MARK: - Overview
@@ -286,15 +404,16 @@ public struct DiagramBuilder: Sendable {
 
     /// One node per top-level trust zone (nested zones summarised inside it), flows aggregated between
     /// zones with counts; open threats per zone as badges. Legible and fast at any model size.
-    private func overview(_ analysis: Analysis) -> DOTGraph {
+    func overview(_ analysis: Analysis) -> DOTGraph {
         let graph = analysis.graph
         let model = graph.model
         var g = baseGraph(analysis, subtitle: "overview of \(model.elements.count) elements in \(model.boundaries.count) boundaries; "
-                          + "draw one with --boundary ID")
+                          + "draw one with --boundary ID", legendRows: [])
         g.attributes += [("nslimit", .text("2")), ("mclimit", .text("0.5"))]
         if graph.boundaryParent.filter({ $0 == nil }).count > Self.forceLayoutThreshold {
             // Many zones: a force-directed layout with straight edges lays out hundreds of zones in
-            // well under a second, where dot's ranking takes tens of seconds.
+            // well under a second, where dot's ranking takes tens of seconds. Zones are nodes here, so
+            // no boundary is lost.
             g.layout = "sfdp"
             g.attributes.removeAll { $0.0 == "splines" }
             g.attributes += [("overlap", .text("prism")), ("splines", .text("false")), ("sep", .text("+8"))]
@@ -317,31 +436,26 @@ public struct DiagramBuilder: Sendable {
         for key in keys {
             let list = members[key]!
             var kinds: [ElementKind: Int] = [:]
-            var counts: [Severity: Int] = [:]
-            var worst: Severity?
+            var severities: [Severity] = []
             for i in list {
                 kinds[model.elements[i].kind, default: 0] += 1
-                for f in open[model.elements[i].id] ?? [] {
-                    counts[f.severity, default: 0] += 1
-                    worst = max(worst ?? f.severity, f.severity)
-                }
+                severities += (open[model.elements[i].id] ?? []).map(\.severity)
             }
+            let worst = severities.max()
             let title = key >= 0 ? model.boundaries[key].name : "Outside all boundaries"
             let trust = key >= 0 ? graph.trustName(graph.boundaryTrust[key]) : "mixed"
             let summary = [ElementKind.actor, .process, .datastore].compactMap { k in
                 kinds[k].map { "\($0) \(k.rawValue)\($0 == 1 ? "" : k == .process ? "es" : "s")" }
             }.joined(separator: " · ")
+            let small = format1(DiagramFonts.detail)
             var rows = "<TR><TD><B>\(DOTText.html(title))</B></TD></TR>"
-            rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(trustColour(trust))\">\(DOTText.html(trust))</FONT>"
-            rows += "<FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\"> · \(summary)</FONT></TD></TR>"
+            rows += "<TR><TD><FONT POINT-SIZE=\"\(small)\" COLOR=\"\(trustColour(trust))\">\(DOTText.html(trust))</FONT>"
+            rows += "<FONT POINT-SIZE=\"\(small)\" COLOR=\"#455a64\"> · \(summary)</FONT></TD></TR>"
             if let inner = nested[key], !inner.isEmpty {
                 let names = inner.prefix(3).map { DOTText.html(model.boundaries[$0].name) }.joined(separator: ", ")
-                rows += "<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#546e7a\">nested: \(names)\(inner.count > 3 ? " +\(inner.count - 3)" : "")</FONT></TD></TR>"
+                rows += "<TR><TD><FONT POINT-SIZE=\"\(small)\" COLOR=\"#455a64\">nested: \(names)\(inner.count > 3 ? " +\(inner.count - 3)" : "")</FONT></TD></TR>"
             }
-            var cells = ""
-            for s in Severity.allCases.reversed() where (counts[s] ?? 0) > 0 {
-                cells += "<TD BGCOLOR=\"\(Self.badgeColour(s))\"><FONT COLOR=\"white\" POINT-SIZE=\"8\"> \(counts[s]!) \(s.rawValue) </FONT></TD>"
-            }
+            let cells = badges(severities, level: nil)
             if !cells.isEmpty { rows += "<TR><TD><TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR>\(cells)</TR></TABLE></TD></TR>" }
             let palette = options.showThreats ? Self.palette(worst) : Palette(fill: "#f4f6f8", border: "#455a64")
             var attributes: DOTAttributes = [
@@ -397,35 +511,98 @@ public struct DiagramBuilder: Sendable {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
+    private func format2(_ x: Double) -> String {
+        let hundredths = Int((x * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+
     // MARK: - Title and legend
 
-    private func titleBlock(_ analysis: Analysis, subtitle: String?) -> String {
+    private func titleBlock(_ analysis: Analysis, subtitle: String?, extraRows: [String]) -> String {
         let m = analysis.maturity
         let model = analysis.model
         var info = "declared maturity level \(m.declared) · evidenced level \(m.evidenced)"
         if let date = options.date { info += " · \(DOTText.html(date))" }
         if let subtitle { info += " · \(DOTText.html(subtitle))" }
         var out = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"2\">"
-        out += "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"16\"><B>\(DOTText.html(model.header.name))</B></FONT></TD></TR>"
-        out += "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\" COLOR=\"#37474f\">\(info)</FONT></TD></TR>"
-        out += "<TR><TD ALIGN=\"LEFT\">\(legend())</TD></TR></TABLE>"
-        return out
+        out += "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"\(format1(DiagramFonts.title))\"><B>\(DOTText.html(model.header.name))</B></FONT></TD></TR>"
+        out += "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"\(format1(DiagramFonts.info))\" COLOR=\"#37474f\">\(info)</FONT></TD></TR>"
+        for row in legend() + extraRows { out += "<TR><TD ALIGN=\"LEFT\">\(row)</TD></TR>" }
+        return out + "</TABLE>"
     }
 
-    private func legend() -> String {
-        var cells = "<TD><FONT POINT-SIZE=\"8\" COLOR=\"#37474f\">actor: box · process: rounded box · datastore: cylinder · boundary: dashed</FONT></TD>"
+    private func legendCell(_ text: String, colour: String = "#37474f", bold: Bool = false) -> String {
+        "<TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"\(format1(DiagramFonts.legend))\" COLOR=\"\(colour)\">\(bold ? "<B>" : "")\(text)\(bold ? "</B>" : "")</FONT></TD>"
+    }
+
+    /// The legend, one table per row: every shape, colour, line and badge used in the picture.
+    private func legend() -> [String] {
+        // Rows of text only: a row with coloured cells would be stretched to the widest row's width.
+        func row(_ cells: String) -> String { "<TABLE BORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"2\"><TR>\(cells)</TR></TABLE>" }
+        func swatch(_ colour: String, _ text: String) -> String {
+            "<FONT COLOR=\"\(colour)\">■</FONT> \(text)"
+        }
+        var rows = [row(legendCell("actor: box · process: rounded box · datastore: cylinder · trust boundary: dashed frame, coloured by trust · "
+                                   + swatch(Self.outOfScope.border, "grey, dashed: out of scope")))]
         if options.showThreats {
-            for s in Severity.allCases.reversed() {
-                let p = Self.palette(s)
-                cells += "<TD BGCOLOR=\"\(p.fill)\" COLOR=\"\(p.border)\" BORDER=\"1\"><FONT POINT-SIZE=\"8\"> worst open: \(s.rawValue) </FONT></TD>"
+            var text = "fill: worst open threat "
+            text += Severity.allCases.reversed().map { swatch(Self.palette($0).border, $0.rawValue) }.joined(separator: " ")
+            text += " " + swatch(Self.palette(nil).border, "none") + "  ·  badges: "
+            text += "<FONT COLOR=\"\(Self.badgeColour(.high))\"><B>2 high</B></FONT> open threats of that severity, "
+            text += "<FONT COLOR=\"\(Self.maturityBadgeColour)\"><B>L2</B></FONT> maturity level the component evidences (1–5)"
+            rows.append(row(legendCell(text)))
+        }
+        var lines = "<FONT COLOR=\"\(Self.unencryptedColour)\"><B>━ unencrypted boundary crossing</B></FONT>"
+        if labelMode == .short { lines += " (<FONT COLOR=\"\(Self.unencryptedColour)\"><B>!</B></FONT> after a short label)" }
+        if labelMode == .numbered { lines += " · numbered flows are listed below" }
+        lines += " · ↔ / ← / →: direction of each flow in a shared label"
+        rows.append(row(legendCell(lines)))
+        return rows
+    }
+
+    /// "P1 Shopper → CDN → Orders DB — weakest: critical sql-injection@orders-db", one row per drawn path.
+    private func pathLegend(_ paths: [RankedAttackPath], graph: ArchitectureGraph) -> String {
+        var rows = ""
+        for (n, p) in paths.enumerated() {
+            let colour = Self.attackPathColours[n % Self.attackPathColours.count]
+            var text = "P\(n + 1) attack path: " + p.path.elements.map { DOTText.html(graph.model.elements[$0].name) }.joined(separator: " → ")
+            if let w = p.weakest { text += " — weakest: \(w.severity.rawValue) \(DOTText.html(w.id))" }
+            rows += "<TR>\(legendCell("━━", colour: colour, bold: true))\(legendCell(text, colour: colour, bold: true))</TR>"
+        }
+        return "<TABLE BORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">\(rows)</TABLE>"
+    }
+
+    /// The numbered flows, in columns of at most 12 rows.
+    private func flowLegend(_ groups: [FlowGroup], graph: ArchitectureGraph, evaluator: Evaluator) -> String {
+        let model = graph.model
+        var entries: [String] = []
+        for group in groups {
+            var parts: [String] = []
+            for fi in group.flows {
+                let f = model.flows[fi]
+                let s = graph.elementIndex[f.source]!, t = graph.elementIndex[f.target]!
+                var text = "\(DOTText.html(model.elements[s].name)) \(f.twoWay ? "↔" : "→") \(DOTText.html(model.elements[t].name))"
+                if !f.name.isEmpty { text += ": \(DOTText.html(f.name))" }
+                if let p = f.attributes.string(.protocol) { text += " · \(DOTText.html(p))" }
+                if graph.crossings[fi].crossesBoundary && !evaluator.encrypted(flow: fi) {
+                    text += " <FONT COLOR=\"\(Self.unencryptedColour)\"><B>unencrypted crossing</B></FONT>"
+                }
+                parts.append(text)
             }
-            let none = Self.palette(nil)
-            cells += "<TD BGCOLOR=\"\(none.fill)\" COLOR=\"\(none.border)\" BORDER=\"1\"><FONT POINT-SIZE=\"8\"> no open threats </FONT></TD>"
+            entries.append("<TD ALIGN=\"RIGHT\"><FONT POINT-SIZE=\"\(format1(DiagramFonts.legend))\"><B>\(group.number)</B></FONT></TD>"
+                           + legendCell(parts.joined(separator: "<BR/>")))
         }
-        cells += "<TD><FONT POINT-SIZE=\"8\" COLOR=\"\(Self.unencryptedColour)\"><B>━ unencrypted boundary crossing</B></FONT></TD>"
-        if options.showAttackPaths {
-            cells += "<TD><FONT POINT-SIZE=\"8\" COLOR=\"\(Self.attackPathColour)\"><B>━ attack path</B></FONT></TD>"
+        let perColumn = 12
+        let columns = (entries.count + perColumn - 1) / perColumn
+        var rows = ""
+        for r in 0..<min(perColumn, entries.count) {
+            rows += "<TR>"
+            for c in 0..<columns {
+                let i = c * perColumn + r
+                rows += i < entries.count ? entries[i] : "<TD></TD><TD></TD>"
+            }
+            rows += "</TR>"
         }
-        return "<TABLE BORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"2\"><TR>\(cells)</TR></TABLE>"
+        return "<TABLE BORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">\(rows)</TABLE>"
     }
 }

@@ -336,7 +336,6 @@ public struct OTMExporter {
         case .string(let s): return Node(s, Tag(.str), looksTyped(s) ? .doubleQuoted : .any)
         case .array(let items): return Node(items.map(node), Tag(.seq), .block)
         case .object(let pairs): return Node(pairs.map { (Node($0.0), node($0.1)) }, Tag(.map), .block)
-        case .written(let text): return (try? Yams.compose(yaml: text)) ?? Node("null", Tag(.null))  // JSON is YAML
         }
     }
 }

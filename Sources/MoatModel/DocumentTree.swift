@@ -60,7 +60,6 @@ public struct DocumentTree {
             let flow = items.allSatisfy { if case .string = $0 { return true }; return false } && !items.isEmpty
             return Node(items.map(node), Tag(.seq), flow ? .flow : .block)
         case .object(let pairs): return Node(pairs.map { (Node($0.0), node($0.1)) }, Tag(.map), .block)
-        case .written(let text): return (try? Yams.compose(yaml: text)) ?? Node("null", Tag(.null))  // JSON is YAML
         }
     }
 

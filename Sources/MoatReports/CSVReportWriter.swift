@@ -1,7 +1,7 @@
 import MoatCore
 
 /// `moat analyze --format csv`: one row per finding, for spreadsheets.
-public struct CSVReportWriter: Sendable {
+public struct CSVReportWriter: ReportWriter {
     public init() {}
 
     static let header = ["id", "rule", "title", "element", "element_name", "element_kind", "stride", "severity", "likelihood", "impact",

@@ -1,8 +1,9 @@
 import MoatCore
 
 /// The design-review pack as one self-contained HTML file: no scripts, no external requests,
-/// inline CSS and the inline SVG diagram, readable on screen and printable to PDF.
-public struct HTMLReportWriter: Sendable {
+/// inline CSS and the inline SVG diagram (fitted to the page, with zoom levels and panning that need no
+/// JavaScript), readable on screen and printable to PDF.
+public struct HTMLReportWriter: ReportWriter {
     public let toolVersion: String
 
     public init(toolVersion: String) { self.toolVersion = toolVersion }
@@ -12,10 +13,17 @@ public struct HTMLReportWriter: Sendable {
 
     private func e(_ s: String) -> String { HTMLText.escape(s) }
 
-    /// The page. `diagramSVG` is Graphviz's SVG output (its XML prologue is dropped); nil leaves the diagram out.
-    public func write(_ report: ReportModel, controls: [String: CompiledControl], diagramSVG: String?) -> String {
+    private func links(_ references: [ReportModel.Reference]) -> String {
+        references.map { "<a href=\"\(e($0.url))\">\(e($0.label))</a>" }.joined(separator: " ")
+    }
+
+    private func componentLink(_ f: Finding) -> String {
+        "<a href=\"#\(e(Anchor.make(Self.componentAnchor, f.elementID)))\"><code>\(e(f.id))</code></a>"
+    }
+
+    public func write(_ report: ReportModel) -> String {
         let a = report.analysis
-        let m = a.maturity
+        let m = report.maturity
         var out = """
             <!DOCTYPE html>
             <html lang="en">
@@ -37,8 +45,9 @@ public struct HTMLReportWriter: Sendable {
         meta.append("Analysed as of \(e(a.options.asOf)) with \(a.findings.count) findings from Moat \(e(toolVersion))")
         out += meta.joined(separator: " · ") + "</p>\n"
         if let description = a.model.header.attributes.string(.description) { out += "<p>\(e(description))</p>\n" }
-        out += "</header>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#diagram\">Diagram</a> <a href=\"#components\">Threats by component</a> "
-        out += "<a href=\"#roadmap\">Roadmap</a> <a href=\"#tracking\">Tracking</a> <a href=\"#rules\">Rules</a></nav>\n<main>\n"
+        out += "</header>\n<nav><a href=\"#summary\">Summary</a> <a href=\"#diagram\">Diagram</a> <a href=\"#paths\">Attack paths</a> "
+        out += "<a href=\"#components\">Threats by component</a> <a href=\"#roadmap\">Roadmap</a> <a href=\"#tracking\">Tracking</a> "
+        out += "<a href=\"#rules\">Rules</a></nav>\n<main>\n"
 
         // Summary.
         out += "<section id=\"summary\"><h2>Summary</h2>\n<div class=\"cards\">\n"
@@ -50,40 +59,74 @@ public struct HTMLReportWriter: Sendable {
         out += "</tr><tr>"
         for s in FindingStatus.allCases { out += "<td>\(report.countsByStatus[s] ?? 0)</td>" }
         out += "</tr></table>\n"
-        out += "<div class=\"maturity\"><p><strong>Declared maturity:</strong> level \(m.declared) — \(e(report.levelName(m.declared)))<br>"
-        out += "<strong>Evidenced maturity:</strong> level \(m.evidenced) — \(e(report.levelName(m.evidenced)))</p>\n"
-        if let next = m.nextLevel {
-            out += "<p><strong>To evidence level \(next) (\(e(report.levelName(next)))):</strong></p><ul>"
-            if !m.missingPractices.isEmpty {
-                out += "<li>declare the practices " + m.missingPractices.map { "<em>\(e($0.title))</em> (<code>\(e($0.id))</code>)" }.joined(separator: ", ") + "</li>"
+        out += "<div class=\"maturity\"><p><strong>Declared maturity:</strong> level \(m.declared) — \(e(m.declaredName))<br>"
+        out += "<strong>Evidenced maturity:</strong> level \(m.evidenced) — \(e(m.evidencedName))</p>\n"
+        if let next = m.next {
+            out += "<p><strong>To evidence level \(next.level) (\(e(next.name))):</strong></p><ul>"
+            if !next.missingPractices.isEmpty {
+                out += "<li>declare the practices " + next.missingPractices.map { "<em>\(e($0.title))</em> (<code>\(e($0.id))</code>)" }.joined(separator: ", ") + "</li>"
             }
-            if !m.blockingFindings.isEmpty {
-                out += "<li>close \(m.blockingFindings.count) open finding\(m.blockingFindings.count == 1 ? "" : "s") expected at level \(next) or below (see the <a href=\"#roadmap\">roadmap</a>)</li>"
+            if !next.blockingFindings.isEmpty {
+                out += "<li>close \(next.blockingFindings.count) open finding\(next.blockingFindings.count == 1 ? "" : "s") expected at level \(next.level) or below; "
+                out += "most need " + next.mostNeeded.map { "<em>\(e($0.control.title))</em> (\($0.count))" }.joined(separator: ", ")
+                out += " (see the <a href=\"#roadmap\">roadmap</a>)</li>"
             }
-            if m.missingPractices.isEmpty && m.blockingFindings.isEmpty { out += "<li>nothing: the model already evidences it</li>" }
+            if next.missingPractices.isEmpty && next.blockingFindings.isEmpty { out += "<li>nothing: the model already evidences it</li>" }
             out += "</ul>"
         }
         out += "</div>\n"
-        if !a.model.data.isEmpty {
+        if !report.dataAssets.isEmpty {
             out += "<h3>Data assets</h3>\n<table><thead><tr><th>Data</th><th>Classification</th><th>Tags</th></tr></thead><tbody>\n"
-            let flags = report.vocabulary.dataTags
-            for d in a.model.data {
-                let tags = flags.filter { d.attributes.flag($0) }
-                out += "<tr><td>\(e(d.name)) <code>\(e(d.id))</code></td><td>\(e(d.attributes.string(.classification) ?? "internal"))</td>"
-                out += "<td>\(tags.joined(separator: ", "))</td></tr>\n"
+            for d in report.dataAssets {
+                out += "<tr><td>\(e(d.name)) <code>\(e(d.id))</code></td><td>\(e(d.classification))</td>"
+                out += "<td>\(d.tags.map(e).joined(separator: ", "))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
         out += "</section>\n"
 
-        // Diagram.
+        // Diagram: fitted to the page; the zoom buttons are radio inputs and the frame scrolls, so
+        // zooming and panning need no script.
         out += "<section id=\"diagram\"><h2>Data-flow diagram</h2>\n"
-        if let svg = diagramSVG {
-            out += "<figure>\(Self.inlineSVG(svg))<figcaption>Nodes are coloured by their worst open threat; badges count open threats "
-            out += "and give each component's evidenced maturity level. Dashed clusters are trust boundaries; red flows cross a boundary "
-            out += "unencrypted. Select a component to jump to its threats.</figcaption></figure>\n"
+        if let diagram = report.diagram {
+            out += "<figure class=\"zoomable\"><input type=\"radio\" name=\"zoom\" id=\"zoom-fit\" checked><label for=\"zoom-fit\">Fit to page</label>"
+            out += "<input type=\"radio\" name=\"zoom\" id=\"zoom-150\"><label for=\"zoom-150\">150%</label>"
+            out += "<input type=\"radio\" name=\"zoom\" id=\"zoom-250\"><label for=\"zoom-250\">250%</label>"
+            out += "<input type=\"radio\" name=\"zoom\" id=\"zoom-400\"><label for=\"zoom-400\">400%</label>"
+            out += "<span class=\"hint\">zoom in, then scroll or drag the scroll bars to pan</span>"
+            out += "<div class=\"viewport\">\(diagram.svg)</div><figcaption>Nodes are coloured by their worst open threat; "
+            out += "badges count open threats per severity and give the maturity level each component evidences (L1–L5). "
+            out += "Dashed frames are trust boundaries; red flows cross a boundary unencrypted. Select a component to jump to its threats.</figcaption></figure>\n"
         } else {
             out += "<p>The diagram was not rendered.</p>\n"
+        }
+        out += "</section>\n"
+
+        // Attack paths.
+        out += "<section id=\"paths\"><h2>Attack paths</h2>\n"
+        if report.attackPaths.isEmpty {
+            out += "<p>No path of flows leads from an untrusted actor to confidential or secret data.</p>\n"
+        } else {
+            out += "<p>The \(report.attackPaths.count) most dangerous of \(report.attackPathCount) paths from an untrusted actor to confidential "
+            out += "or secret data, hop by hop, with the weakest point on the way.</p>\n<ol class=\"paths\">\n"
+            for p in report.attackPaths {
+                out += "<li><strong>\(e(p.route))</strong>" + (p.data.isEmpty ? "" : " — reaches \(p.data.map(e).joined(separator: ", "))") + "<ul>"
+                var from = p.sourceName
+                for hop in p.hops {
+                    var via = e(hop.flowName.isEmpty ? hop.flowID : hop.flowName)
+                    if let proto = hop.protocolName { via += " · \(e(proto))" }
+                    if !hop.encrypted { via += " · <strong class=\"expired\">unencrypted</strong>" }
+                    out += "<li>\(e(from)) → \(e(hop.elementName)): \(via)</li>"
+                    from = hop.elementName
+                }
+                if let w = p.weakest {
+                    out += "<li>weakest point: <span class=\"badge sev-\(w.severity.rawValue)\">\(w.severity.rawValue)</span> \(componentLink(w))"
+                    if let c = p.weakestControl { out += "; close with <em>\(e(c.title))</em> (<code>\(e(c.id))</code>, level \(c.level))" }
+                    out += "</li>"
+                }
+                out += "</ul></li>\n"
+            }
+            out += "</ol>\n"
         }
         out += "</section>\n"
 
@@ -98,7 +141,7 @@ public struct HTMLReportWriter: Sendable {
             let mitigated = c.findings.filter { $0.status == .mitigated }
             if !shown.isEmpty {
                 out += "<table><thead><tr><th>Severity</th><th>Threat</th><th>STRIDE</th><th>Status</th><th>Level</th><th>CWE / CAPEC</th><th>Mitigations</th></tr></thead><tbody>\n"
-                for f in shown { out += row(f, controls: controls) }
+                for f in shown { out += row(report.view(f)) }
                 out += "</tbody></table>\n"
             }
             if !mitigated.isEmpty {
@@ -114,27 +157,17 @@ public struct HTMLReportWriter: Sendable {
 
         // Roadmap by maturity level.
         out += "<section id=\"roadmap\"><h2>Mitigation roadmap by maturity level</h2>\n"
-        let open = a.findings.filter(\.isOpen)
-        for level in report.maturity.levels {
-            let here = open.filter { $0.expectedLevel == level.level }
-            let practices = level.practices.filter { !a.model.header.practices.contains($0.id) }
-            guard !here.isEmpty || !practices.isEmpty else { continue }
-            let state = level.level <= m.declared ? "gap: your declared level says this should be in place" : "roadmap"
+        out += "<p class=\"meta\">Each open finding is listed under the control that closes it: of its rule's controls, the one of the "
+        out += "lowest level above the level its component already evidences.</p>\n"
+        for level in report.roadmap {
+            let state = level.isGap ? "gap: your declared level says this should be in place" : "roadmap"
             out += "<h3>Level \(level.level): \(e(level.name)) <small>\(e(level.tagline)) · \(state)</small></h3>\n<ul>\n"
-            if !practices.isEmpty {
-                out += "<li>Declare the practices: " + practices.map { "\(e($0.title)) (<code>\(e($0.id))</code>)" }.joined(separator: "; ") + "</li>\n"
+            if !level.practicesToDeclare.isEmpty {
+                out += "<li>Declare the practices: " + level.practicesToDeclare.map { "\(e($0.title)) (<code>\(e($0.id))</code>)" }.joined(separator: "; ") + "</li>\n"
             }
-            var byControl: [String: [Finding]] = [:]
-            for f in here {
-                let control = f.rule.mitigations.map(\.control).filter { controls[$0]?.control.level == level.level }.first
-                    ?? f.rule.mitigations.first?.control ?? "?"
-                byControl[control, default: []].append(f)
-            }
-            for (control, list) in byControl.sorted(by: { ($1.value.count, $0.key) < ($0.value.count, $1.key) }) {
-                let title = controls[control]?.control.title ?? control
-                out += "<li><strong>\(e(title))</strong> (<code>\(e(control))</code>) closes \(list.count): "
-                out += list.map { "<a href=\"#\(e(Anchor.make(Self.componentAnchor, $0.elementID)))\"><code>\(e($0.id))</code></a>" }.joined(separator: ", ")
-                out += "</li>\n"
+            for (control, list) in level.controls {
+                out += "<li><strong>\(e(control.title))</strong> (<code>\(e(control.id))</code>) closes \(list.count): "
+                out += list.map(componentLink).joined(separator: ", ") + "</li>\n"
             }
             out += "</ul>\n"
         }
@@ -142,16 +175,14 @@ public struct HTMLReportWriter: Sendable {
 
         // Tracking.
         out += "<section id=\"tracking\"><h2>Tracking decisions</h2>\n"
-        if a.model.tracking.isEmpty {
+        if report.tracking.isEmpty {
             out += "<p>The model records no tracking decisions.</p>\n"
         } else {
             out += "<table><thead><tr><th>Decision</th><th>Findings</th><th>Justification</th><th>Owner</th><th>Until</th><th>Matches</th></tr></thead><tbody>\n"
-            for t in a.model.tracking {
-                let matches = a.findings.filter { $0.tracking == t }
-                let expired = matches.contains(where: \.trackingExpired)
-                out += "<tr><td>\(t.status.rawValue)</td><td><code>\(e(t.pattern))</code></td><td>\(e(t.justification))</td>"
-                out += "<td>\(e(t.owner ?? "—"))</td><td>\(e(t.until ?? "—"))\(expired ? " <strong class=\"expired\">expired</strong>" : "")</td>"
-                out += "<td>\(matches.count)</td></tr>\n"
+            for t in report.tracking {
+                out += "<tr><td>\(t.entry.status.rawValue)</td><td><code>\(e(t.entry.pattern))</code></td><td>\(e(t.entry.justification))</td>"
+                out += "<td>\(e(t.entry.owner ?? "—"))</td><td>\(e(t.entry.until ?? "—"))\(t.expired ? " <strong class=\"expired\">expired</strong>" : "")</td>"
+                out += "<td>\(t.matches)</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
@@ -159,15 +190,13 @@ public struct HTMLReportWriter: Sendable {
 
         // Rule appendix: the rules that fired.
         out += "<section id=\"rules\"><h2>Appendix: rules that fired</h2>\n"
-        var seen: Set<String> = []
-        for f in a.findings.sorted(by: { $0.rule.id < $1.rule.id }) where seen.insert(f.rule.id).inserted {
-            let r = f.rule
-            out += "<article class=\"rule\" id=\"rule-\(e(r.id))\"><h3><code>\(e(r.id))</code> \(e(r.title))</h3>\n"
-            out += "<p>\(e(r.description))</p>\n<p><strong>STRIDE:</strong> \(r.stride.map(\.rawValue).joined(separator: ", ")) · "
-            out += "<strong>References:</strong> \(references(r))</p>\n"
-            out += "<p><strong>False positive when:</strong> \(e(r.falsePositive))</p>\n<ul>"
-            for mitigation in r.mitigations {
-                out += "<li><code>\(e(mitigation.control))</code> (level \(controls[mitigation.control]?.control.level ?? 0)): \(e(mitigation.text))</li>"
+        for r in report.rules {
+            out += "<article class=\"rule\" id=\"rule-\(e(r.rule.id))\"><h3><code>\(e(r.rule.id))</code> \(e(r.rule.title))</h3>\n"
+            out += "<p>\(e(r.rule.description))</p>\n<p><strong>STRIDE:</strong> \(r.rule.stride.map(\.rawValue).joined(separator: ", ")) · "
+            out += "<strong>References:</strong> \(links(r.references))</p>\n"
+            out += "<p><strong>False positive when:</strong> \(e(r.rule.falsePositive))</p>\n<ul>"
+            for (control, text) in r.mitigations {
+                out += "<li><code>\(e(control.id))</code> (level \(control.level)): \(e(text))</li>"
             }
             out += "</ul></article>\n"
         }
@@ -175,28 +204,19 @@ public struct HTMLReportWriter: Sendable {
         return out
     }
 
-    private func references(_ r: Rule) -> String {
-        (r.cwe.map { "<a href=\"https://cwe.mitre.org/data/definitions/\($0).html\">CWE-\($0)</a>" }
-            + r.capec.map { "<a href=\"https://capec.mitre.org/data/definitions/\($0).html\">CAPEC-\($0)</a>" }).joined(separator: " ")
-    }
-
-    private func row(_ f: Finding, controls: [String: CompiledControl]) -> String {
+    private func row(_ v: ReportModel.FindingView) -> String {
+        let f = v.finding
         var out = "<tr class=\"\(f.isOpen ? "open" : "closed")\"><td><span class=\"badge sev-\(f.severity.rawValue)\">\(f.severity.rawValue)</span></td>"
         out += "<td><strong>\(e(f.rule.title))</strong><br><a href=\"#rule-\(e(f.rule.id))\"><code>\(e(f.id))</code></a></td>"
         out += "<td><abbr title=\"\(f.rule.stride.map(\.rawValue).joined(separator: ", "))\">\(f.rule.stride.map(\.letter).joined())</abbr></td>"
         var status = f.status.rawValue
-        if let t = f.tracking { status += "<br><small>\(f.trackingExpired ? "expired " : "")\(e(t.status.rawValue)): \(e(t.justification))\(t.owner.map { " — \(e($0))" } ?? "")</small>" }
-        out += "<td>\(status)</td><td>\(f.expectedLevel)</td><td>\(references(f.rule))</td><td><ul>"
-        for m in f.rule.mitigations {
-            out += "<li><code>\(e(m.control))</code> L\(controls[m.control]?.control.level ?? 0): \(e(m.text))</li>"
+        if let t = v.tracking { status += "<br><small>\(e(t))</small>" }
+        out += "<td>\(status)</td><td>\(f.expectedLevel)</td><td>\(links(v.references))</td><td><ul>"
+        for m in v.mitigations {
+            let closes = m.control.id == v.closingControl?.id
+            out += "<li\(closes ? " class=\"closes\"" : "")><code>\(e(m.control.id))</code> L\(m.control.level): \(e(m.text))</li>"
         }
         return out + "</ul></td></tr>\n"
-    }
-
-    /// Graphviz's SVG without its XML declaration, DOCTYPE and comments, ready to inline.
-    static func inlineSVG(_ svg: String) -> String {
-        guard let start = svg.range(of: "<svg") else { return "" }
-        return String(svg[start.lowerBound...])
     }
 
     static let css = """
@@ -213,13 +233,25 @@ public struct HTMLReportWriter: Sendable {
         table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
         th{background:#f5f7fa;font-size:13px}td ul{margin:0;padding-left:16px}table.status{width:auto}table.status td{text-align:center}
         tr.closed{color:var(--muted)}.maturity{background:#f5f7fa;border-radius:6px;padding:4px 16px;margin-top:12px}
-        figure{margin:0;overflow:auto;border:1px solid var(--line);border-radius:6px}figure svg{width:max(100%,1600px);height:auto;display:block}
+        figure{margin:0;border:1px solid var(--line);border-radius:6px;padding-top:6px}
+        figure input{position:absolute;opacity:0;width:1px;height:1px}
+        figure label{display:inline-block;margin:0 0 6px 8px;padding:2px 10px;border:1px solid var(--line);border-radius:4px;font-size:13px;cursor:pointer}
+        figure input:checked+label{background:var(--low);color:#fff;border-color:var(--low)}figure input:focus-visible+label{outline:2px solid var(--low)}
+        .hint{color:var(--muted);font-size:12px;margin-left:10px}
+        .viewport{overflow:auto;max-height:92vh;border-top:1px solid var(--line)}.viewport svg{display:block;width:100%;height:auto}
+        #zoom-150:checked~.viewport svg{width:150%}#zoom-250:checked~.viewport svg{width:250%}#zoom-400:checked~.viewport svg{width:400%}
+        ol.paths>li{margin-bottom:8px}li.closes{font-weight:600}
         figcaption{color:var(--muted);font-size:13px;padding:8px 12px;border-top:1px solid var(--line)}
         article.component{scroll-margin-top:48px}article.component:target h3{background:#fff6cc}
         details{margin:4px 0 12px;color:var(--muted)}.expired{color:var(--crit)}footer{color:var(--muted);font-size:13px;padding:24px}
-        @page{size:A4 landscape;margin:12mm}
-        @media print{nav{display:none}body{font-size:11px}header,main,footer{max-width:none;padding:0}h2{break-after:avoid}
-        article,tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-        details{display:block}figure{border:none;overflow:visible}figure svg{width:100%}}
+        @page{size:landscape;margin:12mm}
+        @media print{nav,figure input,figure label,.hint{display:none}body{font-size:9px;line-height:1.3}header,main,footer{max-width:none;padding:0}
+        h1{font-size:18px}h2{font-size:14px;margin-top:14px;break-after:avoid}h3{font-size:11px;margin:8px 0 4px}
+        th,td{padding:2px 4px}th{font-size:9px}.card{padding:4px 10px;min-width:90px}.card .n{font-size:16px}
+        tr,figure,li{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge,figure input:checked+label{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+        #diagram{break-before:page;break-after:page}figure{border:none}.viewport{overflow:visible;max-height:none;border:none}
+        .viewport svg,#zoom-150:checked~.viewport svg,#zoom-250:checked~.viewport svg,#zoom-400:checked~.viewport svg{width:auto;height:auto;max-width:100%;max-height:150mm;margin:0 auto}
+        article.rule p{margin:2px 0}article.rule ul{margin:2px 0}#rules{columns:2;column-gap:18px}#rules h2{column-span:all}
+        details{display:block}details ul{margin:2px 0}}
         """
 }

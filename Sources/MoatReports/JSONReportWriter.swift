@@ -1,7 +1,7 @@
 import MoatCore
 
 /// `moat analyze --format json`: the model, its maturity and every finding (schema: docs/analysis-json.md).
-public struct JSONReportWriter: Sendable {
+public struct JSONReportWriter: ReportWriter {
     public init() {}
 
     public func write(_ report: ReportModel) -> String {
@@ -54,14 +54,8 @@ public struct JSONReportWriter: Sendable {
         sink(tail.bytes)
     }
 
-    /// One finding as JSON, for writers that build trees (`moat diff`): the same compact line as in the report.
-    public static func finding(_ f: Finding) -> JSONValue {
-        var out = JSONOutput(pretty: false, capacity: 1024)
-        write(f, into: &out)
-        return .written(out.text)
-    }
-
-    /// Writes one finding as a compact object: the one definition of a finding in JSON (docs/analysis.md).
+    /// Writes one finding as a compact object: the one definition of a finding in JSON (docs/analysis.md),
+    /// used by this report and by `moat diff --format json`.
     public static func write(_ f: Finding, into out: inout JSONOutput) {
         // Each key comes with the comma before it; values are escaped by JSONOutput.
         func text(_ key: StaticString, _ value: String?) {

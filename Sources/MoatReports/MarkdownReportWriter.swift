@@ -1,95 +1,129 @@
 import MoatCore
 
 /// Threats per component as Markdown tables, for wikis and pull requests: `moat analyze --format markdown`,
-/// and with `full` the review pack's Markdown variant (`moat report -o review.md`): roadmap, tracking, rules.
-public struct MarkdownReportWriter: Sendable {
-    /// Adds the roadmap by maturity level, the tracking decisions and the rule appendix.
+/// and with `full` the review pack's Markdown variant (`moat report -o review.md`): the diagram (an SVG
+/// beside the file), data assets, roadmap, tracking and the rules that fired.
+public struct MarkdownReportWriter: ReportWriter {
+    /// Adds the diagram, the data assets, the roadmap by maturity level, the tracking decisions and the rule appendix.
     public var full: Bool
-    /// Controls, for the roadmap's titles and levels (used when `full`).
-    public var controls: [String: CompiledControl]
 
-    public init(full: Bool = false, controls: [String: CompiledControl] = [:]) {
+    public init(full: Bool = false) {
         self.full = full
-        self.controls = controls
+    }
+
+    private func e(_ s: String) -> String { MarkdownText.escape(s) }
+    private func code(_ s: String) -> String { MarkdownText.code(s) }
+
+    private func links(_ references: [ReportModel.Reference]) -> String {
+        references.map { "[\($0.label)](\($0.url))" }.joined(separator: " ")
     }
 
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
-        let m = a.maturity
-        var out = "# Threat model: \(MarkdownText.escape(a.model.header.name))\n\n"
+        let m = report.maturity
+        var out = "# Threat model: \(e(a.model.header.name))\n\n"
         out += "- **Findings:** \(report.statusSummary)\n"
         out += "- **Open by severity:** \(report.openSummary)\n"
-        out += "- **Maturity:** declared \(m.declared) (\(report.levelName(m.declared))), evidenced \(m.evidenced) (\(report.levelName(m.evidenced)))\n"
-        if let next = m.nextLevel {
-            out += "- **Next level (\(next), \(report.levelName(next))):** "
+        out += "- **Maturity:** declared \(m.declared) (\(e(m.declaredName))), evidenced \(m.evidenced) (\(e(m.evidencedName)))\n"
+        if let next = m.next {
+            out += "- **Next level (\(next.level), \(e(next.name))):** "
             var needs: [String] = []
-            if !m.missingPractices.isEmpty { needs.append("declare " + m.missingPractices.map { MarkdownText.code($0.id) }.joined(separator: ", ")) }
-            if !m.blockingFindings.isEmpty { needs.append("close \(m.blockingFindings.count) open findings") }
+            if !next.missingPractices.isEmpty { needs.append("declare " + next.missingPractices.map { code($0.id) }.joined(separator: ", ")) }
+            if !next.blockingFindings.isEmpty {
+                needs.append("close \(next.blockingFindings.count) open findings (most need "
+                             + next.mostNeeded.map { "\(code($0.control.id)) (\($0.count))" }.joined(separator: ", ") + ")")
+            }
             out += (needs.isEmpty ? "nothing blocks it" : needs.joined(separator: "; ")) + "\n"
         }
+        if full {
+            if let diagram = report.diagram, let file = diagram.file {
+                out += "\n## Data-flow diagram\n\n![Annotated data-flow diagram](\(MarkdownText.linkTarget(file)))\n\n"
+                out += "Nodes are coloured by their worst open threat; badges count open threats per severity and give the "
+                out += "maturity level each component evidences (L1–L5); dashed frames are trust boundaries; red flows cross a "
+                out += "boundary unencrypted.\n"
+            }
+            out += dataAssets(report)
+        }
         for c in report.components {
-            out += "\n## \(MarkdownText.escape(c.name)) (\(c.kind.rawValue) \(MarkdownText.code(c.id)))\n\n"
+            out += "\n## \(e(c.name)) (\(c.kind.rawValue) \(code(c.id)))\n\n"
             out += "| Severity | Status | STRIDE | Threat | CWE / CAPEC | Mitigation |\n"
             out += "| --- | --- | --- | --- | --- | --- |\n"
             for f in c.findings {
+                let v = report.view(f)
                 let status = f.status.rawValue + (f.isOpen ? " (level \(f.expectedLevel))" : "")
-                let refs = (f.rule.cwe.map { "[CWE-\($0)](https://cwe.mitre.org/data/definitions/\($0).html)" }
-                    + f.rule.capec.map { "[CAPEC-\($0)](https://capec.mitre.org/data/definitions/\($0).html)" }).joined(separator: " ")
-                let mitigation = f.rule.mitigations.map { "\(MarkdownText.code($0.control)): \(MarkdownText.escape($0.text))" }
-                    .joined(separator: "<br>")
+                let mitigation = v.mitigations.map { "\(code($0.control.id)): \(e($0.text))" }.joined(separator: "<br>")
                 out += "| \(f.severity.rawValue) | \(status) | \(f.rule.stride.map(\.letter).joined()) | "
-                out += "**\(MarkdownText.escape(f.rule.title))** \(MarkdownText.code(f.id)) | \(refs) | \(mitigation) |\n"
+                out += "**\(e(f.rule.title))** \(code(f.id)) | \(links(v.references)) | \(mitigation) |\n"
             }
         }
+        out += attackPaths(report)
         if full { out += roadmap(report) + tracking(report) + appendix(report) }
         return out
     }
 
+    private func dataAssets(_ report: ReportModel) -> String {
+        guard !report.dataAssets.isEmpty else { return "" }
+        var out = "\n## Data assets\n\n| Data | Id | Classification | Tags |\n| --- | --- | --- | --- |\n"
+        for d in report.dataAssets {
+            out += "| \(e(d.name)) | \(code(d.id)) | \(e(d.classification)) | \(d.tags.map(e).joined(separator: ", ")) |\n"
+        }
+        return out
+    }
+
+    private func attackPaths(_ report: ReportModel) -> String {
+        guard !report.attackPaths.isEmpty else { return "" }
+        var out = "\n## Attack paths\n\nThe \(report.attackPaths.count) most dangerous of \(report.attackPathCount) paths from an untrusted "
+        out += "actor to confidential or secret data, hop by hop.\n"
+        for p in report.attackPaths {
+            out += "\n\(p.number). **\(e(p.route))**" + (p.data.isEmpty ? "" : " — reaches \(p.data.map(e).joined(separator: ", "))") + "\n"
+            var from = p.sourceName
+            for hop in p.hops {
+                var via = e(hop.flowName.isEmpty ? hop.flowID : hop.flowName)
+                if let proto = hop.protocolName { via += " · \(e(proto))" }
+                if !hop.encrypted { via += " · **unencrypted**" }
+                out += "    - \(e(from)) → \(e(hop.elementName)): \(via)\n"
+                from = hop.elementName
+            }
+            if let w = p.weakest {
+                out += "    - weakest point: \(w.severity.rawValue) \(code(w.id))"
+                if let c = p.weakestControl { out += "; close with \(code(c.id)) (level \(c.level))" }
+                out += "\n"
+            }
+        }
+        return out
+    }
+
     private func roadmap(_ report: ReportModel) -> String {
-        let a = report.analysis
         var out = "\n## Mitigation roadmap by maturity level\n"
-        let open = a.findings.filter(\.isOpen)
-        for level in report.maturity.levels {
-            let here = open.filter { $0.expectedLevel == level.level }
-            let practices = level.practices.filter { !a.model.header.practices.contains($0.id) }
-            guard !here.isEmpty || !practices.isEmpty else { continue }
-            out += "\n### Level \(level.level): \(MarkdownText.escape(level.name))\n\n"
-            if !practices.isEmpty {
-                out += "- Declare the practices: " + practices.map { "\(MarkdownText.escape($0.title)) (\(MarkdownText.code($0.id)))" }.joined(separator: "; ") + "\n"
+        for level in report.roadmap {
+            out += "\n### Level \(level.level): \(e(level.name))\(level.isGap ? " (gap: your declared level says this should be in place)" : "")\n\n"
+            if !level.practicesToDeclare.isEmpty {
+                out += "- Declare the practices: " + level.practicesToDeclare.map { "\(e($0.title)) (\(code($0.id)))" }.joined(separator: "; ") + "\n"
             }
-            var byControl: [String: [Finding]] = [:]
-            for f in here {
-                let control = f.rule.mitigations.map(\.control).first { controls[$0]?.control.level == level.level }
-                    ?? f.rule.mitigations.first?.control ?? "?"
-                byControl[control, default: []].append(f)
-            }
-            for (control, list) in byControl.sorted(by: { ($1.value.count, $0.key) < ($0.value.count, $1.key) }) {
-                out += "- **\(MarkdownText.escape(controls[control]?.control.title ?? control))** (\(MarkdownText.code(control))) closes \(list.count): "
-                out += list.map { MarkdownText.code($0.id) }.joined(separator: ", ") + "\n"
+            for (control, list) in level.controls {
+                out += "- **\(e(control.title))** (\(code(control.id))) closes \(list.count): "
+                out += list.map { code($0.id) }.joined(separator: ", ") + "\n"
             }
         }
         return out
     }
 
     private func tracking(_ report: ReportModel) -> String {
-        let a = report.analysis
-        guard !a.model.tracking.isEmpty else { return "" }
-        var out = "\n## Tracking decisions\n\n| Decision | Findings | Justification | Owner | Until |\n| --- | --- | --- | --- | --- |\n"
-        for t in a.model.tracking {
-            let expired = a.findings.contains { $0.tracking == t && $0.trackingExpired }
-            out += "| \(t.status.rawValue) | \(MarkdownText.code(t.pattern)) | \(MarkdownText.escape(t.justification)) | "
-            out += "\(MarkdownText.escape(t.owner ?? "—")) | \(MarkdownText.escape(t.until ?? "—"))\(expired ? " (expired)" : "") |\n"
+        guard !report.tracking.isEmpty else { return "" }
+        var out = "\n## Tracking decisions\n\n| Decision | Findings | Justification | Owner | Until | Matches |\n| --- | --- | --- | --- | --- | --- |\n"
+        for t in report.tracking {
+            out += "| \(t.entry.status.rawValue) | \(code(t.entry.pattern)) | \(e(t.entry.justification)) | "
+            out += "\(e(t.entry.owner ?? "—")) | \(e(t.entry.until ?? "—"))\(t.expired ? " (expired)" : "") | \(t.matches) |\n"
         }
         return out
     }
 
     private func appendix(_ report: ReportModel) -> String {
         var out = "\n## Appendix: rules that fired\n"
-        var seen: Set<String> = []
-        for f in report.analysis.findings.sorted(by: { $0.rule.id < $1.rule.id }) where seen.insert(f.rule.id).inserted {
-            let r = f.rule
-            out += "\n### \(MarkdownText.code(r.id)) \(MarkdownText.escape(r.title))\n\n\(MarkdownText.escape(r.description))\n\n"
-            out += "False positive when: \(MarkdownText.escape(r.falsePositive))\n"
+        for r in report.rules {
+            out += "\n### \(code(r.rule.id)) \(e(r.rule.title))\n\n\(e(r.rule.description))\n\n"
+            if !r.references.isEmpty { out += "References: \(links(r.references))\n\n" }
+            out += "False positive when: \(e(r.rule.falsePositive))\n"
         }
         return out
     }

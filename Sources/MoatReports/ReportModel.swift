@@ -1,6 +1,16 @@
 import MoatCore
 
-/// What every report shows, computed once from an analysis: findings grouped by component and counts.
+/// A report format: renders a `ReportModel` and computes nothing itself (every count, grouping,
+/// choice of control and link comes from the model, so every format says the same thing).
+public protocol ReportWriter: Sendable {
+    func write(_ report: ReportModel) -> String
+}
+
+/// What every report shows, computed once from an analysis: summary counts, maturity and what the
+/// next level needs, findings grouped by component, the roadmap by maturity level, references with
+/// links, data assets, tracking decisions, attack paths and the rules that fired.
+///
+/// A new finding field or status is added here (`FindingView`), then shown by each writer.
 public struct ReportModel: Sendable {
     /// One component (element, flow or boundary) with its findings, worst first.
     public struct Component: Sendable {
@@ -13,8 +23,139 @@ public struct ReportModel: Sendable {
         public var worstOpen: Severity?
     }
 
+    /// A link to a weakness or attack pattern catalogue.
+    public struct Reference: Sendable, Hashable {
+        public var label: String
+        public var url: String
+    }
+
+    /// A control as the reports name it.
+    public struct ControlView: Sendable, Hashable {
+        public var id: String
+        public var title: String
+        /// The control's maturity level (0 when the catalogue does not know the control).
+        public var level: Int
+    }
+
+    /// One mitigation of a finding's rule.
+    public struct MitigationView: Sendable {
+        public var control: ControlView
+        public var text: String
+        /// True when the control was found present on the component.
+        public var present: Bool
+    }
+
+    /// Everything a writer shows about one finding, derived once here.
+    public struct FindingView: Sendable {
+        public var finding: Finding
+        public var references: [Reference]
+        public var mitigations: [MitigationView]
+        /// The control that closes the finding (nil when it is closed): see `closingControl`.
+        public var closingControl: ControlView?
+        /// "accept: reason (owner: x) until 2027-01-01", with "expired " in front when it no longer applies.
+        public var tracking: String?
+        /// "gap L2", "roadmap L4", "mitigated", "accepted"…: the status with the expected level of open findings.
+        public var statusText: String
+    }
+
+    /// What reaching the next maturity level takes.
+    public struct NextLevel: Sendable {
+        public var level: Int
+        public var name: String
+        public var missingPractices: [Practice]
+        public var blockingFindings: [Finding]
+        /// The controls that close most of the blocking findings, most first (at most five).
+        public var mostNeeded: [(control: ControlView, count: Int)]
+    }
+
+    public struct Maturity: Sendable {
+        public var declared: Int
+        public var declaredName: String
+        public var evidenced: Int
+        public var evidencedName: String
+        public var next: NextLevel?
+    }
+
+    /// One level of the mitigation roadmap.
+    public struct RoadmapLevel: Sendable {
+        public var level: Int
+        public var name: String
+        public var tagline: String
+        /// At or below the declared level: "your level says this should be in place".
+        public var isGap: Bool
+        /// Practices of this level the model does not declare.
+        public var practicesToDeclare: [Practice]
+        /// Open findings grouped by the control that closes them, most findings first.
+        public var controls: [(control: ControlView, findings: [Finding])]
+    }
+
+    public struct DataAssetView: Sendable {
+        public var id: String
+        public var name: String
+        public var classification: String
+        /// The data tags (`vocabulary.dataTags`) the asset has.
+        public var tags: [String]
+    }
+
+    public struct TrackingView: Sendable {
+        public var entry: TrackingEntry
+        /// Findings whose status this entry decided.
+        public var matches: Int
+        public var expired: Bool
+    }
+
+    /// One step of an attack path: the flow taken and the element reached.
+    public struct Hop: Sendable {
+        public var flowName: String
+        public var flowID: String
+        public var protocolName: String?
+        public var encrypted: Bool
+        public var elementID: String
+        public var elementName: String
+    }
+
+    /// An attack path, hop by hop, with its weakest point.
+    public struct AttackPathView: Sendable {
+        public var number: Int
+        public var sourceID: String
+        public var sourceName: String
+        public var hops: [Hop]
+        /// Names of the sensitive data reached.
+        public var data: [String]
+        public var weakest: Finding?
+        /// The control that would close the weakest point.
+        public var weakestControl: ControlView?
+        /// "Shopper → Storefront → Orders DB".
+        public var route: String
+    }
+
+    /// A rule that fired, for the appendix.
+    public struct RuleView: Sendable {
+        public var rule: Rule
+        public var references: [Reference]
+        public var mitigations: [(control: ControlView, text: String)]
+        public var findings: Int
+    }
+
+    /// The rendered diagram, when the caller drew one.
+    public struct Diagram: Sendable {
+        /// Graphviz's SVG from `<svg` on (XML prologue dropped).
+        public var svg: String
+        /// The file the SVG was written to, for formats that link it (Markdown).
+        public var file: String?
+
+        public init(svg: String, file: String? = nil) {
+            let start = svg.range(of: "<svg").map(\.lowerBound) ?? svg.startIndex
+            self.svg = String(svg[start...])
+            self.file = file
+        }
+    }
+
+    /// How many attack paths the reports list.
+    public static let attackPathLimit = 5
+
     public let analysis: Analysis
-    public let maturity: MaturityModel
+    public let maturityModel: MaturityModel
     public let vocabulary: Vocabulary
     /// Controls with their levels and titles, by id.
     public let controls: [String: CompiledControl]
@@ -23,15 +164,26 @@ public struct ReportModel: Sendable {
     public let countsByStatus: [FindingStatus: Int]
     /// Open findings by severity.
     public let openBySeverity: [Severity: Int]
+    public let maturity: Maturity
+    public let roadmap: [RoadmapLevel]
+    public let dataAssets: [DataAssetView]
+    public let tracking: [TrackingView]
+    /// The most dangerous attack paths, at most `attackPathLimit`.
+    public let attackPaths: [AttackPathView]
+    /// How many attack paths there are in all.
+    public let attackPathCount: Int
+    public let rules: [RuleView]
+    /// The diagram, set by the caller that rendered it.
+    public var diagram: Diagram?
 
     /// Groups the analysis; `includeMitigated` keeps mitigated findings in the component lists.
     public init(_ analysis: Analysis, catalogue: Catalogue, includeMitigated: Bool = false) {
         self.analysis = analysis
-        self.maturity = catalogue.maturity
+        self.maturityModel = catalogue.maturity
         self.vocabulary = catalogue.vocabulary
         self.controls = catalogue.controls
-        var order: [String: Int] = [:]
         let model = analysis.model
+        var order: [String: Int] = [:]
         for (i, e) in model.elements.enumerated() { order[e.id] = i }
         for (i, f) in model.flows.enumerated() { order[f.id] = model.elements.count + i }
         for (i, b) in model.boundaries.enumerated() { order[b.id] = model.elements.count + model.flows.count + i }
@@ -50,6 +202,133 @@ public struct ReportModel: Sendable {
         let counts = FindingCounts(analysis.findings)
         countsByStatus = counts.byStatus
         openBySeverity = counts.openBySeverity
+
+        let controls = catalogue.controls
+        let maturityModel = catalogue.maturity
+        let componentLevels = analysis.maturity.components
+        func view(_ id: String) -> ControlView {
+            ControlView(id: id, title: controls[id]?.control.title ?? id, level: controls[id]?.control.level ?? 0)
+        }
+        func closing(_ f: Finding) -> ControlView? {
+            Self.closingControl(f, evidenced: componentLevels[f.elementID] ?? 0, controls: controls).map(view)
+        }
+        func levelName(_ n: Int) -> String { maturityModel.level(n)?.name ?? "level \(n)" }
+
+        // Maturity and the next level.
+        let m = analysis.maturity
+        var next: NextLevel?
+        if let level = m.nextLevel {
+            var byControl: [String: Int] = [:]
+            for f in m.blockingFindings { if let c = closing(f) { byControl[c.id, default: 0] += 1 } }
+            let most = byControl.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map { (view($0.key), $0.value) }
+            next = NextLevel(level: level, name: levelName(level), missingPractices: m.missingPractices,
+                             blockingFindings: m.blockingFindings, mostNeeded: Array(most))
+        }
+        maturity = Maturity(declared: m.declared, declaredName: levelName(m.declared), evidenced: m.evidenced,
+                            evidencedName: levelName(m.evidenced), next: next)
+
+        // Roadmap: open findings at the level of the control that closes them.
+        var byLevel: [Int: [String: [Finding]]] = [:]
+        for f in analysis.findings where f.isOpen {
+            guard let c = closing(f) else { continue }
+            byLevel[c.level, default: [:]][c.id, default: []].append(f)
+        }
+        roadmap = maturityModel.levels.compactMap { level in
+            let practices = level.practices.filter { !model.header.practices.contains($0.id) }
+            let groups = (byLevel[level.level] ?? [:]).sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
+                .map { (view($0.key), $0.value) }
+            guard !groups.isEmpty || !practices.isEmpty else { return nil }
+            return RoadmapLevel(level: level.level, name: level.name, tagline: level.tagline, isGap: level.level <= m.declared,
+                                practicesToDeclare: practices, controls: groups)
+        }
+
+        // Data assets with their tags.
+        let tags = catalogue.vocabulary.dataTags
+        dataAssets = model.data.map { d in
+            DataAssetView(id: d.id, name: d.name, classification: d.attributes.string(.classification) ?? "internal",
+                          tags: tags.filter { d.attributes.flag($0) })
+        }
+
+        // Tracking decisions with what they matched.
+        var matches: [TrackingEntry: (Int, Bool)] = [:]
+        for f in analysis.findings {
+            guard let t = f.tracking else { continue }
+            let entry = matches[t] ?? (0, false)
+            matches[t] = (entry.0 + 1, entry.1 || f.trackingExpired)
+        }
+        tracking = model.tracking.map { t in
+            TrackingView(entry: t, matches: matches[t]?.0 ?? 0, expired: matches[t]?.1 ?? false)
+        }
+
+        // Attack paths, most dangerous first.
+        let graph = analysis.graph
+        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        let ranked = AttackPathFinder(vocabulary: catalogue.vocabulary).ranked(analysis)
+        attackPathCount = ranked.count
+        attackPaths = ranked.prefix(Self.attackPathLimit).enumerated().map { n, p in
+            let source = model.elements[p.path.elements[0]]
+            let hops = p.path.flows.enumerated().map { i, fi in
+                let flow = model.flows[fi], element = model.elements[p.path.elements[i + 1]]
+                return Hop(flowName: flow.name, flowID: flow.id, protocolName: flow.attributes.string(.protocol),
+                           encrypted: evaluator.encrypted(flow: fi), elementID: element.id, elementName: element.name)
+            }
+            return AttackPathView(number: n + 1, sourceID: source.id, sourceName: source.name, hops: hops,
+                                  data: p.path.data.map { model.data[$0].name }, weakest: p.weakest,
+                                  weakestControl: p.weakest.flatMap(closing),
+                                  route: ([source.name] + hops.map(\.elementName)).joined(separator: " → "))
+        }
+
+        // Rules that fired.
+        var fired: [String: (Rule, Int)] = [:]
+        for f in analysis.findings { fired[f.rule.id, default: (f.rule, 0)].1 += 1 }
+        rules = fired.keys.sorted().map { id in
+            let (rule, count) = fired[id]!
+            return RuleView(rule: rule, references: Self.references(rule), mitigations: rule.mitigations.map { (view($0.control), $0.text) },
+                            findings: count)
+        }
+    }
+
+    // MARK: - The one definition of each derived value
+
+    /// The control that closes an open finding, the one rule every report uses: among the controls of
+    /// the finding's rule that are not present, the one of the lowest maturity level above the level its
+    /// component already evidences (the next step up for that component); between controls of the same
+    /// level, the first the rule lists (its authors' preference). When no control is above the evidenced
+    /// level, the lowest-level one. Closed findings have none.
+    public static func closingControl(_ f: Finding, evidenced: Int, controls: [String: CompiledControl]) -> String? {
+        guard f.isOpen else { return nil }
+        let candidates = f.rule.mitigations.map(\.control).filter { !f.presentControls.contains($0) }
+        func level(_ id: String) -> Int { controls[id]?.control.level ?? Int.max }
+        let above = candidates.filter { level($0) > evidenced }
+        let pool = above.isEmpty ? candidates : above
+        var best: String?
+        for c in pool where best == nil || level(c) < level(best!) { best = c }
+        return best ?? f.rule.mitigations.first?.control
+    }
+
+    /// CWE and CAPEC references of a rule, with links to MITRE's pages.
+    public static func references(_ r: Rule) -> [Reference] {
+        r.cwe.map { Reference(label: "CWE-\($0)", url: "https://cwe.mitre.org/data/definitions/\($0).html") }
+            + r.capec.map { Reference(label: "CAPEC-\($0)", url: "https://capec.mitre.org/data/definitions/\($0).html") }
+    }
+
+    /// The view of one finding.
+    public func view(_ f: Finding) -> FindingView {
+        let controlView = { (id: String) in
+            ControlView(id: id, title: self.controls[id]?.control.title ?? id, level: self.controls[id]?.control.level ?? 0)
+        }
+        var tracking: String?
+        if let t = f.tracking {
+            tracking = "\(f.trackingExpired ? "expired " : "")\(t.status.rawValue): \(t.justification)"
+                + (t.owner.map { " (owner: \($0))" } ?? "") + (t.until.map { " until \($0)" } ?? "")
+        }
+        let closing = Self.closingControl(f, evidenced: analysis.maturity.components[f.elementID] ?? 0, controls: controls)
+        return FindingView(finding: f, references: Self.references(f.rule),
+                           mitigations: f.rule.mitigations.map {
+                               MitigationView(control: controlView($0.control), text: $0.text, present: f.presentControls.contains($0.control))
+                           },
+                           closingControl: closing.map(controlView), tracking: tracking,
+                           statusText: f.status.rawValue + (f.isOpen ? " L\(f.expectedLevel)" : ""))
     }
 
     /// "3 critical, 5 high, 2 medium" (omitting zeros), or "none".
@@ -65,7 +344,7 @@ public struct ReportModel: Sendable {
     }
 
     /// The name of maturity level `n` ("Defined Security Controls").
-    public func levelName(_ n: Int) -> String { maturity.level(n)?.name ?? "level \(n)" }
+    public func levelName(_ n: Int) -> String { maturityModel.level(n)?.name ?? "level \(n)" }
 }
 
 /// How many findings have each status, and how many open ones each severity.

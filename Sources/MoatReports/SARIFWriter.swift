@@ -3,7 +3,7 @@ import MoatCore
 
 /// SARIF 2.1.0 for code-scanning dashboards: one run, one result per finding that is not mitigated,
 /// located at the model file and line of its element, with stable fingerprints.
-public struct SARIFWriter: Sendable {
+public struct SARIFWriter: ReportWriter {
     public let toolVersion: String
     /// Finding ids already known (from `--baseline`); results get `baselineState` when given.
     public let baseline: Baseline?
@@ -31,6 +31,9 @@ public struct SARIFWriter: Sendable {
         case .low: return "2.5"
         }
     }
+
+    /// One model's SARIF.
+    public func write(_ report: ReportModel) -> String { write([report.analysis]) }
 
     /// The SARIF log of `analyses`. `loadErrors` are the errors of models that did not load: with any, the
     /// run has an invocation that did not succeed, with the errors as tool execution notifications.
@@ -126,8 +129,7 @@ public struct SARIFWriter: Sendable {
         var markdown = "\(MarkdownText.escape(r.description))\n\n**Mitigations**\n\n"
         markdown += r.mitigations.map { "- \(MarkdownText.code($0.control)): \(MarkdownText.escape($0.text))" }.joined(separator: "\n")
         markdown += "\n\n**False positive when:** \(MarkdownText.escape(r.falsePositive))\n\n"
-        markdown += (r.cwe.map { "[CWE-\($0)](https://cwe.mitre.org/data/definitions/\($0).html)" }
-            + r.capec.map { "[CAPEC-\($0)](https://capec.mitre.org/data/definitions/\($0).html)" }).joined(separator: " · ")
+        markdown += ReportModel.references(r).map { "[\($0.label)](\($0.url))" }.joined(separator: " · ")
         return .object([
             ("id", .string(r.id)),
             ("name", .string(r.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())),

@@ -1,7 +1,8 @@
 import MoatCore
 
-/// `moat analyze` in a terminal: threats grouped by component, worst first, then a summary.
-public struct TableWriter: Sendable {
+/// `moat analyze` in a terminal: threats grouped by component, worst first, the top attack paths,
+/// then a summary.
+public struct TableWriter: ReportWriter {
     public init() {}
 
     static func label(_ s: Severity) -> String {
@@ -25,39 +26,57 @@ public struct TableWriter: Sendable {
             if c.name != c.id { out += " \"\(Self.clean(c.name))\"" }
             out += ")" + (c.evidencedLevel.map { " — evidenced level \($0)" } ?? "") + "\n"
             for f in c.findings {
-                let status = f.status.rawValue + (f.isOpen ? " L\(f.expectedLevel)" : "")
+                let v = report.view(f)
                 let stride = f.rule.stride.map(\.letter).joined()
-                out += "  \(Self.label(f.severity))  \(status.padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                out += "  \(Self.label(f.severity))  \(v.statusText.padding(toLength: 11, withPad: " ", startingAt: 0)) "
                 out += "\(stride.padding(toLength: 3, withPad: " ", startingAt: 0)) \(f.rule.id)\n"
                 out += "        \(Self.clean(f.rule.title))"
-                out += "  [" + (f.rule.cwe.map { "CWE-\($0)" } + f.rule.capec.map { "CAPEC-\($0)" }).joined(separator: " ") + "]\n"
-                if f.isOpen, let m = f.rule.mitigations.first {
+                out += "  [" + v.references.map(\.label).joined(separator: " ") + "]\n"
+                if let closing = v.closingControl, let m = v.mitigations.first(where: { $0.control.id == closing.id }) {
                     out += "        fix: \(Self.clean(m.text))\n"
                 }
-                if let t = f.tracking {
-                    out += "        \(f.trackingExpired ? "expired " : "")\(t.status.rawValue): \(Self.clean(t.justification))"
-                    out += (t.owner.map { " (owner: \(Self.clean($0)))" } ?? "") + (t.until.map { " until \($0)" } ?? "") + "\n"
-                }
+                if let t = v.tracking { out += "        \(Self.clean(t))\n" }
             }
         }
-        let m = a.maturity
+        out += attackPaths(report)
+        let m = report.maturity
         out += "\nSummary\n"
         out += "  findings: \(report.statusSummary)\n"
         out += "  open by severity: \(report.openSummary)\n"
-        out += "  maturity: declared \(m.declared) (\(report.levelName(m.declared))), evidenced \(m.evidenced) (\(report.levelName(m.evidenced)))\n"
-        if let next = m.nextLevel {
-            out += "  to evidence level \(next) (\(report.levelName(next))):\n"
-            if !m.missingPractices.isEmpty {
-                out += "    declare practices: \(m.missingPractices.map(\.id).joined(separator: ", "))\n"
+        out += "  maturity: declared \(m.declared) (\(m.declaredName)), evidenced \(m.evidenced) (\(m.evidencedName))\n"
+        if let next = m.next {
+            out += "  to evidence level \(next.level) (\(next.name)):\n"
+            if !next.missingPractices.isEmpty {
+                out += "    declare practices: \(next.missingPractices.map(\.id).joined(separator: ", "))\n"
             }
-            if !m.blockingFindings.isEmpty {
-                var byControl: [String: Int] = [:]
-                for f in m.blockingFindings {
-                    if let c = f.rule.mitigations.min(by: { (a, b) in a.control < b.control }) { byControl[c.control, default: 0] += 1 }
-                }
-                out += "    close \(m.blockingFindings.count) open finding\(m.blockingFindings.count == 1 ? "" : "s"); most need: "
-                out += byControl.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map { "\($0.key) (\($0.value))" }
-                    .joined(separator: ", ") + "\n"
+            if !next.blockingFindings.isEmpty {
+                out += "    close \(next.blockingFindings.count) open finding\(next.blockingFindings.count == 1 ? "" : "s"); most need: "
+                out += next.mostNeeded.map { "\($0.control.id) (\($0.count))" }.joined(separator: ", ") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// The top attack paths, hop by hop.
+    private func attackPaths(_ report: ReportModel) -> String {
+        guard !report.attackPaths.isEmpty else { return "" }
+        var out = "\nAttack paths (\(report.attackPaths.count) of \(report.attackPathCount), most dangerous first)\n"
+        for p in report.attackPaths {
+            out += "  \(p.number). \(Self.clean(p.route))"
+            if !p.data.isEmpty { out += "  (reaches \(Self.clean(p.data.joined(separator: ", "))))" }
+            out += "\n"
+            var from = p.sourceName
+            for hop in p.hops {
+                var via = hop.flowName.isEmpty ? hop.flowID : hop.flowName
+                if let proto = hop.protocolName { via += " · \(proto)" }
+                if !hop.encrypted { via += " · unencrypted" }
+                out += "       \(Self.clean(from)) → \(Self.clean(hop.elementName))  [\(Self.clean(via))]\n"
+                from = hop.elementName
+            }
+            if let w = p.weakest {
+                out += "       weakest: \(w.severity.rawValue) \(Self.clean(w.id))"
+                if let c = p.weakestControl { out += "; close with \(c.id) (level \(c.level))" }
+                out += "\n"
             }
         }
         return out

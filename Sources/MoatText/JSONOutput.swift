@@ -124,7 +124,6 @@ public struct JSONOutput: Sendable {
         case .bool(let b): bool(b)
         case .number(let n): number(n)
         case .string(let s): string(s)
-        case .written(let text): bytes.append(contentsOf: text.utf8)
         case .array(let items):
             if items.isEmpty { raw("[]"); return }
             let scalarOnly = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }

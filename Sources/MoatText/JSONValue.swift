@@ -6,9 +6,6 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
-    /// JSON text already written by a `JSONOutput` (compact, on one line), inserted as it is: how a
-    /// writer that streams an object shares it with writers that build trees.
-    case written(String)
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.serialized() == b.serialized() }
     public func hash(into hasher: inout Hasher) { hasher.combine(serialized()) }

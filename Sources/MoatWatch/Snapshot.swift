@@ -1,10 +1,9 @@
-import Foundation
 import MoatCore
 import MoatReports
 
 /// Everything the workbench page shows, as sent to the browser (JSON). Model text travels as JSON
 /// strings and the page puts it into the document with `textContent` only.
-struct Snapshot: Encodable, Sendable {
+struct Snapshot: Sendable {
     /// Counts rebuilds from 1; the page ignores a snapshot it has already drawn.
     var build: Int
     /// Local wall-clock time of this build, `HH:MM:SS`.
@@ -23,7 +22,7 @@ struct Snapshot: Encodable, Sendable {
     var view: AnalysisView?
 }
 
-struct DiagnosticView: Encodable, Sendable {
+struct DiagnosticView: Sendable {
     var severity: String
     var id: String
     /// The first line: `file:line:col: severity: message`.
@@ -42,17 +41,17 @@ struct DiagnosticView: Encodable, Sendable {
 }
 
 /// One successful analysis, as drawn.
-struct AnalysisView: Encodable, Sendable {
-    struct Count: Encodable, Sendable { var key: String; var count: Int }
-    struct Practice: Encodable, Sendable { var id: String; var title: String }
-    struct NextLevel: Encodable, Sendable {
+struct AnalysisView: Sendable {
+    struct Count: Sendable { var key: String; var count: Int }
+    struct Practice: Sendable { var id: String; var title: String }
+    struct NextLevel: Sendable {
         var level: Int
         var name: String
         var missingPractices: [Practice]
         var blockingFindings: Int
     }
-    struct ElementView: Encodable, Sendable { var id: String; var name: String; var kind: String; var anchor: String }
-    struct FindingView: Encodable, Sendable {
+    struct ElementView: Sendable { var id: String; var name: String; var kind: String; var anchor: String }
+    struct FindingView: Sendable {
         var id: String
         var title: String
         var severity: String
@@ -66,7 +65,7 @@ struct AnalysisView: Encodable, Sendable {
         var fix: String?
         var tracking: String?
     }
-    struct ComponentView: Encodable, Sendable {
+    struct ComponentView: Sendable {
         var id: String
         var name: String
         var kind: String
@@ -152,10 +151,7 @@ extension Snapshot {
     /// (which only occur inside JSON strings) are written as `\u003c`, `\u003e` and `\u0026`, so no
     /// model text can close the element or open a comment; U+2028/U+2029 are escaped for old parsers.
     func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        return Self.scriptSafe(String(decoding: data, as: UTF8.self))
+        Self.scriptSafe(value.serialized(pretty: false))
     }
 
     static func scriptSafe(_ json: String) -> String {
@@ -180,5 +176,68 @@ extension String {
         var s = self
         while s.hasSuffix("\n") { s.removeLast() }
         return s
+    }
+}
+
+// MARK: - JSON (MoatText's JSONValue, the one JSON mechanism of the tool)
+
+/// Members with their keys in sorted order (as the page has always received them); nil values are left out.
+private func object(_ members: [(String, JSONValue?)]) -> JSONValue {
+    .object(members.compactMap { key, value in value.map { (key, $0) } }.sorted { $0.0 < $1.0 })
+}
+
+private func number(_ n: Int) -> JSONValue { .number(Double(n)) }
+
+extension Snapshot {
+    var value: JSONValue {
+        object([
+            ("build", number(build)), ("builtAt", .string(builtAt)), ("status", .string(status)), ("model", .string(model)),
+            ("files", .array(files.map(JSONValue.string))), ("errorCount", number(errorCount)), ("warningCount", number(warningCount)),
+            ("diagnostics", .array(diagnostics.map(\.value))), ("view", view?.value),
+        ])
+    }
+}
+
+extension DiagnosticView {
+    var value: JSONValue {
+        object([("severity", .string(severity)), ("id", .string(id)), ("headline", .string(headline)), ("detail", .string(detail))])
+    }
+}
+
+extension AnalysisView {
+    var value: JSONValue {
+        func count(_ c: Count) -> JSONValue { object([("key", .string(c.key)), ("count", number(c.count))]) }
+        func practice(_ p: Practice) -> JSONValue { object([("id", .string(p.id)), ("title", .string(p.title))]) }
+        let nextValue = next.map { n in
+            object([("level", number(n.level)), ("name", .string(n.name)), ("missingPractices", .array(n.missingPractices.map(practice))),
+                    ("blockingFindings", number(n.blockingFindings))])
+        }
+        let elementValues: [JSONValue] = elements.map { e in
+            object([("id", .string(e.id)), ("name", .string(e.name)), ("kind", .string(e.kind)), ("anchor", .string(e.anchor))])
+        }
+        let componentValues: [JSONValue] = components.map { c in
+            object([("id", .string(c.id)), ("name", .string(c.name)), ("kind", .string(c.kind)), ("anchor", .string(c.anchor)),
+                    ("level", c.level.map(number)), ("worst", c.worst.map(JSONValue.string)), ("mitigated", number(c.mitigated)),
+                    ("findings", .array(c.findings.map(\.value)))])
+        }
+        return object([
+            ("build", number(build)), ("builtAt", .string(builtAt)), ("title", .string(title)), ("owner", owner.map(JSONValue.string)),
+            ("svg", svg.map(JSONValue.string)), ("diagramError", diagramError.map(JSONValue.string)),
+            ("declared", number(declared)), ("declaredName", .string(declaredName)), ("evidenced", number(evidenced)),
+            ("evidencedName", .string(evidencedName)), ("next", nextValue), ("findings", number(findings)),
+            ("openBySeverity", .array(openBySeverity.map(count))), ("byStatus", .array(byStatus.map(count))),
+            ("elements", .array(elementValues)), ("components", .array(componentValues)),
+        ])
+    }
+}
+
+extension AnalysisView.FindingView {
+    var value: JSONValue {
+        object([
+            ("id", .string(id)), ("title", .string(title)), ("severity", .string(severity)), ("status", .string(status)),
+            ("open", .bool(open)), ("stride", .string(stride)), ("strideNames", .string(strideNames)), ("level", number(level)),
+            ("cwe", .array(cwe.map(number))), ("capec", .array(capec.map(number))), ("fix", fix.map(JSONValue.string)),
+            ("tracking", tracking.map(JSONValue.string)),
+        ])
     }
 }

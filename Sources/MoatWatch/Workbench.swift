@@ -110,7 +110,6 @@ final class Workbench: Sendable {
         var stamps: [String: FileStamp]
         var analysis: Analysis?
         var diagnostics: [Diagnostic]
-        var dot: Result<(text: String, layout: String), Error>?
     }
 
     /// Builds generation `generation`; nil when it was superseded before it could be published.
@@ -121,17 +120,12 @@ final class Workbench: Sendable {
         }
         guard let analysed else { return nil }
         var svg: String?, diagramError: String?
-        switch analysed.dot {
-        case .success(let dot)?:
+        if let analysis = analysed.analysis {
             do {
-                svg = try await Self.renderSVG(dot: dot.text, layout: dot.layout)
+                svg = try await Self.renderSVG(analysis, vocabulary: catalogue.vocabulary)
             } catch {
                 diagramError = "\(error)"
             }
-        case .failure(let error)?:
-            diagramError = "\(error)"
-        case nil:
-            break
         }
         guard let (snapshot, summary) = commit(generation, analysed, svg: svg, diagramError: diagramError) else { return nil }
         // The JSON (megabytes for a large model) is encoded once, on the build queue, and then served as is.
@@ -146,7 +140,7 @@ final class Workbench: Sendable {
         return current ? Built(snapshot: snapshot, json: json, summary: summary) : nil
     }
 
-    /// Load, analyse and lay out the diagram's DOT text (on the build queue).
+    /// Load and analyse (on the build queue); the diagram is laid out afterwards, off the queue.
     private func analyse(_ generation: Int, superseded: @Sendable () -> Bool) -> Analysed? {
         if superseded() { return nil }
         let clock = ContinuousClock()
@@ -157,13 +151,12 @@ final class Workbench: Sendable {
         let stamps = FileStamp.of(files)
         if superseded() { return nil }
         var analysed = Analysed(started: started, time: time, result: result, files: files, stamps: stamps,
-                                analysis: nil, diagnostics: result.diagnostics, dot: nil)
+                                analysis: nil, diagnostics: result.diagnostics)
         if let model = result.model {
             let options = AnalysisOptions(declaredLevel: declaredLevel, asOf: asOf ?? Self.today())
             let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
             analysed.analysis = analysis
             analysed.diagnostics += analysis.diagnostics
-            analysed.dot = Result { try Self.diagramDOT(analysis, vocabulary: catalogue.vocabulary) }
         }
         hook?(generation, superseded)
         return superseded() ? nil : analysed
@@ -202,20 +195,19 @@ final class Workbench: Sendable {
         }
     }
 
-    /// The diagram's DOT text and layout engine, with component links that the page turns into filters.
-    static func diagramDOT(_ analysis: Analysis, vocabulary: Vocabulary) throws -> (text: String, layout: String) {
+    /// The annotated diagram as inline SVG, with component links that the page turns into filters.
+    static func renderSVG(_ analysis: Analysis, vocabulary: Vocabulary) async throws -> String {
         var options = DiagramOptions()
         options.linkPrefix = AnalysisView.anchorPrefix
         options.date = analysis.options.asOf
-        let dot = try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis)
-        return (dot.write(), dot.layout)
-    }
-
-    /// The annotated diagram as inline SVG.
-    static func renderSVG(dot: String, layout: String) async throws -> String {
-        let bytes = try await GraphvizRenderer.shared.render(dot: dot, format: .svg,
-                                                             layout: LayoutEngine(rawValue: layout) ?? .dot)
-        let svg = String(decoding: bytes, as: UTF8.self)
+        let picture: DiagramRenderer.Output
+        do {
+            picture = try await DiagramRenderer(vocabulary: vocabulary, options: options).render(analysis, format: .svg)
+        } catch let error as DiagramRenderer.TooLarge {
+            guard let fallback = error.fallback else { throw error }
+            picture = fallback
+        }
+        let svg = String(decoding: picture.bytes, as: UTF8.self)
         // Drop the XML declaration, DOCTYPE and comments before the root element.
         guard let start = svg.range(of: "<svg") else { throw NoSVG() }
         return String(svg[start.lowerBound...])

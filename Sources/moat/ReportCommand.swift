@@ -44,26 +44,33 @@ struct ReportCommand: AsyncParsableCommand, ColourOutput {
 
     func run() async throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
-        let report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
-        if ["md", "markdown"].contains((output as NSString).pathExtension.lowercased()) {
-            try Console.write(MarkdownReportWriter(full: true, controls: catalogue.controls).write(report), to: output)
-            Console.out("wrote \(output)\n")
-            return
-        }
+        let markdown = ["md", "markdown"].contains((output as NSString).pathExtension.lowercased())
         var options = DiagramOptions()
         options.linkPrefix = HTMLReportWriter.componentAnchor
         options.date = analysis.options.asOf
-        let svg: String
+        var report = ReportModel(analysis, catalogue: catalogue, includeMitigated: true)
         do {
-            let dot = try DiagramBuilder(vocabulary: catalogue.vocabulary, options: options).build(analysis)
-            let bytes = try await GraphvizRenderer.shared.render(dot: dot.write(), format: .svg,
-                                                                 layout: LayoutEngine(rawValue: dot.layout) ?? .dot)
-            svg = String(decoding: bytes, as: UTF8.self)
+            let picture = try await DiagramRenderer(vocabulary: catalogue.vocabulary, options: options).render(analysis, format: .svg)
+            report.diagram = ReportModel.Diagram(svg: String(decoding: picture.bytes, as: UTF8.self))
         } catch let error as RenderError {
             throw CommandError.environment(error.description)
+        } catch let error as DiagramRenderer.TooLarge {
+            if let fallback = error.fallback { report.diagram = ReportModel.Diagram(svg: String(decoding: fallback.bytes, as: UTF8.self)) }
+            Console.err("moat: warning: \(error.description)\n")
         }
-        let html = HTMLReportWriter(toolVersion: MoatVersion.string).write(report, controls: catalogue.controls, diagramSVG: svg)
-        try Console.write(html, to: output)
-        Console.out("wrote \(output)\n")
+        if markdown {
+            // The diagram goes beside the Markdown file, which embeds it.
+            if let svg = report.diagram?.svg, !Console.isStandardOutput(output) {
+                let name = ((output as NSString).lastPathComponent as NSString).deletingPathExtension + ".svg"
+                let path = ((output as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+                try Console.write(svg, to: path)
+                report.diagram?.file = name
+                Console.out("wrote \(path)\n")
+            }
+            try Console.write(MarkdownReportWriter(full: true).write(report), to: output)
+        } else {
+            try Console.write(HTMLReportWriter(toolVersion: MoatVersion.string).write(report), to: output)
+        }
+        if !Console.isStandardOutput(output) { Console.out("wrote \(output)\n") }
     }
 }

@@ -45,12 +45,46 @@ public struct DOTGraph: Sendable {
     public var clusters: [DOTCluster] = []
     public var nodes: [DOTNode] = []
     public var edges: [DOTEdge] = []
+    /// Groups of node ids kept on one rank (`{ rank=same; … }`).
+    public var sameRank: [[String]] = []
     /// The layout engine this picture is meant for (also written as the `layout` graph attribute).
     public var layout: String = "dot"
 
     public init() {}
 
     /// The DOT text; deterministic for the same graph.
+    /// The value of a graph attribute written as text, if set.
+    public func attribute(_ key: String) -> String? {
+        for (k, v) in attributes where k == key { if case .text(let t) = v { return t } }
+        return nil
+    }
+
+    /// Sets a graph attribute, replacing an earlier value.
+    public mutating func setAttribute(_ key: String, _ value: DOTValue) {
+        if let i = attributes.firstIndex(where: { $0.0 == key }) { attributes[i].1 = value } else { attributes.append((key, value)) }
+    }
+
+    /// Every node, in clusters or not.
+    public var allNodes: [DOTNode] {
+        func collect(_ c: DOTCluster) -> [DOTNode] { c.nodes + c.clusters.flatMap(collect) }
+        return nodes + clusters.flatMap(collect)
+    }
+
+    /// The same graph without what does not change the layout (tooltips, links): what is measured.
+    public var forLayout: DOTGraph {
+        let drop: Set<String> = ["tooltip", "URL"]
+        func strip(_ a: DOTAttributes) -> DOTAttributes { a.filter { !drop.contains($0.0) } }
+        func cluster(_ c: DOTCluster) -> DOTCluster {
+            DOTCluster(id: c.id, attributes: strip(c.attributes), nodes: c.nodes.map { DOTNode(id: $0.id, attributes: strip($0.attributes)) },
+                       clusters: c.clusters.map(cluster))
+        }
+        var g = self
+        g.clusters = clusters.map(cluster)
+        g.nodes = nodes.map { DOTNode(id: $0.id, attributes: strip($0.attributes)) }
+        g.edges = edges.map { DOTEdge(from: $0.from, to: $0.to, attributes: strip($0.attributes)) }
+        return g
+    }
+
     public func write() -> String {
         var out = "digraph \(name) {\n"
         if layout != "dot" { out += "  layout=\(DOTText.quoted(layout));\n" }
@@ -70,6 +104,7 @@ public struct DOTGraph: Sendable {
         for c in clusters { writeCluster(c, "  ") }
         for n in nodes { out += "  \(n.id) [\(attributeList(n.attributes))];\n" }
         for e in edges { out += "  \(e.from) -> \(e.to) [\(attributeList(e.attributes))];\n" }
+        for group in sameRank { out += "  { rank=same; " + group.map { "\($0);" }.joined(separator: " ") + " }\n" }
         return out + "}\n"
     }
 }

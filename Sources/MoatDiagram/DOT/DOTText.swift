@@ -1,3 +1,5 @@
+import MoatCore
+
 /// Escapes text for DOT: the one place where user text becomes DOT.
 public enum DOTText {
     /// A DOT quoted string. Quotes are escaped and line breaks become `\n`. A backslash is doubled and
@@ -18,29 +20,19 @@ public enum DOTText {
         return out + "\""
     }
 
-    /// Text inside an HTML-like label: `& < > " ' \` become entities, line breaks `<BR/>`, control
-    /// characters are dropped (they are not valid XML), so user text is always shown literally.
+    /// Text inside an HTML-like label: `& < > " '` become entities (`MarkupText`, the table HTML uses
+    /// too), line breaks `<BR/>`, control characters are dropped (they are not valid XML), so user text
+    /// is always shown literally.
     public static func html(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
+        MarkupText.escape(s) { scalar in
             switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
             // Graphviz expands \G, \N, \L… even inside HTML-like labels (entities are decoded first), so
             // an invisible word joiner after each backslash keeps the text literal.
-            case "\\": out += "\\\u{2060}"
-            case "\n": out += "<BR/>"
-            case "\r", "\u{FEFF}": break
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0xD800...0xDFFF).contains(scalar.value) {
-                    continue
-                }
-                out.unicodeScalars.append(scalar)
+            case "\\": return "\\\u{2060}"
+            case "\n": return "<BR/>"
+            case "\r", "\u{FEFF}": return ""
+            default: return nil
             }
         }
-        return out
     }
 }

@@ -1,22 +1,71 @@
 import MoatCore
 
 /// `moat diff --format json`: the findings delta and the model diff, keys in a fixed order.
-/// Findings use the same object as `moat analyze --format json` (`JSONReportWriter.finding`).
+/// Findings use the same object as `moat analyze --format json` (`JSONReportWriter.write(_:into:)`).
 public struct DiffJSONWriter: Sendable {
     public init() {}
 
+    /// The diff as JSON. Findings are written by `JSONReportWriter.write(_:into:)`, the one definition of
+    /// a finding in JSON, one per line; everything else is a `JSONValue` tree.
     public func write(_ report: DiffReport) -> String {
-        value(report).serialized() + "\n"
+        var out = JSONOutput()
+        out.raw("{")
+        for (key, value) in [("old", side(report.old)), ("new", side(report.new)), ("summary", summary(report))] {
+            out.newline(indent: 1)
+            out.member(key, value, indent: 1)
+            out.raw(",")
+        }
+        let f = report.findings
+        out.newline(indent: 1)
+        out.raw("\"findings\": {")
+        out.newline(indent: 2)
+        out.member("opened", .array(f.opened.map { .string($0.id) }), indent: 2)
+        out.raw(",")
+        out.newline(indent: 2)
+        out.member("closed", .array(f.closed.map { .string($0.id) }), indent: 2)
+        for (key, list) in [("new", f.new), ("resolved", f.resolved)] {
+            out.raw(",")
+            out.newline(indent: 2)
+            out.string(key)
+            out.raw(": ")
+            lines(list.map { finding in { (line: inout JSONOutput) in JSONReportWriter.write(finding, into: &line) } }, into: &out)
+        }
+        out.raw(",")
+        out.newline(indent: 2)
+        out.raw("\"changed\": ")
+        lines(f.changed.map { c in { (line: inout JSONOutput) in
+            line.raw("{\"id\":")
+            line.string(c.id)
+            line.raw(",\"severity\":")
+            line.value(.object([("old", .string(c.old.severity.rawValue)), ("new", .string(c.new.severity.rawValue))]))
+            line.raw(",\"status\":")
+            line.value(.object([("old", .string(c.old.status.rawValue)), ("new", .string(c.new.status.rawValue))]))
+            line.raw(",\"finding\":")
+            JSONReportWriter.write(c.new, into: &line)
+            line.raw("}")
+        } }, into: &out)
+        out.newline(indent: 1)
+        out.raw("},")
+        out.newline(indent: 1)
+        out.member("model", model(report.model), indent: 1)
+        out.newline(indent: 0)
+        out.raw("}\n")
+        return out.text
     }
 
-    public func value(_ report: DiffReport) -> JSONValue {
-        .object([
-            ("old", side(report.old)),
-            ("new", side(report.new)),
-            ("summary", summary(report)),
-            ("findings", findings(report.findings)),
-            ("model", model(report.model)),
-        ])
+    /// An array at depth 2 with one compact object per line.
+    private func lines(_ items: [(inout JSONOutput) -> Void], into out: inout JSONOutput) {
+        guard !items.isEmpty else { out.raw("[]"); return }
+        out.raw("[")
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.raw(",") }
+            out.newline(indent: 3)
+            var line = JSONOutput(pretty: false, capacity: 1024)
+            item(&line)
+            out.append(line)
+        }
+        out.newline(indent: 2)
+        out.raw("]")
     }
 
     private func count(_ n: Int) -> JSONValue { .number(Double(n)) }
@@ -37,23 +86,6 @@ public struct DiffJSONWriter: Sendable {
             ("statusChanged", count(f.statusChanged.count)),
             ("modelChanges", count(modelChanges)),
         ])
-    }
-
-    private func findings(_ f: FindingsDiff) -> JSONValue {
-        let changed: [JSONValue] = f.changed.map(change)
-        return .object([
-            ("opened", .array(f.opened.map { .string($0.id) })),
-            ("closed", .array(f.closed.map { .string($0.id) })),
-            ("new", .array(f.new.map(JSONReportWriter.finding))),
-            ("resolved", .array(f.resolved.map(JSONReportWriter.finding))),
-            ("changed", .array(changed)),
-        ])
-    }
-
-    private func change(_ c: FindingsDiff.Change) -> JSONValue {
-        let severity: JSONValue = .object([("old", .string(c.old.severity.rawValue)), ("new", .string(c.new.severity.rawValue))])
-        let status: JSONValue = .object([("old", .string(c.old.status.rawValue)), ("new", .string(c.new.status.rawValue))])
-        return .object([("id", .string(c.id)), ("severity", severity), ("status", status), ("finding", JSONReportWriter.finding(c.new))])
     }
 
     private func model(_ m: ModelDiff) -> JSONValue {

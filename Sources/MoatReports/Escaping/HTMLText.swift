@@ -1,24 +1,17 @@
-/// Escapes user text for HTML: the one place HTML output is made safe.
+import MoatCore
+
+/// Escapes user text for HTML: the one place HTML output is made safe (entities: `MarkupText`).
 public enum HTMLText {
     /// Text content or a double-quoted attribute value: `& < > " '` become entities; control
     /// characters other than tab and line breaks are dropped.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
+        MarkupText.escape(s) { scalar in
             switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { continue }
-                out.unicodeScalars.append(scalar)
+            case "\t": return "\t"
+            case "\n": return "\n"
+            case "\r": return "\r"
+            default: return nil
             }
         }
-        return out
     }
-
 }

@@ -25,3 +25,20 @@ public enum MarkdownText {
             .replacingOccurrences(of: "|", with: "\\|") + "`"
     }
 }
+
+extension MarkdownText {
+    /// A relative link target: percent-encodes what would end or confuse the link (spaces, brackets, parentheses, `<>`).
+    public static func linkTarget(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case " ", "(", ")", "[", "]", "<", ">", "\"", "'", "`", "\\", "%":
+                out += "%" + String(scalar.value, radix: 16, uppercase: true)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,89 @@
+import MoatCore
+
+/// What to draw, and how to lay it out.
+public struct DiagramOptions: Sendable {
+    /// Which picture of the model.
+    public enum View: Sendable, Hashable {
+        /// Every element; switches to `.overview` above `DiagramOptions.overviewThreshold` elements.
+        case automatic
+        /// Every element, however large the model.
+        case full
+        /// One node per boundary and aggregated flows between them.
+        case overview
+        /// The elements inside one boundary, plus the outside elements they exchange flows with.
+        case boundary(String)
+        /// One element and its direct neighbours.
+        case focus(String)
+    }
+
+    /// Which way flows run.
+    public enum Direction: String, Sendable, CaseIterable {
+        /// The renderer lays the picture out both ways and keeps the one closer to a slide's shape.
+        case auto
+        /// Top to bottom.
+        case tb = "TB"
+        /// Left to right.
+        case lr = "LR"
+    }
+
+    /// What a flow's label shows.
+    public enum EdgeLabels: String, Sendable, CaseIterable {
+        /// `full` when it lays out without overlaps and legibly, else `short`, else `numbered`
+        /// (decided by the renderer from the laid-out geometry); `none` for very large pictures.
+        case auto
+        /// Name, protocol and an "unencrypted crossing" warning.
+        case full
+        /// The name only, shortened.
+        case short
+        /// A number on the flow; the legend lists each number's flows.
+        case numbered
+        /// No labels (the tooltips still name every flow).
+        case none
+    }
+
+    /// Models with more elements than this get the overview unless a view is asked for.
+    public static let overviewThreshold = 150
+
+    public var view: View = .automatic
+    public var showThreats = true
+    /// Draw the top attack paths (`attackPathCount` of them), each in its own colour.
+    public var showAttackPaths = false
+    /// How many attack paths `showAttackPaths` draws.
+    public var attackPathCount = 3
+    /// Prefix of each element's link anchor (`#element-ID` in a standalone SVG; the report passes its own).
+    public var linkPrefix = "element-"
+    /// The date printed in the title block.
+    public var date: String?
+    public var direction: Direction = .auto
+    public var edgeLabels: EdgeLabels = .auto
+    /// Leave out elements marked `out-of-scope` and their flows.
+    public var hideOutOfScope = false
+    /// Groups of element ids to put on the same rank (the same column left to right, row top to bottom).
+    public var rankSame: [[String]] = []
+    /// Space between neighbouring nodes, in inches (Graphviz `nodesep`).
+    public var nodeSpacing: Double?
+    /// Space between ranks, in inches (Graphviz `ranksep`).
+    public var rankSpacing: Double?
+    /// The layout engine; nil lets the builder choose (dot, or sfdp for overviews of many zones).
+    public var layout: LayoutEngine?
+
+    public init() {}
+}
+
+/// Why a diagram could not be built (a usage error: an unknown id, an impossible combination).
+public struct DiagramError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Font sizes in points; at the default scale a point is 4/3 pixel.
+enum DiagramFonts {
+    static let title = 22.0
+    static let info = 13.0
+    static let legend = 12.0
+    static let name = 15.0
+    static let detail = 12.0
+    static let badge = 12.0
+    static let edge = 13.0
+    static let cluster = 15.0
+    static let clusterTrust = 12.0
+}

@@ -1,0 +1,268 @@
+import Foundation
+import MoatCore
+
+/// The one way to turn an analysis into a picture (`moat diagram`, `moat report`, `moat watch`):
+/// builds the DOT, decides the automatic layout options from measured geometry, refuses graphs that
+/// Graphviz cannot lay out, and renders through `GraphvizRenderer`.
+///
+/// Automatic choices, in order: the edge labels (full, else short, else numbered: the first that lays
+/// out without a label overlap and with legible text fitted to 1920×1080), the direction (left to
+/// right or top to bottom, whichever is more legible), then the aspect ratio (Graphviz `ratio`
+/// stretches the layout until it is between 4:3 and 16:9). Pictures of more than
+/// `DiagramRenderer.largeThreshold` elements skip the measuring and use Graphviz's fast settings.
+public struct DiagramRenderer: Sendable {
+    public var vocabulary: Vocabulary
+    public var options: DiagramOptions
+
+    public init(vocabulary: Vocabulary, options: DiagramOptions) {
+        self.vocabulary = vocabulary
+        self.options = options
+    }
+
+    /// Above this many drawn elements the layout is not measured, flows are not labelled and edges
+    /// are straight lines: dot's crossing minimisation and spline routing grow much faster than the graph.
+    public static let largeThreshold = 300
+    /// The largest picture handed to Graphviz, in drawn elements plus drawn flows. Graphviz 2.43 runs
+    /// out of stack on long chains (a 20,000-element chain crashes both `dot` and libgvc with SIGSEGV;
+    /// docs/performance.md has the measurements), so larger pictures are refused before layout.
+    public static let graphvizLimit = 12_000
+    /// The legibility asked of the default view, fitted to a 1920×1080 screen.
+    public static let minimumNamePixels = 12.0
+    public static let minimumLabelPixels = 10.0
+    /// Aspect ratios allowed for the automatic layout (either orientation).
+    public static let aspectRange = (4.0 / 3.0)...(16.0 / 9.0)
+
+    /// A rendered picture and what was decided on the way.
+    public struct Output: Sendable {
+        public var bytes: [UInt8]
+        /// The DOT that was laid out.
+        public var dot: String
+        /// The measured geometry of the final layout (nil for large pictures, which are not measured).
+        public var geometry: LayoutGeometry?
+        public var direction: DiagramOptions.Direction
+        public var edgeLabels: DiagramOptions.EdgeLabels
+        /// Drawn elements and flows.
+        public var elements: Int
+        public var flows: Int
+        /// True when names and labels are legible fitted to 1920×1080 (unknown, so false, when not measured).
+        public var legible: Bool {
+            guard let g = geometry else { return false }
+            return (g.smallestPixels(g.nameTexts) ?? .infinity) >= DiagramRenderer.minimumNamePixels
+                && (g.smallestPixels(g.labelTexts) ?? .infinity) >= DiagramRenderer.minimumLabelPixels
+        }
+    }
+
+    /// A picture too large for Graphviz: `fallback` is what could be drawn instead (the overview).
+    public struct TooLarge: Error, CustomStringConvertible {
+        public var elements: Int
+        public var flows: Int
+        public var fallback: Output?
+        public var description: String {
+            "the picture has \(elements) elements and \(flows) flows, more than Graphviz can lay out "
+                + "(at most \(DiagramRenderer.graphvizLimit) elements and flows together)"
+                + (fallback != nil ? "; wrote the overview of boundaries instead (draw one with --boundary ID or --focus ID)" : "")
+        }
+    }
+
+    /// Renders the picture the options describe. `progress` is called with a message when the layout
+    /// takes more than a second (and every five seconds after), for a terminal to show.
+    public func render(_ analysis: Analysis, format: DiagramFormat,
+                       progress: (@Sendable (String) -> Void)? = nil) async throws -> Output {
+        try await render(analysis, format: format, progress: progress, progressDelay: .seconds(1))
+    }
+
+    /// `render` with the delay before the first progress message (zero: at once).
+    public func render(_ analysis: Analysis, format: DiagramFormat, progress: (@Sendable (String) -> Void)?,
+                       progressDelay: Duration) async throws -> Output {
+        let builder = DiagramBuilder(vocabulary: vocabulary, options: options)
+        let probe = try builder.build(analysis)
+        let (elements, flows) = Self.count(probe)
+        if elements + flows > Self.graphvizLimit {
+            var fallback: Output?
+            if builder.resolvedView(analysis) != .overview {
+                var overview = self
+                overview.options.view = .overview
+                fallback = try? await overview.render(analysis, format: format, progress: progress, progressDelay: progressDelay)
+            }
+            throw TooLarge(elements: elements, flows: flows, fallback: fallback)
+        }
+        let message = "moat: laying out \(elements) elements and \(flows) flows with Graphviz…\n"
+        if let progress, progressDelay <= .zero { progress(message) }
+        let watch = progressDelay <= .zero ? nil : progress.map { report in
+            Task {
+                var waited = progressDelay
+                try await Task.sleep(for: progressDelay)
+                report(message)
+                while true {
+                    try await Task.sleep(for: .seconds(5))
+                    waited += .seconds(5)
+                    report("moat: still laying out (\(waited.components.seconds) s)…\n")
+                }
+            }
+        }
+        defer { watch?.cancel() }
+
+        let large = elements > Self.largeThreshold || probe.layout != "dot"
+        var chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels)
+        if large {
+            var o = options
+            o.direction = options.direction == .auto ? .lr : options.direction
+            o.edgeLabels = options.edgeLabels == .auto ? (elements > Self.largeThreshold ? .none : .full) : options.edgeLabels
+            var g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+            if elements > Self.largeThreshold && g.layout == "dot" { Self.fastSettings(&g) }
+            chosen = (g, nil, o.direction, o.edgeLabels)
+        } else {
+            chosen = try await choose(analysis)
+            if options.layout == nil || options.layout == .dot { chosen = fitAspect(chosen) }
+        }
+        let dot = chosen.graph.write()
+        let bytes = try await GraphvizRenderer.shared.render(dot: dot, format: format, layout: LayoutEngine(rawValue: chosen.graph.layout) ?? .dot)
+        return Output(bytes: bytes, dot: dot, geometry: chosen.geometry, direction: chosen.direction, edgeLabels: chosen.labels,
+                      elements: elements, flows: flows)
+    }
+
+    /// Elements and flows drawn in a graph.
+    static func count(_ g: DOTGraph) -> (Int, Int) {
+        let nodes = g.allNodes
+        let labels = nodes.filter { $0.attributes.contains { $0.0 == "class" && $0.1 == .text("flow-label") } }.count
+        let elements = nodes.count - labels
+        return (elements, labels > 0 ? labels : g.edges.count)
+    }
+
+    /// Graphviz settings that lay out thousands of nodes in seconds: fewer crossing-minimisation and
+    /// network-simplex passes, straight edges.
+    static func fastSettings(_ g: inout DOTGraph) {
+        g.setAttribute("splines", .text("false"))
+        for (k, v) in [("mclimit", "0.05"), ("nslimit", "0.5"), ("nslimit1", "0.5"), ("searchsize", "10"), ("remincross", "false")] {
+            g.setAttribute(k, .text(v))
+        }
+    }
+
+    /// Lays out `graph` and measures it.
+    public static func measure(_ graph: DOTGraph) async throws -> LayoutGeometry {
+        let json = try await GraphvizRenderer.shared.render(dot: graph.forLayout.write(), formatName: "json",
+                                                            layoutName: graph.layout)
+        return try LayoutGeometry(json: json)
+    }
+
+    /// Tries the label modes and directions the options leave open and keeps the first label mode
+    /// that is legible without overlaps (or the most legible one without overlaps).
+    func choose(_ analysis: Analysis) async throws
+        -> (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels) {
+        let directions: [DiagramOptions.Direction] = options.direction == .auto ? [.lr, .tb] : [options.direction]
+        let modes: [DiagramOptions.EdgeLabels] = options.edgeLabels == .auto ? [.full, .short, .numbered] : [options.edgeLabels]
+        struct Candidate {
+            var graph: DOTGraph
+            var geometry: LayoutGeometry
+            var direction: DiagramOptions.Direction
+            var labels: DiagramOptions.EdgeLabels
+            var clean: Bool
+            var legibility: Double
+            /// Overlap-free first, then legible.
+            func worse(than other: Candidate) -> Bool {
+                clean != other.clean ? other.clean : legibility < other.legibility
+            }
+        }
+        // A fixed number of layouts (not a time limit, so the choice is the same on every machine). Every
+        // label mode and direction is laid out first; then, while layouts are left, the ones that are not
+        // clean again with more space between nodes, then between ranks.
+        let (elements, _) = Self.count(try DiagramBuilder(vocabulary: vocabulary, options: options).build(analysis))
+        let budget = elements <= 60 ? 18 : elements <= 150 ? 16 : 6
+        var layouts = 0
+        let spreads: [(Double, Double)] = [(1, 1), (2, 1), (1, 2), (2, 2), (3, 2), (1, 3)]
+        struct Pair: Hashable { var mode: DiagramOptions.EdgeLabels; var direction: DiagramOptions.Direction }
+        var pairs: [Pair] = []
+        for mode in modes { for direction in directions { pairs.append(Pair(mode: mode, direction: direction)) } }
+        var bestOf: [Pair: Candidate] = [:]
+        func attempt(_ pair: Pair, _ nodeSpread: Double, _ rankSpread: Double) async throws {
+            var o = options
+            o.direction = pair.direction
+            o.edgeLabels = pair.mode
+            if nodeSpread > 1 { o.nodeSpacing = (options.nodeSpacing ?? 0.3) * nodeSpread }
+            if rankSpread > 1 { o.rankSpacing = (options.rankSpacing ?? 0.45) * rankSpread }
+            let g = try DiagramBuilder(vocabulary: vocabulary, options: o).build(analysis)
+            let geometry = try await Self.measure(g)
+            layouts += 1
+            let overlaps = geometry.overlaps()
+            let names = (geometry.smallestPixels(geometry.nameTexts) ?? 99) / Self.minimumNamePixels
+            let labels = (geometry.smallestPixels(geometry.labelTexts) ?? 99) / Self.minimumLabelPixels
+            // The margin that brings the aspect ratio into range costs legibility in proportion.
+            let stretch = max(1, geometry.aspectRatio / Self.aspectRange.upperBound)
+            let candidate = Candidate(graph: g, geometry: geometry, direction: pair.direction, labels: pair.mode,
+                                      clean: overlaps.total == 0, legibility: min(names, labels) / stretch)
+            if bestOf[pair].map({ $0.worse(than: candidate) }) ?? true { bestOf[pair] = candidate }
+        }
+        // Every pair once; then each pair that is not clean, in order of preference, with more space.
+        for pair in pairs where layouts < budget { try await attempt(pair, 1, 1) }
+        for pair in pairs {
+            for (nodeSpread, rankSpread) in spreads.dropFirst() where layouts < budget && !(bestOf[pair]?.clean ?? false) {
+                try await attempt(pair, nodeSpread, rankSpread)
+            }
+        }
+        // The most detailed labels that are clean and legible; else the best clean one; else the best.
+        var best: Candidate?
+        for mode in modes {
+            let legible = directions.compactMap { bestOf[Pair(mode: mode, direction: $0)] }.filter { $0.clean && $0.legibility >= 1 }
+            if let pick = legible.max(by: { $0.legibility < $1.legibility }) { best = pick; break }
+        }
+        if best == nil {
+            for pair in pairs { if let c = bestOf[pair], best.map({ $0.worse(than: c) }) ?? true { best = c } }
+        }
+        let b = best!
+        return (b.graph, b.geometry, b.direction, b.labels)
+    }
+
+    /// Brings the picture's aspect ratio within `aspectRange` by widening the margin on the short side
+    /// (Graphviz `pad`, in inches, per axis): the layout itself is not touched, so nothing it measured
+    /// clean can come to overlap, and the picture sits centred on a slide-shaped canvas.
+    func fitAspect(_ chosen: (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels))
+        -> (graph: DOTGraph, geometry: LayoutGeometry?, direction: DiagramOptions.Direction, labels: DiagramOptions.EdgeLabels) {
+        guard var geometry = chosen.geometry else { return chosen }
+        var graph = chosen.graph
+        let base = 0.3 * 72
+        let w = geometry.drawingWidth + 2 * base, h = geometry.drawingHeight + 2 * base
+        var padX = base, padY = base
+        let (low, high) = (Self.aspectRange.lowerBound + 0.01, Self.aspectRange.upperBound - 0.01)
+        if w >= h {
+            if w / h > high { padY += (w / high - h) / 2 } else if w / h < low { padX += (h * low - w) / 2 }
+        } else {
+            if h / w > high { padX += (h / high - w) / 2 } else if h / w < low { padY += (w * low - h) / 2 }
+        }
+        guard padX != base || padY != base else { return chosen }
+        func inches(_ points: Double) -> String { String(format: "%.3f", points / 72) }
+        graph.setAttribute("pad", .text("\(inches(padX)),\(inches(padY))"))
+        geometry.padX = padX
+        geometry.padY = padY
+        return (graph, geometry, chosen.direction, chosen.labels)
+    }
+
+    // MARK: - Slides
+
+    /// One picture per trust zone and an overview: what `--slides` writes when one picture of the whole
+    /// model is not legible. A zone whose picture is still not legible is split into its nested zones.
+    public func slides(_ analysis: Analysis, format: DiagramFormat,
+                       progress: (@Sendable (String) -> Void)? = nil) async throws -> [(name: String, output: Output)] {
+        let graph = analysis.graph
+        var result: [(String, Output)] = []
+        var overview = self
+        overview.options.view = .overview
+        result.append(("overview", try await overview.render(analysis, format: format, progress: progress)))
+        var queue = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }
+        while !queue.isEmpty {
+            let b = queue.removeFirst()
+            var zone = self
+            zone.options.view = .boundary(graph.model.boundaries[b].id)
+            let output = try await zone.render(analysis, format: format, progress: progress)
+            let children = graph.boundaryChildren[b]
+            if !output.legible && !children.isEmpty {
+                // The zone's own elements outside its nested zones still need a slide when there are any.
+                let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b }
+                if !own.isEmpty { result.append((graph.model.boundaries[b].id, output)) }
+                queue.insert(contentsOf: children, at: 0)
+                continue
+            }
+            result.append((graph.model.boundaries[b].id, output))
+        }
+        return result
+    }
+}
