@@ -20,9 +20,9 @@ syntax keyword moatAttribute internet-facing keys likelihood logs logs-sensitive
 syntax keyword moatAttribute monitored multi-tenant out-of-scope owner parameterised-queries parses-files patched
 syntax keyword moatAttribute payment pii pinned-dependencies port practices privileged processes protocol provenance
 syntax keyword moatAttribute pull quotas rate-limited redundant retention safety sandboxed sbom secrets secure-boot
-syntax keyword moatAttribute segmented session-management severity shared-credentials signed stores stride subscribe
-syntax keyword moatAttribute tech telemetry tenant-isolation tool-use trust type validates-input verifies-signatures
-syntax keyword moatAttribute version vpn waf
+syntax keyword moatAttribute security-scanning segmented session-management severity shared-credentials signed
+syntax keyword moatAttribute stores stride subscribe tech telemetry tenant-isolation tool-use trust type validates-input
+syntax keyword moatAttribute verifies-signatures version vpn waf
 syntax keyword moatEnum abac acl active-directory admin agent all amqp amqps android anonymous anthropic apache
 syntax keyword moatEnum api api-key archive argocd artifact-registry artifactory audit auth0 azure-blob basic
 syntax keyword moatEnum batch bluetooth browser build c cache cassandra cdn certificate cli coap coaps confidential
