@@ -78,6 +78,9 @@ public struct Exposure: Sendable {
                 distance[i] = 1
                 untrusted[i] = true
                 filtered[i] = filters(i)
+                // An internet-facing front door passes requests on like any other (after the sources, so
+                // the queue stays in distance order).
+                queue.append(i)
             }
         }
         var head = 0

@@ -15,7 +15,7 @@ struct CalibrationTests {
     /// and the Moat rules that describe the same threat. `model` stands for a model-wide finding.
     static let threagile: [(category: String, assets: [String], rules: [String])] = [
         ("missing-authentication", ["load-balancer->marketing-cms", "erp-system->contract-file-server"],
-         ["inbound-flow-unauthenticated", "internal-service-trusts-network", "missing-authentication-entry-point",
+         ["internal-service-trusts-network", "missing-authentication-entry-point",
           "datastore-unauthenticated-access", "unauthenticated-internal-connection"]),
         ("ldap-injection", ["identity-provider", "marketing-cms"], ["ldap-injection"]),
         ("unencrypted-communication", ["load-balancer->apache-webserver", "marketing-cms->ldap-auth-server",

@@ -387,7 +387,8 @@ public struct ConditionCompiler: Sendable {
                             "accepts", "opens"]
         case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
                             "connection-crossing", "two-way", "data", "classification", "ui-interaction", "exposed"]
-        case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
+        case .boundary: return ["elements", "own-elements", "crossing-in", "crossing-out", "parent", "classification", "trust",
+                                "external"]
         case .data: return ["classification"]
         case .model: return ["elements", "flows", "boundaries", "data", "classification"]
         }
@@ -489,6 +490,11 @@ public struct ConditionCompiler: Sendable {
             return .list(lift({ ev, r in ev.dataRefs(ev.graph.model.flows[r.index].attributes.list(.carries)).map(EntityRef.data) }, []), .data)
         case (.boundary, "elements"):
             return .list(lift({ ev, r in ev.graph.allElements(inBoundary: r.index).map(EntityRef.element) }, []), EntityType.anyNode)
+        case (.boundary, "own-elements"):
+            // Directly in the zone, not in a zone nested inside it: a zone-wide finding lands on the innermost zone.
+            return .list(lift({ ev, r in
+                ev.graph.elementBoundary.indices.filter { ev.graph.elementBoundary[$0] == r.index }.map(EntityRef.element)
+            }, []), EntityType.anyNode)
         case (.boundary, "crossing-in"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: true).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "crossing-out"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: false).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "parent"): return .entity(lift({ ev, r in ev.graph.boundaryParent[r.index].map(EntityRef.boundary) }, nil), .boundary)

@@ -119,7 +119,7 @@ struct AnalyzerTests {
     func explain() throws {
         let a = try analyze(Self.exposedAPI)
         let text = ExplanationTextWriter().write(try Explainer(catalogue: try Catalogue.builtIn.get()).explain("missing-authentication-entry-point@api", in: a))
-        #expect(text.contains("condition: exposed and not type in [load-balancer, cdn, reverse-proxy] and not client"))
+        #expect(text.contains("condition: exposed and not type in [edge]"))
         #expect(text.contains("    exposed") && text.contains("true"))
         #expect(text.contains("absent  authentication (level 2; evidence: authn != none)"))
         #expect(text.contains("status: gap — expected level 2 ≤ declared level 2"))
