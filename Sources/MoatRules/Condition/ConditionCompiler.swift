@@ -384,7 +384,7 @@ public struct ConditionCompiler: Sendable {
         switch type {
         case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
                             "exposed", "exposure", "reachable-from-untrusted", "untrusted", "external", "kind", "client",
-                            "accepts", "opens"]
+                            "accepts", "opens", "unconnected-neighbours"]
         case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
                             "connection-crossing", "two-way", "data", "classification", "ui-interaction", "exposed"]
         case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
@@ -430,6 +430,16 @@ public struct ConditionCompiler: Sendable {
                     if out.last != fi, !ev.graph.acceptedConnections[i].contains(fi) || ev.graph.model.flows[fi].twoWay { out.append(fi) }
                 }.map(EntityRef.flow)
             }, []), .flow)
+        case (.node, "unconnected-neighbours"):
+            // The other members of the element's innermost zone that no flow links to it: they share its network
+            // but it never talks to them (none outside every boundary: nothing says those share a network).
+            return .list(lift({ ev, r in
+                let i = r.index, g = ev.graph
+                guard let b = g.elementBoundary[i] else { return [] }
+                var linked = Set<Int>()
+                for fi in g.inbound[i] + g.outbound[i] { linked.insert(g.flowEnds[fi].source); linked.insert(g.flowEnds[fi].target) }
+                return g.boundaryElements[b].filter { $0 != i && !linked.contains($0) }.map(EntityRef.element)
+            }, []), EntityType.anyNode)
         case (.flow, "caller"):
             return .entity(lift({ ev, r in
                 let c = ev.graph.caller(ofFlow: r.index)
