@@ -14,15 +14,15 @@ syntax match moatNumber /\<[0-9]\+\(\.[0-9]\+\)\=\>/
 syntax match moatDate /\<[0-9]\{4}-[0-9]\{2}-[0-9]\{2}\>/
 syntax keyword moatAttribute admin-interface authn authority authz availability backups capec carries classification
 syntax keyword moatAttribute code confidentiality controls credentials csrf-protection cwe ddos-protection debug-enabled
-syntax keyword moatAttribute description deserialises-input encodes-output encrypted encrypted-at-rest financial
-syntax keyword moatAttribute guardrails hardened health human-approval immutable impact initiator integrity integrity-critical
-syntax keyword moatAttribute internet-facing keys likelihood logs logs-sensitive-data managed maturity mfa mitigation
-syntax keyword moatAttribute monitored multi-tenant out-of-scope owner parameterised-queries parses-files patched
-syntax keyword moatAttribute payment pii pinned-dependencies port practices privileged processes protocol provenance
-syntax keyword moatAttribute pull quotas rate-limited redundant retention safety sandboxed sbom secrets secure-boot
-syntax keyword moatAttribute segmented session-management severity shared-credentials signed stores stride subscribe
-syntax keyword moatAttribute tech telemetry tenant-isolation tool-use trust type validates-input verifies-signatures
-syntax keyword moatAttribute version vpn waf
+syntax keyword moatAttribute description deserialises-input device-managed encodes-output encrypted encrypted-at-rest
+syntax keyword moatAttribute financial guardrails hardened health human-approval immutable impact initiator integrity
+syntax keyword moatAttribute integrity-critical internet-facing just-in-time keys likelihood logs logs-sensitive-data
+syntax keyword moatAttribute managed maturity mfa minimised mitigation monitored multi-tenant out-of-scope owner
+syntax keyword moatAttribute parameterised-queries parses-files patched payment pii pinned-dependencies port practices
+syntax keyword moatAttribute privileged processes protocol provenance pull quotas rate-limited redundant retention
+syntax keyword moatAttribute safety sandboxed sbom secret-scanning secrets secure-boot segmented session-management
+syntax keyword moatAttribute severity shared-credentials signed stores stride subscribe tech telemetry tenant-isolation
+syntax keyword moatAttribute tool-use trust type validates-input verifies-signatures version vpn waf
 syntax keyword moatEnum abac acl active-directory admin agent all amqp amqps android anonymous anthropic apache
 syntax keyword moatEnum api api-key archive argocd artifact-registry artifactory audit auth0 azure-blob basic
 syntax keyword moatEnum batch bluetooth browser build c cache cassandra cdn certificate cli coap coaps confidential
