@@ -387,7 +387,7 @@ public struct ConditionCompiler: Sendable {
                             "accepts", "opens", "unconnected-neighbours"]
         case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
                             "connection-crossing", "two-way", "data", "classification", "ui-interaction", "exposed"]
-        case .boundary: return ["elements", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
+        case .boundary: return ["elements", "members", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
         case .data: return ["classification"]
         case .model: return ["elements", "flows", "boundaries", "data", "classification"]
         }
@@ -499,6 +499,9 @@ public struct ConditionCompiler: Sendable {
             return .list(lift({ ev, r in ev.dataRefs(ev.graph.model.flows[r.index].attributes.list(.carries)).map(EntityRef.data) }, []), .data)
         case (.boundary, "elements"):
             return .list(lift({ ev, r in ev.graph.allElements(inBoundary: r.index).map(EntityRef.element) }, []), EntityType.anyNode)
+        case (.boundary, "members"):
+            // The elements whose innermost boundary this is (not those of nested boundaries).
+            return .list(lift({ ev, r in ev.graph.boundaryElements[r.index].map(EntityRef.element) }, []), EntityType.anyNode)
         case (.boundary, "crossing-in"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: true).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "crossing-out"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: false).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "parent"): return .entity(lift({ ev, r in ev.graph.boundaryParent[r.index].map(EntityRef.boundary) }, nil), .boundary)
