@@ -384,11 +384,10 @@ public struct ConditionCompiler: Sendable {
         switch type {
         case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
                             "exposed", "exposure", "reachable-from-untrusted", "untrusted", "external", "kind", "client",
-                            "accepts", "opens"]
+                            "accepts", "opens", "unconnected-neighbours"]
         case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
                             "connection-crossing", "two-way", "data", "classification", "ui-interaction", "exposed"]
-        case .boundary: return ["elements", "own-elements", "crossing-in", "crossing-out", "parent", "classification", "trust",
-                                "external"]
+        case .boundary: return ["elements", "members", "crossing-in", "crossing-out", "parent", "classification", "trust", "external"]
         case .data: return ["classification"]
         case .model: return ["elements", "flows", "boundaries", "data", "classification"]
         }
@@ -431,6 +430,16 @@ public struct ConditionCompiler: Sendable {
                     if out.last != fi, !ev.graph.acceptedConnections[i].contains(fi) || ev.graph.model.flows[fi].twoWay { out.append(fi) }
                 }.map(EntityRef.flow)
             }, []), .flow)
+        case (.node, "unconnected-neighbours"):
+            // The other members of the element's innermost zone that no flow links to it: they share its network
+            // but it never talks to them (none outside every boundary: nothing says those share a network).
+            return .list(lift({ ev, r in
+                let i = r.index, g = ev.graph
+                guard let b = g.elementBoundary[i] else { return [] }
+                var linked = Set<Int>()
+                for fi in g.inbound[i] + g.outbound[i] { linked.insert(g.flowEnds[fi].source); linked.insert(g.flowEnds[fi].target) }
+                return g.boundaryElements[b].filter { $0 != i && !linked.contains($0) }.map(EntityRef.element)
+            }, []), EntityType.anyNode)
         case (.flow, "caller"):
             return .entity(lift({ ev, r in
                 let c = ev.graph.caller(ofFlow: r.index)
@@ -490,11 +499,9 @@ public struct ConditionCompiler: Sendable {
             return .list(lift({ ev, r in ev.dataRefs(ev.graph.model.flows[r.index].attributes.list(.carries)).map(EntityRef.data) }, []), .data)
         case (.boundary, "elements"):
             return .list(lift({ ev, r in ev.graph.allElements(inBoundary: r.index).map(EntityRef.element) }, []), EntityType.anyNode)
-        case (.boundary, "own-elements"):
-            // Directly in the zone, not in a zone nested inside it: a zone-wide finding lands on the innermost zone.
-            return .list(lift({ ev, r in
-                ev.graph.elementBoundary.indices.filter { ev.graph.elementBoundary[$0] == r.index }.map(EntityRef.element)
-            }, []), EntityType.anyNode)
+        case (.boundary, "members"):
+            // The elements whose innermost boundary this is (not those of nested boundaries).
+            return .list(lift({ ev, r in ev.graph.boundaryElements[r.index].map(EntityRef.element) }, []), EntityType.anyNode)
         case (.boundary, "crossing-in"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: true).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "crossing-out"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: false).map(EntityRef.flow) }, []), .flow)
         case (.boundary, "parent"): return .entity(lift({ ev, r in ev.graph.boundaryParent[r.index].map(EntityRef.boundary) }, nil), .boundary)

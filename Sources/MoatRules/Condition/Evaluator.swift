@@ -174,11 +174,13 @@ public final class Evaluator {
         }
     }
 
-    /// Whether a flow is encrypted: an encrypted or local protocol, or the `encrypted` or `vpn` flag.
+    /// Whether a flow is encrypted: an encrypted or local protocol, or the `encrypted` or `vpn` flag (its own, else
+    /// its zone's: `boundary mesh { encrypted }`).
     public func encrypted(flow i: Int) -> Bool {
         if let e = flowEncrypted[i] { return e }
-        let a = graph.model.flows[i].attributes
-        let e = a.flag(.encrypted) || a.flag(.vpn)
+        let f = graph.model.flows[i], a = f.attributes
+        func effective(_ c: CoreAttribute) -> Bool { a[c.name] != nil ? a.flag(c) : f.inherited.flag(c) }
+        let e = effective(.encrypted) || effective(.vpn)
             || vocabulary.contains(.encryptedProtocol, a.string(.protocol)) || vocabulary.contains(.localProtocol, a.string(.protocol))
         flowEncrypted[i] = e
         return e

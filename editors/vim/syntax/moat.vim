@@ -13,36 +13,41 @@ syntax match moatWord /\<[A-Za-z0-9_*][A-Za-z0-9_*.-]*/
 syntax match moatNumber /\<[0-9]\+\(\.[0-9]\+\)\=\>/
 syntax match moatDate /\<[0-9]\{4}-[0-9]\{2}-[0-9]\{2}\>/
 syntax keyword moatAttribute admin-interface authn authority authz availability backups capec carries classification
-syntax keyword moatAttribute code confidentiality controls credentials csrf-protection cwe ddos-protection debug-enabled
-syntax keyword moatAttribute description deserialises-input encodes-output encrypted encrypted-at-rest financial
-syntax keyword moatAttribute guardrails hardened health human-approval immutable impact initiator integrity integrity-critical
-syntax keyword moatAttribute internet-facing keys likelihood logs logs-sensitive-data managed maturity mfa mitigation
-syntax keyword moatAttribute monitored multi-tenant out-of-scope owner parameterised-queries parses-files patched
-syntax keyword moatAttribute payment pii pinned-dependencies port practices privileged processes protocol provenance
-syntax keyword moatAttribute pull quotas rate-limited redundant retention safety sandboxed sbom secrets secure-boot
-syntax keyword moatAttribute security-scanning segmented session-management severity shared-credentials signed
-syntax keyword moatAttribute stores stride subscribe tech telemetry tenant-isolation tool-use trust type validates-input
-syntax keyword moatAttribute verifies-signatures version vpn waf
-syntax keyword moatEnum abac acl active-directory admin agent all amqp amqps android anonymous anthropic apache
-syntax keyword moatEnum api api-key archive argocd artifact-registry artifactory audit auth0 azure-blob basic
-syntax keyword moatEnum batch bluetooth browser build c cache cassandra cdn certificate cli coap coaps confidential
-syntax keyword moatEnum config-file confluence cosign critical denial-of-service desktop-app developer device
+syntax keyword moatAttribute cloud code confidentiality controls credentials csrf-protection custom-developed cwe
+syntax keyword moatAttribute data-formats ddos-protection debug-enabled description deserialises-input device-managed
+syntax keyword moatAttribute encodes-output encrypted encrypted-at-rest financial guardrails hardened health human-approval
+syntax keyword moatAttribute immutable impact initiator integrity integrity-critical internet-facing ip-filtered
+syntax keyword moatAttribute just-in-time keys layout likelihood logs logs-sensitive-data machine managed maturity
+syntax keyword moatAttribute mfa minimised mitigated-by mitigation monitored multi-tenant origin out-of-scope owner
+syntax keyword moatAttribute parameterised-queries parses-files patched payment pii pinned-dependencies port practices
+syntax keyword moatAttribute privileged processes produced-by protocol provenance pull quantity quotas rate-limited
+syntax keyword moatAttribute readonly redundant retention safety same-as sandboxed sbom secret-scanning secrets
+syntax keyword moatAttribute secure-boot security-scanning segmented session-management severity shared-credentials
+syntax keyword moatAttribute shared-runtime signed size stores stride subscribe tags tech telemetry tenant-isolation
+syntax keyword moatAttribute tool-use trust type usage validates-input verifies-signatures version vpn waf
+syntax keyword moatEnum abac acl active-directory admin agent alibaba-cloud all amqp amqps android anonymous
+syntax keyword moatEnum anthropic apache api api-key application archive argocd artifact-registry artifactory
+syntax keyword moatEnum audit auth0 aws azure azure-blob basic batch bluetooth browser build business c cache
+syntax keyword moatEnum cassandra cdn certificate cli coap coaps component confidential config-file confluence
+syntax keyword moatEnum container cosign critical csv denial-of-service desktop-app developer device devops
 syntax keyword moatEnum dicom dicom-tls django dmz dns docker doh dotnet dtls dynamodb elasticsearch elevation-of-privilege
-syntax keyword moatEnum embedded-c environment envoy file firmware flask ftp ftps function gateway gcs github
-syntax keyword moatEnum github-actions gitlab gitlab-ci go google-drive grafana grpc grpcs haproxy harbor
-syntax keyword moatEnum hard-coded high hmac hsm http http2 https identity-provider important in-process information-disclosure
-syntax keyword moatEnum ingress internal ios ipsec istio java jdbc jenkins kafka kafka-tls keycloak kms kotlin
-syntax keyword moatEnum kubernetes lambda ldap ldaps linkerd linux llama llm load-balancer log low medium
-syntax keyword moatEnum memcached metrics mirth mission-critical mllp mllp-tls mobile-app mongodb mqtt mqtt-broker
-syntax keyword moatEnum mqtts mssql mtls mysql mysql-tls nfs nginx nodejs none nosql oauth object-store oidc
-syntax keyword moatEnum okta openai operational operator oracle own ownership partner password pgvector php
-syntax keyword moatEnum pinecone policy postgres postgres-tls prometheus public python queue rabbitmq rails
-syntax keyword moatEnum rbac rdp react redis rediss repository repudiation restricted reverse-proxy ruby rust
-syntax keyword moatEnum s3 saml scheduler secret secret-store service session sftp sftp-server smb smtp smtp-server
-syntax keyword moatEnum smtps snmp source spa splunk spoofing spring sql sqs sse ssh strictly-confidential
-syntax keyword moatEnum stripe swift syslog syslog-tls tampering target tcp tds tenant tls token udp unknown
-syntax keyword moatEnum untrusted upnp usb user vault vector-store waf web-app websocket windows wireguard
-syntax keyword moatEnum worker wss
+syntax keyword moatEnum embedded-c environment envoy few file firmware flask ftp ftps function gateway gcp
+syntax keyword moatEnum gcs git github github-actions gitlab gitlab-ci go google-drive grafana grpc grpcs
+syntax keyword moatEnum haproxy harbor hard-coded high hmac hsm http http2 https ibm-cloud identity-provider
+syntax keyword moatEnum important in-process information-disclosure ingress internal ios ipsec istio java
+syntax keyword moatEnum jdbc jenkins json kafka kafka-tls keycloak kms kotlin kubernetes lambda ldap ldaps
+syntax keyword moatEnum linkerd linux llama llm load-balancer log low many medium memcached metrics mirth
+syntax keyword moatEnum mission-critical mllp mllp-tls mobile-app mongodb mqtt mqtt-broker mqtts mssql mtls
+syntax keyword moatEnum mysql mysql-tls nfs nginx nodejs none nosql oauth object-store oidc okta openai operational
+syntax keyword moatEnum operator oracle oracle-cloud other own ownership partner password pgvector php physical
+syntax keyword moatEnum pinecone policy postgres postgres-tls prometheus protobuf public python queue rabbitmq
+syntax keyword moatEnum rails rbac rdp react redis rediss repository repudiation restricted reverse-proxy
+syntax keyword moatEnum ruby rust s3 saml scheduler secret secret-store serialization serverless service session
+syntax keyword moatEnum sftp sftp-server smb smtp smtp-server smtps snmp source spa splunk spoofing spring
+syntax keyword moatEnum sql sqs sse ssh strictly-confidential stripe swift syslog syslog-tls system tampering
+syntax keyword moatEnum target tcp tds tenant text tls token udp unknown untrusted upnp usb user vault vector-store
+syntax keyword moatEnum very-few very-many virtual vmware waf web-app websocket windows wireguard worker wss
+syntax keyword moatEnum xml yaml
 syntax keyword moatBoolean true false
 syntax keyword moatDeclaration data actor process datastore boundary threat nextgroup=moatDeclaredId skipwhite
 syntax match moatDeclaredId /[A-Za-z0-9_*]\([A-Za-z0-9_*.]\|-\(>\)\@!\)*/ contained
