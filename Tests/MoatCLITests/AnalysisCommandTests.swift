@@ -52,7 +52,7 @@ struct AnalysisCommandTests {
     func rules() throws {
         let list = try moat(["rules", "list"])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("135 rules; spoofing"))
+        #expect(list.stdout.contains("129 rules; spoofing"))
         let show = try moat(["rules", "show", "tampering-in-transit"])
         #expect(show.stdout.contains("when:          crosses-boundary and not ui-interaction"))
         #expect(try moat(["rules", "show", "tampering-in-transt"]).stderr.contains("did you mean 'tampering-in-transit'?"))
@@ -90,7 +90,7 @@ struct AnalysisCommandTests {
         // The non-triggering example fires (ftp is not encrypted), so the test must fail with exit 1.
         let failing = try moat(["rules", "test", dir.path])
         #expect(failing.status == 1)
-        #expect(failing.stdout.contains("FAIL team-no-ftp: non-triggering example 1: unexpected open finding team-no-ftp@a->b"))
+        #expect(failing.stdout.contains("team.yaml:22: rule 'team-no-ftp', non-triggering example 1: unexpected open finding team-no-ftp@a->b"))
         try rule(quiet: "sftp").write(to: dir.appendingPathComponent("team.yaml"), atomically: true, encoding: .utf8)
         let passing = try moat(["rules", "test", dir.path])
         #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")

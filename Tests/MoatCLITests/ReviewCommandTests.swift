@@ -16,15 +16,17 @@ struct ReviewCommandTests {
     func checkGate() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let critical = try moat(["check", sample, "--fail-on", "critical", "--as-of", "2026-11-29"])
-        #expect(critical.status == 1)
-        #expect(critical.stderr.contains("error: [critical] "))
-        #expect(critical.stderr.contains(" | "), "the gating finding is shown with its source line")
-        // Nothing in the gaps gate is critical once the baseline knows it.
+        let high = try moat(["check", sample, "--fail-on", "high", "--as-of", "2026-11-29"])
+        #expect(high.status == 1)
+        #expect(high.stderr.contains("error: [high] "))
+        #expect(high.stderr.contains(" | "), "the gating finding is shown with its source line")
+        #expect(try moat(["check", sample, "--fail-on", "critical", "--as-of", "2026-11-29"]).status == 0,
+                "the sample has no open critical gap")
+        // Nothing in the gaps gate is high once the baseline knows it.
         let baseline = dir.appendingPathComponent("baseline.json").path
-        let write = try moat(["check", sample, "--fail-on", "critical", "--write-baseline", baseline, "--as-of", "2026-11-29"])
+        let write = try moat(["check", sample, "--fail-on", "high", "--write-baseline", baseline, "--as-of", "2026-11-29"])
         #expect(write.status == 1)
-        let again = try moat(["check", sample, "--fail-on", "critical", "--baseline", baseline, "--as-of", "2026-11-29"])
+        let again = try moat(["check", sample, "--fail-on", "high", "--baseline", baseline, "--as-of", "2026-11-29"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("in the baseline"))
         // The open gate adds roadmap items: a lower threshold that gaps alone would pass.

@@ -10,7 +10,7 @@ struct ConditionTests {
         data card { classification secret; payment }
         data notes { classification public }
         boundary net { trust untrusted; actor u { type user } }
-        boundary dmz { trust partner
+        boundary dmz { trust dmz
           process web { type web-app; internet-facing; authn session; processes card }
         }
         boundary core { trust restricted
@@ -114,7 +114,7 @@ struct ConditionTests {
 
     @Test("type errors name the problem and suggest a fix", arguments: [
         ("internet-facng", EntityType.node([.process]), "unknown name 'internet-facng' for a process; did you mean 'internet-facing'?"),
-        ("authn == sesion", .node([.process]), "'sesion' is not a value of 'authn'; did you mean 'session'?"),
+        ("authn == sesion", .node([.process]), "'sesion' is not a value or group of 'authn'; did you mean 'session'?"),
         ("authn > none", .node([.process]), "'authn' is not ordered; use == or != (or 'in [...]')"),
         ("authn", .node([.process]), "'authn' is an enum of authn, not a condition"),
         ("encrypted-at-rest", .node([.process]), "attribute 'encrypted-at-rest' does not apply to a process"),

@@ -55,13 +55,13 @@ struct RuleLoaderTests {
 
     @Test("errors name the file, the line and the rule id", arguments: [
         ("when: crosses-boundary", "when: crosses-bondary", "rule 'demo-rule': unknown name 'crosses-bondary' for a flow; did you mean 'crosses-boundary'?", 6),
-        ("when: crosses-boundary", "when: protocol == htps", "rule 'demo-rule': 'htps' is not a value of 'protocol'; did you mean 'https'?", 6),
+        ("when: crosses-boundary", "when: protocol == htps", "rule 'demo-rule': 'htps' is not a value or group of 'protocol'; did you mean 'https'?", 6),
         ("when: crosses-boundary", "when: encrypted-at-rest", "rule 'demo-rule': attribute 'encrypted-at-rest' does not apply to a flow", 6),
         ("likelihood: 2", "likelihood: 7", "rule 'demo-rule': 'likelihood' must be a whole number from 1 to 4", 7),
         ("stride: [tampering]", "stride: [tamper]", "rule 'demo-rule': unknown STRIDE category 'tamper'; did you mean 'tampering'?", 4),
         ("control: transport-encryption", "control: transport-encrypt", "rule 'demo-rule': unknown control 'transport-encrypt'; did you mean 'transport-encryption'?", 13),
         ("control: transport-encryption", "control: encryption-at-rest", "rule 'demo-rule': control 'encryption-at-rest' has no evidence for flow; it could never mitigate this rule", 13),
-        ("applies-to: [flow]", "applies-to: [pipe]", "rule 'demo-rule': 'pipe' is not an element kind; rules apply to actor, process, datastore, flow or boundary", 5),
+        ("applies-to: [flow]", "applies-to: [pipe]", "rule 'demo-rule': 'pipe' is not an element kind; rules apply to actor, process, datastore, flow, boundary or model", 5),
         ("false-positive: Never.", "false-positives: Never.", "rule 'demo-rule': unknown key 'false-positives'; did you mean 'false-positive'?", 11),
     ])
     func errors(_ from: String, _ to: String, _ message: String, _ line: Int) throws {
