@@ -8,7 +8,26 @@ import MoatInterop
 
 extension Severity: ExpressibleByArgument {}
 extension DiagramFormat: ExpressibleByArgument {}
-extension LayoutEngine: ExpressibleByArgument {}
+extension DiagramOptions.EdgeLabels: ExpressibleByArgument {}
+
+/// `--layout`: the engines a person chooses; `sfdp` is Moat's own choice for overviews (it cannot draw
+/// boundaries), so it is not offered.
+extension LayoutEngine: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let engine = LayoutEngine(rawValue: argument), engine != .sfdp else { return nil }
+        self = engine
+    }
+
+    public static var allValueStrings: [String] { allCases.filter { $0 != .sfdp }.map(\.rawValue) }
+}
+
+/// `--direction TB|LR|auto`, in either case.
+extension DiagramOptions.Direction: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let direction = Self.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = direction
+    }
+}
 extension ForeignFormat: ExpressibleByArgument {}
 extension Document.Notation: ExpressibleByArgument {}
 extension OTMExporter.Notation: ExpressibleByArgument {}

@@ -135,6 +135,7 @@ public struct HTMLReportWriter: ReportWriter {
         for c in report.components {
             let anchor = Anchor.make(Self.componentAnchor, c.id)
             out += "<article class=\"component\" id=\"\(e(anchor))\"><h3>\(e(c.name)) <small>\(c.kind.rawValue) <code>\(e(c.id))</code>"
+            if let zone = c.zone { out += " · in \(e(zone))" }
             if let level = c.evidencedLevel { out += " · evidenced level \(level)" }
             out += "</small></h3>\n"
             let shown = c.findings.filter { $0.status != .mitigated }

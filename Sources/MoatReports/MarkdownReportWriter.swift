@@ -46,6 +46,7 @@ public struct MarkdownReportWriter: ReportWriter {
         }
         for c in report.components {
             out += "\n## \(e(c.name)) (\(c.kind.rawValue) \(code(c.id)))\n\n"
+            if let zone = c.zone { out += "In \(e(zone)).\n\n" }
             out += "| Severity | Status | STRIDE | Threat | CWE / CAPEC | Mitigation |\n"
             out += "| --- | --- | --- | --- | --- | --- |\n"
             for f in c.findings {

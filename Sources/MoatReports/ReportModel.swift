@@ -19,6 +19,8 @@ public struct ReportModel: Sendable {
         public var name: String
         public var findings: [Finding]
         public var evidencedLevel: Int?
+        /// The name of the innermost boundary an element is in (nil for flows, boundaries and elements outside any).
+        public var zone: String?
         /// The worst severity among open findings, nil when none is open.
         public var worstOpen: Severity?
     }
@@ -187,11 +189,16 @@ public struct ReportModel: Sendable {
         for (i, e) in model.elements.enumerated() { order[e.id] = i }
         for (i, f) in model.flows.enumerated() { order[f.id] = model.elements.count + i }
         for (i, b) in model.boundaries.enumerated() { order[b.id] = model.elements.count + model.flows.count + i }
+        func zone(_ id: String) -> String? {
+            guard let i = analysis.graph.elementIndex[id], let b = analysis.graph.elementBoundary[i] else { return nil }
+            return model.boundaries[b].name
+        }
         var groups: [String: Component] = [:]
         for f in analysis.findings {
             if f.status == .mitigated && !includeMitigated { continue }
             groups[f.elementID, default: Component(id: f.elementID, kind: f.elementKind, name: f.elementName, findings: [],
-                                                   evidencedLevel: analysis.maturity.components[f.elementID])].findings.append(f)
+                                                   evidencedLevel: analysis.maturity.components[f.elementID],
+                                                   zone: zone(f.elementID))].findings.append(f)
             if f.isOpen, groups[f.elementID]!.worstOpen.map({ $0 < f.severity }) ?? true { groups[f.elementID]!.worstOpen = f.severity }
         }
         components = groups.values.sorted { a, b in

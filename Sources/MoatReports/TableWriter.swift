@@ -67,14 +67,14 @@ public struct TableWriter: ReportWriter {
             out += "\n"
             var from = p.sourceName
             for hop in p.hops {
-                var via = hop.flowName.isEmpty ? hop.flowID : hop.flowName
+                var via = hop.flowName.isEmpty ? TerminalText.pasteableID(hop.flowID) : hop.flowName
                 if let proto = hop.protocolName { via += " · \(proto)" }
                 if !hop.encrypted { via += " · unencrypted" }
                 out += "       \(Self.clean(from)) → \(Self.clean(hop.elementName))  [\(Self.clean(via))]\n"
                 from = hop.elementName
             }
             if let w = p.weakest {
-                out += "       weakest: \(w.severity.rawValue) \(Self.clean(w.id))"
+                out += "       weakest: \(w.severity.rawValue) \(Self.clean(TerminalText.pasteableID(w.id)))"
                 if let c = p.weakestControl { out += "; close with \(c.id) (level \(c.level))" }
                 out += "\n"
             }

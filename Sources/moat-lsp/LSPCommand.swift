@@ -13,8 +13,8 @@ struct LSPCommand: AsyncParsableCommand {
         commandName: "moat lsp",
         abstract: LSPHelp.abstract,
         discussion: """
-            Diagnostics as you type, completion, hover, go to definition, references, rename, outline,
-            formatting, quick fixes and each element's open findings (docs/editors.md). An editor
+            Diagnostics as you type, completion, hover, go to definition, references, rename, outline, \
+            formatting, quick fixes and each element's open findings (docs/editors.md). An editor \
             starts it; nothing but protocol messages is written to standard output.
 
             Example (Neovim 0.8 or later):

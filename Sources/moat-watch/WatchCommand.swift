@@ -17,12 +17,12 @@ struct WatchCommand: AsyncParsableCommand, ColourOutput {
         commandName: "moat watch",
         abstract: WatchHelp.abstract,
         discussion: """
-            Serves one page on 127.0.0.1 only: the annotated diagram (scroll to zoom,
-            drag to pan, click a component to filter the threat list to it), the
-            threats grouped by component, the maturity summary and the current errors
-            and warnings. Every save of the model or of a file it includes rebuilds it
-            and updates the page within a second; a save with errors shows them over
-            the last good diagram. The URL carries a random session token: only those
+            Serves one page on 127.0.0.1 only: the annotated diagram (scroll to zoom, \
+            drag to pan, click a component to filter the threat list to it), the \
+            threats grouped by component, the maturity summary and the current errors \
+            and warnings. Every save of the model or of a file it includes rebuilds it \
+            and updates the page within a second; a save with errors shows them over \
+            the last good diagram. The URL carries a random session token: only those \
             who have it can read the page. Stop with Ctrl-C.
 
             Example:

@@ -9,10 +9,10 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
         commandName: "analyze",
         abstract: "List the threats of every component, worst first, with a maturity summary.",
         discussion: """
-            Each finding is a rule that fired on an element (id rule@element), with its STRIDE
-            categories, contextual severity, status (gap, roadmap, mitigated, accepted, …), the maturity
-            level that should cover it, CWE/CAPEC ids and mitigations. Mitigated findings are counted but
-            listed only with --all (tables and Markdown; JSON and CSV list every finding). The table names
+            Each finding is a rule that fired on an element (id rule@element), with its STRIDE \
+            categories, contextual severity, status (gap, roadmap, mitigated, accepted, …), the maturity \
+            level that should cover it, CWE/CAPEC ids and mitigations. Mitigated findings are counted but \
+            listed only with --all (tables and Markdown; JSON and CSV list every finding). The table names \
             a flow without an id of its own a→b, so that rule@a→b pastes into 'moat explain' unquoted.
 
             Example:

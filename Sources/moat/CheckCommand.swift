@@ -10,15 +10,16 @@ struct CheckCommand: ParsableCommand, ColourOutput {
         commandName: "check",
         abstract: "Gate a pipeline on threat findings; write SARIF for code-scanning dashboards.",
         discussion: """
-            Exits 1 when a finding in the gate reaches the --fail-on severity, 0 otherwise, and 2 on invalid
-            input (including tracking entries that match no finding). The gate is 'gaps' (open findings that
-            the declared maturity level should already cover) or 'open' (gaps and roadmap items). Findings
-            whose ids are in --baseline do not gate. Each gating finding is printed as file:line:col.
-            The SARIF file is written even when a model does not load: its run then reports the errors as
+            Exits 1 when a finding in the gate reaches the --fail-on severity, 0 otherwise, and 2 on invalid \
+            input (including tracking entries that match no finding). The gate is 'gaps' (open findings that \
+            the declared maturity level should already cover) or 'open' (gaps and roadmap items). Findings \
+            whose ids are in --baseline do not gate. Each gating finding is printed as file:line:col. \
+            The SARIF file is written even when a model does not load: its run then reports the errors as \
             tool execution notifications, with executionSuccessful false.
 
             Example:
-              moat check Samples/*.moat --fail-on high --sarif moat.sarif --baseline .moat-baseline.json
+              moat check Samples/*.moat --fail-on high --sarif moat.sarif
+              moat check model.moat --baseline .moat-baseline.json
             """
     )
 

@@ -8,7 +8,7 @@ struct ConvertCommand: ParsableCommand, ColourOutput {
         commandName: "convert",
         abstract: "Convert a model between Moat text, YAML and JSON.",
         discussion: """
-            The model is validated first. Include statements are kept, not inlined. Comments are
+            The model is validated first. Include statements are kept, not inlined. Comments are \
             kept when converting to Moat text from Moat text and dropped in YAML and JSON.
 
             Example:

@@ -10,15 +10,15 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
         commandName: "diagram",
         abstract: "Draw the annotated data-flow diagram (SVG, PNG, PDF or DOT) through libgvc.",
         discussion: """
-            Nodes are coloured by their worst open threat and carry badges: open threats per severity
-            ("2 high") and the maturity level the component evidences ("L2"); boundaries are dashed frames
-            coloured by trust; unencrypted boundary crossings are red; out-of-scope elements grey and
-            dashed. The legend in the picture explains each of them. Models above \(DiagramOptions.overviewThreshold)
+            Nodes are coloured by their worst open threat and carry badges: open threats per severity \
+            ("2 high") and the maturity level the component evidences ("L2"); boundaries are dashed frames \
+            coloured by trust; unencrypted boundary crossings are red; out-of-scope elements grey and \
+            dashed. The legend in the picture explains each of them. Models above \(DiagramOptions.overviewThreshold) \
             elements are drawn as an overview of boundaries unless --full, --boundary or --focus is given.
 
-            Flow labels never overlap: each is placed as a box of its own on its flow. By default the
-            direction and the label detail are chosen from the laid-out geometry so that the picture is
-            slide-shaped (between 4:3 and 16:9) and, where it can be, legible on a 1920×1080 screen; when
+            Flow labels never overlap: each is placed as a box of its own on its flow. By default the \
+            direction and the label detail are chosen from the laid-out geometry so that the picture is \
+            slide-shaped (between 4:3 and 16:9) and, where it can be, legible on a 1920×1080 screen; when \
             one picture cannot be, --slides writes one per trust zone.
 
             Example:
@@ -60,10 +60,10 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     var noThreats = false
 
     @Option(help: ArgumentHelp("Which way flows run: LR (left to right), TB (top to bottom), or auto (whichever gives the more legible, slide-shaped picture).", valueName: "TB|LR|auto"))
-    var direction: DirectionArgument = .auto
+    var direction: DiagramOptions.Direction = .auto
 
     @Option(name: .customLong("edge-labels"), help: ArgumentHelp("Flow labels: full (name, protocol, unencrypted warning), short (name only), numbered (a number on the flow, listed in the legend), none, or auto (the most detail that lays out without overlaps and legibly).", valueName: "full|short|numbered|none|auto"))
-    var edgeLabels: EdgeLabelsArgument = .auto
+    var edgeLabels: DiagramOptions.EdgeLabels = .auto
 
     @Flag(name: .customLong("hide-out-of-scope"), help: "Leave out elements marked out-of-scope, and their flows.")
     var hideOutOfScope = false
@@ -78,27 +78,13 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     var rankSpacing: Double?
 
     @Option(help: ArgumentHelp("Layout engine: dot (layered, flows in one direction; the default) or fdp (force-directed, for models without a main direction). Both draw every trust boundary; overviews of many zones use sfdp, where each zone is a node.", valueName: "dot|fdp"))
-    var layout: LayoutArgument?
+    var layout: LayoutEngine?
 
     @OptionGroup var analysisArguments: AnalysisArguments
 
     @OptionGroup var input: ModelInputOptions
 
     @OptionGroup var terminal: TerminalOptions
-
-    enum LayoutArgument: String, ExpressibleByArgument, CaseIterable { case dot, fdp }
-    enum DirectionArgument: String, ExpressibleByArgument, CaseIterable {
-        case tb = "TB", lr = "LR", auto
-        init?(argument: String) {
-            switch argument.lowercased() {
-            case "tb": self = .tb
-            case "lr": self = .lr
-            case "auto": self = .auto
-            default: return nil
-            }
-        }
-    }
-    enum EdgeLabelsArgument: String, ExpressibleByArgument, CaseIterable { case full, short, numbered, none, auto }
 
     func validate() throws {
         let views = [focus != nil, boundary != nil, overview, full, slides].filter { $0 }.count
@@ -124,13 +110,13 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
         options.showAttackPaths = paths
         options.attackPathCount = pathCount
         options.date = analysis.options.asOf
-        options.direction = DiagramOptions.Direction(rawValue: direction.rawValue) ?? .auto
-        options.edgeLabels = DiagramOptions.EdgeLabels(rawValue: edgeLabels.rawValue) ?? .auto
+        options.direction = direction
+        options.edgeLabels = edgeLabels
         options.hideOutOfScope = hideOutOfScope
         options.rankSame = rankSame.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         options.nodeSpacing = nodeSpacing
         options.rankSpacing = rankSpacing
-        options.layout = layout.flatMap { LayoutEngine(rawValue: $0.rawValue) }
+        options.layout = layout
         let target = format ?? DiagramFormat(path: output)!
         let renderer = DiagramRenderer(vocabulary: catalogue.vocabulary, options: options)
         // Progress only for a person watching a terminal.

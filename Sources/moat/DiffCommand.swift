@@ -10,17 +10,17 @@ struct DiffCommand: ParsableCommand, ColourOutput {
         commandName: "diff",
         abstract: "Compare two versions of a model: the threats a change adds, resolves or changes.",
         discussion: """
-            Prints the semantic model diff (elements, flows, boundaries, data assets
-            and tracking entries added, removed or changed, attribute by attribute)
-            and the findings delta by finding id: new, resolved, and changed in
-            severity or status. A new threat is a finding that is open now (gap or
-            roadmap) and was not before: a new finding, or one that was mitigated
-            or accepted and is open again. --fail-on-new exits 1 when a new threat
+            Prints the semantic model diff (elements, flows, boundaries, data assets \
+            and tracking entries added, removed or changed, attribute by attribute) \
+            and the findings delta by finding id: new, resolved, and changed in \
+            severity or status. A new threat is a finding that is open now (gap or \
+            roadmap) and was not before: a new finding, or one that was mitigated \
+            or accepted and is open again. --fail-on-new exits 1 when a new threat \
             reaches the given severity.
 
             With --rev, FILE is read from git, and so are the files it includes:
-            A..B compares revision A with B, A...B the merge base of A and B with
-            B, and A alone compares A with the working tree. Either file may be
+            A..B compares revision A with B, A...B the merge base of A and B with \
+            B, and A alone compares A with the working tree. Either file may be \
             '-' (standard input).
 
             Example:

@@ -9,12 +9,12 @@ struct ExplainCommand: ParsableCommand, ColourOutput {
         commandName: "explain",
         abstract: "Show why a rule fired on an element and how its severity was computed.",
         discussion: """
-            Prints the rule's condition with the value of each sub-term, the mitigating controls found
-            or missing, the status decision and the likelihood × impact computation. For a rule that did
+            Prints the rule's condition with the value of each sub-term, the mitigating controls found \
+            or missing, the status decision and the likelihood × impact computation. For a rule that did \
             not fire, shows which part of the condition was false.
 
-            A finding on a flow is rule@flow-id; a flow without an id of its own is a->b (a<->b both
-            ways), also written a→b (a↔b), the form 'moat analyze' prints, which needs no quotes in a
+            A finding on a flow is rule@flow-id; a flow without an id of its own is a->b (a<->b both \
+            ways), also written a→b (a↔b), the form 'moat analyze' prints, which needs no quotes in a \
             shell: moat explain tampering-in-transit@app→db shop.moat
 
             Example:

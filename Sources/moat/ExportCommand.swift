@@ -10,12 +10,12 @@ struct ExportCommand: ParsableCommand, ColourOutput {
         commandName: "export",
         abstract: "Export a model and its threats as an Open Threat Model (OTM) file.",
         discussion: """
-            Boundaries become trust zones (with a trust rating), elements
-            components, flows dataflows, data assets assets, and every finding an
-            OTM threat with its mitigations, referenced from its component or
-            dataflow with its status. Moat attributes and tracking statements travel
-            under 'attributes.moat', so 'moat import' gives back the same model.
-            The output validates against the OTM 0.2.0 JSON schema. It is JSON
+            Boundaries become trust zones (with a trust rating), elements \
+            components, flows dataflows, data assets assets, and every finding an \
+            OTM threat with its mitigations, referenced from its component or \
+            dataflow with its status. Moat attributes and tracking statements travel \
+            under 'attributes.moat', so 'moat import' gives back the same model. \
+            The output validates against the OTM 0.2.0 JSON schema. It is JSON \
             unless --format, or an .yaml/.yml output name, says YAML.
 
             Example:

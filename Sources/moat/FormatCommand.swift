@@ -9,9 +9,9 @@ struct FormatCommand: ParsableCommand, ColourOutput {
         commandName: "fmt",
         abstract: "Rewrite .moat files in canonical layout (comments are kept).",
         discussion: """
-            Formatting is idempotent. With --check nothing is written: each file that would change is
-            listed with a unified diff of the changes, and the exit code is 1. Files with syntax errors
-            are left untouched (exit 2). A FILE of '-' reads standard input and writes the formatted
+            Formatting is idempotent. With --check nothing is written: each file that would change is \
+            listed with a unified diff of the changes, and the exit code is 1. Files with syntax errors \
+            are left untouched (exit 2). A FILE of '-' reads standard input and writes the formatted \
             model to standard output.
 
             Example:

@@ -9,8 +9,8 @@ struct GraphCommand: ParsableCommand, ColourOutput {
         commandName: "graph",
         abstract: "Print the resolved component graph.",
         discussion: """
-            The JSON lists elements (with zone trust, reachability from untrusted zones, inbound and
-            outbound flows), boundaries (tree and effective trust), flows (with the boundaries they
+            The JSON lists elements (with zone trust, reachability from untrusted zones, inbound and \
+            outbound flows), boundaries (tree and effective trust), flows (with the boundaries they \
             exit and enter and the crossing direction), data assets and tracking entries.
 
             Example:

@@ -10,18 +10,18 @@ struct ImportCommand: ParsableCommand, ColourOutput {
         commandName: "import",
         abstract: "Convert a Threagile, OWASP Threat Dragon, TM-BOM or Open Threat Model file to a Moat model.",
         discussion: """
-            The format is detected from the content (Threagile: technical_assets;
-            Threat Dragon: summary and detail.diagrams; TM-BOM: scope and
-            data_flows; OTM: otmVersion) unless --from names it. The model is
-            written in canonical 'moat fmt' layout; threats recorded in the source
-            become written threats, with their status as tracking statements.
-            Trust levels the source does not give are inferred from names and from
-            where the external actors are, each with a comment saying why;
-            --trust ZONE=LEVEL (repeatable; ZONE is a boundary's id or name)
-            sets them instead.
-            Whatever has no Moat equivalent is reported as a warning with its line
-            in the source file. The result is loaded as a check before it is
-            written; an existing output file is never overwritten without --force.
+            The format is detected from the content (Threagile: technical_assets; \
+            Threat Dragon: summary and detail.diagrams; TM-BOM: scope and \
+            data_flows; OTM: otmVersion) unless --from names it. The model is \
+            written in canonical 'moat fmt' layout; threats recorded in the source \
+            become written threats, with their status as tracking statements. \
+            Trust levels the source does not give are inferred from names and from \
+            where the external actors are, each with a comment saying why; \
+            --trust ZONE=LEVEL (repeatable; ZONE is a boundary's id or name) \
+            sets them instead. \
+            Whatever has no Moat equivalent is reported as a warning with its line \
+            in the source file. The result is loaded as a check before it is \
+            written; an existing output file is never overwritten without --force. \
             Exits 2 when the file cannot be read as the format.
 
             'moat analyze', 'diagram' and 'validate' also read these files directly.
@@ -29,7 +29,7 @@ struct ImportCommand: ParsableCommand, ColourOutput {
             Example:
               moat import threagile.yaml -o shop.moat
               moat import model.json --from threat-dragon
-              moat import dragon.json --trust "Trust zone 1=dmz" --trust internet=untrusted
+              moat import dragon.json --trust "Zone 1=dmz" --trust internet=untrusted
             """
     )
 

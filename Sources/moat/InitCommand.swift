@@ -9,7 +9,7 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Write a commented starter model to NAME.moat.",
         discussion: """
-            Never overwrites an existing file. '-o -' prints the model instead. The attributes a
+            Never overwrites an existing file. '-o -' prints the model instead. The attributes a \
             model can use are listed by 'moat vocabulary'.
 
             Example:

@@ -9,11 +9,11 @@ struct Moat: AsyncParsableCommand {
         commandName: "moat",
         abstract: "Threat modelling as code: model an architecture, find its threats, draw it.",
         discussion: """
-            Exit codes: 0 ok; 1 findings at or above a threshold (or files that need formatting);
+            Exit codes: 0 ok; 1 findings at or above a threshold (or files that need formatting); \
             2 invalid input or usage; 3 environment error.
 
-            A FILE of '-' is standard input (a model in the Moat language, or YAML or JSON with
-            --stdin-format); '-o -' is standard output. Colour: --color auto|always|never (auto honours
+            A FILE of '-' is standard input (a model in the Moat language, or YAML or JSON with \
+            --stdin-format); '-o -' is standard output. Colour: --color auto|always|never (auto honours \
             NO_COLOR). Shell completion: moat --generate-completion-script bash|zsh|fish.
 
             Example:

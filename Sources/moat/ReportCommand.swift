@@ -11,11 +11,11 @@ struct ReportCommand: AsyncParsableCommand, ColourOutput {
         commandName: "report",
         abstract: "Write the design-review pack: one self-contained HTML file, or Markdown.",
         discussion: """
-            The HTML has the summary (open threats by severity and status, declared and evidenced maturity
-            and what the next level needs), the annotated diagram inline (select a component to jump to its
-            threats), threat tables per component with CWE/CAPEC links and mitigations, the mitigation
-            roadmap by maturity level, the tracking decisions and an appendix of the rules that fired. It
-            needs no network and no JavaScript, and prints to PDF from a browser. The Markdown variant suits
+            The HTML has the summary (open threats by severity and status, declared and evidenced maturity \
+            and what the next level needs), the annotated diagram inline (select a component to jump to its \
+            threats), threat tables per component with CWE/CAPEC links and mitigations, the mitigation \
+            roadmap by maturity level, the tracking decisions and an appendix of the rules that fired. It \
+            needs no network and no JavaScript, and prints to PDF from a browser. The Markdown variant suits \
             wikis and pull requests.
 
             Example:

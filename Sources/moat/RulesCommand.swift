@@ -157,7 +157,7 @@ struct RulesTestCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Load the rule files in DIR and run every example.",
         discussion: """
-            Each triggering example must produce an open finding of its rule and each non-triggering
+            Each triggering example must produce an open finding of its rule and each non-triggering \
             example none. Exits 1 when an example misbehaves, 2 when a rule file is invalid.
 
             Example:

@@ -8,7 +8,7 @@ struct ValidateCommand: ParsableCommand, ColourOutput {
         commandName: "validate",
         abstract: "Check models for errors and lint warnings.",
         discussion: """
-            Prints every error and warning as file:line:col with the source line and a caret.
+            Prints every error and warning as file:line:col with the source line and a caret. \
             Exits 0 when the models are valid (warnings allowed) and 2 when any has errors.
 
             Example:

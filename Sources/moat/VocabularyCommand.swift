@@ -8,9 +8,9 @@ struct VocabularyCommand: ParsableCommand, ColourOutput {
         commandName: "vocabulary",
         abstract: "List the attributes a model can write, or show one with its values.",
         discussion: """
-            Without ATTRIBUTE, one line per attribute: its name, type, the kinds of element it
-            applies to and what it means. With ATTRIBUTE, all of it: the values of an enum, its
-            default, the value groups rules use ('type in [client]'), other spellings it accepts,
+            Without ATTRIBUTE, one line per attribute: its name, type, the kinds of element it \
+            applies to and what it means. With ATTRIBUTE, all of it: the values of an enum, its \
+            default, the value groups rules use ('type in [client]'), other spellings it accepts, \
             and the range of a number. --models DIR shows a vocabulary of your own.
 
             Example:

@@ -69,7 +69,7 @@ struct GraphTests {
         #expect(g.f("api<->batch") == 5)
         #expect(g.graph.element("web")?.name == "web")
         #expect(g.graph.element("dmz") == nil)
-        #expect(g.graph.trustLevels == ["untrusted", "partner", "internal", "restricted"])
+        #expect(g.graph.trustLevels == ["untrusted", "partner", "dmz", "internal", "restricted"])
     }
 
     @Test func inboundAndOutboundIncludeBothEndsOfTwoWayFlows() throws {

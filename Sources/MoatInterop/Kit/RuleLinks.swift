@@ -28,8 +28,8 @@ enum RuleLinks {
         "unchecked-deployment": (["unverified-artefact-deployment"], .asset),
         "missing-vault": (["credentials-outside-secrets-manager"], .other),
         "missing-network-segmentation": (["unsegmented-restricted-zone"], .asset),
-        "unguarded-access-from-internet": (["direct-internet-ingress"], .asset),
-        "accidental-secret-leak": (["hard-coded-secrets"], .asset),
+        "unguarded-access-from-internet": (["missing-waf"], .asset),
+        "accidental-secret-leak": (["accidental-secret-leak"], .asset),
     ]
 
     /// Phrases in a threat's title or description (lowercased, any word boundary) and the Moat rules that find that
@@ -49,7 +49,7 @@ enum RuleLinks {
         ("file upload", ["unrestricted-file-upload"]), ("request smuggling", ["http-request-smuggling"]),
         ("log injection", ["log-injection"]), ("cache poisoning", ["cache-poisoning"]),
         ("man-in-the-middle", ["tampering-in-transit"]), ("man in the middle", ["tampering-in-transit"]),
-        ("eavesdrop", ["tampering-in-transit"]), ("hard-coded", ["hard-coded-secrets"]), ("hardcoded", ["hard-coded-secrets"]),
+        ("eavesdrop", ["tampering-in-transit"]), ("hard-coded", ["accidental-secret-leak"]), ("hardcoded", ["accidental-secret-leak"]),
         ("denial of service", ["exposed-endpoint-not-rate-limited"]), ("rate limit", ["exposed-endpoint-not-rate-limited"]),
     ]
 
