@@ -252,7 +252,7 @@ public struct HTMLReportWriter: ReportWriter {
         tr,figure,li{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge,figure input:checked+label{-webkit-print-color-adjust:exact;print-color-adjust:exact}
         #diagram{break-before:page;break-after:page}figure{border:none}.viewport{overflow:visible;max-height:none;border:none}
         .viewport svg,#zoom-150:checked~.viewport svg,#zoom-250:checked~.viewport svg,#zoom-400:checked~.viewport svg{width:auto;height:auto;max-width:100%;max-height:150mm;margin:0 auto}
-        article.rule p{margin:2px 0}article.rule ul{margin:2px 0}#rules{columns:2;column-gap:18px}#rules h2{column-span:all}
+        article.rule p{margin:2px 0}article.rule ul{margin:2px 0}#rules{columns:3;column-gap:14px;font-size:8px}#rules h2{column-span:all}
         details{display:block}details ul{margin:2px 0}}
         """
 }
