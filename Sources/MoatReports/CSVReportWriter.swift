@@ -7,6 +7,17 @@ public struct CSVReportWriter: ReportWriter {
     static let header = ["id", "rule", "title", "element", "element_name", "element_kind", "stride", "severity", "likelihood", "impact",
                          "status", "expected_level", "cwe", "capec", "mitigations", "line"]
 
+    /// `moat analyze --coverage --format csv`: one row per uncovered (element, STRIDE category).
+    public func writeCoverage(_ report: ReportModel) -> String {
+        var out = CSVText.row(["id", "kind", "name", "stride", "reason"])
+        for entry in report.coverage.entries {
+            for gap in entry.gaps {
+                out += CSVText.row([entry.id, entry.kind.rawValue, entry.name, gap.stride.rawValue, gap.reason.text])
+            }
+        }
+        return out
+    }
+
     public func write(_ report: ReportModel) -> String {
         var out = CSVText.row(Self.header)
         for f in report.analysis.findings {

@@ -189,6 +189,25 @@ public struct HTMLReportWriter: ReportWriter {
         }
         out += "</section>\n"
 
+        // Coverage: what no finding covers.
+        let coverage = report.coverage
+        out += "<section id=\"coverage\"><h2>Coverage</h2>\n"
+        out += "<p>STRIDE per element: \(Int((coverage.coveredShare * 100).rounded(.down))) % of the (element, category) pairs expected of "
+        out += "\(coverage.entitiesInScope) elements and flows in scope are covered by a finding (from a rule or written by a person, at any status). "
+        out += "The categories below were not considered by any finding; review them by hand.</p>\n"
+        if !coverage.entries.isEmpty {
+            out += "<details><summary>\(coverage.entries.count) elements and flows with uncovered categories</summary>\n"
+            out += "<table><thead><tr><th>Element</th><th>Kind</th><th>Uncovered</th><th>Why</th></tr></thead><tbody>\n"
+            for entry in coverage.entries {
+                for (i, gap) in entry.gaps.enumerated() {
+                    out += "<tr><td>\(i == 0 ? "\(e(entry.name)) <code>\(e(entry.id))</code>" : "")</td><td>\(i == 0 ? entry.kind.rawValue : "")</td>"
+                    out += "<td>\(gap.stride.rawValue)</td><td>\(e(gap.reason.text))</td></tr>\n"
+                }
+            }
+            out += "</tbody></table></details>\n"
+        }
+        out += "</section>\n"
+
         // Rule appendix: the rules that fired.
         out += "<section id=\"rules\"><h2>Appendix: rules that fired</h2>\n"
         for r in report.rules {

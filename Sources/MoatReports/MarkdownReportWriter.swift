@@ -58,7 +58,7 @@ public struct MarkdownReportWriter: ReportWriter {
             }
         }
         out += attackPaths(report)
-        if full { out += roadmap(report) + tracking(report) + appendix(report) }
+        if full { out += roadmap(report) + tracking(report) + coverage(report) + appendix(report) }
         return out
     }
 
@@ -115,6 +115,23 @@ public struct MarkdownReportWriter: ReportWriter {
         for t in report.tracking {
             out += "| \(t.entry.status.rawValue) | \(code(t.entry.pattern)) | \(e(t.entry.justification)) | "
             out += "\(e(t.entry.owner ?? "—")) | \(e(t.entry.until ?? "—"))\(t.expired ? " (expired)" : "") | \(t.matches) |\n"
+        }
+        return out
+    }
+
+    /// The coverage audit: STRIDE categories no finding covers, per element and flow.
+    public func coverage(_ report: ReportModel) -> String {
+        let c = report.coverage
+        var out = "\n## Coverage\n\n"
+        out += "STRIDE per element: \(Int((c.coveredShare * 100).rounded(.down))) % of the (element, category) pairs expected of "
+        out += "\(c.entitiesInScope) elements and flows in scope are covered by a finding; the categories below were not considered "
+        out += "by any finding.\n"
+        guard !c.entries.isEmpty else { return out }
+        out += "\n| Element | Kind | Uncovered | Why |\n| --- | --- | --- | --- |\n"
+        for entry in c.entries {
+            for gap in entry.gaps {
+                out += "| \(e(entry.name)) \(code(entry.id)) | \(entry.kind.rawValue) | \(gap.stride.rawValue) | \(gap.reason.text) |\n"
+            }
         }
         return out
     }

@@ -175,12 +175,15 @@ public struct ReportModel: Sendable {
     /// How many attack paths there are in all.
     public let attackPathCount: Int
     public let rules: [RuleView]
+    /// The STRIDE categories no finding covers, per element and flow.
+    public let coverage: Coverage
     /// The diagram, set by the caller that rendered it.
     public var diagram: Diagram?
 
     /// Groups the analysis; `includeMitigated` keeps mitigated findings in the component lists.
     public init(_ analysis: Analysis, catalogue: Catalogue, includeMitigated: Bool = false) {
         self.analysis = analysis
+        self.coverage = Coverage(analysis, rules: catalogue.rules)
         self.maturityModel = catalogue.maturity
         self.vocabulary = catalogue.vocabulary
         self.controls = catalogue.controls

@@ -57,6 +57,20 @@ public struct TableWriter: ReportWriter {
         return out
     }
 
+    /// `moat analyze --coverage`: per element and flow, the STRIDE categories no finding covers, and why.
+    public func writeCoverage(_ report: ReportModel) -> String {
+        let c = report.coverage
+        var out = "\(Self.clean(report.analysis.model.header.name)): \(Int((c.coveredShare * 100).rounded(.down))) % of "
+        out += "\(c.pairsExpected) (element, STRIDE) pairs covered by a finding, \(c.entitiesInScope) elements and flows in scope\n"
+        for entry in c.entries {
+            out += "\n\(Self.clean(TerminalText.pasteableID(entry.id))) (\(entry.kind.rawValue) \"\(Self.clean(entry.name))\")\n"
+            for gap in entry.gaps {
+                out += "  \(gap.stride.letter)  \(gap.stride.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0))\(gap.reason.text)\n"
+            }
+        }
+        return out
+    }
+
     /// The top attack paths, hop by hop.
     private func attackPaths(_ report: ReportModel) -> String {
         guard !report.attackPaths.isEmpty else { return "" }

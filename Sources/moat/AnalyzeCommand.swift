@@ -30,6 +30,9 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
     @Flag(help: "Also list mitigated findings.")
     var all = false
 
+    @Flag(help: "Instead of the findings, list per element and flow the STRIDE categories that no finding covers, and why.")
+    var coverage = false
+
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "OUT"))
     var output: String?
 
@@ -47,6 +50,17 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
         let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         let out = try OutputFile(output)
         let report = { ReportModel(analysis, catalogue: catalogue, includeMitigated: all) }
+        if coverage {
+            let model = report()
+            switch format {
+            case .table: out.write(Array(TableWriter().writeCoverage(model).utf8))
+            case .markdown: out.write(Array(MarkdownReportWriter().coverage(model).utf8))
+            case .json: out.write(Array((Self.coverageJSON(model.coverage).serialized() + "\n").utf8))
+            case .csv: out.write(Array(CSVReportWriter().writeCoverage(model).utf8))
+            }
+            try out.close()
+            return
+        }
         switch format {
         case .table:
             // Severities in colour on a terminal (never in a file).
@@ -58,5 +72,19 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput {
         }
         try out.close()
         CommandRunner.exitWithoutTeardown()
+    }
+
+    /// `--coverage --format json`: `{"coveredShare", "pairsExpected", "entitiesInScope", "uncovered": [{id, kind, stride, reason}]}`.
+    static func coverageJSON(_ c: Coverage) -> JSONValue {
+        var rows: [JSONValue] = []
+        for entry in c.entries {
+            for gap in entry.gaps {
+                rows.append(.object([("id", .string(entry.id)), ("kind", .string(entry.kind.rawValue)),
+                                     ("stride", .string(gap.stride.rawValue)), ("reason", .string(gap.reason.text))]))
+            }
+        }
+        return .object([("coveredShare", .number((c.coveredShare * 1000).rounded() / 1000)),
+                         ("pairsExpected", .number(Double(c.pairsExpected))),
+                         ("entitiesInScope", .number(Double(c.entitiesInScope))), ("uncovered", .array(rows))])
     }
 }

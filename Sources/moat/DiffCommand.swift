@@ -88,6 +88,11 @@ struct DiffCommand: ParsableCommand, ColourOutput {
         }
         try Console.write(text, to: output)
         if let failOnNew {
+            // A lower declared level defers gaps without fixing them: it gates like the worst gap it defers.
+            if let lowered = report.loweredLevel, let worst = lowered.severity, worst >= failOnNew {
+                Console.err("moat diff: \(lowered.summary)\n")
+                throw CommandError.findings
+            }
             let gating = report.findings.opened(atLeast: failOnNew)
             if !gating.isEmpty {
                 let ids = gating.prefix(10).map { "\(TerminalText.pasteableID($0.id)) (\($0.severity.rawValue))" }.joined(separator: ", ")

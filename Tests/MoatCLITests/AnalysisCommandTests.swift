@@ -48,6 +48,37 @@ struct AnalysisCommandTests {
         #expect(typo.stderr.contains("did you mean 'orders-db'?"))
     }
 
+    @Test("--coverage lists, per element and flow, the STRIDE categories no finding covers and why")
+    func coverage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moat-cli-coverage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.moat")
+        // A file store read over a local file by an internal job: nothing threatens spoofing of an actor that
+        // does not exist, and no rule fires on the quiet store for denial of service.
+        try """
+            actor ops "Operator" { type admin }
+            process job "Nightly job"
+            datastore files "Shared files" { type file }
+            job -> files { protocol file }
+            ops -> job { protocol ssh }
+            """.write(to: model, atomically: true, encoding: .utf8)
+        let table = try moat(["analyze", model.path, "--coverage"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("(element, STRIDE) pairs covered by a finding, 5 elements and flows in scope"), "\(table.stdout)")
+        #expect(table.stdout.contains("\nfiles (datastore \"Shared files\")\n"))
+        let json = try moat(["analyze", model.path, "--coverage", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["uncovered"] as? [[String: Any]])
+        #expect(object["pairsExpected"] as? Int == 2 + 6 + 4 + 3 + 3)
+        #expect(rows.allSatisfy { ($0["reason"] as? String)?.isEmpty == false })
+        #expect(!rows.contains { $0["id"] as? String == "files" && $0["stride"] as? String == "spoofing" })
+        // The review pack has the section.
+        let html = dir.appendingPathComponent("r.md")
+        #expect(try moat(["report", model.path, "-o", html.path]).status == 0)
+        #expect(try String(contentsOf: html, encoding: .utf8).contains("\n## Coverage\n"))
+    }
+
     @Test("rules list, show and test")
     func rules() throws {
         let list = try moat(["rules", "list"])

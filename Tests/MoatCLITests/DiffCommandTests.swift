@@ -57,6 +57,27 @@ struct DiffCommandTests {
         #expect(run.stderr.isEmpty, "\(run.stderr)")
     }
 
+    @Test("a lowered declared maturity level is flagged and gates like the worst gap it defers")
+    func loweredDeclaredLevel() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let declared = try #require(baseModel.range(of: #"maturity \d"#, options: .regularExpression))
+        try dir.write("old.moat", baseModel.replacingCharacters(in: declared, with: "maturity 3"))
+        try dir.write("new.moat", baseModel.replacingCharacters(in: declared, with: "maturity 1"))
+        let run = try moat(["diff", "old.moat", "new.moat", "--as-of", "2026-01-01", "--fail-on-new", "medium"], in: dir.url)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("  ! declared maturity lowered from 3 to 1: "), "\(run.stdout)")
+        #expect(run.stdout.contains("become roadmap items; nothing was fixed"))
+        #expect(run.stderr.contains("moat diff: declared maturity lowered from 3 to 1"))
+        let json = try moat(["diff", "old.moat", "new.moat", "--as-of", "2026-01-01", "--format", "json"], in: dir.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let lowered = try #require((object["summary"] as? [String: Any])?["loweredDeclaredLevel"] as? [String: Any])
+        #expect(lowered["old"] as? Int == 3 && lowered["new"] as? Int == 1 && !((lowered["gapsDeferred"] as? [String]) ?? []).isEmpty)
+        // Raising it back is not flagged.
+        let raised = try moat(["diff", "new.moat", "old.moat", "--as-of", "2026-01-01", "--fail-on-new", "low"], in: dir.url)
+        #expect(!raised.stdout.contains("lowered"))
+    }
+
     @Test func identicalFilesExitZeroEvenWithTheGate() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

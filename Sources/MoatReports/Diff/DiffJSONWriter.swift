@@ -85,6 +85,10 @@ public struct DiffJSONWriter: Sendable {
             ("severityChanged", count(f.severityChanged.count)),
             ("statusChanged", count(f.statusChanged.count)),
             ("modelChanges", count(modelChanges)),
+            ("loweredDeclaredLevel", report.loweredLevel.map { l in
+                .object([("old", count(l.old)), ("new", count(l.new)), ("gapsDeferred", .array(l.gapsDeferred.map { .string($0.id) })),
+                         ("severity", l.severity.map { .string($0.rawValue) } ?? .null)])
+            } ?? .null),
         ])
     }
 

@@ -18,6 +18,7 @@ public struct DiffMarkdownWriter: Sendable {
         out += "**\(report.threatSummary.prefix(1).uppercased() + report.threatSummary.dropFirst())**"
         if let maturity = report.maturitySummary { out += " · \(maturity)" }
         out += " · model: \(report.modelSummary)\n"
+        if let lowered = report.loweredLevel { out += "\n> [!WARNING]\n> \(lowered.summary.prefix(1).uppercased() + lowered.summary.dropFirst()).\n" }
         if !report.threatRows.isEmpty {
             out += section("Threat changes (\(report.threatRows.count))", fold: report.threatRows.count > foldAbove,
                            table(report.threatRows))

@@ -93,6 +93,37 @@ public struct DiffReport: Sendable {
         otherRows = rows.filter { !$0.involvesOpenThreat }
     }
 
+    /// A lower declared maturity level: a finding of its own, because it turns gaps into roadmap items
+    /// without fixing anything (`moat check` gates on gaps).
+    public struct LoweredLevel: Sendable {
+        public var old: Int
+        public var new: Int
+        /// Findings open on both sides that were gaps and are roadmap items now, worst first.
+        public var gapsDeferred: [Finding]
+
+        /// The worst severity among the deferred gaps (nil when none moved).
+        public var severity: Severity? { gapsDeferred.map(\.severity).max() }
+
+        /// "declared maturity lowered from 3 to 1: 12 gaps (2 high) become roadmap items; nothing was fixed".
+        public var summary: String {
+            var text = "declared maturity lowered from \(old) to \(new)"
+            if gapsDeferred.isEmpty { return text + "; no open gap changes status" }
+            var bySeverity: [Severity: Int] = [:]
+            for f in gapsDeferred { bySeverity[f.severity, default: 0] += 1 }
+            let counts = Severity.allCases.reversed().compactMap { s in bySeverity[s].map { "\($0) \(s.rawValue)" } }
+            text += ": \(gapsDeferred.count) gap\(gapsDeferred.count == 1 ? "" : "s") (\(counts.joined(separator: ", "))) "
+            return text + "become roadmap items; nothing was fixed"
+        }
+    }
+
+    /// Set when the new side declares a lower maturity level than the old one.
+    public var loweredLevel: LoweredLevel? {
+        let a = old.analysis.maturity.declared, b = new.analysis.maturity.declared
+        guard b < a else { return nil }
+        let deferred = threatRows.filter { $0.oldStatus == .gap && $0.newStatus == .roadmap }.map(\.finding)
+        return LoweredLevel(old: a, new: b, gapsDeferred: deferred)
+    }
+
     // MARK: - Summaries (plain text; no user text inside)
 
     /// "2 new threats (1 high, 1 medium), 1 resolved, 1 changed", or "no change in open threats".

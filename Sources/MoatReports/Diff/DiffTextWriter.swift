@@ -17,6 +17,7 @@ public struct DiffTextWriter: Sendable {
         out += "  threats: \(report.threatSummary)\n"
         if let maturity = report.maturitySummary { out += "  maturity: \(maturity)\n" }
         out += "  model: \(report.modelSummary)\n"
+        if let lowered = report.loweredLevel { out += "\n  ! \(lowered.summary)\n" }
         if !report.threatRows.isEmpty {
             out += "\nThreats\n"
             for row in report.threatRows { out += line(row) }
