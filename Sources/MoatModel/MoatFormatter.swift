@@ -193,6 +193,16 @@ public struct MoatFormatter {
         return Identifier.isBareWord(element) ? p : Self.quoted(p)
     }
 
+    /// Characters a reviewer cannot see, written as `\u{…}` so they stay visible in review (Trojan Source):
+    /// controls (C0, DEL, C1), format characters (bidi overrides and isolates, zero-width characters, the
+    /// BOM, soft hyphen), line and paragraph separators, and the non-characters U+FFFE/U+FFFF.
+    public static func invisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: return true
+        default: return scalar.value == 0xFFFE || scalar.value == 0xFFFF
+        }
+    }
+
     /// A Moat string literal; the only place Moat text is escaped.
     public static func quoted(_ s: String) -> String {
         var out = "\""
@@ -203,7 +213,7 @@ public struct MoatFormatter {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                if Self.invisible(scalar) {
                     out += "\\u{" + String(scalar.value, radix: 16) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -89,17 +89,24 @@ public struct JSONOutput: Sendable {
                 case 0x00..<0x20, 0x7F: escape = ""
                 case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
                     escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                // C1 controls (U+0080–U+009F, NEL among them) and the non-characters U+FFFE/U+FFFF: YAML
+                // readers (Moat's among them) refuse them raw, so a round trip through JSON needs them escaped.
+                case 0xC2 where i + 1 < utf8.count && utf8[i + 1] < 0xA0: escape = ""
+                case 0xEF where i + 2 < utf8.count && utf8[i + 1] == 0xBF && utf8[i + 2] >= 0xBE:
+                    escape = utf8[i + 2] == 0xBE ? "\\ufffe" : "\\uffff"
                 default: escape = nil
                 }
                 guard let escape else { i += 1; continue }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 if escape.utf8CodeUnitCount > 0 {
                     raw(escape)
                 } else {
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                    // \u00XX: an ASCII control, or the C1 control whose second UTF-8 byte is `c`.
+                    let c = b == 0xC2 ? utf8[i + 1] : b
+                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
                 }
-                i += b == 0xE2 ? 3 : 1
+                i += b == 0xE2 || b == 0xEF ? 3 : b == 0xC2 ? 2 : 1
                 start = i
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))

@@ -539,6 +539,7 @@ struct HostileLabelTests {
         "{ } -> <-> ; # // :",                                   // Moat punctuation
         "key: value\n- item\n? x\n--- \n...",                    // YAML structure
         "ctl \u{1} del \u{7F} ls \u{2028} ps \u{2029}",           // control characters
+        "nel \u{85} c1 \u{9F} nonchar \u{FFFE}\u{FFFF}",              // C1 controls, non-characters
     ]
 
     @Test(arguments: payloads)
@@ -558,7 +559,8 @@ struct HostileLabelTests {
         let document = try #require(original.documents.first)
         let tree = DocumentTree(vocabulary: try vocabulary())
         let formatted = MoatFormatter(vocabulary: try vocabulary()).format(document)
-        #expect(!formatted.contains("\u{1B}") && !formatted.contains("\u{7}"), "raw control characters in moat fmt output")
+        #expect(!formatted.unicodeScalars.contains { MoatFormatter.invisible($0) && $0 != "\n" },
+                "moat fmt writes an invisible character raw: \(formatted.debugDescription)")
         let (reparsed, diagnostics) = parse(formatted)
         #expect(diagnostics.isEmpty, "\(describe(diagnostics))")
         #expect(tree.tree(reparsed) == tree.tree(document))

@@ -7,7 +7,7 @@ import MoatCore
 @Suite("JSON output")
 struct JSONOutputTests {
     static let specials: [String] = ["\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1B}", "\u{1F}", "\u{7F}", "é", "\u{2028}",
-                                     "\u{2029}", "😀", "\u{80}"]
+                                     "\u{2029}", "😀", "\u{80}", "\u{85}", "\u{9F}", "\u{A0}", "\u{FFFE}", "\u{FFFF}", "\u{FFFD}"]
 
     @Test(arguments: specials)
     func everySpecialCharacterIsEscapedAtEveryOffset(special: String) throws {
@@ -17,11 +17,19 @@ struct JSONOutputTests {
             out.string(text)
             let json = out.text
             // Only printable ASCII (and non-ASCII text) is left raw.
-            #expect(!json.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "\u{2028}" || $0 == "\u{2029}" },
+            #expect(!json.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{2028}"
+                        || $0 == "\u{2029}" || $0.value == 0xFFFE || $0.value == 0xFFFF },
                     "offset \(offset): \(json.debugDescription)")
             let back = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
             #expect(back == text, "offset \(offset): \(json.debugDescription)")
         }
+    }
+
+    @Test("C1 controls and U+FFFE/U+FFFF are escaped, so JSON Moat writes reads back through YAML (issue 19.10)")
+    func c1ControlsAndNonCharacters() {
+        var out = JSONOutput(pretty: false)
+        out.string("x\u{85}y\u{9F}z\u{FFFE}w\u{FFFF}\u{A0}")
+        #expect(out.text == #""x\u0085y\u009fz\ufffew\uffff"# + "\u{A0}\"")
     }
 
     @Test func plainTextIsCopiedAsIs() {
