@@ -392,6 +392,14 @@ struct ThreagileMapper: FormatMapper {
         return (vocabulary.canonicalValue(tag, of: "tech"), vocabulary.canonicalValue(tag, of: "cloud"))
     }
 
+    /// The provider's service a cloud subtag names (`aws:ec2` → "ec2", `azure:storage-account` → "storage-account").
+    func cloudService(_ tag: String) -> String? {
+        let parts = tag.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, vocabulary.canonicalValue(parts[0], of: "cloud") != nil else { return nil }
+        let service = parts[1].trimmingCharacters(in: .whitespaces)
+        return service.isEmpty ? nil : service
+    }
+
     mutating func mapAsset(_ asset: Asset) {
         source = sources[asset.source]
         let f = asset.fields
@@ -439,6 +447,9 @@ struct ThreagileMapper: FormatMapper {
         for (tagText, n) in Fields.strings(f.take("tags")) {
             let (t, cloud) = tag(tagText)
             if let cloud { e.attributes.set("cloud", cloud, at: range(n)) }
+            if cloud != nil, e.kind != .actor, let service = cloudService(tagText) {
+                if !e.attributes.has("cloud-service") { e.attributes.set("cloud-service", service, at: range(n)) }
+            }
             if let t {
                 if inference.isPlatform(t) { platform = platform ?? t } else { tagTech = tagTech ?? t }
             } else if cloud == nil {
@@ -473,7 +484,14 @@ struct ThreagileMapper: FormatMapper {
         }
         if let n = f.take("out_of_scope"), Fields.boolValue(n) == true {
             let reason = f.string("justification_out_of_scope").map(Notes.oneLine) ?? "out of scope in the Threagile model"
-            e.attributes.set("out-of-scope", reason, at: range(n))
+            if e.kind == .actor && human {
+                // A client used by people: Threagile leaves the device itself unassessed, but still raises the risks
+                // of how the system lets those people in (second factor, deployment from their clients). In Moat
+                // the actor stands for the people; the rules on it are about their access, so it stays in scope.
+                e.comments.append(Notes.comment("Threagile out of scope (the client itself is not assessed): \(reason)"))
+            } else {
+                e.attributes.set("out-of-scope", reason, at: range(n))
+            }
             outOfScope.insert(asset.threagileID)
         }
         f.skip("justification_out_of_scope")
@@ -751,6 +769,8 @@ struct ThreagileMapper: FormatMapper {
                 if let a = f.take("authorization"), let text = Fields.text(a) {
                     if let mapped = Self.authorization[text] {
                         if mapped != "none" { flow.attributes.set("authz", mapped, at: range(a)) }
+                        // The target decides as the end user, not as the calling service's technical account.
+                        if text == "end-user-identity-propagation" { flow.attributes.flag("propagates-identity", at: range(a)) }
                     } else { extra.append("authorization (\(text))") }
                 }
                 if let v = f.take("vpn"), Fields.boolValue(v) == true { flow.attributes.flag("vpn", at: range(v)) }

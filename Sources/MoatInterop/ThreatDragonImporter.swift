@@ -346,7 +346,18 @@ struct ThreatDragonMapper: FormatMapper {
             cell.props.skip("reasonOutOfScope")
             return nil
         }
-        return cell.props.string("reasonOutOfScope").map(Notes.oneLine) ?? "out of scope in the Threat Dragon model (no reason given)"
+        let reason = cell.props.string("reasonOutOfScope").map(Notes.oneLine)
+        // Out of scope with no reason, yet the modeller keeps open threats on it: it is still being assessed.
+        if reason == nil, cell.props.look("hasOpenThreats").flatMap(Fields.boolValue) == true { return nil }
+        return reason ?? "out of scope in the Threat Dragon model (no reason given)"
+    }
+
+    /// The note for a cell whose out-of-scope flag is not kept (no reason given, open threats on it).
+    static func scopeNote(_ cell: Cell) -> String? {
+        guard cell.props.look("outOfScope").flatMap(Fields.boolValue) == true,
+              cell.props.look("hasOpenThreats").flatMap(Fields.boolValue) == true,
+              (cell.props.peek("reasonOutOfScope") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return Notes.comment("marked out of scope in Threat Dragon without a reason, but open threats are written on it: kept in scope")
     }
 
     static let privileged = ["root", "admin", "administrator", "system", "elevated", "high", "privileged", "superuser", "sudo"]
@@ -362,6 +373,7 @@ struct ThreatDragonMapper: FormatMapper {
         e.attributes.set("origin", "threat-dragon:\(cell.id)", at: e.range)
         let description = p.string("description")
         if let description { e.attributes.set("description", Notes.oneLine(description), at: e.range) }
+        if let note = Self.scopeNote(cell) { e.comments.append(note) }
         if let reason = outOfScope(cell) { e.attributes.set("out-of-scope", reason, at: e.range) }
         func flag(_ key: String) -> Node? {
             guard let n = p.take(key), Fields.boolValue(n) == true else { return nil }
@@ -416,6 +428,7 @@ struct ThreatDragonMapper: FormatMapper {
         var extra: [String] = []
         p.skip("name", "type", "hasOpenThreats", "isTrustBoundary", "threatFrequency", "id", "threats", "$$hashKey")
         if let d = p.string("description") { f.attributes.set("description", Notes.oneLine(d), at: f.range) }
+        if let note = Self.scopeNote(cell) { f.comments.append(note) }
         if let reason = outOfScope(cell) { f.attributes.set("out-of-scope", reason, at: f.range) }
         if let n = p.take("protocol"), let text = Fields.text(n) {
             if let (mapped, port) = inference.protocolName(text) {

@@ -287,11 +287,19 @@ public struct RuleLoader: Sendable {
         }
         guard ok else { return nil }
         return Rule(id: id, title: fields["title"]?.string ?? "", description: fields["description"]?.string ?? "",
-                    stride: stride, appliesTo: kinds, when: when, likelihood: likelihood, impact: impact, cwe: cwe, capec: capec,
+                    stride: stride, appliesTo: kinds, when: Self.oneLine(when), likelihood: likelihood, impact: impact, cwe: cwe, capec: capec,
                     falsePositive: fields["false-positive"]?.string ?? "", mitigations: mitigations,
                     triggeringExamples: triggering, nonTriggeringExamples: nonTriggering,
                     range: range(fields["id"], file), conditions: conditions, origin: userRules ? .user : .builtIn,
                     runsOn: runsOn, supersedes: supersedes)
+    }
+
+    /// A condition as one line for display: a folded YAML block keeps the line breaks (and indentation) of
+    /// more-indented lines, which `explain` and `rules show` would print as gaps.
+    static func oneLine(_ condition: String) -> String {
+        guard condition.contains("\n") else { return condition }
+        return condition.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: " ")
     }
 
     /// Points inside a single-line plain `when:` value; otherwise at its start.

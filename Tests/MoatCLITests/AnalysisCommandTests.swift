@@ -83,7 +83,7 @@ struct AnalysisCommandTests {
     func rules() throws {
         let list = try moat(["rules", "list"])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("129 rules; spoofing"))
+        #expect(list.stdout.contains("134 rules; spoofing"))
         let show = try moat(["rules", "show", "tampering-in-transit"])
         #expect(show.stdout.contains("when:          crosses-boundary and not ui-interaction"))
         #expect(try moat(["rules", "show", "tampering-in-transt"]).stderr.contains("did you mean 'tampering-in-transit'?"))

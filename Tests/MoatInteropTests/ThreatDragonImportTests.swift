@@ -17,7 +17,9 @@ import Testing
         #expect(m.element("database")?.attributes.string("type") == "log")                  // isALog
         #expect(m.element("worker-config")?.attributes.list("stores") == ["credentials"])    // storesCredentials
         #expect(m.data("credentials")?.attributes.flag("credentials") == true)
-        #expect(m.element("web-application-config")?.attributes.string("out-of-scope") != nil)
+        // Out of scope without a reason, yet with open threats written on it: kept in scope, with a comment.
+        #expect(m.element("web-application-config")?.attributes.string("out-of-scope") == nil)
+        #expect(m.text.contains("open threats are written on it: kept in scope"))
         #expect(m.element("web-application")?.attributes.flag("internet-facing") == true)   // public-network request
         // Flow properties.
         #expect(m.flow("browser->web-application")?.attributes.string("protocol") == "https")  // "HTTP/S"
@@ -75,8 +77,9 @@ import Testing
         #expect(finding("tampering-in-transit@web-application->message-queue")?.isOpen == true)
         // The browser reaches the internet-facing web application.
         #expect(finding("missing-authentication-entry-point@web-application")?.isOpen == true)
-        // Out of scope: no findings on the web application's config store.
-        #expect(!analysis.findings.contains { $0.elementID == "web-application-config" && $0.rule.origin != .written })
+        // The config store is marked out of scope without a reason but carries open threats, so it is analysed:
+        // its unencrypted credentials are found (Threat Dragon's "Credentials should be encrypted").
+        #expect(finding("secrets-at-rest-unprotected@web-application-config")?.isOpen == true)
     }
 
     @Test func genericCMSBoxMembership() throws {

@@ -30,6 +30,11 @@ enum RuleLinks {
         "missing-network-segmentation": (["unsegmented-restricted-zone"], .asset),
         "unguarded-access-from-internet": (["missing-waf"], .asset),
         "accidental-secret-leak": (["accidental-secret-leak"], .asset),
+        "container-baseimage-backdooring": (["container-base-image-backdooring"], .asset),
+        "missing-waf": (["missing-waf"], .asset),
+        "missing-cloud-hardening": (["missing-cloud-hardening"], .asset),
+        "push-instead-of-pull-deployment": (["push-deployment"], .other),
+        "missing-identity-propagation": (["missing-identity-propagation"], .other),
     ]
 
     /// Phrases in a threat's title or description (lowercased, any word boundary) and the Moat rules that find that

@@ -382,7 +382,7 @@ public struct ConditionCompiler: Sendable {
     /// Names computed from the graph, by entity type.
     static func computedNames(_ type: EntityType) -> [String] {
         switch type {
-        case .node: return ["inbound", "outbound", "flows", "boundary", "zone-trust", "data", "classification",
+        case .node: return ["inbound", "outbound", "flows", "boundary", "parent", "zone-trust", "data", "classification",
                             "exposed", "exposure", "reachable-from-untrusted", "untrusted", "external", "kind", "client",
                             "accepts", "opens", "unconnected-neighbours"]
         case .flow: return ["source", "target", "caller", "callee", "encrypted", "crosses-boundary", "crossing",
@@ -412,7 +412,9 @@ public struct ConditionCompiler: Sendable {
                 var seen = Set<Int>()
                 return (ev.graph.inbound[i] + ev.graph.outbound[i]).filter { seen.insert($0).inserted }.map(EntityRef.flow)
             }, []), .flow)
-        case (.node, "boundary"): return .entity(lift({ ev, r in ev.graph.elementBoundary[r.index].map(EntityRef.boundary) }, nil), .boundary)
+        case (.node, "boundary"), (.node, "parent"):
+            // `parent` is the enclosing boundary of elements and boundaries alike, so one condition can serve both.
+            return .entity(lift({ ev, r in ev.graph.elementBoundary[r.index].map(EntityRef.boundary) }, nil), .boundary)
         case (.node, "zone-trust"): return .enumeration(lift({ ev, r in ev.graph.zoneTrust[r.index] }, nil), trustDomain)
         case (.node, "data"): return .list(lift({ ev, r in ev.data(ofElement: r.index).map(EntityRef.data) }, []), .data)
         case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))

@@ -13,16 +13,16 @@ syntax match moatWord /\<[A-Za-z0-9_*][A-Za-z0-9_*.-]*/
 syntax match moatNumber /\<[0-9]\+\(\.[0-9]\+\)\=\>/
 syntax match moatDate /\<[0-9]\{4}-[0-9]\{2}-[0-9]\{2}\>/
 syntax keyword moatAttribute admin-interface authn authority authz availability backups capec carries classification
-syntax keyword moatAttribute cloud code confidentiality controls credentials csrf-protection custom-developed cwe
-syntax keyword moatAttribute data-formats ddos-protection debug-enabled description deserialises-input device-managed
+syntax keyword moatAttribute cloud cloud-service code confidentiality controls credentials csrf-protection custom-developed
+syntax keyword moatAttribute cwe data-formats ddos-protection debug-enabled description deserialises-input device-managed
 syntax keyword moatAttribute encodes-output encrypted encrypted-at-rest financial guardrails hardened health human-approval
 syntax keyword moatAttribute immutable impact initiator integrity integrity-critical internet-facing ip-filtered
 syntax keyword moatAttribute just-in-time keys layout likelihood logs logs-sensitive-data machine managed maturity
 syntax keyword moatAttribute mfa minimised mitigated-by mitigation monitored multi-tenant origin out-of-scope owner
 syntax keyword moatAttribute parameterised-queries parses-files patched payment pii pinned-dependencies port practices
-syntax keyword moatAttribute privileged processes produced-by protocol provenance pull quantity quotas rate-limited
-syntax keyword moatAttribute readonly redundant retention safety same-as sandboxed sbom secret-scanning secrets
-syntax keyword moatAttribute secure-boot security-scanning segmented session-management severity shared-credentials
+syntax keyword moatAttribute privileged processes produced-by propagates-identity protocol provenance pull quantity
+syntax keyword moatAttribute quotas rate-limited readonly redundant retention safety same-as sandboxed sbom secret-scanning
+syntax keyword moatAttribute secrets secure-boot security-scanning segmented session-management severity shared-credentials
 syntax keyword moatAttribute shared-runtime signed size stores stride subscribe tags tech telemetry tenant-isolation
 syntax keyword moatAttribute tool-use trust type usage validates-input verifies-signatures version vpn waf
 syntax keyword moatEnum abac acl active-directory admin agent alibaba-cloud all amqp amqps android anonymous
