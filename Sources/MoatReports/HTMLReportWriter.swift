@@ -265,7 +265,7 @@ public struct HTMLReportWriter: ReportWriter {
         article.component{scroll-margin-top:48px}article.component:target h3{background:#fff6cc}
         details{margin:4px 0 12px;color:var(--muted)}.expired{color:var(--crit)}footer{color:var(--muted);font-size:13px;padding:24px}
         @page{size:landscape;margin:12mm}
-        @media print{nav,figure input,figure label,.hint{display:none}body{font-size:9px;line-height:1.3}header,main,footer{max-width:none;padding:0}
+        @media print{nav,figure input,figure label,.hint{display:none}body{font-size:9px;line-height:1.25}header,main,footer{max-width:none;padding:0}
         h1{font-size:18px}h2{font-size:14px;margin-top:14px;break-after:avoid}h3{font-size:11px;margin:8px 0 4px}
         th,td{padding:2px 4px}th{font-size:9px}.card{padding:4px 10px;min-width:90px}.card .n{font-size:16px}
         tr,figure,li{break-inside:avoid}a{color:inherit;text-decoration:none}.card,.badge,figure input:checked+label{-webkit-print-color-adjust:exact;print-color-adjust:exact}
