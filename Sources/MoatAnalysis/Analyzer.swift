@@ -66,7 +66,11 @@ public struct Analyzer: Sendable {
     public let catalogue: Catalogue
     public var severityModel = SeverityModel()
 
-    public init(catalogue: Catalogue) { self.catalogue = catalogue }
+    public init(catalogue: Catalogue) {
+        // A catalogue loaded with `rules: false` would analyse to no findings at all, silently.
+        precondition(catalogue.includesRules, "analysis needs a catalogue loaded with its rules")
+        self.catalogue = catalogue
+    }
 
     public func analyze(_ model: Model, options: AnalysisOptions) -> Analysis {
         // Both are needed and neither needs the other: the graph on one core, the sorted ids on the other.

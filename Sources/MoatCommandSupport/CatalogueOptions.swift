@@ -28,12 +28,13 @@ public struct CatalogueOptions: ParsableArguments {
         return (catalogue, project)
     }
 
-    /// Loads the catalogue; a catalogue that does not load is an environment error (exit 3).
-    public func load() throws -> Catalogue {
+    /// Loads the catalogue; a catalogue that does not load is an environment error (exit 3). Commands that
+    /// run or list rules pass `rules: true`; the others skip reading and compiling them (most of the start-up).
+    public func load(rules: Bool) throws -> Catalogue {
         let source = modelsDirectory.map { "the catalogues in '\($0)'" } ?? "the built-in catalogues"
         do {
-            if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir)) }
-            return try Catalogue.builtIn.get()
+            if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir), rules: rules) }
+            return try (rules ? Catalogue.builtIn : Catalogue.builtInWithoutRules).get()
         } catch let error as Catalogue.LoadError where !error.diagnostics.isEmpty {
             // Problems at places in the files are shown there; a file that cannot be read is the message.
             let placed = error.diagnostics.filter { $0.range != nil }
@@ -75,7 +76,7 @@ public struct RuleArguments: ParsableArguments {
 
     /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
     public func catalogue() throws -> Catalogue {
-        let base = try catalogueOptions.load()
+        let base = try catalogueOptions.load(rules: true)
         guard let dir = rulesDirectory else { return base }
         let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: dir))
         if problems.contains(where: { $0.severity == .error }) { throw CommandError.invalid(problems) }

@@ -11,14 +11,28 @@ public struct Catalogue: Sendable {
     public let maturity: MaturityModel
     /// Controls with compiled evidence, by id.
     public let controls: [String: CompiledControl]
-    /// Rules in id order.
+    /// Rules in id order; empty when the catalogue was loaded without them (`includesRules`).
     public private(set) var rules: [Rule]
+    /// False for a catalogue loaded with `rules: false`: enough to read, check, format and convert models
+    /// (vocabulary, maturity model, controls), not to analyse them.
+    public let includesRules: Bool
+
+    init(vocabulary: Vocabulary, maturity: MaturityModel, controls: [String: CompiledControl], rules: [Rule],
+         includesRules: Bool = true) {
+        self.vocabulary = vocabulary
+        self.maturity = maturity
+        self.controls = controls
+        self.rules = rules
+        self.includesRules = includesRules
+    }
 
     /// A catalogue that could not be loaded: a broken installation or a bad `--models`/`--rules` folder.
     public typealias LoadError = CatalogueError
 
-    /// Loads the catalogues from a Models folder (the built-in one by default).
-    public static func load(from directory: URL = BundledModels.directory) throws -> Catalogue {
+    /// Loads the catalogues from a Models folder (the built-in one by default). With `rules: false` the rule
+    /// files are neither read nor compiled: reading and compiling about 130 rules is most of the catalogue's
+    /// cost, and the commands that only read models (`fmt`, `validate`, `convert`, `graph`, …) never run one.
+    public static func load(from directory: URL = BundledModels.directory, rules withRules: Bool = true) throws -> Catalogue {
         let files = try ["vocabulary.yaml", "maturity/levels.yaml", "maturity/controls.yaml"].map { relative -> SourceFile in
             switch SourceLoader().load(directory.appendingPathComponent(relative).path) {
             case .success(let file): return file
@@ -42,6 +56,13 @@ public struct Catalogue: Sendable {
         }
         let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
         let (controls, controlProblems) = loader.compileControls(file: controlsFile)
+        guard withRules else {
+            if controlProblems.contains(where: { $0.severity == .error }) {
+                throw LoadError(description: "invalid rule catalogue:\n" + DiagnosticRenderer().render(controlProblems),
+                                diagnostics: controlProblems)
+            }
+            return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls, rules: [], includesRules: false)
+        }
         let (rules, ruleProblems) = loader.load(directory: directory.appendingPathComponent("rules"), controls: controls,
                                                 userRules: false)
         let problems = controlProblems + ruleProblems + Self.supersessionProblems(rules)
@@ -54,6 +75,10 @@ public struct Catalogue: Sendable {
 
     /// The built-in catalogue, loaded once.
     public static let builtIn: Result<Catalogue, Error> = Result { try load() }
+
+    /// The built-in catalogue without its rules (`load(rules: false)`), loaded once: for commands that only
+    /// read models. A process that needs both loads the vocabulary twice; none of the commands does.
+    public static let builtInWithoutRules: Result<Catalogue, Error> = Result { try load(rules: false) }
 
     /// This catalogue plus the rules in `directory`; a rule with a built-in id replaces the built-in one.
     public func adding(rulesFrom directory: URL) -> (Catalogue, [Diagnostic]) {

@@ -11,7 +11,7 @@ extension Catalogue {
         let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
         let (controls, _) = loader.compileControls(file: nil)
         let rules = self.rules.map { loader.recompiled($0) ?? $0 }
-        return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls, rules: rules)
+        return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls, rules: rules, includesRules: includesRules)
     }
 
     /// Reads the project file that applies to a model (`path`, or the nearest `moat.yaml` above the

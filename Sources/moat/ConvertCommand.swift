@@ -32,7 +32,7 @@ struct ConvertCommand: ParsableCommand, ColourOutput {
     @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
+        let catalogue = try catalogueOptions.load(rules: false)
         let result = try catalogueOptions.loadModel(file, catalogue: catalogue, input: input.reader)
         let document = result.documents[0]
         let text: String

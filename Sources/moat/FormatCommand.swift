@@ -35,7 +35,7 @@ struct FormatCommand: ParsableCommand, ColourOutput {
     }
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
+        let catalogue = try catalogueOptions.load(rules: false)
         let formatter = MoatFormatter(vocabulary: catalogue.vocabulary)
         let input = ModelInput(stdinNotation: .moat)
         var invalid = false, unformatted = false

@@ -38,7 +38,7 @@ struct GraphCommand: ParsableCommand, ColourOutput {
     }
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
+        let catalogue = try catalogueOptions.load(rules: false)
         let result = try catalogueOptions.loadModel(file, catalogue: catalogue, input: input.reader)
         guard let model = result.model else { throw CommandError.alreadyReported }
         let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)

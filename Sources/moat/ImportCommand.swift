@@ -83,7 +83,7 @@ struct ImportCommand: ParsableCommand, ColourOutput {
     }
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
+        let catalogue = try catalogueOptions.load(rules: false)
         let source: SourceFile
         switch ModelInput(stdinNotation: stdinFormat).file(file) {
         case .failure(let d): throw CommandError.invalid([d])

@@ -172,7 +172,7 @@ struct RulesTestCommand: ParsableCommand, ColourOutput {
     @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
-        let base = try catalogueOptions.load()
+        let base = try catalogueOptions.load(rules: true)
         let (catalogue, problems) = base.adding(rulesFrom: URL(fileURLWithPath: directory))
         if problems.contains(where: { $0.severity == .error }) { throw CommandError.invalid(problems) }
         Console.report(problems)

@@ -21,6 +21,6 @@ struct SchemaCommand: ParsableCommand, ColourOutput {
     @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
-        Console.out(ModelSchema(vocabulary: try catalogueOptions.load().vocabulary).json())
+        Console.out(ModelSchema(vocabulary: try catalogueOptions.load(rules: false).vocabulary).json())
     }
 }

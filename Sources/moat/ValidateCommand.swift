@@ -34,7 +34,7 @@ struct ValidateCommand: ParsableCommand, ColourOutput {
     }
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
+        let catalogue = try catalogueOptions.load(rules: false)
         var failed = false
         let reader = input.reader
         for argument in files {

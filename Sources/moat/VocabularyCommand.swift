@@ -33,7 +33,7 @@ struct VocabularyCommand: ParsableCommand, ColourOutput {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
     func run() throws {
-        let vocabulary = try catalogueOptions.load().vocabulary
+        let vocabulary = try catalogueOptions.load(rules: false).vocabulary
         if let attribute {
             guard let spec = vocabulary.spec(attribute) else {
                 throw CommandError.unknown("attribute", attribute, among: vocabulary.attributes.map(\.name),

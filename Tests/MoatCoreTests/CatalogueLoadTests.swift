@@ -31,6 +31,20 @@ struct CatalogueLoadTests {
         #expect(try Catalogue.load(from: Self.models).rules.count == Catalogue.builtIn.get().rules.count)
     }
 
+    /// Commands that only read models load the catalogue without rules: same vocabulary and controls, and
+    /// the rule files are not even read (a broken one does not stop `moat fmt`).
+    @Test func withoutRulesTheRuleFilesAreNotRead() throws {
+        let full = try Catalogue.builtIn.get(), bare = try Catalogue.builtInWithoutRules.get()
+        #expect(full.includesRules && !bare.includesRules && bare.rules.isEmpty)
+        #expect(bare.vocabulary.attributes == full.vocabulary.attributes)
+        #expect(bare.controls.keys.sorted() == full.controls.keys.sorted())
+        try withModels(editing: "rules/spoofing.yaml", { "- id: [broken\n" + $0 }) { dir in
+            #expect(loadError(dir) != nil)
+            let withoutRules = try Catalogue.load(from: dir, rules: false)
+            #expect(withoutRules.vocabulary.attributes == full.vocabulary.attributes)
+        }
+    }
+
     @Test func aMisspeltVocabularyKeyIsReportedAtItsLineWithASuggestion() throws {
         try withModels(editing: "vocabulary.yaml", { $0.replacingOccurrences(of: "  - name: owner\n    type: string",
                                                                             with: "  - name: owner\n    typ: string") }) { dir in

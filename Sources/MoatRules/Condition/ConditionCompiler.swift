@@ -126,8 +126,19 @@ public struct ConditionCompiler: Sendable {
     let vocabulary: Vocabulary
     let crossingDomain = EnumDomain(name: "crossing", values: CrossingDirection.allCases.map(\.rawValue), ordered: false)
     let kindDomain = EnumDomain(name: "kind", values: ["actor", "process", "datastore"], ordered: false)
+    /// The domain of each enum attribute of the vocabulary, built once: building one hashes every value, and
+    /// the catalogue looks up enum attributes (trust, classification above all) a few thousand times as it
+    /// compiles — before this cache, a third of the time spent compiling conditions.
+    let domains: [String: EnumDomain]
 
-    public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+    public init(vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary
+        var domains: [String: EnumDomain] = [:]
+        for spec in vocabulary.attributes where spec.type == .enum {
+            domains[spec.name] = EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
+        }
+        self.domains = domains
+    }
 
     /// Parses and compiles `text` as a boolean condition on entities of `context`.
     public func compile(_ text: String, context: EntityType) -> Result<CompiledCondition, ConditionError> {
@@ -152,7 +163,7 @@ public struct ConditionCompiler: Sendable {
     }
 
     private func domain(_ spec: AttributeSpec) -> EnumDomain {
-        EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
+        domains[spec.name] ?? EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
     }
 
     private func compileBool(_ syntax: ConditionSyntax, text: String, context: EntityType) throws -> CompiledCondition {
