@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        // `swift package generate-documentation`: the DocC catalogue in Sources/MoatCore/MoatCore.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema).
@@ -106,7 +108,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MoatCoreTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
         .testTarget(name: "MoatReportsTests", dependencies: pipeline + ["MoatReports", "TestSupport"]),
-        .testTarget(name: "MoatDiagramTests", dependencies: pipeline + ["MoatDiagram"], exclude: ["Golden"]),
+        .testTarget(name: "MoatDiagramTests", dependencies: pipeline + ["MoatDiagram", "MoatReports"], exclude: ["Golden"]),
         .testTarget(name: "MoatCLITests", dependencies: pipeline + ["MoatCommandSupport", "TestSupport"]),
         .testTarget(name: "MoatLSPTests", dependencies: pipeline + ["MoatLSP"]),
         .testTarget(name: "MoatWatchTests", dependencies: pipeline + ["MoatWatch", "MoatWatchHTTP"]),
