@@ -180,6 +180,10 @@ public struct DiagramBuilder: Sendable {
             : rankdir == "TB" ? [("tailport", .text("s")), ("headport", .text("n"))] : [("tailport", .text("e")), ("headport", .text("w"))]
 
         var legendRows: [String] = []
+        if flowGroups.contains(where: { g in g.flows.allSatisfy { model.flows[$0].initiatedByTarget } }) {
+            legendRows.append("<FONT POINT-SIZE=\"\(format1(DiagramFonts.legend))\" COLOR=\"#37474f\">→○ small circle at the arrow head: "
+                              + "that end opens the connection (pull, subscribe); data still flows along the arrow</FONT>")
+        }
         if !drawnPaths.isEmpty { legendRows.append(pathLegend(drawnPaths, graph: graph)) }
         if mode == .numbered && !flowGroups.isEmpty { legendRows.append(flowLegend(flowGroups, graph: graph, evaluator: evaluator)) }
         var g = baseGraph(analysis, subtitle: subtitle, legendRows: legendRows)
@@ -325,6 +329,9 @@ public struct DiagramBuilder: Sendable {
         var colour: String
         var pathColour: String?
         var twoWay: Bool
+        /// The receiving end opens the connection (`initiator target`, `pull`, `subscribe`): a small circle
+        /// at the arrow head marks the side that connects.
+        var openedByTarget: Bool
         var tooltip: String
         /// Per flow: (arrow, name, protocol, unencrypted).
         var parts: [(String, String, String?, Bool)]
@@ -362,7 +369,7 @@ public struct DiagramBuilder: Sendable {
         let first = model.flows[group.flows[0]]
         let tail = graph.elementIndex[first.source]!
         var parts: [(String, String, String?, Bool)] = [], tips: [String] = []
-        var anyUnencrypted = false, twoWay = false
+        var anyUnencrypted = false, twoWay = false, openedByTarget = true
         var pathNumbers: Set<Int> = []
         for fi in group.flows {
             let f = model.flows[fi]
@@ -370,11 +377,13 @@ public struct DiagramBuilder: Sendable {
             let reversed = graph.elementIndex[f.source]! != tail
             anyUnencrypted = anyUnencrypted || unencrypted
             twoWay = twoWay || reversed || f.twoWay
+            openedByTarget = openedByTarget && f.initiatedByTarget && !reversed
             pathNumbers.formUnion(paths[fi] ?? [])
             let arrow = group.flows.count > 1 ? (f.twoWay ? "↔ " : reversed ? "← " : "→ ") : ""
             parts.append((arrow, f.name, f.attributes.string(.protocol), unencrypted))
             var tip = "\(f.name.isEmpty ? f.id : f.name) (\(f.id))"
             if let p = f.attributes.string(.protocol) { tip += ": \(p)\(unencrypted ? ", unencrypted across a boundary" : "")" }
+            if f.initiatedByTarget { tip += " (\(f.target) opens the connection)" }
             for finding in (open[f.id] ?? []).prefix(6) { tip += "\n  [\(finding.severity.rawValue)] \(finding.rule.title)" }
             tips.append(tip)
         }
@@ -390,7 +399,9 @@ public struct DiagramBuilder: Sendable {
             colour = Self.unencryptedColour
             line += [("color", .text(colour)), ("penwidth", .text("2.2"))]
         }
-        return FlowStyle(line: line, colour: colour, pathColour: pathColour, twoWay: twoWay, tooltip: tips.joined(separator: "\n"),
+        if openedByTarget && !twoWay { line.append(("arrowhead", .text("normalodot"))) }
+        return FlowStyle(line: line, colour: colour, pathColour: pathColour, twoWay: twoWay,
+                         openedByTarget: openedByTarget && !twoWay, tooltip: tips.joined(separator: "\n"),
                          parts: parts, pathNumbers: numbers)
     }
 

@@ -98,6 +98,32 @@ struct DOTTextTests {
 struct DiagramTests {
     static let hostile = repository.appendingPathComponent("Tests/Fixtures/hostile.moat").path
 
+    @Test("a flow whose receiving end opens the connection has a circle at the arrow head, explained in the legend", arguments: [
+        DiagramOptions.EdgeLabels.full, .none,
+    ])
+    func initiatorMarker(_ labels: DiagramOptions.EdgeLabels) throws {
+        let (analysis, catalogue) = try analyze(text: """
+            datastore events "Events" { type queue; tech kafka }
+            process ledger "Ledger" { type worker }
+            process api "API" { type api }
+            events -> ledger "Consume" { protocol kafka-tls; subscribe }
+            api -> events "Publish" { protocol kafka-tls }
+            """)
+        let graph = try dot(analysis, catalogue) { $0.edgeLabels = labels; $0.direction = .lr }
+        let text = graph.write()
+        let headed = graph.edges.filter { edge in edge.attributes.contains { $0.0 == "arrowhead" } }
+        #expect(headed.count == (labels == .none ? 1 : 2), "\(text)")
+        // The drawn head is on the edge that ends at the ledger, the end that subscribes.
+        let ledger = try #require(graph.nodes.first { $0.attributes.contains { $0.0 == "tooltip" && "\($0.1)".contains("Ledger") } }
+            ?? graph.clusters.flatMap(\.nodes).first { $0.attributes.contains { $0.0 == "tooltip" && "\($0.1)".contains("Ledger") } })
+        #expect(headed.contains { $0.to == ledger.id })
+        #expect(text.contains("normalodot"))
+        #expect(text.contains("that end opens the connection (pull, subscribe)"))
+        // The publisher opens its own connection: no marker there.
+        let plain = try dot(try analyze(text: "process a\nprocess b\na -> b { protocol https }\n").0, catalogue).write()
+        #expect(!plain.contains("normalodot") && !plain.contains("opens the connection"))
+    }
+
     @Test("hostile labels come out literally in the rendered SVG")
     func hostileLabels() async throws {
         let (analysis, catalogue) = try analyze(path: Self.hostile)
