@@ -472,6 +472,12 @@ public struct Parser {
         guard let source = parseID("a source") else { recover(); return nil }
         let arrow = current
         guard arrow.kind == .arrow || arrow.kind == .twoWayArrow else {
+            if arrow.kind == .reverseArrow, peek().kind == .word {
+                error(.reverseArrow, "reverse arrows are not supported; write '\(peek().text) -> \(source.value)'", at: arrow,
+                      notes: ["a flow goes from its source to its target: source -> target"])
+                recover()
+                return nil
+            }
             error(.expectedArrow, "expected '->' or '<->' after '\(source.value)', found \(arrow.description)", at: arrow)
             recover()
             return nil

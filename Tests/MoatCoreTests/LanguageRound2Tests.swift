@@ -229,6 +229,10 @@ struct LanguageRound2Tests {
         let m = extractMarkers("actor a\nprocess b\nb 1️⃣<- a\n")
         let result = try loadModel(m.text)
         expectDiagnostic(result.diagnostics, id: .reverseArrow, message: "reverse arrows are not supported; write 'a -> b'", at: m["1"])
+        // A flow with an id of its own too.
+        let labelled = extractMarkers("actor a\nprocess b\nsend: b 1️⃣<- a\n")
+        expectDiagnostic(try loadModel(labelled.text).diagnostics, id: .reverseArrow,
+                         message: "reverse arrows are not supported; write 'a -> b'", at: labelled["1"])
     }
 
     @Test func anEqualsSignSaysWhatToWrite() throws {
