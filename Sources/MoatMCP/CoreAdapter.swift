@@ -10,7 +10,7 @@ import MoatReports
 // file only. What each tool returns is what the matching `moat` command prints:
 // - analyze_model: `moat analyze --format json` (MoatReports' JSONReportWriter, docs/analysis.md);
 // - explain_finding: `moat explain`;
-// - list_rules / show_rule: `moat rules list|show --format json` (the same members, see `ruleJSON`);
+// - list_rules / show_rule: `moat rules list|show --format json` (the same members: `RuleWriter`);
 // - validate_model with format text: `moat validate`'s diagnostics, file:line:col with a caret.
 
 /// A tool that could not do what it was asked; the message goes back as the tool's error text.
@@ -298,7 +298,7 @@ struct MoatEngine: Sendable {
             rules = rules.filter { r in [r.id, r.title, r.description].contains { $0.lowercased().contains(text) } }
         }
         let items: [JSONValue] = rules.map { r in
-            full ? ruleJSON(r, examples: false) : .object([
+            full ? RuleWriter(catalogue: catalogue).json(r, examples: false) : .object([
                 ("id", .string(r.id)), ("title", .string(r.title)),
                 ("stride", .array(r.stride.map { .string($0.rawValue) })),
                 ("appliesTo", .array(r.appliesTo.map { .string($0.rawValue) })),
@@ -314,53 +314,8 @@ struct MoatEngine: Sendable {
             throw ToolFailure("unknown rule '\(id)'" + (Suggestion.closest(to: id, in: ruleIDs).map { "; did you mean '\($0)'?" } ?? "")
                               + "; list_rules lists them")
         }
-        if !asText { return ruleJSON(r, examples: true).serialized() + "\n" }
-        var out = "\(r.id): \(r.title)\n\n\(r.description)\n\n"
-        out += "STRIDE:        \(r.stride.map(\.rawValue).joined(separator: ", "))\n"
-        out += "applies to:    \(r.appliesTo.map(\.rawValue).joined(separator: ", "))\n"
-        out += "when:          \(r.when)\n"
-        out += "likelihood:    \(r.likelihood)   impact: \(r.impact)\n"
-        out += "CWE:           \(r.cwe.map { "CWE-\($0)" }.joined(separator: ", "))\n"
-        out += "CAPEC:         \(r.capec.map { "CAPEC-\($0)" }.joined(separator: ", "))\n"
-        out += "false positive: \(r.falsePositive)\n\nmitigations:\n"
-        for m in r.mitigations {
-            out += "  - \(m.control) (level \(catalogue.controls[m.control]?.control.level ?? 0)): \(m.text)\n"
-        }
-        for (label, list) in [("triggering", r.triggeringExamples), ("non-triggering", r.nonTriggeringExamples)] {
-            for (i, e) in list.enumerated() {
-                let expect = e.expect.map { " (fires on \($0.joined(separator: ", ")))" } ?? ""
-                out += "\n\(label) example \(i + 1)\(expect):\n"
-                    + e.model.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
-            }
-        }
-        return out
-    }
-
-    /// One rule as `moat rules list|show --format json` writes it (Sources/moat/RulesCommand.swift): the same
-    /// members in the same order; a test holds the two together.
-    private func ruleJSON(_ r: Rule, examples: Bool) -> JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("id", .string(r.id)), ("title", .string(r.title)), ("description", .string(r.description)),
-            ("stride", .array(r.stride.map { .string($0.rawValue) })),
-            ("appliesTo", .array(r.appliesTo.map { .string($0.rawValue) })),
-            ("when", .string(r.when)), ("likelihood", .number(Double(r.likelihood))), ("impact", .number(Double(r.impact))),
-            ("cwe", .array(r.cwe.map { .number(Double($0)) })), ("capec", .array(r.capec.map { .number(Double($0)) })),
-            ("falsePositive", .string(r.falsePositive)),
-            ("mitigations", .array(r.mitigations.map { m in
-                .object([("control", .string(m.control)), ("level", .number(Double(catalogue.controls[m.control]?.control.level ?? 0))),
-                         ("text", .string(m.text))])
-            })),
-            ("source", r.isUserRule ? .string("user") : .string("built-in")),
-        ]
-        if examples {
-            pairs.append(("examples", .object([
-                ("triggering", .array(r.triggeringExamples.map { e in
-                    .object([("model", .string(e.model)), ("expect", e.expect.map { .array($0.map(JSONValue.string)) } ?? .null)])
-                })),
-                ("nonTriggering", .array(r.nonTriggeringExamples.map { .string($0.model) })),
-            ])))
-        }
-        return .object(pairs)
+        if !asText { return RuleWriter(catalogue: catalogue).json(r, examples: true).serialized() + "\n" }
+        return RuleWriter(catalogue: catalogue).text(r)
     }
 
     // MARK: - list_vocabulary

@@ -24,32 +24,6 @@ enum RuleFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 }
 
-/// JSON for one rule, shared by `list` and `show`.
-func ruleJSON(_ r: Rule, catalogue: Catalogue, examples: Bool) -> JSONValue {
-    var pairs: [(String, JSONValue)] = [
-        ("id", .string(r.id)), ("title", .string(r.title)), ("description", .string(r.description)),
-        ("stride", .array(r.stride.map { .string($0.rawValue) })),
-        ("appliesTo", .array(r.appliesTo.map { .string($0.rawValue) })),
-        ("when", .string(r.when)), ("likelihood", .number(Double(r.likelihood))), ("impact", .number(Double(r.impact))),
-        ("cwe", .array(r.cwe.map { .number(Double($0)) })), ("capec", .array(r.capec.map { .number(Double($0)) })),
-        ("falsePositive", .string(r.falsePositive)),
-        ("mitigations", .array(r.mitigations.map { m in
-            .object([("control", .string(m.control)), ("level", .number(Double(catalogue.controls[m.control]?.control.level ?? 0))),
-                     ("text", .string(m.text))])
-        })),
-        ("source", r.isUserRule ? .string("user") : .string("built-in")),
-    ]
-    if examples {
-        pairs.append(("examples", .object([
-            ("triggering", .array(r.triggeringExamples.map { e in
-                .object([("model", .string(e.model)), ("expect", e.expect.map { .array($0.map(JSONValue.string)) } ?? .null)])
-            })),
-            ("nonTriggering", .array(r.nonTriggeringExamples.map { .string($0.model) })),
-        ])))
-    }
-    return .object(pairs)
-}
-
 struct RulesListCommand: ParsableCommand, ColourOutput {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the rules, or those of a STRIDE category, an element kind or a CWE.",
@@ -88,7 +62,7 @@ struct RulesListCommand: ParsableCommand, ColourOutput {
         }
         switch format {
         case .json:
-            Console.out(JSONValue.array(rules.map { ruleJSON($0, catalogue: catalogue, examples: false) }).serialized() + "\n")
+            Console.out(JSONValue.array(rules.map { RuleWriter(catalogue: catalogue).json($0, examples: false) }).serialized() + "\n")
         case .table:
             var out = ""
             for r in rules {
@@ -127,27 +101,10 @@ struct RulesShowCommand: ParsableCommand, ColourOutput {
             throw CommandError.unknown("rule", id, among: catalogue.rules.map(\.id), notes: ["'moat rules list' lists them"])
         }
         if format == .json {
-            Console.out(ruleJSON(r, catalogue: catalogue, examples: true).serialized() + "\n")
+            Console.out(RuleWriter(catalogue: catalogue).json(r, examples: true).serialized() + "\n")
             return
         }
-        var out = "\(r.id): \(r.title)\n\n\(r.description)\n\n"
-        out += "STRIDE:        \(r.stride.map(\.rawValue).joined(separator: ", "))\n"
-        out += "applies to:    \(r.appliesTo.map(\.rawValue).joined(separator: ", "))\n"
-        out += "when:          \(r.when)\n"
-        out += "likelihood:    \(r.likelihood)   impact: \(r.impact)\n"
-        out += "CWE:           \(r.cwe.map { "CWE-\($0)" }.joined(separator: ", "))\n"
-        out += "CAPEC:         \(r.capec.map { "CAPEC-\($0)" }.joined(separator: ", "))\n"
-        out += "false positive: \(r.falsePositive)\n\nmitigations:\n"
-        for m in r.mitigations {
-            out += "  - \(m.control) (level \(catalogue.controls[m.control]?.control.level ?? 0)): \(m.text)\n"
-        }
-        for (label, list) in [("triggering", r.triggeringExamples), ("non-triggering", r.nonTriggeringExamples)] {
-            for (i, e) in list.enumerated() {
-                let expect = e.expect.map { " (fires on \($0.joined(separator: ", ")))" } ?? ""
-                out += "\n\(label) example \(i + 1)\(expect):\n"
-                    + e.model.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
-            }
-        }
+        let out = RuleWriter(catalogue: catalogue).text(r)
         // Rule files are user text: nothing in them may drive the terminal.
         Console.out(TerminalText.sanitize(out, keeping: ["\n", "\t"]))
     }
