@@ -64,6 +64,9 @@ struct OTMMapper: FormatMapper {
     var threats: [String: Fields] = [:]
     var threatOrder: [String] = []
     var mitigations: [String: Fields] = [:]
+    /// Mitigation ids in file order, and those a threat instance names (the others are reported, not lost silently).
+    var mitigationOrder: [String] = []
+    var referencedMitigations: Set<String> = []
     var referencedThreats: Set<String> = []
 
     init(file: SourceFile, vocabulary: Vocabulary, options: ImportOptions) {
@@ -143,6 +146,7 @@ struct OTMMapper: FormatMapper {
         }
         for m in list(top, "mitigations") {
             guard let f = Fields(m), let id = f.peek("id") else { continue }
+            if mitigations[id] == nil { mitigationOrder.append(id) }
             mitigations[id] = f
         }
         for a in list(top, "assets") { asset(a) }
@@ -150,6 +154,12 @@ struct OTMMapper: FormatMapper {
         components(list(top, "components"))
         for d in list(top, "dataflows") { dataflow(d) }
         unreferencedThreats()
+        // Moat's own controls (exported with `attributes.moat`) are the catalogue's, not the file's.
+        for id in mitigationOrder where !referencedMitigations.contains(id) && mitigations[id]?.object("attributes")?.has("moat") != true {
+            let name = mitigations[id]?.peek("name").map { " (\($0))" } ?? ""
+            warn(.unmapped, "mitigation '\(id)'\(name) is named by no threat of a component or dataflow; not imported",
+                 at: mitigations[id]?.node)
+        }
         for e in top.leftovers where !["threats", "mitigations"].contains(e.key) {
             warn(.unmapped, "'\(e.key)' is not mapped", at: e.keyNode)
         }
@@ -540,10 +550,12 @@ struct OTMMapper: FormatMapper {
                 warn(.unknownReference, "\(what): threat '\(id)' is not defined in the file; left out", at: n)
                 continue
             }
+            let instanceMitigations = Fields.items(f.take("mitigations"))
+            for m in instanceMitigations { if let mid = Fields(m)?.peek("mitigation") { referencedMitigations.insert(mid) } }
             if isMoatFinding(t) { continue }
             var refs: [JSONValue] = []
             var names: [String] = []
-            for m in Fields.items(f.take("mitigations")) {
+            for m in instanceMitigations {
                 guard let mf = Fields(m), let mid = mf.string("mitigation") else { continue }
                 var pairs: [(String, JSONValue)] = [("mitigation", .string(mid))]
                 if let s = mf.string("state") { pairs.append(("state", .string(s))) }

@@ -41,6 +41,9 @@ import Testing
         #expect(m.warning(containing: "representations") == nil)
         #expect(m.model.header.attributes.string("layout")?.contains("Architecture Diagram") == true)
         #expect(m.warning(containing: "tag 'tag1-df'") != nil)
+        // A mitigation no threat names has nowhere to go: it is reported, not dropped silently.
+        #expect(m.warning(containing: "mitigation '3b837730-e300-11eb-ba80-0242ac130004' (Mitigation 2) is named by no threat") != nil)
+        #expect(m.warning(containing: "mitigation 'fd6136f4-e2ff-11eb-ba80-0242ac130004'") == nil)
     }
 
     @Test func jsonAndYAMLExamplesGiveTheSameModel() throws {
