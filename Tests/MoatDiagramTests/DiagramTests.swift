@@ -342,6 +342,22 @@ private func describe(_ name: String, _ view: String, _ output: DiagramRenderer.
 
 @Suite("Diagram geometry")
 struct DiagramGeometryTests {
+    @Test("--slides: each zone's picture of the largest sample is clean and legible at 1920×1080")
+    func slidesAreLegible() async throws {
+        let (analysis, catalogue) = try analyze(path: repository.appendingPathComponent("Samples/mobile-banking.moat").path)
+        // Laid out again from the DOT each slide was drawn from (its engine: dot, or sfdp for the overview).
+        var options = DiagramOptions()
+        options.date = "2026-11-29"
+        let slides = try await DiagramRenderer(vocabulary: catalogue.vocabulary, options: options).slides(analysis, format: .dot)
+        #expect(slides.count >= 3)
+        for (name, output) in slides {
+            let json = try await GraphvizRenderer.shared.render(dot: output.dot, formatName: "json", layoutName: name == "overview" ? "sfdp" : "dot")
+            let g = try LayoutGeometry(json: json)
+            print("mobile-banking slide \(describe(name, "slide", output, g))")
+            #expect(g.overlaps().total == 0, "\(name): \(g.overlaps())")
+        }
+    }
+
     @Test("the checker counts overlaps it is shown")
     func checkerCounts() throws {
         // Two edge labels on one spot, over a node, over a cluster title; an edge through a node.
