@@ -16,7 +16,7 @@ public enum Console {
     nonisolated(unsafe) public private(set) static var colour = ColourChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
 
     /// Chooses colour for both streams.
-    public static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
         colour = choice.resolved(environment: environment)
     }
 
@@ -64,7 +64,7 @@ public enum Console {
 }
 
 /// `--color auto|always|never`.
-public enum ColourChoice: String, Sendable, CaseIterable {
+enum ColourChoice: String, Sendable, CaseIterable {
     /// Colour a stream when it is a terminal, unless `NO_COLOR` is non-empty or `TERM` is `dumb`.
     case auto
     /// Colour both streams, even when redirected.

@@ -6,7 +6,7 @@ public struct TerminalOptions: ParsableArguments {
     @Option(name: .customLong("color"),
             help: ArgumentHelp("Colour severities and error labels: auto (on a terminal, unless NO_COLOR is set), always or never.",
                                valueName: "WHEN"))
-    public var colour: ColourChoice = .auto
+    var colour: ColourChoice = .auto
 
     public init() {}
 }
