@@ -16,6 +16,8 @@ public struct AnalysisOptions: Sendable {
     /// Today, as `YYYY-MM-DD`, for tracking expiry; passed in so output stays reproducible.
     public var asOf: String
 
+    /// Options for one run. `asOf` is today's date as `YYYY-MM-DD`; `declaredLevel` and `minimumLevel` are
+    /// maturity levels 1–5, nil to use what the model declares and to set no floor.
     public init(declaredLevel: Int? = nil, minimumLevel: Int? = nil, asOf: String) {
         self.declaredLevel = declaredLevel
         self.minimumLevel = minimumLevel
@@ -29,6 +31,8 @@ public struct MaturityAssessment: Sendable {
     public var declared: Int
     /// The policy floor, when one is set.
     public var floor: Int?
+    /// The level the model evidences, 1–5: the highest level whose practices (and those of every level below)
+    /// are all declared and at which no open finding is expected to be handled.
     public var evidenced: Int
     /// Evidenced level of every in-scope element, flow and boundary, by id, from its own findings.
     public var components: [String: Int]
@@ -48,30 +52,41 @@ public struct MaturityAssessment: Sendable {
 
 /// The result of analysing a model.
 public struct Analysis: Sendable {
+    /// The resolved model that was analysed.
     public var model: Model
+    /// The architecture graph of `model` the rules were evaluated on (lookups by id, boundary tree,
+    /// crossings, reachability); reports and attack-path ranking reuse it.
     public var graph: ArchitectureGraph
     /// Worst first: severity, then open before closed, then score, then id.
     public var findings: [Finding]
+    /// The declared, effective and evidenced maturity levels, per system and per component.
     public var maturity: MaturityAssessment
     /// Tracking entries that matched no finding.
     public var unmatchedTracking: [TrackingEntry]
     /// Warnings about tracking entries (unmatched, expired) and written threats.
     public var diagnostics: [Diagnostic]
+    /// The options the analysis ran with (level override, policy floor, date used for tracking expiry).
     public var options: AnalysisOptions
 }
 
 /// Runs every rule on every element it applies to, adds the threats written in the model, and decides
 /// status, severity and maturity.
 public struct Analyzer: Sendable {
+    /// The rules, controls, maturity model and vocabulary the analysis applies; loaded with its rules.
     public let catalogue: Catalogue
+    /// How each finding's likelihood and impact are moved from the rule's defaults by the element's context.
     public var severityModel = SeverityModel()
 
+    /// An analyzer applying `catalogue`, which must have been loaded with its rules (a precondition).
     public init(catalogue: Catalogue) {
         // A catalogue loaded with `rules: false` would analyse to no findings at all, silently.
         precondition(catalogue.includesRules, "analysis needs a catalogue loaded with its rules")
         self.catalogue = catalogue
     }
 
+    /// Analyses a resolved model: builds its architecture graph, runs every rule on every in-scope entity it
+    /// applies to, adds the written threats, applies tracking entries and assesses maturity. Deterministic for a given
+    /// model, catalogue and `options.asOf`.
     public func analyze(_ model: Model, options: AnalysisOptions) -> Analysis {
         // Both are needed and neither needs the other: the graph on one core, the sorted ids on the other.
         let (graph, componentIDs) = inParallel({ ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) },
@@ -79,6 +94,8 @@ public struct Analyzer: Sendable {
         return analyze(graph, options: options, componentIDs: componentIDs)
     }
 
+    /// Analyses a model whose architecture graph is already built (`graph.model`), as `analyze(_:options:)`
+    /// does for a model; saves rebuilding the graph when the caller has one.
     public func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions) -> Analysis {
         analyze(graph, options: options, componentIDs: Self.sortedComponentIDs(graph.model))
     }

@@ -17,10 +17,15 @@ public struct AttackPath: Sendable, Hashable {
 /// Finds attack paths: for every element that stores or processes confidential or secret data, the
 /// shortest path of flows from any untrusted actor (one breadth-first search, O(elements + flows)).
 public struct AttackPathFinder: Sendable {
+    /// The vocabulary whose `classification` values rank data sensitivity (`confidential` and above count).
     public let vocabulary: Vocabulary
 
+    /// A finder that judges data sensitivity by the classification ranks of `vocabulary`.
     public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
+    /// The shortest path from an untrusted actor (zone trust 0) to every non-actor element that stores or
+    /// processes confidential or more sensitive data, along outbound flows; one path per reachable target, in model
+    /// order of targets (`ranked(_:)` orders them by danger).
     public func paths(in graph: ArchitectureGraph) -> [AttackPath] {
         let model = graph.model
         let ranks = vocabulary.spec(.classification).values ?? []

@@ -18,6 +18,7 @@ public struct Coverage: Sendable {
         /// `count` rules of the category apply to this kind, and none of their conditions holds here.
         case conditionsFalse(count: Int)
 
+        /// A sentence for reports, such as "no rule of this category applies to this kind".
         public var text: String {
             switch self {
             case .noRule: return "no rule of this category applies to this kind"
@@ -29,22 +30,30 @@ public struct Coverage: Sendable {
 
     /// One uncovered category on one entity.
     public struct Gap: Sendable, Hashable {
+        /// The STRIDE category no finding covers on the entity.
         public var stride: Stride
+        /// Why no finding covers it: no rule exists for the category and kind, or none of the rules' conditions held.
         public var reason: Reason
     }
 
     /// An element or flow with at least one uncovered category.
     public struct Entry: Sendable {
+        /// The id of the element or flow.
         public var id: String
+        /// The entity's kind: actor, process, datastore or flow.
         public var kind: ElementKind
+        /// The entity's display name (empty for a flow written without one).
         public var name: String
+        /// The uncovered categories, in STRIDE order; never empty.
         public var gaps: [Gap]
     }
 
     /// Entities with gaps, in model order.
     public let entries: [Entry]
-    /// Elements and flows in scope, and the (entity, category) pairs expected of them.
+    /// The number of elements and flows in scope (not marked `out-of-scope`).
     public let entitiesInScope: Int
+    /// The (entity, STRIDE category) pairs STRIDE per element expects of the entities in scope; the
+    /// denominator of `coveredShare`.
     public let pairsExpected: Int
 
     /// The pairs covered by a finding, as a share of those expected (1 when nothing is expected).

@@ -9,10 +9,15 @@ import MoatText
 public struct Explanation: Sendable {
     /// What was asked about.
     public var findingID: String
+    /// The rule asked about: from the catalogue, or made from a written threat.
     public var rule: Rule
+    /// The kind of the element, flow or boundary asked about (`model` for model-wide findings).
     public var elementKind: ElementKind
+    /// The id after the `@` of the finding id: an element, flow or boundary id, or `model`.
     public var elementID: String
+    /// Where the element (or the model header) is written; nil when it has no source position.
     public var location: SourceRange?
+    /// Whether the rule fired here and, when it did not, why.
     public var outcome: Outcome
     /// The condition's terms, depth first, each with its value on the element (empty for written threats and
     /// when the rule could not run).
@@ -24,8 +29,9 @@ public struct Explanation: Sendable {
     public var controls: [ControlCheck]
     /// The finding, when the rule fired.
     public var finding: Finding?
-    /// The declared level and the policy floor the status was judged against.
+    /// The declared maturity level (1–5); statuses were judged against it, or against `floor` when that is higher.
     public var declaredLevel: Int
+    /// The policy floor (minimum level), when one is set.
     public var floor: Int?
 
     /// Whether and why the rule produced a finding here.
@@ -49,22 +55,32 @@ public struct Explanation: Sendable {
 
     /// One term of the condition.
     public struct Term: Sendable {
+        /// Nesting depth: 1 for the whole condition, one more for each sub-term inside it.
         public var depth: Int
+        /// The term's source text, as written in the rule.
         public var text: String
+        /// The term's value on the element as text: `true`/`false`, a number, a quoted string, an enum value,
+        /// an entity id or a `[…]` list; `unset` or `none` when there is no value.
         public var value: String
     }
 
     /// A value inherited from a boundary.
     public struct Inherited: Sendable {
+        /// The attribute's name.
         public var attribute: String
+        /// The inherited value as text (list items joined with `, `).
         public var value: String
+        /// The id of the nearest enclosing boundary that sets the attribute (`?` if none could be found).
         public var boundary: String
     }
 
     /// A mitigating control and whether it is present.
     public struct ControlCheck: Sendable {
+        /// The control's id, as the rule's mitigation names it.
         public var id: String
+        /// The maturity level (1–5) at which the control is expected; nil when the catalogue has no such control.
         public var level: Int?
+        /// Whether the finding lists the control as present (always false when the rule did not fire).
         public var present: Bool
         /// The practice it stands for, for organisation-scoped controls (they never mitigate).
         public var practice: String?
@@ -79,8 +95,10 @@ public struct Explanation: Sendable {
 /// inherited zone-wide values, the mitigating controls found or missing, the status decision and the
 /// severity computation.
 public struct Explainer: Sendable {
+    /// The catalogue whose rules and controls explanations refer to; should be the one the analysis used.
     public let catalogue: Catalogue
 
+    /// An explainer looking rules and controls up in `catalogue`.
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
     /// Why `explain` could not find what was asked.
@@ -88,6 +106,9 @@ public struct Explainer: Sendable {
         public var description: String
     }
 
+    /// Explains `findingID` (`rule-id@element-id`) in `analysis`, whether or not the rule fired there: the
+    /// rule may be a catalogue rule or a written threat, the element an element, flow, boundary or `model`.
+    /// Throws `NotFound` for a malformed id or an unknown rule or element (with a suggestion when one is close).
     public func explain(_ findingID: String, in analysis: Analysis) throws -> Explanation {
         let parts = findingID.split(separator: "@", maxSplits: 1).map(String.init)
         guard parts.count == 2 else {

@@ -6,7 +6,14 @@ import MoatText
 
 /// Severity buckets of likelihood × impact (DESIGN §7): low 1–4, medium 5–8, high 9–12, critical 16.
 public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
-    case low, medium, high, critical
+    /// Likelihood × impact of 1–4: unlikely, or of little consequence.
+    case low
+    /// Likelihood × impact of 5–8 (in practice 6 or 8).
+    case medium
+    /// Likelihood × impact of 9–12: likely and damaging.
+    case high
+    /// Likelihood × impact of 16: both dimensions at their worst.
+    case critical
 
     /// The bucket of a score from 1 to 16: critical only at 16 (both dimensions at their worst).
     public init(score: Int) {
@@ -31,8 +38,11 @@ public enum FindingStatus: String, Sendable, CaseIterable, Codable {
     case gap
     /// Open, expected to be handled on reaching a higher level.
     case roadmap
+    /// A tracking entry accepts the risk (`accept`), with a justification and usually an owner and expiry date.
     case accepted
+    /// A tracking entry marks the finding as not a real threat here (`false-positive`).
     case falsePositive = "false-positive"
+    /// A tracking entry marks the threat as not applying to this element (`not-applicable`).
     case notApplicable = "not-applicable"
     /// The element is operated by a provider and only the provider can apply the mitigation (shared
     /// responsibility): listed apart, never gated.
@@ -46,7 +56,10 @@ public enum FindingStatus: String, Sendable, CaseIterable, Codable {
 public struct SeverityFactor: Sendable, Hashable {
     /// `likelihood` or `impact`.
     public var dimension: String
+    /// How far the step moved the dimension: +1 or −1, or 0 for a factor noted without effect (an exposure
+    /// filtered by a WAF or validating gateway).
     public var change: Int
+    /// Why, in words: "exposed to untrusted callers directly", "handles secret data", ….
     public var reason: String
 }
 
@@ -57,14 +70,23 @@ public struct SeverityFactor: Sendable, Hashable {
 public final class Finding: Sendable {
     /// `rule-id@element-id`: stable across unrelated edits.
     public let id: String
+    /// The rule that fired, or the rule made from a written threat (`rule.isWritten`).
     public let rule: Rule
+    /// The id of the entity the finding is on: an element, flow or boundary id, or `model` for model-wide findings.
     public let elementID: String
+    /// The kind of the entity the finding is on.
     public let elementKind: ElementKind
+    /// The entity's display name, for reports (a flow's id when it has no name; the model's name for `model`).
     public let elementName: String
+    /// Likelihood 1–4: the rule's, moved at most one step by exposure (see `factors`).
     public let likelihood: Int
+    /// Impact 1–4: the rule's, moved at most one step by what is at stake (see `factors`).
     public let impact: Int
+    /// The bucket of `likelihood × impact`.
     public let severity: Severity
+    /// The steps that moved likelihood and impact from the rule's values, in order; empty when none did.
     public let factors: [SeverityFactor]
+    /// Gap, roadmap, mitigated, provider, or a tracking decision (accepted, false positive, not applicable).
     public let status: FindingStatus
     /// The lowest level among the mitigating controls.
     public let expectedLevel: Int
@@ -97,5 +119,6 @@ public final class Finding: Sendable {
         self.range = range
     }
 
+    /// Whether the finding still needs handling: its status is gap or roadmap.
     public var isOpen: Bool { status.isOpen }
 }

@@ -14,16 +14,22 @@ import MoatText
 public struct FindingsDiff: Sendable {
     /// A finding present on both sides whose severity or status differs.
     public struct Change: Sendable {
+        /// The finding as it was in the old analysis.
         public var old: Finding
+        /// The finding as it is in the new analysis (same id as `old`).
         public var new: Finding
 
+        /// A change from `old` to `new`, two findings with the same id.
         public init(old: Finding, new: Finding) {
             self.old = old
             self.new = new
         }
 
+        /// The finding id, `rule-id@element-id`, shared by both sides.
         public var id: String { new.id }
+        /// Whether the severity bucket differs between the two sides.
         public var severityChanged: Bool { old.severity != new.severity }
+        /// Whether the status differs between the two sides.
         public var statusChanged: Bool { old.status != new.status }
         /// Closed before (mitigated, accepted, …), open now.
         public var reopened: Bool { !old.isOpen && new.isOpen }
@@ -38,12 +44,14 @@ public struct FindingsDiff: Sendable {
     /// Findings on both sides with another severity or status, in the new analysis's order.
     public var changed: [Change]
 
+    /// A diff made of given lists (for tests and for diffs read back from a report).
     public init(new: [Finding] = [], resolved: [Finding] = [], changed: [Change] = []) {
         self.new = new
         self.resolved = resolved
         self.changed = changed
     }
 
+    /// The diff of the findings of two analyses; see `init(old:new:)` for finding lists.
     public init(old: Analysis, new: Analysis) {
         self.init(old: old.findings, new: new.findings)
     }
@@ -68,7 +76,9 @@ public struct FindingsDiff: Sendable {
         self.changed = changed
     }
 
+    /// The changes whose severity differs, in the new analysis's order.
     public var severityChanged: [Change] { changed.filter(\.severityChanged) }
+    /// The changes whose status differs, in the new analysis's order.
     public var statusChanged: [Change] { changed.filter(\.statusChanged) }
 
     /// Findings open now that were not open before: new open findings and reopened ones, worst first.
@@ -86,6 +96,7 @@ public struct FindingsDiff: Sendable {
         opened.filter { $0.severity >= severity }
     }
 
+    /// True when no finding is new, resolved or changed.
     public var isEmpty: Bool { new.isEmpty && resolved.isEmpty && changed.isEmpty }
 
     /// Severity descending, then id: the order of the analysis for open findings.

@@ -13,8 +13,24 @@ import MoatText
 public struct ModelDiff: Sendable, Hashable {
     /// What an entity is, for display: the node kinds plus flows, boundaries, data assets and tracking entries.
     public enum EntityKind: String, Sendable, Hashable, CaseIterable {
-        case actor, process, datastore, flow, boundary, data, threat, tracking
+        /// An external entity: a person or system outside the owner's control.
+        case actor
+        /// A running component: a service, function or application.
+        case process
+        /// Something that stores data: a database, bucket, queue or file.
+        case datastore
+        /// A data flow between two elements.
+        case flow
+        /// A trust boundary (zone).
+        case boundary
+        /// A data asset (and, for display, the model itself).
+        case data
+        /// A threat written by hand in the model.
+        case threat
+        /// A tracking entry: a decision about findings that match its pattern.
+        case tracking
 
+        /// The display kind of a model element kind; model-wide entities count as data.
         public init(_ kind: ElementKind) {
             switch kind {
             case .actor: self = .actor
@@ -28,24 +44,33 @@ public struct ModelDiff: Sendable, Hashable {
         }
     }
 
+    /// Whether an entity or attribute was added, removed or changed.
     public enum ChangeKind: String, Sendable, Hashable, CaseIterable {
-        case added, removed, changed
+        /// Present only in the new model.
+        case added
+        /// Present only in the old model.
+        case removed
+        /// Present in both, with differences.
+        case changed
     }
 
     /// One attribute added, removed or given another value.
     public struct AttributeChange: Sendable, Hashable {
+        /// The attribute's name as written (`encrypted-at-rest`, `trust`, …).
         public var name: String
         /// The value before; nil when the attribute was added.
         public var old: AttributeValue?
         /// The value after; nil when the attribute was removed.
         public var new: AttributeValue?
 
+        /// A change of attribute `name` from `old` to `new`; nil on one side for an added or removed attribute.
         public init(name: String, old: AttributeValue?, new: AttributeValue?) {
             self.name = name
             self.old = old
             self.new = new
         }
 
+        /// Added when there was no old value, removed when there is no new one, else changed.
         public var kind: ChangeKind { old == nil ? .added : new == nil ? .removed : .changed }
 
         /// For reference lists: the ids present after but not before, in their written order.
@@ -73,6 +98,7 @@ public struct ModelDiff: Sendable, Hashable {
         case boundary(old: String?, new: String?)
         /// A flow with an explicit id now connects other elements: `a -> b`, `a <-> b`.
         case endpoints(old: String, new: String)
+        /// An attribute was added, removed or given another value.
         case attribute(AttributeChange)
         /// A field of a tracking entry: `status`, `justification`, `owner` or `until`.
         case field(name: String, old: String?, new: String?)
@@ -86,10 +112,12 @@ public struct ModelDiff: Sendable, Hashable {
         public var kind: EntityKind
         /// The display name after the change (before, when removed); a tracking entry's status.
         public var name: String
+        /// Whether the entity was added, removed or changed.
         public var change: ChangeKind
         /// What changed; empty for added and removed entities.
         public var details: [Detail]
 
+        /// An entity change; `details` are left empty for added and removed entities.
         public init(id: String, kind: EntityKind, name: String, change: ChangeKind, details: [Detail] = []) {
             self.id = id
             self.kind = kind
@@ -103,11 +131,15 @@ public struct ModelDiff: Sendable, Hashable {
     public var header: [Detail]
     /// Actors, processes and datastores.
     public var elements: [EntityChange]
+    /// Flows, matched by flow id.
     public var flows: [EntityChange]
+    /// Trust boundaries (zones).
     public var boundaries: [EntityChange]
+    /// Data assets.
     public var data: [EntityChange]
     /// Threats written by hand.
     public var threats: [EntityChange]
+    /// Tracking entries (accept, mitigated, false-positive, not-applicable decisions), matched by pattern.
     public var tracking: [EntityChange]
 
     /// True when the models are semantically the same.
@@ -119,6 +151,7 @@ public struct ModelDiff: Sendable, Hashable {
     /// Every entity change: elements, flows, boundaries, data assets, written threats, then tracking entries.
     public var entities: [EntityChange] { elements + flows + boundaries + data + threats + tracking }
 
+    /// A diff made of given change lists (each expected to be ordered by id); `ModelDiff(old:new:)` computes one.
     public init(header: [Detail] = [], elements: [EntityChange] = [], flows: [EntityChange] = [],
                 boundaries: [EntityChange] = [], data: [EntityChange] = [], threats: [EntityChange] = [],
                 tracking: [EntityChange] = []) {

@@ -5,6 +5,7 @@ import MoatModel
 /// and the sensitivity of the data at its end. Reports list these hop by hop; `moat diagram --paths`
 /// draws the first few.
 public struct RankedAttackPath: Sendable {
+    /// The path itself: element and flow indices from the untrusted actor to the target, and the data at stake.
     public var path: AttackPath
     /// The open finding of highest severity on the elements and flows of the path after its source
     /// (ties: the lowest expected level, then the first on the way); nil when the whole path is closed.

@@ -23,9 +23,13 @@ public struct RuleExampleRunner: Sendable {
 
     /// The outcome of one example.
     public struct Outcome: Sendable {
+        /// The id of the rule whose example this is.
         public var ruleID: String
+        /// Whether the example is a triggering one (the rule must fire) or a non-triggering one.
         public var triggering: Bool
+        /// The example's position among the rule's triggering or non-triggering examples, from 0.
         public var index: Int
+        /// The example: its model text, expected element ids and source position.
         public var example: RuleExample
         /// For a non-triggering example that behaved, what it shows.
         public var kind: NonTriggeringKind?
@@ -33,8 +37,10 @@ public struct RuleExampleRunner: Sendable {
         public var failure: String?
     }
 
+    /// The catalogue examples are loaded against (its vocabulary and controls); each run keeps only the rule tested.
     public let catalogue: Catalogue
 
+    /// A runner for the rules of `catalogue`, which must be loaded with its rules.
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
     /// Runs every example of `rule` against a catalogue of just that rule (so other rules cannot interfere).

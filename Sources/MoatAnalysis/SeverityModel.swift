@@ -17,8 +17,11 @@ import MoatText
 /// stays within 1…4, so a finding is critical (4 × 4) only when its rule is already severe and the context
 /// makes it worse on both counts.
 public struct SeverityModel: Sendable {
+    /// The severity model of DESIGN §7; it has no settings.
     public init() {}
 
+    /// The likelihood and impact (each 1–4) of `rule` on the entity `ref`, and the factors that moved them from
+    /// the rule's values; `evaluator` must be built on the graph `ref` indexes into.
     public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
         var factors: [SeverityFactor] = []
         var likelihood = rule.likelihood, impact = rule.impact
@@ -167,6 +170,9 @@ public struct SeverityModel: Sendable {
 extension SeverityFactor {
     /// The two dimensions of severity.
     public enum Dimension: String, Sendable, CaseIterable {
-        case likelihood, impact
+        /// How likely the threat is to be realised, 1–4; moved by exposure to untrusted callers.
+        case likelihood
+        /// How bad the consequences would be, 1–4; moved by what is at stake (data, criticality, safety).
+        case impact
     }
 }

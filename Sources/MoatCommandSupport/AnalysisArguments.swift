@@ -4,16 +4,21 @@ import MoatCore
 
 /// Options shared by the commands that analyse a model.
 public struct AnalysisArguments: ParsableArguments {
+    /// `--level N`: analyse as if the model declared maturity level N (1–5); nil to use what it declares.
     @Option(help: ArgumentHelp("Evaluate as if maturity level N (1-5) were declared.", valueName: "N"))
     public var level: Int?
 
+    /// `--as-of DATE`: the date (`YYYY-MM-DD`) tracking expiry is judged on; nil for today (UTC).
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Treat this date (YYYY-MM-DD) as today for tracking expiry.", valueName: "DATE"))
     public var asOf: String?
 
+    /// `--min-level N`: the policy floor (1–5) findings are judged against, whatever the model declares;
+    /// a project file's `policy: min-level` can raise it.
     @Option(name: .customLong("min-level"),
             help: ArgumentHelp("Judge findings against at least this maturity level (1-5), whatever the model declares.", valueName: "N"))
     public var minimumLevel: Int?
 
+    /// `--rules DIR` and `--models DIR`: where the catalogue comes from.
     @OptionGroup public var ruleArguments: RuleArguments
 
     public init() {}
@@ -33,6 +38,7 @@ public struct AnalysisArguments: ParsableArguments {
     /// The catalogue with `--rules` applied; rule-file errors are invalid input (exit 2).
     public func catalogue() throws -> Catalogue { try ruleArguments.catalogue() }
 
+    /// The analysis options these arguments give, without a project file's policy floor (see `options(for:)`).
     public var options: AnalysisOptions {
         AnalysisOptions(declaredLevel: level, minimumLevel: minimumLevel, asOf: asOf ?? Self.today())
     }
@@ -44,6 +50,7 @@ public struct AnalysisArguments: ParsableArguments {
         return options
     }
 
+    /// Today's date in UTC as `YYYY-MM-DD`: the default of `--as-of`.
     public static func today() -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

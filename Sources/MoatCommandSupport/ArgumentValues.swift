@@ -57,6 +57,7 @@ extension Stride: ExpressibleByArgument {
 
 /// A CWE id, as `79` or `CWE-79`.
 public struct CWEArgument: ExpressibleByArgument, Sendable, Hashable {
+    /// The CWE number, positive (`79` for CWE-79).
     public var number: Int
 
     public init?(argument: String) {

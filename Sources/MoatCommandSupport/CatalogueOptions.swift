@@ -5,14 +5,18 @@ import MoatInterop
 
 /// `--models DIR`: where the vocabulary, maturity model and rules come from.
 public struct CatalogueOptions: ParsableArguments {
+    /// `--models DIR`: a folder with `vocabulary.yaml`, `maturity/` and `rules/` replacing the built-in
+    /// catalogues; nil for the built-in ones.
     @Option(name: .customLong("models"), help: ArgumentHelp("Use the catalogues in DIR instead of the built-in ones.", valueName: "DIR"))
     public var modelsDirectory: String?
 
+    /// `--project FILE`: the project file to use; nil to find the nearest `moat.yaml` above each model.
     @Option(name: .customLong("project"),
             help: ArgumentHelp("The project file (vocabulary additions, policy floor); default: the nearest moat.yaml above the model.",
                                valueName: "FILE"))
     public var projectFile: String?
 
+    /// `--allow-include DIR` (repeatable): folders outside the model's tree that its includes may read from.
     @Option(name: .customLong("allow-include"), parsing: .singleValue,
             help: ArgumentHelp("Let models include files from DIR too (by default includes stay in the model's tree).", valueName: "DIR"))
     public var allowedIncludeFolders: [String] = []
@@ -67,9 +71,11 @@ public struct CatalogueOptions: ParsableArguments {
 
 /// `--rules DIR` and `--models DIR`: the rule catalogue, for the commands that list or run rules.
 public struct RuleArguments: ParsableArguments {
+    /// `--rules DIR`: a folder of rule files added to the catalogue; a rule with a built-in id replaces it.
     @Option(name: .customLong("rules"), help: ArgumentHelp("Add the rule files in DIR; a rule with a built-in id replaces it.", valueName: "DIR"))
     public var rulesDirectory: String?
 
+    /// `--models`, `--project` and `--allow-include`.
     @OptionGroup public var catalogueOptions: CatalogueOptions
 
     public init() {}

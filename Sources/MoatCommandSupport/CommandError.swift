@@ -7,11 +7,14 @@ public struct CommandError: Error, CustomStringConvertible, Sendable {
     /// What went wrong; nil when there is nothing to add to the diagnostics (or, for exit status 1, to
     /// what the command printed itself).
     public var message: String?
+    /// Further lines printed after the message as `note:` lines (hints, suggestions).
     public var notes: [String]
+    /// The exit status the program ends with: invalid input (2) unless said otherwise.
     public var status: ExitStatus
     /// Diagnostics to print before the message: the problems of an input, with their places.
     public var diagnostics: [Diagnostic]
 
+    /// An error printing `message` and `notes` after `diagnostics`, ending the program with `status`.
     public init(_ message: String?, notes: [String] = [], status: ExitStatus = .invalidInput,
                 diagnostics: [Diagnostic] = []) {
         self.message = message

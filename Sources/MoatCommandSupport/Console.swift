@@ -16,14 +16,16 @@ public enum Console {
     nonisolated(unsafe) public private(set) static var colour = ColourChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
 
     /// Chooses colour for both streams.
-    public static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
         colour = choice.resolved(environment: environment)
     }
 
+    /// Writes `text` to standard output as it is (no newline added, no colour removed).
     public static func out(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// Writes `text` to standard error as it is (no newline added).
     public static func err(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
@@ -62,8 +64,13 @@ public enum Console {
 }
 
 /// `--color auto|always|never`.
-public enum ColourChoice: String, Sendable, CaseIterable {
-    case auto, always, never
+enum ColourChoice: String, Sendable, CaseIterable {
+    /// Colour a stream when it is a terminal, unless `NO_COLOR` is non-empty or `TERM` is `dumb`.
+    case auto
+    /// Colour both streams, even when redirected.
+    case always
+    /// Never colour.
+    case never
 
     /// Colour per stream: `always` and `never` say it; `auto` colours a stream that is a terminal, unless
     /// `NO_COLOR` is set to anything but the empty string (no-color.org) or `TERM` is `dumb`.

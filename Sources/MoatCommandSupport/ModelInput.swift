@@ -4,6 +4,7 @@ import MoatCore
 
 /// `--stdin-format moat|yaml|json`: the notation of a model read from standard input (`-`).
 public struct ModelInputOptions: ParsableArguments {
+    /// `--stdin-format`: the notation of a model read from standard input; Moat language by default.
     @Option(name: .customLong("stdin-format"),
             help: ArgumentHelp("The notation of a model read from standard input ('-' as FILE): moat, yaml or json.",
                                valueName: "NOTATION"))
@@ -19,8 +20,10 @@ public struct ModelInputOptions: ParsableArguments {
 /// known as `<stdin>.moat` (`<stdin>.yaml`, `<stdin>.json` with `--stdin-format`) in messages; the files it
 /// includes are found from the current folder.
 public struct ModelInput: Sendable {
+    /// The notation a model read from standard input is parsed as (Moat language, YAML or JSON).
     public var stdinNotation: Document.Notation
 
+    /// Input that reads standard input in `stdinNotation` (the Moat language by default).
     public init(stdinNotation: Document.Notation = .moat) {
         self.stdinNotation = stdinNotation
     }

@@ -9,6 +9,8 @@ import MoatCore
 public enum SeverityColours {
     static let labels: [(String, TerminalText.Style)] = [("CRIT", .critical), ("HIGH", .high), ("MED", .medium), ("LOW", .low)]
 
+    /// `text` (the table writer's output) with its severity labels coloured when `colour` is true; unchanged
+    /// otherwise.
     public static func table(_ text: String, colour: Bool) -> String {
         guard colour else { return text }
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

@@ -9,9 +9,12 @@ import MoatCore
 /// `DiagramRenderer` decides the automatic options (direction, label detail, aspect ratio) from the
 /// laid-out geometry; the builder itself draws exactly what its options say (`auto` reads as LR, full).
 public struct DiagramBuilder: Sendable {
+    /// The vocabulary used to read element types, protocols and classifications for shapes and labels.
     public let vocabulary: Vocabulary
+    /// What to draw (view, threats, attack paths) and how (direction, labels, spacing, engine).
     public var options: DiagramOptions
 
+    /// A builder drawing with `options` (the defaults draw every element with threats, left to right).
     public init(vocabulary: Vocabulary, options: DiagramOptions = DiagramOptions()) {
         self.vocabulary = vocabulary
         self.options = options

@@ -44,7 +44,9 @@ public struct DiagramOptions: Sendable {
     /// Models with more elements than this get the overview unless a view is asked for.
     public static let overviewThreshold = 150
 
+    /// Which part of the model to draw; `.automatic` by default.
     public var view: View = .automatic
+    /// Colour nodes by their worst open threat and add threat badges and maturity levels (on by default).
     public var showThreats = true
     /// Draw the top attack paths (`attackPathCount` of them), each in its own colour.
     public var showAttackPaths = false
@@ -54,7 +56,9 @@ public struct DiagramOptions: Sendable {
     public var linkPrefix = "element-"
     /// The date printed in the title block.
     public var date: String?
+    /// Which way flows run; `.auto` lets the renderer pick the more legible.
     public var direction: Direction = .auto
+    /// What flow labels show; `.auto` lets the renderer pick from the laid-out geometry.
     public var edgeLabels: EdgeLabels = .auto
     /// Leave out elements marked `out-of-scope` and their flows.
     public var hideOutOfScope = false
@@ -67,6 +71,7 @@ public struct DiagramOptions: Sendable {
     /// The layout engine; nil lets the builder choose (dot, or sfdp for overviews of many zones).
     public var layout: LayoutEngine?
 
+    /// The defaults: automatic view, threats shown, no attack paths, automatic direction and labels.
     public init() {}
 }
 

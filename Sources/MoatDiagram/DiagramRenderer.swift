@@ -11,9 +11,12 @@ import MoatCore
 /// stretches the layout until it is between 4:3 and 16:9). Pictures of more than
 /// `DiagramRenderer.largeThreshold` elements skip the measuring and use Graphviz's fast settings.
 public struct DiagramRenderer: Sendable {
+    /// The vocabulary the builder reads element types, protocols and classifications with.
     public var vocabulary: Vocabulary
+    /// What to draw and how; `.auto` direction and labels are decided when rendering.
     public var options: DiagramOptions
 
+    /// A renderer drawing with `options` and `vocabulary` (the catalogue's).
     public init(vocabulary: Vocabulary, options: DiagramOptions) {
         self.vocabulary = vocabulary
         self.options = options
@@ -26,23 +29,28 @@ public struct DiagramRenderer: Sendable {
     /// out of stack on long chains (a 20,000-element chain crashes both `dot` and libgvc with SIGSEGV;
     /// docs/performance.md has the measurements), so larger pictures are refused before layout.
     public static let graphvizLimit = 12_000
-    /// The legibility asked of the default view, fitted to a 1920×1080 screen.
+    /// The smallest legible element-name text, in pixels, with the picture fitted to a 1920×1080 screen.
     public static let minimumNamePixels = 12.0
+    /// The smallest legible flow-label text, in pixels, fitted to 1920×1080.
     public static let minimumLabelPixels = 10.0
     /// Aspect ratios allowed for the automatic layout (either orientation).
     public static let aspectRange = (4.0 / 3.0)...(16.0 / 9.0)
 
     /// A rendered picture and what was decided on the way.
     public struct Output: Sendable {
+        /// The picture in the requested format (SVG or DOT text as UTF-8, PNG or PDF bytes).
         public var bytes: [UInt8]
         /// The DOT that was laid out.
         public var dot: String
         /// The measured geometry of the final layout (nil for large pictures, which are not measured).
         public var geometry: LayoutGeometry?
+        /// The direction used: never `.auto`.
         public var direction: DiagramOptions.Direction
+        /// The flow-label detail used: never `.auto`.
         public var edgeLabels: DiagramOptions.EdgeLabels
-        /// Drawn elements and flows.
+        /// Elements drawn (element nodes, or boundary nodes in an overview).
         public var elements: Int
+        /// Flows drawn: flow-label nodes, or edges when flows are not labelled.
         public var flows: Int
         /// True when names and labels are legible fitted to 1920×1080 (unknown, so false, when not measured).
         public var legible: Bool {
@@ -54,8 +62,12 @@ public struct DiagramRenderer: Sendable {
 
     /// A picture too large for Graphviz: `fallback` is what could be drawn instead (the overview).
     public struct TooLarge: Error, CustomStringConvertible {
+        /// Elements the refused picture would draw.
         public var elements: Int
+        /// Flows the refused picture would draw.
         public var flows: Int
+        /// The overview of boundaries, rendered instead; nil when the refused picture was already the overview or
+        /// the overview failed too.
         public var fallback: Output?
         public var description: String {
             "the picture has \(elements) elements and \(flows) flows, more than Graphviz can lay out "

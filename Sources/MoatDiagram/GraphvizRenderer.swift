@@ -3,7 +3,14 @@ import Foundation
 
 /// Output formats Moat renders through Graphviz.
 public enum DiagramFormat: String, Sendable, CaseIterable {
-    case svg, png, pdf, dot
+    /// Scalable vector graphics: for browsers, the HTML review pack and `moat watch`.
+    case svg
+    /// A raster image (96 dpi).
+    case png
+    /// A PDF document, for printing.
+    case pdf
+    /// The DOT source with the layout attributes Moat chose, not laid out: for editing or running Graphviz yourself.
+    case dot
 
     /// The format from a file name's extension.
     public init?(path: String) {

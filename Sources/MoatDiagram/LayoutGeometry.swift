@@ -4,9 +4,19 @@ import Foundation
 /// element boxes, flow-label boxes, boundary titles, edge paths and every text with its font size.
 /// The renderer measures candidate layouts with it, and the tests count overlaps with it.
 public struct LayoutGeometry: Sendable {
+    /// A rectangle in Graphviz points (1/72 inch), y growing upwards from the bottom left.
     public struct Box: Sendable, Hashable {
-        public var x0, y0, x1, y1: Double
+        /// The left edge.
+        public var x0: Double
+        /// The bottom edge.
+        public var y0: Double
+        /// The right edge (not less than `x0`).
+        public var x1: Double
+        /// The top edge (not less than `y0`).
+        public var y1: Double
+        /// The width in points.
         public var width: Double { x1 - x0 }
+        /// The height in points.
         public var height: Double { y1 - y0 }
 
         /// True when the boxes share more than `margin` points in both directions.
@@ -23,14 +33,19 @@ public struct LayoutGeometry: Sendable {
 
     /// One line of text as drawn, with its font size in points.
     public struct Text: Sendable {
+        /// Where the text is drawn, estimated from its position, width and font size.
         public var box: Box
+        /// The font size in points.
         public var size: Double
+        /// The text as drawn.
         public var string: String
     }
 
+    /// One drawn edge: its ends, its path and its label.
     public struct Edge: Sendable {
-        /// Graphviz ids of the two ends (elements or flow labels).
+        /// The Graphviz id (`_gvid`) of the tail end: an element or a flow-label node (-1 when Graphviz gives none).
         public var tail: Int
+        /// The Graphviz id of the head end (-2 when Graphviz gives none).
         public var head: Int
         /// Points along the drawn path.
         public var points: [(Double, Double)]
@@ -38,14 +53,17 @@ public struct LayoutGeometry: Sendable {
         public var label: Box?
     }
 
-    /// Width and height of the drawing in points (1/72 inch), without the margin.
+    /// Width of the drawing in points (1/72 inch), without the margin.
     public var drawingWidth: Double
+    /// Height of the drawing in points (1/72 inch), without the margin.
     public var drawingHeight: Double
-    /// The margin on each side (Graphviz `pad`), in points.
+    /// The margin left and right (Graphviz `pad`), in points.
     public var padX: Double
+    /// The margin above and below (Graphviz `pad`), in points.
     public var padY: Double
-    /// Width and height of the whole picture in points, margins included.
+    /// Width of the whole picture in points, margins included.
     public var width: Double { drawingWidth + 2 * padX }
+    /// Height of the whole picture in points, margins included.
     public var height: Double { drawingHeight + 2 * padY }
     /// Element boxes by Graphviz id.
     public var elements: [Int: Box] = [:]
@@ -55,6 +73,7 @@ public struct LayoutGeometry: Sendable {
     public var labelInk: [(owner: Int, box: Box)] = []
     /// Boundary titles.
     public var clusterTitles: [Box] = []
+    /// Every drawn edge (a labelled flow is two edges, into and out of its label node).
     public var edges: [Edge] = []
     /// The first line of every element (its name).
     public var nameTexts: [Text] = []
@@ -63,6 +82,7 @@ public struct LayoutGeometry: Sendable {
     /// Every text in the picture.
     public var allTexts: [Text] = []
 
+    /// Graphviz output that is not JSON with a bounding box.
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
     }
@@ -134,6 +154,7 @@ public struct LayoutGeometry: Sendable {
 
         /// The label overlaps (the ones that make text unreadable).
         public var labels: Int { labelLabel + labelNode + labelClusterTitle }
+        /// Every overlap: label overlaps plus edges through labels and through elements.
         public var total: Int { labels + edgeThroughLabel + edgeThroughNode }
 
         public var description: String {
@@ -142,6 +163,7 @@ public struct LayoutGeometry: Sendable {
         }
     }
 
+    /// Counts the overlaps in the drawing; a good layout has none.
     public func overlaps() -> Overlaps {
         var o = Overlaps()
         let boxes = labels.map(\.box)

@@ -4,8 +4,11 @@ import Yams
 
 /// The foreign model formats Moat imports.
 public enum ForeignFormat: String, Sendable, CaseIterable {
+    /// A Threagile YAML model (`threagile_version`, `technical_assets`).
     case threagile
+    /// An OWASP Threat Dragon JSON model, v2 (or v1 diagrams).
     case threatDragon = "threat-dragon"
+    /// An Open Threat Model (OTM) file, JSON or YAML (`otmVersion`).
     case otm
     /// The Threat Model Bill of Materials (TM-BOM, threat-model.schema.json of the OWASP threat model library), which
     /// Threat Dragon reads and writes.

@@ -19,13 +19,22 @@ import Yams
 /// Every Moat attribute is also written under `attributes.moat`, and tracking statements under
 /// `project.attributes.moat.tracking`, so `OTMImporter` gives back the same model.
 public struct OTMExporter {
+    /// The catalogue whose vocabulary resolves the model and whose controls name the exported mitigations.
     public let catalogue: Catalogue
 
+    /// An exporter using `catalogue` (normally the one the findings came from).
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
+    /// The OTM version written as `otmVersion`.
     public static let otmVersion = "0.2.0"
 
-    public enum Notation: String, Sendable, CaseIterable { case json, yaml }
+    /// The text form of the exported file.
+    public enum Notation: String, Sendable, CaseIterable {
+        /// JSON, indented, keys in a fixed order.
+        case json
+        /// YAML, keys in the same fixed order.
+        case yaml
+    }
 
     /// The OTM text of a model; `findings` nil leaves threats out.
     public func export(_ model: Model, findings: [Finding]?, as notation: Notation) throws -> String {

@@ -12,14 +12,18 @@ import Yams
 /// `origin`, `layout` and `mitigated-by` attributes. Files written by `OTMExporter` carry every Moat attribute under
 /// `attributes.moat`, so exporting and importing again gives back the same model.
 public struct OTMImporter {
+    /// The vocabulary that maps OTM component types and tags to Moat kinds and attributes.
     public let vocabulary: Vocabulary
+    /// Trust levels chosen for zones (`--trust ZONE=LEVEL`); they replace what the importer inferred.
     public var options: ImportOptions
 
+    /// An importer mapping through `vocabulary`, with the zone trust levels in `options`.
     public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
         self.vocabulary = vocabulary
         self.options = options
     }
 
+    /// Reads an OTM file (JSON or YAML) as a Moat document; never throws: problems are in the diagnostics.
     public func importModel(_ file: SourceFile) -> ImportResult {
         var mapper = OTMMapper(file: file, vocabulary: vocabulary, options: options)
         return mapper.run()

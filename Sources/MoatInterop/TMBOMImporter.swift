@@ -10,14 +10,18 @@ import Yams
 /// CWE and CAPEC ids of their weaknesses and attack mechanisms), their severity from the risks that name them and
 /// their status from the controls that address them; controls, risks, personas and assumptions are kept as text.
 public struct TMBOMImporter {
+    /// The vocabulary that maps TM-BOM component types to Moat kinds and attributes.
     public let vocabulary: Vocabulary
+    /// Trust levels chosen for zones (`--trust ZONE=LEVEL`); they replace what the importer inferred.
     public var options: ImportOptions
 
+    /// An importer mapping through `vocabulary`, with the zone trust levels in `options`.
     public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
         self.vocabulary = vocabulary
         self.options = options
     }
 
+    /// Reads a TM-BOM file (JSON or YAML) as a Moat document; never throws: problems are in the diagnostics.
     public func importModel(_ file: SourceFile) -> ImportResult {
         var mapper = TMBOMMapper(file: file, vocabulary: vocabulary, options: options)
         return mapper.run()

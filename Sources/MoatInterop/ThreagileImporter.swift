@@ -10,14 +10,19 @@ import Yams
 /// written threats; risk tracking becomes tracking statements. `includes:` are followed. What has no Moat
 /// equivalent is reported as a warning at its line (docs/interop.md lists the mapping).
 public struct ThreagileImporter {
+    /// The vocabulary that maps Threagile technologies and ratings to Moat types and attributes.
     public let vocabulary: Vocabulary
+    /// Trust levels chosen for zones (`--trust ZONE=LEVEL`); they replace what the importer inferred.
     public var options: ImportOptions
 
+    /// An importer mapping through `vocabulary`, with the zone trust levels in `options`.
     public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
         self.vocabulary = vocabulary
         self.options = options
     }
 
+    /// Reads a Threagile YAML model (following its `includes:`) as a Moat document; never throws: problems are
+    /// in the diagnostics.
     public func importModel(_ file: SourceFile) -> ImportResult {
         var mapper = ThreagileMapper(file: file, vocabulary: vocabulary, options: options)
         return mapper.run()

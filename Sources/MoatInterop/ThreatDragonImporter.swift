@@ -11,14 +11,18 @@ import Yams
 /// where the external actors and untrusted things are is the outside. Threats become written threats with their
 /// STRIDE type, severity and status.
 public struct ThreatDragonImporter {
+    /// The vocabulary that maps Threat Dragon cell types and properties to Moat kinds and attributes.
     public let vocabulary: Vocabulary
+    /// Trust levels chosen for zones (`--trust ZONE=LEVEL`); they replace what the importer inferred.
     public var options: ImportOptions
 
+    /// An importer mapping through `vocabulary`, with the zone trust levels in `options`.
     public init(vocabulary: Vocabulary, options: ImportOptions = ImportOptions()) {
         self.vocabulary = vocabulary
         self.options = options
     }
 
+    /// Reads a Threat Dragon JSON model as a Moat document; never throws: problems are in the diagnostics.
     public func importModel(_ file: SourceFile) -> ImportResult {
         var mapper = ThreatDragonMapper(file: file, vocabulary: vocabulary, options: options)
         return mapper.run()

@@ -22,8 +22,11 @@ public enum MoatMCPServer {
         public var declaredLevel: Int?
         /// Today for tracking expiry (`--as-of`); the real date when nil.
         public var asOf: String?
+        /// The version the server reports to clients on `initialize` (`serverInfo.version`): Moat's version.
         public var version: String
 
+        /// A configuration serving `root` with `catalogue`; by default the model's own declared level and
+        /// today's date are used.
         public init(catalogue: Catalogue, root: ServerRoot, declaredLevel: Int? = nil, asOf: String? = nil, version: String = "0.1.0") {
             self.catalogue = catalogue
             self.root = root

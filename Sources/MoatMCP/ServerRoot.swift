@@ -18,11 +18,32 @@ public struct ServerRoot: Sendable {
 
     /// Why a path was refused or a file could not be read. Its message names the path as given.
     public struct Refusal: Error, LocalizedError, Equatable, CustomStringConvertible {
+        /// What was wrong with the path or the file.
         public enum Reason: Sendable, Equatable {
-            case empty, absolute, climbsOut, outsideRoot, notFound, isDirectory, notRegular, tooLarge(Int), unreadable(String)
+            /// No path was given.
+            case empty
+            /// The path starts with `/`; paths are relative to the root.
+            case absolute
+            /// Its `..` steps climb above the root.
+            case climbsOut
+            /// A symbolic link leads outside the root.
+            case outsideRoot
+            /// Nothing exists at the path (also a path with a NUL byte, or a root folder that does not exist).
+            case notFound
+            /// The path names a directory (or the root itself), not a file.
+            case isDirectory
+            /// Not a regular file (a FIFO, a device, a socket); also a root that is not a directory.
+            case notRegular
+            /// The file's size in bytes exceeds `ServerRoot.maximumSize`.
+            case tooLarge(Int)
+            /// The file could not be opened or read; the associated text says why (the system's message).
+            case unreadable(String)
         }
+        /// The path as the client gave it.
         public var path: String
+        /// Why it was refused.
         public var reason: Reason
+        /// The root folder, named in the message (the directory given, when the root itself was refused).
         public var root: String
 
         public var description: String {

@@ -3,8 +3,10 @@ import MoatCore
 
 /// Known findings, by id, that `moat check --baseline` does not gate on.
 public struct Baseline: Sendable, Equatable {
+    /// The ids (`rule-id@element-id`) of the findings known when the baseline was taken.
     public var findingIDs: Set<String>
 
+    /// A baseline of the given finding ids.
     public init(findingIDs: Set<String>) { self.findingIDs = findingIDs }
 
     /// Why a baseline file could not be read.

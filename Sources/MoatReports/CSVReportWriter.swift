@@ -2,6 +2,7 @@ import MoatCore
 
 /// `moat analyze --format csv`: one row per finding, for spreadsheets.
 public struct CSVReportWriter: ReportWriter {
+    /// A CSV writer; it has no options.
     public init() {}
 
     static let header = ["id", "rule", "title", "element", "element_name", "element_kind", "stride", "severity", "likelihood", "impact",
@@ -18,6 +19,8 @@ public struct CSVReportWriter: ReportWriter {
         return out
     }
 
+    /// Every finding of the analysis (open and closed, in analysis order) as a CSV row under a header row:
+    /// id, rule, title, element, severity, likelihood, impact, status, expected level, CWE, CAPEC, controls, line.
     public func write(_ report: ReportModel) -> String {
         var out = CSVText.row(Self.header)
         for f in report.analysis.findings {

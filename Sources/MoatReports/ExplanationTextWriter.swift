@@ -2,8 +2,11 @@ import MoatCore
 
 /// `moat explain`: an `Explanation` as text for a terminal.
 public struct ExplanationTextWriter: Sendable {
+    /// An explanation writer; it has no options.
     public init() {}
 
+    /// The explanation as terminal text: the finding and rule, inherited zone values, the outcome, the condition
+    /// term by term with values, the controls, and the status and severity reasoning. Model text is sanitised.
     public func write(_ x: Explanation) -> String {
         let rule = x.rule
         func clean(_ s: String) -> String { TerminalText.sanitize(s) }

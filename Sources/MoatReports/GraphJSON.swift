@@ -5,8 +5,12 @@ public struct GraphJSON {
     /// Whether to include source file and line of each item (off for comparing models).
     public var includePositions: Bool
 
+    /// A writer that includes each item's source `file` and `line` unless `includePositions` is false.
     public init(includePositions: Bool = true) { self.includePositions = includePositions }
 
+    /// The resolved graph as a JSON value: the header, then elements (with zone trust, exposure, inbound and
+    /// outbound flows, own and inherited attributes), boundaries (parent, trust, members), flows (endpoints,
+    /// crossing, initiator) and data assets.
     public func value(_ graph: ArchitectureGraph) -> JSONValue {
         let model = graph.model
         func attributes(_ a: Attributes) -> JSONValue {

@@ -4,8 +4,10 @@ import MoatCore
 /// inline CSS and the inline SVG diagram (fitted to the page, with zoom levels and panning that need no
 /// JavaScript), readable on screen and printable to PDF.
 public struct HTMLReportWriter: ReportWriter {
+    /// The Moat version shown in the pack's metadata and footer (`<meta name="generator">`).
     public let toolVersion: String
 
+    /// A writer that credits Moat `toolVersion` in the pack.
     public init(toolVersion: String) { self.toolVersion = toolVersion }
 
     /// Anchor prefix of each component section; diagram nodes link here.
@@ -21,6 +23,8 @@ public struct HTMLReportWriter: ReportWriter {
         "<a href=\"#\(e(Anchor.make(Self.componentAnchor, f.elementID)))\"><code>\(e(f.id))</code></a>"
     }
 
+    /// The review pack as one HTML document: summary (maturity, data assets), diagram, attack paths, threats by
+    /// component, roadmap by maturity level, tracking decisions, coverage and the rule appendix. Model text is escaped.
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
         let m = report.maturity

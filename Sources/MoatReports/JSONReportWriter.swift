@@ -2,8 +2,10 @@ import MoatCore
 
 /// `moat analyze --format json`: the model, its maturity and every finding (schema: docs/analysis-json.md).
 public struct JSONReportWriter: ReportWriter {
+    /// A JSON writer; it has no options.
     public init() {}
 
+    /// The analysis as JSON text (see `bytes(_:)`); the report's groupings are not used, only its analysis.
     public func write(_ report: ReportModel) -> String {
         String(decoding: bytes(report.analysis), as: UTF8.self)
     }

@@ -7,6 +7,7 @@ public struct MarkdownReportWriter: ReportWriter {
     /// Adds the diagram, the data assets, the roadmap by maturity level, the tracking decisions and the rule appendix.
     public var full: Bool
 
+    /// A writer of the findings tables, or of the whole review pack when `full`.
     public init(full: Bool = false) {
         self.full = full
     }
@@ -18,6 +19,9 @@ public struct MarkdownReportWriter: ReportWriter {
         references.map { "[\($0.label)](\($0.url))" }.joined(separator: " ")
     }
 
+    /// The report as Markdown: summary and maturity, a findings table per component, then attack paths; with
+    /// `full`, also the diagram and data assets, the roadmap, tracking, coverage and rule appendix. Model text is
+    /// escaped.
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
         let m = report.maturity

@@ -6,8 +6,10 @@ import MoatCore
 public struct ModelSchema {
     let vocabulary: Vocabulary
 
+    /// A generator for the attributes and enum values of `vocabulary`.
     public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
+    /// The JSON Schema (draft 2020-12) as pretty-printed JSON text ending in a newline.
     public func json() -> String { schema().serialized() + "\n" }
 
     func schema() -> JSONValue {

@@ -3,6 +3,7 @@ import MoatCore
 /// A report format: renders a `ReportModel` and computes nothing itself (every count, grouping,
 /// choice of control and link comes from the model, so every format says the same thing).
 public protocol ReportWriter: Sendable {
+    /// The report in this writer's format, complete and ready to write to a file or the terminal.
     func write(_ report: ReportModel) -> String
 }
 
@@ -14,10 +15,15 @@ public protocol ReportWriter: Sendable {
 public struct ReportModel: Sendable {
     /// One component (element, flow or boundary) with its findings, worst first.
     public struct Component: Sendable {
+        /// The component's id: an element, flow or boundary id, or `model` for model-wide findings.
         public var id: String
+        /// The component's kind.
         public var kind: ElementKind
+        /// The component's display name (a flow's id when it has no name).
         public var name: String
+        /// The component's findings in analysis order (worst first); mitigated ones only with `includeMitigated`.
         public var findings: [Finding]
+        /// The maturity level (1–5) the component evidences from its own findings; nil when it is not assessed.
         public var evidencedLevel: Int?
         /// The name of the innermost boundary an element is in (nil for flows, boundaries and elements outside any).
         public var zone: String?
@@ -27,13 +33,17 @@ public struct ReportModel: Sendable {
 
     /// A link to a weakness or attack pattern catalogue.
     public struct Reference: Sendable, Hashable {
+        /// The link text: `CWE-770`, `CAPEC-125`.
         public var label: String
+        /// The MITRE page of the weakness or attack pattern.
         public var url: String
     }
 
     /// A control as the reports name it.
     public struct ControlView: Sendable, Hashable {
+        /// The control's id (`rate-limiting`).
         public var id: String
+        /// The control's title from the catalogue; its id when the catalogue does not know it.
         public var title: String
         /// The control's maturity level (0 when the catalogue does not know the control).
         public var level: Int
@@ -41,7 +51,9 @@ public struct ReportModel: Sendable {
 
     /// One mitigation of a finding's rule.
     public struct MitigationView: Sendable {
+        /// The control the mitigation names.
         public var control: ControlView
+        /// The rule's advice for applying the control against this threat.
         public var text: String
         /// True when the control was found present on the component.
         public var present: Bool
@@ -49,8 +61,11 @@ public struct ReportModel: Sendable {
 
     /// Everything a writer shows about one finding, derived once here.
     public struct FindingView: Sendable {
+        /// The finding shown.
         public var finding: Finding
+        /// Links to the rule's CWE and CAPEC entries.
         public var references: [Reference]
+        /// Every mitigation of the rule, in the rule's order, each marked present or not.
         public var mitigations: [MitigationView]
         /// The control that closes the finding (nil when it is closed): see `closingControl`.
         public var closingControl: ControlView?
@@ -62,26 +77,39 @@ public struct ReportModel: Sendable {
 
     /// What reaching the next maturity level takes.
     public struct NextLevel: Sendable {
+        /// The next maturity level, 2–5 (one above the evidenced level).
         public var level: Int
+        /// The next level's name.
         public var name: String
+        /// Practices up to the next level that the model does not declare.
         public var missingPractices: [Practice]
+        /// Open findings expected to be handled by the next level.
         public var blockingFindings: [Finding]
         /// The controls that close most of the blocking findings, most first (at most five).
         public var mostNeeded: [(control: ControlView, count: Int)]
     }
 
+    /// The system's maturity: declared and evidenced levels with their names, and what the next level takes.
     public struct Maturity: Sendable {
+        /// The declared level, 1–5 (the model's, or `--level`).
         public var declared: Int
+        /// The declared level's name.
         public var declaredName: String
+        /// The evidenced level, 1–5: what the declared practices and open findings support.
         public var evidenced: Int
+        /// The evidenced level's name.
         public var evidencedName: String
+        /// What reaching the level above the evidenced one takes; nil at level 5.
         public var next: NextLevel?
     }
 
     /// One level of the mitigation roadmap.
     public struct RoadmapLevel: Sendable {
+        /// The maturity level, 1–5.
         public var level: Int
+        /// The level's name.
         public var name: String
+        /// The level's tagline.
         public var tagline: String
         /// At or below the declared level: "your level says this should be in place".
         public var isGap: Bool
@@ -91,39 +119,57 @@ public struct ReportModel: Sendable {
         public var controls: [(control: ControlView, findings: [Finding])]
     }
 
+    /// A data asset as the reports list it.
     public struct DataAssetView: Sendable {
+        /// The data asset's id.
         public var id: String
+        /// The data asset's display name.
         public var name: String
+        /// Its `classification` value (`public` … `secret`); `internal` when the model does not say.
         public var classification: String
         /// The data tags (`vocabulary.dataTags`) the asset has.
         public var tags: [String]
     }
 
+    /// A tracking entry with what it decided.
     public struct TrackingView: Sendable {
+        /// The tracking entry as written: pattern, status, justification, owner, expiry.
         public var entry: TrackingEntry
         /// Findings whose status this entry decided.
         public var matches: Int
+        /// True when the entry's `until` date has passed for a finding it matches: those findings are open again.
         public var expired: Bool
     }
 
     /// One step of an attack path: the flow taken and the element reached.
     public struct Hop: Sendable {
+        /// The flow's display name; empty when the flow has none.
         public var flowName: String
+        /// The flow's id.
         public var flowID: String
+        /// The flow's `protocol` attribute (`https`, `grpc`, …), nil when unset.
         public var protocolName: String?
+        /// Whether the flow is encrypted in transit, by its attributes or its protocol.
         public var encrypted: Bool
+        /// The id of the element the flow reaches.
         public var elementID: String
+        /// The display name of the element the flow reaches.
         public var elementName: String
     }
 
     /// An attack path, hop by hop, with its weakest point.
     public struct AttackPathView: Sendable {
+        /// The path's position in the ranking, from 1 (most dangerous).
         public var number: Int
+        /// The id of the untrusted actor the path starts at.
         public var sourceID: String
+        /// The display name of that actor.
         public var sourceName: String
+        /// The flows taken and elements reached, in order; the last element holds the sensitive data.
         public var hops: [Hop]
         /// Names of the sensitive data reached.
         public var data: [String]
+        /// The worst open finding on the way (the weakest point); nil when every finding on the path is closed.
         public var weakest: Finding?
         /// The control that would close the weakest point.
         public var weakestControl: ControlView?
@@ -133,9 +179,13 @@ public struct ReportModel: Sendable {
 
     /// A rule that fired, for the appendix.
     public struct RuleView: Sendable {
+        /// The rule.
         public var rule: Rule
+        /// Links to the rule's CWE and CAPEC entries.
         public var references: [Reference]
+        /// The rule's mitigations: each control with the rule's advice.
         public var mitigations: [(control: ControlView, text: String)]
+        /// How many findings of the rule the analysis has, at any status.
         public var findings: Int
     }
 
@@ -146,6 +196,7 @@ public struct ReportModel: Sendable {
         /// The file the SVG was written to, for formats that link it (Markdown).
         public var file: String?
 
+        /// A diagram of `svg` (everything before `<svg` is dropped); `file` is where it was written, if anywhere.
         public init(svg: String, file: String? = nil) {
             let start = svg.range(of: "<svg").map(\.lowerBound) ?? svg.startIndex
             self.svg = String(svg[start...])
@@ -156,24 +207,34 @@ public struct ReportModel: Sendable {
     /// How many attack paths the reports list.
     public static let attackPathLimit = 5
 
+    /// The analysis the report shows.
     public let analysis: Analysis
+    /// The catalogue's maturity model, for level names, taglines and practices.
     public let maturityModel: MaturityModel
+    /// The catalogue's vocabulary (data tags, classification values).
     public let vocabulary: Vocabulary
     /// Controls with their levels and titles, by id.
     public let controls: [String: CompiledControl]
     /// Components with findings, worst open severity first, then in model order.
     public let components: [Component]
+    /// How many findings have each status; statuses with none are absent.
     public let countsByStatus: [FindingStatus: Int]
     /// Open findings by severity.
     public let openBySeverity: [Severity: Int]
+    /// Declared and evidenced maturity, and what the next level takes.
     public let maturity: Maturity
+    /// The mitigation roadmap: per maturity level, the practices to declare and the open findings grouped by the
+    /// control that closes them; levels with nothing to do are left out.
     public let roadmap: [RoadmapLevel]
+    /// The model's data assets, in model order.
     public let dataAssets: [DataAssetView]
+    /// The model's tracking entries, in model order, with what each matched.
     public let tracking: [TrackingView]
     /// The most dangerous attack paths, at most `attackPathLimit`.
     public let attackPaths: [AttackPathView]
     /// How many attack paths there are in all.
     public let attackPathCount: Int
+    /// The rules that fired, by id, with their finding counts (the report's appendix).
     public let rules: [RuleView]
     /// The STRIDE categories no finding covers, per element and flow.
     public let coverage: Coverage
@@ -359,9 +420,12 @@ public struct ReportModel: Sendable {
 
 /// How many findings have each status, and how many open ones each severity.
 public struct FindingCounts: Sendable {
+    /// Finding counts by status; statuses with no finding are absent.
     public let byStatus: [FindingStatus: Int]
+    /// Open (gap or roadmap) finding counts by severity; severities with none are absent.
     public let openBySeverity: [Severity: Int]
 
+    /// Counts `findings` in one pass.
     public init(_ findings: [Finding]) {
         // Counted in arrays by case position (hundreds of thousands of findings), then keyed; zeros omitted.
         let statuses = FindingStatus.allCases, severities = Severity.allCases

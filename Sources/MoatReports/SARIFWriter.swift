@@ -4,10 +4,12 @@ import MoatCore
 /// SARIF 2.1.0 for code-scanning dashboards: one run, one result per finding that is not mitigated,
 /// located at the model file and line of its element, with stable fingerprints.
 public struct SARIFWriter: ReportWriter {
+    /// The Moat version reported as the SARIF tool driver's `version` and `semanticVersion`.
     public let toolVersion: String
     /// Finding ids already known (from `--baseline`); results get `baselineState` when given.
     public let baseline: Baseline?
 
+    /// A writer reporting Moat `toolVersion`; with a `baseline`, each result says whether it is new or unchanged.
     public init(toolVersion: String, baseline: Baseline? = nil) {
         self.toolVersion = toolVersion
         self.baseline = baseline

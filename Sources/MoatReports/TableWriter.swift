@@ -3,6 +3,7 @@ import MoatCore
 /// `moat analyze` in a terminal: threats grouped by component, worst first, the top attack paths,
 /// then a summary.
 public struct TableWriter: ReportWriter {
+    /// A terminal table writer; it has no options.
     public init() {}
 
     static func label(_ s: Severity) -> String {
@@ -17,6 +18,8 @@ public struct TableWriter: ReportWriter {
     /// Removes control characters so model text cannot drive the terminal.
     static func clean(_ s: String) -> String { TerminalText.sanitize(s) }
 
+    /// The report for a terminal: a header line, each component with its findings (severity, status, STRIDE
+    /// letters, rule, title, references, fix, tracking), the top attack paths, then a summary. Model text is sanitised.
     public func write(_ report: ReportModel) -> String {
         let a = report.analysis
         var out = "\(Self.clean(a.model.header.name)): \(a.findings.count) findings — open: \(report.openSummary)\n"

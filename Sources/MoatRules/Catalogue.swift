@@ -7,7 +7,10 @@ import MoatText
 
 /// The data Moat works from: vocabulary, maturity model, controls and rules, loaded from a Models folder.
 public struct Catalogue: Sendable {
+    /// The attribute vocabulary (Models/vocabulary.yaml, plus a project's extensions): every attribute's type,
+    /// allowed values and defaults; conditions and models are checked against it.
     public let vocabulary: Vocabulary
+    /// The five maturity levels with their practices, and the controls that mitigate rules' threats.
     public let maturity: MaturityModel
     /// Controls with compiled evidence, by id.
     public let controls: [String: CompiledControl]

@@ -7,24 +7,36 @@ import MoatText
 
 /// One level of the pervasive-security capability with the practices that evidence it.
 public struct MaturityLevel: Sendable, Codable, Hashable {
+    /// The level's number, 1 (reactive) to 5 (adaptive).
     public var level: Int
+    /// The level's name, such as "Defined Security Controls".
     public var name: String
+    /// A phrase under the name, such as "Policies exist, enforcement uneven".
     public var tagline: String
+    /// A paragraph describing an organisation at this level.
     public var summary: String
+    /// Observable traits of an organisation at this level, one sentence each.
     public var characteristics: [String]
+    /// The practices a model must declare to evidence this level.
     public var practices: [Practice]
 }
 
 /// An organisation-scoped practice, declared in a model's `practices`.
 public struct Practice: Sendable, Codable, Hashable {
+    /// The practice's id, as a model lists it in `practices`.
     public var id: String
+    /// A one-line description for reports.
     public var title: String
 }
 
 /// A control that mitigates threats; it has one maturity level.
 public struct Control: Sendable, Codable, Hashable {
+    /// The control's id, as rules name it in `mitigations`.
     public var id: String
+    /// The maturity level (1–5) at which the control is expected. An open finding's expected level is the
+    /// lowest among its controls: a gap once the level judged against reaches it, a roadmap item before.
     public var level: Int
+    /// A one-line description for reports.
     public var title: String
     /// Element-scoped evidence: a condition per element kind.
     public var evidence: [String: String]?
@@ -37,11 +49,14 @@ public struct Control: Sendable, Codable, Hashable {
 
 /// The five levels, their practices and the controls (Models/maturity/).
 public struct MaturityModel: Sendable {
+    /// The levels, sorted from 1 to 5.
     public let levels: [MaturityLevel]
+    /// Every control, in file order.
     public let controls: [Control]
     private let practiceLevels: [String: Int]
     private let controlIndex: [String: Int]
 
+    /// A model of `levels` (sorted by level here) and `controls`; ids are expected to be unique.
     public init(levels: [MaturityLevel], controls: [Control]) {
         self.levels = levels.sorted { $0.level < $1.level }
         self.controls = controls
@@ -97,7 +112,9 @@ public struct MaturityModel: Sendable {
     /// The level a practice belongs to.
     public func level(ofPractice id: String) -> Int? { practiceLevels[id] }
 
+    /// The control with this id, if any.
     public func control(_ id: String) -> Control? { controlIndex[id].map { controls[$0] } }
 
+    /// The level numbered `n` (1–5), if the model has it.
     public func level(_ n: Int) -> MaturityLevel? { levels.first { $0.level == n } }
 }

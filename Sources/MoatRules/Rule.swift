@@ -5,9 +5,17 @@ import MoatText
 
 /// The six STRIDE threat categories.
 public enum Stride: String, Sendable, CaseIterable, Codable, Hashable {
-    case spoofing, tampering, repudiation
+    /// Pretending to be someone or something else: a forged identity, a stolen credential (violates authenticity).
+    case spoofing
+    /// Modifying data or code without authorisation, at rest or in transit (violates integrity).
+    case tampering
+    /// Denying having performed an action, for want of trustworthy records (violates non-repudiation).
+    case repudiation
+    /// Exposing information to someone not allowed to see it (violates confidentiality).
     case informationDisclosure = "information-disclosure"
+    /// Degrading or denying service to legitimate users (violates availability).
     case denialOfService = "denial-of-service"
+    /// Gaining capabilities beyond those granted (violates authorisation).
     case elevationOfPrivilege = "elevation-of-privilege"
 
     /// The initial letter, as in "STRIDE".
@@ -27,8 +35,10 @@ public enum Stride: String, Sendable, CaseIterable, Codable, Hashable {
 public struct Mitigation: Sendable, Hashable {
     /// A control id of Models/maturity/controls.yaml.
     public var control: String
+    /// Advice specific to the rule: how to apply the control against this threat.
     public var text: String
 
+    /// A mitigation by `control` (a control id), with advice `text`.
     public init(control: String, text: String) {
         self.control = control
         self.text = text
@@ -39,20 +49,35 @@ public struct Mitigation: Sendable, Hashable {
 ///
 /// A class: every finding refers to its rule, and findings are copied and sorted a lot.
 public final class Rule: Sendable {
+    /// The rule's id, kebab-case (`exposed-endpoint-not-rate-limited`); unique in the catalogue, and the part
+    /// before the `@` of its findings' ids.
     public let id: String
+    /// The threat in one line, for report headings.
     public let title: String
+    /// The threat and why it matters, in a paragraph.
     public let description: String
+    /// The STRIDE categories of the threat; the first is the primary one.
     public let stride: [Stride]
+    /// The kinds of entity the rule runs on (`applies-to`): actor, process, datastore, flow, boundary or model.
     public let appliesTo: [ElementKind]
     /// The condition text as written.
     public let when: String
+    /// Base likelihood, 1–4, before context moves it.
     public let likelihood: Int
+    /// Base impact, 1–4, before context moves it.
     public let impact: Int
+    /// CWE weakness numbers (`770` for CWE-770).
     public let cwe: [Int]
+    /// CAPEC attack pattern numbers (`125` for CAPEC-125).
     public let capec: [Int]
+    /// When a finding of the rule may be a false positive, and what to change in the model then.
     public let falsePositive: String
+    /// The controls that mitigate the threat, each with advice; any one present mitigates the finding. Empty for
+    /// written threats that name no control.
     public let mitigations: [Mitigation]
+    /// Models the rule must fire on (see `RuleExample.expect`).
     public let triggeringExamples: [RuleExample]
+    /// Models the rule must not give an open finding on: its condition is false, or a control mitigates it.
     public let nonTriggeringExamples: [RuleExample]
     /// Where the rule's id is written.
     public let range: SourceRange?
@@ -71,7 +96,12 @@ public final class Rule: Sendable {
 
     /// Which side of a client–server pair a process or datastore rule is about.
     public enum RunsOn: String, Sendable {
-        case server, client, any
+        /// Server software: the rule skips processes and datastores whose type is in the `client` group.
+        case server
+        /// Client software on a user's device (browser, mobile or desktop app, SPA): the rule skips servers.
+        case client
+        /// Either side: the rule runs on every process and datastore it applies to.
+        case any
     }
 
     /// Where a rule comes from.
@@ -91,6 +121,7 @@ public final class Rule: Sendable {
     /// What to do about it, in one sentence: the first mitigation's text, or the written advice.
     public var fix: String? { mitigations.first?.text ?? advice }
 
+    /// A rule from its parts; `RuleLoader` builds the catalogue's rules, and analysis makes rules of written threats.
     public init(id: String, title: String, description: String, stride: [Stride], appliesTo: [ElementKind], when: String,
                 likelihood: Int, impact: Int, cwe: [Int], capec: [Int], falsePositive: String, mitigations: [Mitigation],
                 triggeringExamples: [RuleExample], nonTriggeringExamples: [RuleExample], range: SourceRange?,
@@ -122,12 +153,14 @@ public final class Rule: Sendable {
 /// One example of a rule: a model, and for a triggering example the elements (or flows, boundaries) the
 /// rule must fire on — and on nothing else (SwiftLint marks the spot with `↓`; Moat names it).
 public struct RuleExample: Sendable, Hashable {
+    /// The example model, in the Moat language.
     public var model: String
     /// The element ids the rule fires on; nil for non-triggering examples and for user rules that say nothing.
     public var expect: [String]?
     /// Where the example is written in its rule file.
     public var range: SourceRange?
 
+    /// An example of `model` text; `expect` lists the ids a triggering example must fire on.
     public init(model: String, expect: [String]?, range: SourceRange?) {
         self.model = model
         self.expect = expect
@@ -137,6 +170,9 @@ public struct RuleExample: Sendable, Hashable {
 
 /// A control with its evidence compiled for each element kind.
 public struct CompiledControl: Sendable {
+    /// The control as declared in controls.yaml.
     public var control: Control
+    /// The control's evidence condition, compiled, for each element kind it names; a finding on an entity of that
+    /// kind is mitigated when the condition holds there. Empty for organisation-scoped controls.
     public var evidence: [ElementKind: CompiledCondition]
 }

@@ -20,6 +20,7 @@ public struct RuleLoader: Sendable {
     let maturity: MaturityModel
     let compiler: ConditionCompiler
 
+    /// A loader checking rules against `vocabulary` and resolving their controls in `maturity`.
     public init(vocabulary: Vocabulary, maturity: MaturityModel) {
         self.vocabulary = vocabulary
         self.maturity = maturity

@@ -5,14 +5,19 @@ import Yams
 /// What an importer produces: a Moat document (the same AST the parser produces) and what it had
 /// to say about the source file (errors for unreadable input, warnings for what it could not map).
 public struct ImportResult: Sendable {
+    /// The imported model as a Moat document, ready to print as Moat source or to resolve and analyse; empty
+    /// (but valid) when the input could not be read.
     public var document: Document
+    /// Errors for input that could not be read, warnings (at the source line) for what has no Moat equivalent.
     public var diagnostics: DiagnosticBag
 
+    /// A result of `document` with `diagnostics`.
     public init(document: Document, diagnostics: DiagnosticBag) {
         self.document = document
         self.diagnostics = diagnostics
     }
 
+    /// Whether any diagnostic is an error: the import failed, and `document` should not be used.
     public var hasErrors: Bool { diagnostics.hasErrors }
 }
 
@@ -21,6 +26,7 @@ public struct ImportOptions: Sendable {
     /// Trust level by zone: a boundary's Moat id, its id in the source or its name (any case) → a `trust` value.
     public var trust: [String: String]
 
+    /// Options with trust levels by zone (see `trust`); none by default, so importers keep what they infer.
     public init(trust: [String: String] = [:]) { self.trust = trust }
 }
 

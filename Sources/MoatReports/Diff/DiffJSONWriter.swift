@@ -3,6 +3,7 @@ import MoatCore
 /// `moat diff --format json`: the findings delta and the model diff, keys in a fixed order.
 /// Findings use the same object as `moat analyze --format json` (`JSONReportWriter.write(_:into:)`).
 public struct DiffJSONWriter: Sendable {
+    /// A JSON diff writer; it has no options.
     public init() {}
 
     /// The diff as JSON. Findings are written by `JSONReportWriter.write(_:into:)`, the one definition of

@@ -7,11 +7,14 @@ public struct DiffMarkdownWriter: Sendable {
     /// Tables and lists longer than this fold into a `<details>` section.
     public var foldAbove: Int
 
+    /// A writer folding tables and lists of more than `foldAbove` items (15 by default).
     public init(foldAbove: Int = 15) { self.foldAbove = foldAbove }
 
     static let style = DiffReport.Style(code: MarkdownText.code,
                                         quote: { "\"" + MarkdownText.escape($0) + "\"" })
 
+    /// The diff as a Markdown pull-request comment: heading, summary line, a warning when the declared level was
+    /// lowered, the table of threat changes, other finding changes (folded), then the model changes.
     public func write(_ report: DiffReport) -> String {
         var out = "### Threat model diff: \(MarkdownText.escape(report.new.analysis.model.header.name))\n\n"
         out += "\(MarkdownText.escape(report.old.label)) → \(MarkdownText.escape(report.new.label))\n\n"

@@ -5,9 +5,12 @@ import MoatCore
 public struct DiffReport: Sendable {
     /// One side of the comparison: a label for the reader (a path, `HEAD~1:shop.moat`) and its analysis.
     public struct Side: Sendable {
+        /// How the reader knows this side: a path, a git revision and path (`HEAD~1:shop.moat`), ….
         public var label: String
+        /// The analysis of this side's model.
         public var analysis: Analysis
 
+        /// A side labelled `label` with its analysis.
         public init(label: String, analysis: Analysis) {
             self.label = label
             self.analysis = analysis
@@ -30,14 +33,20 @@ public struct DiffReport: Sendable {
 
     /// One finding's change, for a table.
     public struct Row: Sendable {
+        /// How the finding changed: new, reopened, changed, closed or resolved.
         public var change: RowChange
         /// The finding after the change; before it for resolved findings.
         public var finding: Finding
+        /// The severity before the change; nil for a new finding.
         public var oldSeverity: Severity?
+        /// The severity after the change; nil for a resolved finding.
         public var newSeverity: Severity?
+        /// The status before the change; nil for a new finding.
         public var oldStatus: FindingStatus?
+        /// The status after the change; nil for a resolved finding.
         public var newStatus: FindingStatus?
 
+        /// The finding id, `rule-id@element-id`.
         public var id: String { finding.id }
         /// The severity that ranks the row: after the change, or before it for resolved findings.
         public var severity: Severity { newSeverity ?? oldSeverity ?? finding.severity }
@@ -45,20 +54,26 @@ public struct DiffReport: Sendable {
         public var involvesOpenThreat: Bool { oldStatus?.isOpen == true || newStatus?.isOpen == true }
     }
 
+    /// The side compared from (the base).
     public let old: Side
+    /// The side compared to (the change under review).
     public let new: Side
+    /// What changed in the model itself: elements, flows, boundaries, data, threats, tracking, header.
     public let model: ModelDiff
+    /// What changed in the findings: new, resolved, and changed in severity or status.
     public let findings: FindingsDiff
     /// Findings open on at least one side: new and reopened, then changed, then closed and resolved; worst first in each group.
     public let threatRows: [Row]
     /// Findings closed on both sides (for example a new element's mitigated findings), in the same order.
     public let otherRows: [Row]
 
+    /// The report of two sides, computing the model diff and the findings diff.
     public init(old: Side, new: Side) {
         self.init(old: old, new: new, model: ModelDiff(old: old.analysis.model, new: new.analysis.model),
                   findings: FindingsDiff(old: old.analysis, new: new.analysis))
     }
 
+    /// The report of two sides with diffs already computed (`model` and `findings` should be of these sides).
     public init(old: Side, new: Side, model: ModelDiff, findings: FindingsDiff) {
         self.old = old
         self.new = new
@@ -96,7 +111,9 @@ public struct DiffReport: Sendable {
     /// A lower declared maturity level: a finding of its own, because it turns gaps into roadmap items
     /// without fixing anything (`moat check` gates on gaps).
     public struct LoweredLevel: Sendable {
+        /// The level the old side declares, 1–5.
         public var old: Int
+        /// The lower level the new side declares, 1–5.
         public var new: Int
         /// Findings open on both sides that were gaps and are roadmap items now, worst first.
         public var gapsDeferred: [Finding]

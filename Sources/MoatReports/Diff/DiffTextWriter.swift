@@ -3,6 +3,7 @@ import MoatCore
 /// `moat diff` in a terminal: the summary, the threats that changed, then the model changes.
 /// All user text passes through `TableWriter.clean`, so a model cannot drive the terminal.
 public struct DiffTextWriter: Sendable {
+    /// A terminal diff writer; it has no options.
     public init() {}
 
     static let style = DiffReport.Style(code: TableWriter.clean,
@@ -11,6 +12,8 @@ public struct DiffTextWriter: Sendable {
     /// Model text made safe for a terminal (control characters become spaces), for the CLI's own messages.
     public static func terminalSafe(_ s: String) -> String { TableWriter.clean(s) }
 
+    /// The diff as plain text for a terminal: header line with both labels, summaries (threats, maturity, model),
+    /// a warning when the declared level was lowered, then one line per threat change and per model change.
     public func write(_ report: DiffReport) -> String {
         let clean = TableWriter.clean
         var out = "\(clean(report.new.analysis.model.header.name)): \(clean(report.old.label)) → \(clean(report.new.label))\n"

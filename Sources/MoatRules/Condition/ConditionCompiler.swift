@@ -5,12 +5,17 @@ import MoatText
 
 /// A set of named values of an enum: a vocabulary enum or a computed one (`crossing`).
 public struct EnumDomain: Sendable, Hashable {
+    /// The enum's name: the vocabulary attribute (`trust`, `classification`) or a computed one (`crossing`, `kind`).
     public var name: String
+    /// The allowed values; for an ordered enum, from lowest to highest rank.
     public var values: [String]
+    /// Whether the values are ranked, so that `<`, `<=`, `>` and `>=` compare them (as `trust` and
+    /// `classification` are); unordered enums only support `==`, `!=` and `in`.
     public var ordered: Bool
     /// The rank of each value (its position in `values`).
     let ranks: [String: Int]
 
+    /// A domain with `values` in rank order (the order matters only when `ordered`).
     public init(name: String, values: [String], ordered: Bool) {
         self.name = name
         self.values = values
@@ -23,8 +28,14 @@ public struct EnumDomain: Sendable, Hashable {
 
 /// What a condition path can point at.
 public enum EntityType: Sendable, Hashable, CustomStringConvertible {
+    /// An actor, process or datastore of one of the given kinds (`.node([.process])` for a process rule).
     case node(Set<ElementKind>)
-    case flow, boundary, data
+    /// A data flow between two elements.
+    case flow
+    /// A trust boundary (zone).
+    case boundary
+    /// A data asset.
+    case data
     /// The model as a whole.
     case model
 
@@ -80,6 +91,8 @@ enum CompiledValue: @unchecked Sendable {
 public final class CompiledCondition: @unchecked Sendable {
     /// The source text of this term.
     public let text: String
+    /// The sub-terms (operands, quantified conditions) in source order; empty for a leaf such as an attribute
+    /// name or literal.
     public let children: [CompiledCondition]
     let value: CompiledValue
 
@@ -131,6 +144,7 @@ public struct ConditionCompiler: Sendable {
     /// compiles — before this cache, a third of the time spent compiling conditions.
     let domains: [String: EnumDomain]
 
+    /// A compiler that type-checks names and enum values against `vocabulary`.
     public init(vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
         var domains: [String: EnumDomain] = [:]

@@ -5,25 +5,40 @@ import MoatText
 
 /// A parsed rule condition (grammar in docs/rules.md), before type checking.
 public indirect enum ConditionSyntax: Sendable, Hashable {
+    /// `left and right`: both hold.
     case and(ConditionSyntax, ConditionSyntax, Span)
+    /// `left or right`: at least one holds.
     case or(ConditionSyntax, ConditionSyntax, Span)
+    /// `not operand`: the operand does not hold.
     case not(ConditionSyntax, Span)
+    /// `has path`: the attribute the path ends in is written on the entity it reaches, or the navigation
+    /// (such as `boundary`) leads somewhere.
     case has(PathSyntax, Span)
+    /// `left op right`, where `op` is one of `==`, `!=`, `<`, `<=`, `>`, `>=` as written.
     case comparison(ConditionSyntax, String, ConditionSyntax, Span)
+    /// `subject in [a, b, …]`: an enum value is one of the listed words (each with its position).
     case membership(ConditionSyntax, [Located<String>], Span)
+    /// The literal `true` or `false`.
     case literalBool(Bool, Span)
+    /// A number literal, such as `0` or `2.5`.
     case number(Double, Span)
+    /// A bare value word; the parser does not produce it and the compiler rejects it as unexpected.
     case word(String, Span)
+    /// A path: an attribute, relation or computed fact, such as `encrypted`, `target.trust` or
+    /// `accepts.any(caller.exposed)`.
     case path(PathSyntax)
     /// A parenthesised condition; the span includes the parentheses.
     case group(ConditionSyntax, Span)
 
     /// Byte offsets of the term inside the condition text.
     public struct Span: Sendable, Hashable {
+        /// The offset of the term's first byte.
         public var start: Int
+        /// The offset just past the term's last byte (exclusive).
         public var end: Int
     }
 
+    /// The byte range of the whole term in the condition text, for error positions.
     public var span: Span {
         switch self {
         case .and(_, _, let s), .or(_, _, let s), .not(_, let s), .has(_, let s), .comparison(_, _, _, let s),
@@ -38,17 +53,24 @@ public indirect enum ConditionSyntax: Sendable, Hashable {
 public struct PathSyntax: Sendable, Hashable {
     /// One step of a path.
     public enum Step: Sendable, Hashable {
+        /// A name: an attribute, a relation (`source`, `target`, `accepts`, …) or a computed property (`count`).
         case name(String, ConditionSyntax.Span)
+        /// A quantifier over a list, `any(…)`, `all(…)` or `none(…)`, with the condition applied to each item.
         case quantifier(String, ConditionSyntax, ConditionSyntax.Span)
     }
+    /// The steps in order; the first is always a name.
     public var steps: [Step]
+    /// The byte range of the whole path in the condition text.
     public var span: ConditionSyntax.Span
 }
 
 /// An error in a condition, at byte offsets of the condition text.
 public struct ConditionError: Error, Sendable, Hashable {
+    /// What is wrong, in one sentence (unknown name, type mismatch, syntax error, …).
     public var message: String
+    /// Where in the condition text the error is; the loader maps it to a file position.
     public var span: ConditionSyntax.Span
+    /// Further hints, such as a suggested name or the allowed values.
     public var notes: [DiagnosticNote] = []
 }
 

@@ -5,9 +5,13 @@ import MoatText
 
 /// A reference to something a condition can talk about.
 public enum EntityRef: Sendable, Hashable {
+    /// An actor, process or datastore: an index into the model's `elements`.
     case element(Int)
+    /// A data flow: an index into the model's `flows`.
     case flow(Int)
+    /// A trust boundary: an index into the model's `boundaries`.
     case boundary(Int)
+    /// A data asset: an index into the model's `data`.
     case data(Int)
     /// The model as a whole (model-wide rules).
     case model
@@ -23,7 +27,9 @@ public enum EntityRef: Sendable, Hashable {
 
 /// Runtime support for compiled conditions: the graph plus per-element facts computed once, on demand.
 public final class Evaluator {
+    /// The graph of the model conditions are evaluated on; `EntityRef` indices point into `graph.model`.
     public let graph: ArchitectureGraph
+    /// The vocabulary giving attribute indices, defaults and enum ranks.
     public let vocabulary: Vocabulary
     let dataIndex: [String: Int]
     let classificationRank: [String: Int]
@@ -37,6 +43,7 @@ public final class Evaluator {
     /// Per element: the authentication and authorisation its inbound connections declare (see `value`).
     private var connectionAuth: [(authn: (AttributeValue, Int)?, authz: (AttributeValue, Int)?)?]
 
+    /// An evaluator for one model. Not thread-safe: it caches facts as it goes, so each thread needs its own.
     public init(graph: ArchitectureGraph, vocabulary: Vocabulary) {
         self.graph = graph
         self.vocabulary = vocabulary
