@@ -16,6 +16,9 @@ def main():
     if not root:
         sys.exit("no symbol graphs: run swift package dump-symbol-graph first")
     total, missing = 0, {}
+    absent = [m for m in MODULES if not os.path.exists(os.path.join(root[0], m + ".symbols.json"))]
+    if absent:
+        sys.exit("no symbol graph for " + ", ".join(absent) + ": swift package dump-symbol-graph failed")
     for path in sorted(glob.glob(os.path.join(root[0], "*.symbols.json"))):
         base = os.path.basename(path)
         module = base.split(".")[0]
