@@ -19,7 +19,7 @@ public struct BuildSummary: Sendable {
     public var errorCount: Int
     /// Diagnostics of lesser severity (warnings and notes) from loading and analysing the model.
     public var warningCount: Int
-    /// Wall-clock time from the start of loading to publishing the build, diagram included, in milliseconds.
+    /// Wall-clock time from the start of loading until the diagram was drawn, in milliseconds.
     public var milliseconds: Int
     /// The errors, rendered as `file:line:col: error: message` with their source lines.
     public var renderedErrors: String

@@ -6,7 +6,7 @@
 public struct RequestHead: Sendable, Equatable {
     /// One header field line (`Name: value`).
     public struct Field: Sendable, Equatable {
-        /// The field name as sent, in its case (a token: no spaces or separators).
+        /// The field name in the case it was sent (a token: no spaces or separators).
         public var name: String
         /// The value without the spaces and tabs around it; may be empty.
         public var value: String
