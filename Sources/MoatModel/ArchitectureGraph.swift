@@ -20,9 +20,12 @@ public struct FlowCrossing: Sendable, Hashable {
     public var exited: [Int]
     /// Boundary indices the flow enters, outermost first.
     public var entered: [Int]
+    /// Whether the flow goes into higher trust, lower trust, sideways, or stays in its zone; decided by the
+    /// trust ranks of the source's and the target's zones (a two-way flow is judged from source to target).
     public var direction: CrossingDirection
     /// Trust rank of the source's zone and the target's zone (positions in the `trust` enum).
     public var fromTrust: Int
+    /// Trust rank of the target's zone (see `fromTrust`).
     public var toTrust: Int
 
     /// True when the ends are in different boundaries, or in zones of different trust (an actor
@@ -34,9 +37,13 @@ public struct FlowCrossing: Sendable, Hashable {
 ///
 /// Built in O(elements + flows + boundaries × depth); every query afterwards is a lookup.
 public struct ArchitectureGraph: Sendable {
+    /// The model the graph was built from; the graph's indices are positions in its arrays.
     public let model: Model
+    /// The position in `model.elements` of each element, by id.
     public let elementIndex: [String: Int]
+    /// The position in `model.boundaries` of each boundary, by id.
     public let boundaryIndex: [String: Int]
+    /// The position in `model.flows` of each flow, by id.
     public let flowIndex: [String: Int]
     /// Flow indices leaving each element (two-way flows leave both ends).
     public let outbound: [[Int]]
@@ -44,6 +51,7 @@ public struct ArchitectureGraph: Sendable {
     public let inbound: [[Int]]
     /// The enclosing boundary of each boundary.
     public let boundaryParent: [Int?]
+    /// The boundaries directly inside each boundary, in declaration order.
     public let boundaryChildren: [[Int]]
     /// Elements directly inside each boundary.
     public let boundaryElements: [[Int]]
@@ -53,6 +61,7 @@ public struct ArchitectureGraph: Sendable {
     public let boundaryTrust: [Int]
     /// Trust rank of each element's zone.
     public let zoneTrust: [Int]
+    /// How each flow crosses boundaries, by flow index; a flow with an end that is not an element crosses none.
     public let crossings: [FlowCrossing]
     /// Elements a path of flows reaches from an element in an untrusted zone.
     public let reachableFromUntrusted: [Bool]
@@ -68,6 +77,7 @@ public struct ArchitectureGraph: Sendable {
     /// The trust rank of `partner`: zones at or below it belong to others.
     public let partnerTrust: Int
 
+    /// Builds the graph of `model`; `vocabulary` gives the `trust` levels and their default.
     public init(model: Model, vocabulary: Vocabulary) {
         self.model = model
         // The vocabulary guarantees `trust` is an ordered enum with a default (`Vocabulary.problems()`).

@@ -4,12 +4,16 @@ import MoatText
 
 /// A typed attribute value, after checking against the vocabulary.
 public enum AttributeValue: Sendable, Hashable {
+    /// A flag: true when written alone (`encrypted`) or as `true`/`yes`, false as `false`/`no`.
     case flag(Bool)
+    /// Free text of a `string` attribute (`owner "ops"`, `description …`), decoded.
     case string(String)
+    /// A `number` attribute's value (`maturity 3`, `likelihood 4`), within the vocabulary's bounds.
     case number(Double)
     /// An enum value or a date.
     case word(String)
-    /// The ids of a `refs` attribute.
+    /// The items of a list attribute, in order: the ids of a `refs` attribute (`carries card, token`), the
+    /// words of a `words` one (`stride spoofing, tampering`) or the numbers of a `numbers` one (`cwe 79`).
     case list([String])
 
     /// The value as written in Moat text and YAML (numbers without a needless `.0`).
@@ -27,12 +31,16 @@ public enum AttributeValue: Sendable, Hashable {
 
 /// One attribute of an element: name, value and where it was written.
 public struct Attribute: Sendable, Hashable {
+    /// The attribute's name as the vocabulary declares it (`protocol`, `internet-facing`).
     public var name: String
+    /// The typed value.
     public var value: AttributeValue
+    /// Where the attribute was written (name and values); nil for one made by a tool rather than read.
     public var range: SourceRange?
     /// Where each written value is, in order (for diagnostics about one id of a list).
     public var valueRanges: [SourceRange]
 
+    /// An attribute `name` with `value`, written at `range` when read from a file.
     public init(name: String, value: AttributeValue, range: SourceRange? = nil, valueRanges: [SourceRange] = []) {
         self.name = name
         self.value = value
@@ -43,6 +51,7 @@ public struct Attribute: Sendable, Hashable {
 
 /// The attributes of one element, in the order written; small, so lookups scan.
 public struct Attributes: Sendable, Hashable, Sequence {
+    /// The attributes in the order written, each name at most once.
     public private(set) var entries: [Attribute] = []
     /// For each entry, its attribute's position in the vocabulary and its enum value's rank (-1 when
     /// unknown): rule conditions look values up by these small numbers instead of comparing names.
@@ -53,6 +62,8 @@ public struct Attributes: Sendable, Hashable, Sequence {
         var rank: Int32
     }
 
+    /// Attributes holding `entries` (names must be distinct), not yet linked to the vocabulary: use
+    /// `set(_:vocabularyIndex:rank:)` for values that rule conditions must see.
     public init(_ entries: [Attribute] = []) {
         self.entries = entries
         self.keys = Array(repeating: Key(vocabularyIndex: -1, rank: -1), count: entries.count)
@@ -64,13 +75,16 @@ public struct Attributes: Sendable, Hashable, Sequence {
         return nil
     }
 
+    /// The attribute called `name`, with its source ranges; nil when it is not set.
     public func entry(_ name: String) -> Attribute? { entries.first { $0.name == name } }
 
+    /// Whether the flag `name` is set to true; false when it is absent, false, or not a flag.
     public func flag(_ name: String) -> Bool {
         if case .flag(true)? = self[name] { return true }
         return false
     }
 
+    /// The text of the string, enum or date attribute `name`; nil when it is absent or of another type.
     public func string(_ name: String) -> String? {
         switch self[name] {
         case .string(let s)?, .word(let s)?: return s
@@ -78,11 +92,13 @@ public struct Attributes: Sendable, Hashable, Sequence {
         }
     }
 
+    /// The items of the list attribute `name`; empty when it is absent or not a list.
     public func list(_ name: String) -> [String] {
         if case .list(let l)? = self[name] { return l }
         return []
     }
 
+    /// The value of the number attribute `name`; nil when it is absent or not a number.
     public func number(_ name: String) -> Double? {
         if case .number(let n)? = self[name] { return n }
         return nil
@@ -120,9 +136,14 @@ public struct Attributes: Sendable, Hashable, Sequence {
 extension Attributes {
     /// The value of a core attribute.
     public subscript(_ core: CoreAttribute) -> AttributeValue? { self[core.name] }
+    /// The core attribute's entry, with its source ranges; see `entry(_:)` by name.
     public func entry(_ core: CoreAttribute) -> Attribute? { entry(core.name) }
+    /// Whether the core flag is set to true; see `flag(_:)` by name.
     public func flag(_ core: CoreAttribute) -> Bool { flag(core.name) }
+    /// The core attribute's text; see `string(_:)` by name.
     public func string(_ core: CoreAttribute) -> String? { string(core.name) }
+    /// The core attribute's list items; see `list(_:)` by name.
     public func list(_ core: CoreAttribute) -> [String] { list(core.name) }
+    /// The core attribute's number; see `number(_:)` by name.
     public func number(_ core: CoreAttribute) -> Double? { number(core.name) }
 }

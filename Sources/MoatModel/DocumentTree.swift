@@ -10,6 +10,8 @@ import MoatText
 public struct DocumentTree {
     let vocabulary: Vocabulary
 
+    /// A converter that types attribute values as `vocabulary` declares them: flags as booleans, numbers as
+    /// numbers, lists as arrays (an attribute it does not know stays text).
     public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     /// The document as an ordered tree.

@@ -13,6 +13,8 @@ public struct MoatFormatter {
 
     let vocabulary: Vocabulary
 
+    /// A formatter that writes values as `vocabulary` types them: a flag set to `true` alone, a YAML scalar
+    /// quoted when its attribute takes a string or it is not a bare word.
     public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
 
     /// The canonical text of a document.

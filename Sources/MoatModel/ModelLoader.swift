@@ -5,13 +5,17 @@ import MoatText
 
 /// The outcome of loading a model: the model (nil when it has errors), the documents read and all diagnostics.
 public struct LoadResult: Sendable {
+    /// The resolved model; nil when any file could not be read or any error was found.
     public var model: Model?
     /// The root document first, then each included document.
     public var documents: [Document]
+    /// Errors, warnings and notes of every stage, sorted by file and position (`DiagnosticBag.sorted`), with a
+    /// summary line when errors past the cap were dropped.
     public var diagnostics: [Diagnostic]
     /// Every error found, including those past the cap that are not in `diagnostics`.
     public var errorCount: Int
 
+    /// A result; `errorCount` defaults to the number of errors in `diagnostics`.
     public init(model: Model?, documents: [Document], diagnostics: [Diagnostic], errorCount: Int? = nil) {
         self.model = model
         self.documents = documents
@@ -19,6 +23,7 @@ public struct LoadResult: Sendable {
         self.errorCount = errorCount ?? diagnostics.filter { $0.severity == .error }.count
     }
 
+    /// Whether loading found any error (and so `model` is nil).
     public var hasErrors: Bool { errorCount > 0 }
 }
 
@@ -35,9 +40,11 @@ public struct ModelLoader: Sendable {
         /// Bytes read, all files together (each file is also capped, by `SourceLoader.maximumSize`).
         public var totalSize = 128 << 20
 
+        /// The default limits: 500,000 declarations and 128 MiB read.
         public init() {}
     }
 
+    /// How much one model may declare and read; a model past a limit gets an error, not a partial load.
     public var limits = Limits()
 
     /// The attributes models may write.
@@ -49,6 +56,8 @@ public struct ModelLoader: Sendable {
     /// Readers tried, in order, for `.yaml`, `.yml` and `.json` files before Moat's own YAML/JSON form
     /// (other tools' models, read by MoatInterop); none by default.
     public var foreignReaders: [ForeignDocumentReader]
+    /// How files are read and checked (size, UTF-8, binary); replaceable to read from memory in tests and
+    /// editors.
     public var sourceLoader: SourceLoader
     /// Folders included files may come from, besides the model's own tree (`--allow-include DIR`).
     ///
@@ -58,6 +67,7 @@ public struct ModelLoader: Sendable {
     /// quote in its diagnostics, `/proc/self/environ` or `../../secrets`.
     public var allowedIncludeFolders: [String] = []
 
+    /// A loader that checks models against `vocabulary` and the maturity model's `practices` and `controls`.
     public init(vocabulary: Vocabulary, practices: [String], controls: [String] = [],
                 foreignReaders: [ForeignDocumentReader] = [], sourceLoader: SourceLoader = SourceLoader()) {
         self.vocabulary = vocabulary
@@ -91,6 +101,8 @@ public struct ModelLoader: Sendable {
 
 /// Reads one file into a document, choosing the notation from the file extension.
 public enum DocumentReader {
+    /// The notation of a file by its extension, in any case: `.yaml`/`.yml` YAML, `.json` JSON, anything
+    /// else the Moat language.
     public static func notation(forPath path: String) -> Document.Notation {
         switch (path as NSString).pathExtension.lowercased() {
         case "yaml", "yml": return .yaml

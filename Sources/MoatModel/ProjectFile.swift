@@ -30,11 +30,15 @@ public struct ProjectFile: Sendable {
     /// Attributes whose values a project may extend.
     public static let openEnums: Set<String> = [CoreAttribute.type.name, CoreAttribute.tech.name, CoreAttribute.protocol.name]
 
+    /// The path the project file was read from, for messages.
     public var path: String
     /// New values: attribute → (value, groups), in file order.
     public var values: [(attribute: String, value: String, groups: [String], range: SourceRange)] = []
+    /// New groups of an attribute's values (`vocabulary.groups`), each with where it was written, in file order.
     public var groups: [(group: ValueGroup, range: SourceRange)] = []
+    /// The words models of the project may write in `tags` (`vocabulary.tags`).
     public var tags: [String] = []
+    /// The project's own attributes (`vocabulary.attributes`), each with where it was written, in file order.
     public var attributes: [(spec: AttributeSpec, range: SourceRange)] = []
     /// The policy floor: the lowest maturity level findings are judged against.
     public var minimumLevel: Int?

@@ -6,7 +6,15 @@ import Yams
 
 /// The type of an attribute's value.
 public enum AttributeType: String, Sendable, Codable {
-    case flag, string, number, date
+    /// Present or absent (`encrypted-at-rest`), optionally written `true` or `false`.
+    case flag
+    /// One quoted string of free text.
+    case string
+    /// One number, within `min` and `max` when the spec gives them.
+    case number
+    /// One date, `YYYY-MM-DD`.
+    case date
+    /// One of the spec's `values`, written as a bare word; `ordered` specs allow `<`, `>` in rules.
     case `enum`
     /// A list of ids of data assets, practices or controls.
     case refs
@@ -18,20 +26,35 @@ public enum AttributeType: String, Sendable, Codable {
 
 /// What a `refs` attribute points at.
 public enum ReferenceTarget: String, Sendable, Codable {
-    case data, practice, control
+    /// Data assets of the model (`carries`, `stores`, `processes`).
+    case data
+    /// Practices of the maturity model, `Models/maturity` (`practices` in the model header).
+    case practice
+    /// Controls of the maturity model, `Models/maturity/controls.yaml` (`controls` of a written threat).
+    case control
 }
 
 /// One attribute of the vocabulary: its name, type and where it may appear.
 public struct AttributeSpec: Sendable, Codable, Hashable {
+    /// The attribute's name as models and rules write it (`internet-facing`), unique in the vocabulary.
     public var name: String
+    /// The type its values are checked against.
     public var type: AttributeType
+    /// The kinds of declaration the attribute may be written on.
     public var on: [ElementKind]
+    /// The allowed values of an `enum` or `words` attribute, lowest first for an ordered one; nil for other types.
     public var values: [String]?
+    /// Whether an enum's `values` are ranked, so that rules may compare them (`trust < internal`); nil means no.
     public var ordered: Bool?
+    /// The value rules see when an enum attribute is absent (`trust` defaults to `internal`); nil for none.
     public var `default`: String?
+    /// The smallest value a `number` attribute accepts; nil for no lower bound.
     public var min: Double?
+    /// The largest value a `number` attribute accepts; nil for no upper bound.
     public var max: Double?
+    /// What the ids of a `refs` attribute name; nil for other types.
     public var target: ReferenceTarget?
+    /// One or two sentences for people, printed by `moat vocabulary` and shown on hover in editors.
     public var doc: String?
     /// Other spellings of values (`postgresql` for `postgres`), for suggestions and importers.
     public var aliases: [String: String]?
@@ -40,6 +63,7 @@ public struct AttributeSpec: Sendable, Codable, Hashable {
     /// Zone-wide: set on a boundary, it applies to the elements and flows inside (`EffectiveAttributes`).
     public var inherit: Bool?
 
+    /// A spec with the given fields; every optional field is absent unless given.
     public init(name: String, type: AttributeType, on: [ElementKind], values: [String]? = nil, ordered: Bool? = nil,
                 default: String? = nil, min: Double? = nil, max: Double? = nil, target: ReferenceTarget? = nil,
                 doc: String? = nil, aliases: [String: String]? = nil, colours: [String: String]? = nil,
@@ -72,12 +96,16 @@ public struct AttributeSpec: Sendable, Codable, Hashable {
 /// A named set of values of one enum attribute (`client` types, `encrypted` protocols): what the engine,
 /// the rules (`type in [client]`), the diagrams and the importers mean by a kind of value.
 public struct ValueGroup: Sendable, Hashable {
+    /// The group's name (`client`, `encrypted-protocol`), unique among the groups of its attribute.
     public var name: String
     /// The attribute whose values these are.
     public var attribute: String
+    /// The attribute values in the group; each is one of the attribute's `values`.
     public var values: Set<String>
+    /// What the group stands for, for people (`moat vocabulary`); nil when not given.
     public var doc: String?
 
+    /// A group `name` of `values` of `attribute`.
     public init(name: String, attribute: String, values: Set<String>, doc: String? = nil) {
         self.name = name
         self.attribute = attribute
@@ -88,15 +116,74 @@ public struct ValueGroup: Sendable, Hashable {
 
 /// Attributes the engine itself reads (not only rules): a vocabulary must declare each, with this type.
 public enum CoreAttribute: String, Sendable, CaseIterable {
-    case description, owner, maturity, practices
+    /// Free text shown in reports and tooltips (string).
+    case description
+    /// The team or person accountable for the model or element (string).
+    case owner
+    /// The model's declared maturity level of the pervasive-security capability, 1 to 5 (number).
+    case maturity
+    /// The organisation-scoped practices in place, ids of maturity-model practices (refs, model header).
+    case practices
+    /// Why an element or flow is out of scope; rules do not fire on it (string).
     case outOfScope = "out-of-scope"
-    case type, tech
+    /// What kind of actor, process or datastore this is (`user`, `api`, `sql`, …; enum).
+    case type
+    /// The main technology (`nginx`, `postgres`, …), for reports and technology-specific rules (enum).
+    case tech
+    /// Reachable from the public internet (flag).
     case internetFacing = "internet-facing"
-    case `protocol`, carries, encrypted, vpn
-    case trust, classification, stores, processes
-    case initiator, pull, subscribe, managed
-    case confidentiality, integrity, availability, authority, safety
-    case stride, severity, likelihood, impact, mitigation, controls, cwe, capec
+    /// A flow's transport protocol (`https`, `grpc`, …); the `encrypted-protocol` group says which encrypt (enum).
+    case `protocol`
+    /// The data assets a flow sends (refs).
+    case carries
+    /// The flow's transport is encrypted even if its protocol alone does not say so (flag).
+    case encrypted
+    /// The flow runs inside a VPN or private link (flag).
+    case vpn
+    /// A boundary's trust level, lowest first: `untrusted`, `partner`, `dmz`, `internal`, `restricted` (enum).
+    case trust
+    /// How sensitive a data asset is: `public`, `internal`, `confidential`, `secret` (enum).
+    case classification
+    /// The data assets kept in a datastore, or on an actor's device (refs).
+    case stores
+    /// The data assets a process handles in memory (refs).
+    case processes
+    /// Which end of a flow opens the connection, `source` or `target` (enum).
+    case initiator
+    /// The flow's target fetches the data (a scrape, a download), so the target connects (flag).
+    case pull
+    /// The flow's target consumes the source's messages (a queue subscriber), so the target connects (flag).
+    case subscribe
+    /// The provider that operates the element (`"AWS RDS"`): findings only it can mitigate get the status
+    /// `provider` (string).
+    case managed
+    /// How confidential an element or data is, on Threagile's five-step scale (enum).
+    case confidentiality
+    /// How much harm an unauthorised change would do, on Threagile's scale (enum).
+    case integrity
+    /// How much harm an outage would do, on Threagile's scale (enum).
+    case availability
+    /// What an element can act on: its own data, one tenant or all (`own`, `tenant`, `all`; enum).
+    case authority
+    /// A wrong or forged action can cause physical harm (flag).
+    case safety
+    /// The STRIDE categories of a written threat: spoofing, tampering, repudiation, information disclosure,
+    /// denial of service, elevation of privilege (words).
+    case stride
+    /// The severity a person gave a written threat, `low` to `critical` (enum).
+    case severity
+    /// How likely a written threat is, 1 (rare) to 4 (expected) (number).
+    case likelihood
+    /// How much harm a written threat would do, 1 (minor) to 4 (severe) (number).
+    case impact
+    /// What should be done about a written threat (string).
+    case mitigation
+    /// The maturity-model controls that mitigate a written threat (refs).
+    case controls
+    /// The CWE ids of a written threat's weakness (numbers).
+    case cwe
+    /// The CAPEC ids of a written threat's attack pattern (numbers).
+    case capec
 
     /// The attribute's name in models and rules.
     public var name: String { rawValue }
@@ -142,6 +229,8 @@ public enum CoreGroup: String, Sendable, CaseIterable {
 /// The typed attribute vocabulary shared by the parser, the rule language, the writers and the importers:
 /// every attribute, every value and every group of values is declared once, in `Models/vocabulary.yaml`.
 public struct Vocabulary: Sendable {
+    /// Every attribute, in declaration order; an attribute's position here is its vocabulary index
+    /// (`Attributes.value(vocabularyIndex:)`).
     public let attributes: [AttributeSpec]
     /// Value groups, in declaration order.
     public let groups: [ValueGroup]

@@ -2,7 +2,12 @@ import MoatText
 
 /// How serious a diagnostic is.
 public enum DiagnosticSeverity: String, Sendable, Codable {
-    case error, warning, note
+    /// The input is wrong: the model cannot be used, and the command fails.
+    case error
+    /// Probably a mistake, but the model is still usable (an element without flows, an unused data asset).
+    case warning
+    /// Information only; nothing needs fixing.
+    case note
 }
 
 /// The stable identifier of a kind of problem (`unknown-attribute`), for tests, tools and editors.
@@ -21,10 +26,12 @@ public struct DiagnosticID: Hashable, Sendable, CustomStringConvertible {
 
 /// A note under a diagnostic: more explanation, or another place in the source (`first declared here`).
 public struct DiagnosticNote: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    /// The note's text, printed after `note:`.
     public var message: String
     /// The place the note is about, when it has one; printed with its own line and caret.
     public var range: SourceRange?
 
+    /// A note with `message`, about the place `range` when given.
     public init(_ message: String, at range: SourceRange? = nil) {
         self.message = message
         self.range = range
@@ -40,6 +47,7 @@ public struct DiagnosticNote: Sendable, Hashable, ExpressibleByStringInterpolati
 public struct Diagnostic: Error, Sendable, Hashable {
     /// Stable identifier of the kind of problem (e.g. `unknown-attribute`), for tests and tools.
     public var id: DiagnosticID
+    /// Whether the diagnostic is an error (the input cannot be used), a warning or a note.
     public var severity: DiagnosticSeverity
     /// Lowercase message that quotes the offending text.
     public var message: String
@@ -51,6 +59,7 @@ public struct Diagnostic: Error, Sendable, Hashable {
     /// not UTF-8): their "line" may be anything, such as a whole environment block full of secrets.
     public var quotesSource = true
 
+    /// A diagnostic of kind `id` with `message` at `range` (nil when not tied to a file position).
     public init(_ severity: DiagnosticSeverity, _ id: DiagnosticID, _ message: String,
                 at range: SourceRange?, notes: [DiagnosticNote] = []) {
         self.id = id
@@ -60,11 +69,13 @@ public struct Diagnostic: Error, Sendable, Hashable {
         self.notes = notes
     }
 
+    /// An error diagnostic: the input cannot be used as it is.
     public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?,
                              notes: [DiagnosticNote] = []) -> Diagnostic {
         Diagnostic(.error, id, message, at: range, notes: notes)
     }
 
+    /// A warning diagnostic: the input is usable but probably not what was meant.
     public static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange?,
                                notes: [DiagnosticNote] = []) -> Diagnostic {
         Diagnostic(.warning, id, message, at: range, notes: notes)
@@ -76,17 +87,26 @@ public struct DiagnosticBag: Sendable {
     /// Errors beyond this many are counted but not kept.
     public static let errorLimit = 100
 
+    /// The diagnostics kept, in the order they were added: every warning and note, and the first
+    /// `errorLimit` errors. `sorted` gives them in printing order with a summary of the dropped errors.
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Every error added, including those dropped past `errorLimit`.
     public private(set) var errorCount = 0
+    /// The errors added after `errorLimit` was reached, counted but not kept.
     public private(set) var droppedErrors = 0
     /// True when a reader stopped before the end of its input because of the error cap.
     public private(set) var stoppedEarly = false
 
+    /// An empty bag.
     public init() {}
 
+    /// Whether any error was added (kept or dropped): the input cannot be used.
     public var hasErrors: Bool { errorCount > 0 }
+    /// Whether the error cap is reached; readers check it to stop early instead of reporting errors that
+    /// would be dropped.
     public var isFull: Bool { errorCount >= Self.errorLimit }
 
+    /// Adds a diagnostic; an error past `errorLimit` is only counted in `droppedErrors`.
     public mutating func append(_ diagnostic: Diagnostic) {
         if diagnostic.severity == .error {
             errorCount += 1
@@ -95,6 +115,7 @@ public struct DiagnosticBag: Sendable {
         diagnostics.append(diagnostic)
     }
 
+    /// Adds each diagnostic in order, as `append(_:)` does.
     public mutating func append(contentsOf other: [Diagnostic]) {
         for d in other { append(d) }
     }
@@ -110,10 +131,12 @@ public struct DiagnosticBag: Sendable {
     /// Records that reading stopped at the error cap.
     public mutating func stopEarly() { stoppedEarly = true }
 
+    /// Adds an error diagnostic (see `Diagnostic.error`).
     public mutating func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [DiagnosticNote] = []) {
         append(.error(id, message, at: range, notes: notes))
     }
 
+    /// Adds a warning diagnostic (see `Diagnostic.warning`).
     public mutating func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [DiagnosticNote] = []) {
         append(.warning(id, message, at: range, notes: notes))
     }

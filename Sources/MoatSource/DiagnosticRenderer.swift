@@ -14,6 +14,7 @@ public struct DiagnosticRenderer: Sendable {
     /// Whether the severity labels (`error:`, `warning:`, `note:`) are coloured for a terminal.
     public var colour: Bool
 
+    /// A renderer that colours severity labels when `colour` is true (output to a terminal).
     public init(colour: Bool = false) {
         self.colour = colour
     }

@@ -21,6 +21,7 @@ public struct SourceLocation: Hashable, Sendable, Comparable {
         set { storedColumn = Int32(clamping: newValue) }
     }
 
+    /// The position at 1-based `line` and byte `column`; values beyond 32 bits are clamped.
     public init(line: Int, column: Int) {
         storedLine = Int32(clamping: line)
         storedColumn = Int32(clamping: column)
@@ -35,9 +36,12 @@ public struct SourceLocation: Hashable, Sendable, Comparable {
 public struct SourceRange: Hashable, Sendable {
     /// The file the span belongs to.
     public var file: SourceFile
+    /// The first byte of the span.
     public var start: SourceLocation
+    /// The position just after the last byte of the span (exclusive); equal to `start` for an empty span.
     public var end: SourceLocation
 
+    /// The span of `file` from `start` up to (not including) `end`.
     public init(file: SourceFile, start: SourceLocation, end: SourceLocation) {
         self.file = file
         self.start = start
@@ -59,6 +63,8 @@ public final class SourceFile: Hashable, Sendable {
     /// Byte offsets at which each line starts.
     public let lineStarts: [Int]
 
+    /// A file at `path` holding `bytes`; a leading UTF-8 byte order mark is dropped and line starts are
+    /// computed. Does not check the bytes: `SourceLoader` refuses binary and invalid UTF-8 input.
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         var body = bytes
@@ -69,6 +75,7 @@ public final class SourceFile: Hashable, Sendable {
         self.lineStarts = starts
     }
 
+    /// A file at `path` holding `text` as UTF-8 (for text held in memory: an editor buffer, a test).
     public convenience init(path: String, text: String) {
         self.init(path: path, bytes: Array(text.utf8))
     }

@@ -9,6 +9,7 @@ public struct SourceLoader: Sendable {
     /// Reads the bytes at a path; replaceable for tests.
     public var readBytes: @Sendable (String) throws -> [UInt8]
 
+    /// A loader that reads through `readBytes` (the disk by default).
     public init(readBytes: @escaping @Sendable (String) throws -> [UInt8] = SourceLoader.readFromDisk) {
         self.readBytes = readBytes
     }
@@ -33,7 +34,16 @@ public struct SourceLoader: Sendable {
 
     /// Why a file could not be read.
     public enum LoadError: Error, Equatable {
-        case notFound, isDirectory, unreadable, tooLarge(Int), symlinkLoop
+        /// Nothing exists at the path.
+        case notFound
+        /// The path names a directory.
+        case isDirectory
+        /// The file exists but its contents cannot be read (permissions, an I/O error).
+        case unreadable
+        /// The file is larger than `SourceLoader.maximumSize`; the associated value is its size in bytes.
+        case tooLarge(Int)
+        /// Resolving the path goes round a loop of symbolic links (`ELOOP`).
+        case symlinkLoop
 
         var message: String {
             switch self {

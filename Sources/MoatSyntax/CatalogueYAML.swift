@@ -6,8 +6,11 @@ import MoatText
 /// installation or a bad `--models`/`--rules` folder.
 public struct CatalogueError: Error, CustomStringConvertible {
     public var description: String
+    /// The problems at places in the catalogue files (a bad rule, a YAML syntax error), which a command prints
+    /// with their source lines; empty when `description` says it all (a missing file, one bad key).
     public var diagnostics: [Diagnostic] = []
 
+    /// An error with the message `description` and, when known, the diagnostics behind it.
     public init(description: String, diagnostics: [Diagnostic] = []) {
         self.description = description
         self.diagnostics = diagnostics

@@ -7,7 +7,12 @@ import MoatText
 /// separate token and comparison operators exist; in `.model` mode `.` belongs to identifiers.
 public struct Lexer {
     /// Which language is being read.
-    public enum Mode: Sendable { case model, condition }
+    public enum Mode: Sendable {
+        /// A model file: `.` belongs to identifiers (`eu.api_v2`); `<-` and `=` are read to explain them.
+        case model
+        /// A rule condition: `.` separates path steps (`flow.source.kind`) and comparisons are operators.
+        case condition
+    }
 
     private let file: SourceFile
     private let bytes: [UInt8]
@@ -19,9 +24,12 @@ public struct Lexer {
     private var sawNewline = false
     private var lastTokenLine = 0
 
+    /// The comments met so far, in source order; after `tokenize()`, every comment of the file.
     public private(set) var comments: [Comment] = []
+    /// The lexical errors met so far: bad characters, unterminated strings, unknown escapes.
     public private(set) var diagnostics = DiagnosticBag()
 
+    /// A lexer at the start of `file`, reading the language `mode`.
     public init(file: SourceFile, mode: Mode = .model) {
         self.file = file
         self.bytes = file.bytes

@@ -593,6 +593,8 @@ public struct Parser {
 
 /// Checks `YYYY-MM-DD` dates without a calendar library.
 public enum DateText {
+    /// Whether `s` is a real calendar date written `YYYY-MM-DD` (leap years counted: `2024-02-29` is valid,
+    /// `2023-02-29` is not).
     public static func isValid(_ s: String) -> Bool {
         let parts = s.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,

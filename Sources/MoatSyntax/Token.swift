@@ -7,8 +7,28 @@ public enum TokenKind: Sendable, Equatable {
     case word
     /// A double-quoted string; `text` holds the decoded value.
     case string
-    case leftBrace, rightBrace, leftBracket, rightBracket, leftParen, rightParen
-    case comma, semicolon, colon, at, dot
+    /// `{`, which opens a block.
+    case leftBrace
+    /// `}`, which closes a block.
+    case rightBrace
+    /// `[`, which opens the list of an `in [a, b]` condition.
+    case leftBracket
+    /// `]`
+    case rightBracket
+    /// `(` (conditions: grouping, and a quantifier's body `any(…)`).
+    case leftParen
+    /// `)`
+    case rightParen
+    /// `,`, which separates values; at the end of a line it continues the list on the next.
+    case comma
+    /// `;`, which ends a statement or attribute like a newline.
+    case semicolon
+    /// `:`, after an explicit flow id (`login: a -> b`).
+    case colon
+    /// `@`, between the rule and element parts of a finding id pattern (`rule@element`).
+    case at
+    /// `.` (conditions only: a path step, `flow.source`); in models it belongs to identifiers.
+    case dot
     /// `->`
     case arrow
     /// `<->`
@@ -19,11 +39,13 @@ public enum TokenKind: Sendable, Equatable {
     case equals
     /// `==`, `!=`, `<`, `<=`, `>`, `>=` (conditions only); `text` holds the operator.
     case comparison
+    /// The end of the input; always the last token, with an empty text.
     case endOfFile
 }
 
 /// One token with its byte span and whether a line break precedes it.
 public struct Token: Sendable {
+    /// What sort of token this is.
     public var kind: TokenKind
     /// True when a newline separates this token from the previous one.
     public var newlineBefore: Bool
@@ -40,6 +62,7 @@ public struct Token: Sendable {
     /// The byte offset just past the token.
     public var end: Int { Int(storedEnd) }
 
+    /// A token of `kind` spanning byte offsets `start..<end` (clamped to 32 bits), starting at `location`.
     public init(kind: TokenKind, text: String, start: Int, end: Int, newlineBefore: Bool, location: SourceLocation) {
         self.kind = kind
         self.newlineBefore = newlineBefore
@@ -85,7 +108,9 @@ public struct Token: Sendable {
 public struct Comment: Sendable, Hashable {
     /// The comment text including its `#` or `//` marker.
     public var text: String
+    /// The byte offset of the comment's marker in the file.
     public var start: Int
+    /// The 1-based line the comment is on (a comment runs to the end of its line).
     public var line: Int
     /// True when nothing but whitespace precedes the comment on its line.
     public var ownLine: Bool

@@ -387,8 +387,11 @@ public final class YAMLLineIndex: @unchecked Sendable {
     private var wide: [Int: [(index: Int, extra: Int)]] = [:]
     private let lock = NSLock()
 
+    /// An empty index; lines are scanned as they are first asked about.
     public init() {}
 
+    /// The 1-based byte column of the 1-based `scalarColumn` on 1-based `line` of `file`. Safe to call from
+    /// several threads.
     public func byteColumn(line: Int, scalarColumn: Int, in file: SourceFile) -> Int {
         lock.lock()
         defer { lock.unlock() }

@@ -3,9 +3,12 @@
 /// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
 /// own line; compact output has no spaces at all.
 public struct JSONOutput: Sendable {
+    /// The UTF-8 JSON text written so far; what a writer hands to its sink or file.
     public private(set) var bytes: [UInt8] = []
+    /// Whether the layout is pretty (two-space indentation, one object key per line) rather than compact.
     public let pretty: Bool
 
+    /// An empty output with the given layout; `capacity` is the number of bytes reserved up front.
     public init(pretty: Bool = true, capacity: Int = 4096) {
         self.pretty = pretty
         bytes.reserveCapacity(capacity)
@@ -36,6 +39,7 @@ public struct JSONOutput: Sendable {
     /// Appends JSON written separately (for instance on another thread) with the same settings.
     public mutating func append(_ other: JSONOutput) { bytes.append(contentsOf: other.bytes) }
 
+    /// Appends `n` in decimal, with a leading `-` when negative.
     public mutating func integer(_ n: Int) {
         if n < 0 { bytes.append(0x2D) }
         var magnitude = n.magnitude
@@ -59,6 +63,7 @@ public struct JSONOutput: Sendable {
         bytes.append(contentsOf: NumberText.format(n).utf8)
     }
 
+    /// Appends `true` or `false`.
     public mutating func bool(_ b: Bool) {
         if b { raw("true") } else { raw("false") }
     }

@@ -34,7 +34,26 @@ public enum TerminalText {
 
     /// What a piece of terminal output is, for its colour.
     public enum Style: Sendable {
-        case error, warning, note, critical, high, medium, low, removed, added, bold
+        /// A diagnostic's `error:` label: bold red.
+        case error
+        /// A diagnostic's `warning:` label: bold magenta.
+        case warning
+        /// A diagnostic's `note:` label, and a unified diff's `@@` hunk headers: bold cyan.
+        case note
+        /// The `CRIT` label of a critical finding in `moat analyze`'s table: bold red.
+        case critical
+        /// The `HIGH` label of a high-severity finding: red.
+        case high
+        /// The `MED` label of a medium-severity finding: yellow.
+        case medium
+        /// The `LOW` label of a low-severity finding: cyan.
+        case low
+        /// A removed (`-`) line of a unified diff: red.
+        case removed
+        /// An added (`+`) line of a unified diff: green.
+        case added
+        /// Emphasis without colour: a unified diff's `---`/`+++` file headers.
+        case bold
 
         /// The SGR parameters of the style.
         var code: String {

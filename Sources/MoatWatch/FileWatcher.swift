@@ -12,13 +12,20 @@ import Darwin
 /// by rename (vim, JetBrains and most editors write a new file and rename it over the old one, which
 /// gives the path a new inode).
 public struct FileStamp: Sendable, Hashable {
+    /// Whether `stat` succeeded; false for a missing or unreadable path (every other field is then 0).
     public var exists: Bool
+    /// The device the file is on (`st_dev`); with `inode`, tells a file renamed over the path from an edit.
     public var device: UInt64
+    /// The file's inode number (`st_ino`), which changes when an editor saves by rename.
     public var inode: UInt64
+    /// The size in bytes (`st_size`).
     public var size: Int64
+    /// The last modification of the contents (`st_mtime`), in nanoseconds since 1970.
     public var modified: Int64
+    /// The last change of the inode (`st_ctime`: contents, permissions or links), in nanoseconds since 1970.
     public var changed: Int64
 
+    /// The stamp of a path that does not exist (or cannot be `stat`ed); a file appearing there is a change.
     public static let missing = FileStamp(exists: false, device: 0, inode: 0, size: 0, modified: 0, changed: 0)
 
     /// The path's stamp now (`stat` follows symbolic links, so a link to a model follows its target).
@@ -56,6 +63,8 @@ public struct FileWatcher: Sendable {
     /// continuously would otherwise never be reported).
     public var maximumDelay: Duration
 
+    /// A watcher that polls every 200 ms, reports after 150 ms of quiet and at the latest 2 s after the
+    /// first change, unless given other durations.
     public init(interval: Duration = .milliseconds(200), debounce: Duration = .milliseconds(150),
                 maximumDelay: Duration = .seconds(2)) {
         self.interval = interval

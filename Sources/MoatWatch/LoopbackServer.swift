@@ -27,8 +27,11 @@ public struct ConnectionLimits: Sendable {
     /// After refusing a request, the server reads (and drops) at most this many bytes for at most
     /// `lingerTimeout` before closing, so the client can read the refusal instead of a reset.
     public var lingerBytes = 4 << 20
+    /// How long the server keeps draining a connection after a refusal before closing it (see `lingerBytes`).
     public var lingerTimeout: Duration = .seconds(2)
 
+    /// The defaults: `HeadLimits()`, 30 s idle, 10 s per head, 30 s per write, 256 connections, and
+    /// draining at most 4 MiB for 2 s after a refusal.
     public init() {}
 
     /// The connection cap for an open-file limit: room is kept for the listener, the event queue, the

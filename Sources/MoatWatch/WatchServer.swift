@@ -13,6 +13,7 @@ public struct WatchOptions: Sendable {
     public var declaredLevel: Int?
     /// `--as-of DATE`; nil means today, at each build.
     public var asOf: String?
+    /// How the model and its included files are polled for saves (interval, debounce, maximum delay).
     public var watcher = FileWatcher()
     /// How often idle event streams get a comment line (finds dead connections).
     public var heartbeat: Duration = .seconds(15)
@@ -30,6 +31,7 @@ public struct WatchOptions: Sendable {
     /// generation and whether it has been superseded by a newer save.
     var buildHook: (@Sendable (Int, @Sendable () -> Bool) -> Void)?
 
+    /// Options for watching the model whose root file is `modelPath`, with every other setting at its default.
     public init(modelPath: String) {
         self.modelPath = modelPath
     }
@@ -54,6 +56,8 @@ public actor WatchServer {
     private let failureSignal: AsyncStream<String>
     private let failureContinuation: AsyncStream<String>.Continuation
 
+    /// A server for `options.modelPath`, analysed against `catalogue` (vocabulary, rules, maturity model).
+    /// Nothing is built, bound or watched until `start()`.
     public init(options: WatchOptions, catalogue: Catalogue) {
         self.options = options
         self.catalogue = catalogue

@@ -4,13 +4,22 @@ import MoatDiagram
 
 /// One line about a finished build, for the terminal that runs `moat watch`.
 public struct BuildSummary: Sendable {
+    /// The build's number: published builds of the session are numbered 1, 2, 3, … (superseded ones skipped).
     public var build: Int
+    /// The local wall-clock time at which the build started, as `HH:mm:ss`.
     public var builtAt: String
+    /// Whether the model loaded without errors (and so was analysed); false when the page shows errors over
+    /// the last good diagram.
     public var succeeded: Bool
+    /// How many findings the analysis produced, whatever their status; 0 when the build failed.
     public var findings: Int
+    /// How many of them are open (`FindingStatus.gap` or `.roadmap`): not mitigated, accepted or dismissed.
     public var openFindings: Int
+    /// Errors in loading the model (including those past the cap that were counted but not kept).
     public var errorCount: Int
+    /// Diagnostics of lesser severity (warnings and notes) from loading and analysing the model.
     public var warningCount: Int
+    /// Wall-clock time from the start of loading until the diagram was drawn, in milliseconds.
     public var milliseconds: Int
     /// The errors, rendered as `file:line:col: error: message` with their source lines.
     public var renderedErrors: String

@@ -1,12 +1,19 @@
 /// Any JSON value, for the parts of the protocol this server reads loosely (client capabilities,
 /// initialisation options, command arguments) and for request ids.
 public enum LSPAny: Codable, Equatable, Sendable {
+    /// JSON `null` (also what an absent `params` is compared with).
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without a fraction that fits in `Int`; decoding tries it before `double`.
     case int(Int)
+    /// Any other number.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array, in order.
     case array([LSPAny])
+    /// An object; key order is not kept.
     case object([String: LSPAny])
 
     public init(from decoder: Decoder) throws {
@@ -47,8 +54,11 @@ public enum LSPAny: Codable, Equatable, Sendable {
         return value
     }
 
+    /// The string, when the value is one; nil otherwise.
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// The boolean, when the value is one; nil otherwise.
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    /// The integer, when the value is one or a whole `double` below 10^15 in magnitude (`3.0`); nil otherwise.
     public var intValue: Int? {
         switch self {
         case .int(let i): return i
@@ -56,21 +66,24 @@ public enum LSPAny: Codable, Equatable, Sendable {
         default: return nil
         }
     }
+    /// The elements, when the value is an array; nil otherwise.
     public var arrayValue: [LSPAny]? { if case .array(let a) = self { return a }; return nil }
 }
 
 /// A request id: JSON-RPC allows numbers and strings.
-public enum RequestID: Codable, Hashable, Sendable, CustomStringConvertible {
+enum RequestID: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// A numeric id, as most clients send.
     case number(Int)
+    /// A string id.
     case string(String)
 
-    public init(from decoder: Decoder) throws {
+    init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let i = try? c.decode(Int.self) { self = .number(i); return }
         self = .string(try c.decode(String.self))
     }
 
-    public func encode(to encoder: Encoder) throws {
+    func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .number(let i): try c.encode(i)
@@ -87,7 +100,7 @@ public enum RequestID: Codable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    var description: String {
         switch self {
         case .number(let i): return String(i)
         case .string(let s): return "\"\(s)\""
@@ -113,5 +126,6 @@ extension LSPAny: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expre
         return nil
     }
 
+    /// The members, when the value is an object; nil otherwise.
     public var objectValue: [String: LSPAny]? { if case .object(let o) = self { return o }; return nil }
 }

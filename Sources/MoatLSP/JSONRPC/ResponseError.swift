@@ -1,27 +1,27 @@
 /// A JSON-RPC error object, with the codes JSON-RPC 2.0 and LSP 3.17 define.
-public struct ResponseError: Error, Codable, Equatable, Sendable {
-    public var code: Int
-    public var message: String
+struct ResponseError: Error, Codable, Equatable, Sendable {
+    var code: Int
+    var message: String
 
-    public init(code: Int, message: String) {
+    init(code: Int, message: String) {
         self.code = code
         self.message = message
     }
 
-    public static let parseErrorCode = -32700
-    public static let invalidRequestCode = -32600
-    public static let methodNotFoundCode = -32601
-    public static let invalidParamsCode = -32602
-    public static let internalErrorCode = -32603
-    public static let serverNotInitializedCode = -32002
-    public static let requestFailedCode = -32803
-    public static let requestCancelledCode = -32800
+    static let parseErrorCode = -32700
+    static let invalidRequestCode = -32600
+    static let methodNotFoundCode = -32601
+    static let invalidParamsCode = -32602
+    static let internalErrorCode = -32603
+    static let serverNotInitializedCode = -32002
+    static let requestFailedCode = -32803
+    static let requestCancelledCode = -32800
 
-    public static func parseError(_ m: String) -> ResponseError { ResponseError(code: parseErrorCode, message: m) }
-    public static func invalidRequest(_ m: String) -> ResponseError { ResponseError(code: invalidRequestCode, message: m) }
-    public static func methodNotFound(_ method: String) -> ResponseError {
+    static func parseError(_ m: String) -> ResponseError { ResponseError(code: parseErrorCode, message: m) }
+    static func invalidRequest(_ m: String) -> ResponseError { ResponseError(code: invalidRequestCode, message: m) }
+    static func methodNotFound(_ method: String) -> ResponseError {
         ResponseError(code: methodNotFoundCode, message: "method not found: \(method)")
     }
-    public static func invalidParams(_ m: String) -> ResponseError { ResponseError(code: invalidParamsCode, message: m) }
-    public static func requestFailed(_ m: String) -> ResponseError { ResponseError(code: requestFailedCode, message: m) }
+    static func invalidParams(_ m: String) -> ResponseError { ResponseError(code: invalidParamsCode, message: m) }
+    static func requestFailed(_ m: String) -> ResponseError { ResponseError(code: requestFailedCode, message: m) }
 }

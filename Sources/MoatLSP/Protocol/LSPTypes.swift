@@ -1,182 +1,216 @@
 // The Language Server Protocol 3.17 structures this server reads and writes, as small Codable values.
 // Optional members that are nil are left out of the JSON, as the protocol expects.
 
-public struct Position: Codable, Hashable, Sendable, Comparable {
-    public var line: Int
-    public var character: Int
-    public init(line: Int, character: Int) { self.line = line; self.character = character }
-    public static func < (a: Position, b: Position) -> Bool { (a.line, a.character) < (b.line, b.character) }
+/// LSP `Position`: a 0-based line and a 0-based character offset in the negotiated `PositionEncoding`.
+struct Position: Codable, Hashable, Sendable, Comparable {
+    var line: Int
+    var character: Int
+    init(line: Int, character: Int) { self.line = line; self.character = character }
+    static func < (a: Position, b: Position) -> Bool { (a.line, a.character) < (b.line, b.character) }
 }
 
-public struct LSPRange: Codable, Hashable, Sendable {
-    public var start: Position
-    public var end: Position
-    public init(start: Position, end: Position) { self.start = start; self.end = end }
+/// LSP `Range`: from `start` up to (not including) `end`.
+struct LSPRange: Codable, Hashable, Sendable {
+    var start: Position
+    var end: Position
+    init(start: Position, end: Position) { self.start = start; self.end = end }
 }
 
-public struct Location: Codable, Hashable, Sendable {
-    public var uri: String
-    public var range: LSPRange
-    public init(uri: String, range: LSPRange) { self.uri = uri; self.range = range }
+/// LSP `Location`: a range in the document at `uri`.
+struct Location: Codable, Hashable, Sendable {
+    var uri: String
+    var range: LSPRange
+    init(uri: String, range: LSPRange) { self.uri = uri; self.range = range }
 }
 
-public struct TextDocumentIdentifier: Codable, Sendable { public var uri: String }
+/// LSP `TextDocumentIdentifier`: names a document by its URI.
+struct TextDocumentIdentifier: Codable, Sendable { var uri: String }
 
-public struct TextDocumentItem: Codable, Sendable {
-    public var uri: String
-    public var languageId: String?
-    public var version: Int?
-    public var text: String
+/// LSP `TextDocumentItem`: an opened document with its full text (`textDocument/didOpen`).
+struct TextDocumentItem: Codable, Sendable {
+    var uri: String
+    var languageId: String?
+    var version: Int?
+    var text: String
 }
 
-public struct VersionedTextDocumentIdentifier: Codable, Sendable {
-    public var uri: String
-    public var version: Int?
+/// LSP `VersionedTextDocumentIdentifier`: a document and the version an edit brings it to.
+struct VersionedTextDocumentIdentifier: Codable, Sendable {
+    var uri: String
+    var version: Int?
 }
 
-public struct DidOpenTextDocumentParams: Codable, Sendable { public var textDocument: TextDocumentItem }
+/// LSP `DidOpenTextDocumentParams` (`textDocument/didOpen`).
+struct DidOpenTextDocumentParams: Codable, Sendable { var textDocument: TextDocumentItem }
 
-public struct TextDocumentContentChangeEvent: Codable, Sendable {
-    public var range: LSPRange?
-    public var text: String
+/// LSP `TextDocumentContentChangeEvent`: replaces `range` with `text`, or the whole text when `range` is nil.
+struct TextDocumentContentChangeEvent: Codable, Sendable {
+    var range: LSPRange?
+    var text: String
 }
 
-public struct DidChangeTextDocumentParams: Codable, Sendable {
-    public var textDocument: VersionedTextDocumentIdentifier
-    public var contentChanges: [TextDocumentContentChangeEvent]
+/// LSP `DidChangeTextDocumentParams` (`textDocument/didChange`): changes applied in order.
+struct DidChangeTextDocumentParams: Codable, Sendable {
+    var textDocument: VersionedTextDocumentIdentifier
+    var contentChanges: [TextDocumentContentChangeEvent]
 }
 
-public struct DidCloseTextDocumentParams: Codable, Sendable { public var textDocument: TextDocumentIdentifier }
-public struct DidSaveTextDocumentParams: Codable, Sendable { public var textDocument: TextDocumentIdentifier }
+/// LSP `DidCloseTextDocumentParams` (`textDocument/didClose`).
+struct DidCloseTextDocumentParams: Codable, Sendable { var textDocument: TextDocumentIdentifier }
+/// LSP `DidSaveTextDocumentParams` (`textDocument/didSave`).
+struct DidSaveTextDocumentParams: Codable, Sendable { var textDocument: TextDocumentIdentifier }
 
-public struct TextDocumentPositionParams: Codable, Sendable {
-    public var textDocument: TextDocumentIdentifier
-    public var position: Position
+/// LSP `TextDocumentPositionParams`: a position in a document (hover, definition, completion).
+struct TextDocumentPositionParams: Codable, Sendable {
+    var textDocument: TextDocumentIdentifier
+    var position: Position
 }
 
-public struct ReferenceParams: Codable, Sendable {
-    public struct Context: Codable, Sendable { public var includeDeclaration: Bool }
-    public var textDocument: TextDocumentIdentifier
-    public var position: Position
-    public var context: Context?
+/// LSP `ReferenceParams` (`textDocument/references`).
+struct ReferenceParams: Codable, Sendable {
+    /// LSP `ReferenceContext`: whether the declaration itself is listed.
+    struct Context: Codable, Sendable { var includeDeclaration: Bool }
+    var textDocument: TextDocumentIdentifier
+    var position: Position
+    var context: Context?
 }
 
-public struct RenameParams: Codable, Sendable {
-    public var textDocument: TextDocumentIdentifier
-    public var position: Position
-    public var newName: String
+/// LSP `RenameParams` (`textDocument/rename`): the symbol at `position` gets `newName`.
+struct RenameParams: Codable, Sendable {
+    var textDocument: TextDocumentIdentifier
+    var position: Position
+    var newName: String
 }
 
-public struct DocumentParams: Codable, Sendable { public var textDocument: TextDocumentIdentifier }
+/// The params of requests about a whole document (`textDocument/documentSymbol`, `formatting`, `codeLens`).
+struct DocumentParams: Codable, Sendable { var textDocument: TextDocumentIdentifier }
 
-public struct CodeActionParams: Codable, Sendable {
-    public struct Context: Codable, Sendable {
-        public var diagnostics: [LSPDiagnostic]?
-        public var only: [String]?
+/// LSP `CodeActionParams` (`textDocument/codeAction`).
+struct CodeActionParams: Codable, Sendable {
+    /// LSP `CodeActionContext`: the diagnostics at the range and the kinds of action wanted.
+    struct Context: Codable, Sendable {
+        var diagnostics: [LSPDiagnostic]?
+        var only: [String]?
     }
-    public var textDocument: TextDocumentIdentifier
-    public var range: LSPRange
-    public var context: Context?
+    var textDocument: TextDocumentIdentifier
+    var range: LSPRange
+    var context: Context?
 }
 
-public struct ExecuteCommandParams: Codable, Sendable {
-    public var command: String
-    public var arguments: [LSPAny]?
+/// LSP `ExecuteCommandParams` (`workspace/executeCommand`).
+struct ExecuteCommandParams: Codable, Sendable {
+    var command: String
+    var arguments: [LSPAny]?
 }
 
-public struct DiagnosticRelatedInformation: Codable, Hashable, Sendable {
-    public var location: Location
-    public var message: String
+/// LSP `DiagnosticRelatedInformation`: a diagnostic's note about another place.
+struct DiagnosticRelatedInformation: Codable, Hashable, Sendable {
+    var location: Location
+    var message: String
 }
 
-public struct LSPDiagnostic: Codable, Hashable, Sendable {
-    public var range: LSPRange
+/// LSP `Diagnostic`, as published for a Moat diagnostic or finding.
+struct LSPDiagnostic: Codable, Hashable, Sendable {
+    var range: LSPRange
     /// 1 error, 2 warning, 3 information, 4 hint.
-    public var severity: Int?
-    public var code: String?
-    public var source: String?
-    public var message: String
-    public var relatedInformation: [DiagnosticRelatedInformation]?
+    var severity: Int?
+    var code: String?
+    var source: String?
+    var message: String
+    var relatedInformation: [DiagnosticRelatedInformation]?
 
-    public static let error = 1, warning = 2, information = 3, hint = 4
+    static let error = 1, warning = 2, information = 3, hint = 4
 }
 
-public struct PublishDiagnosticsParams: Codable, Sendable {
-    public var uri: String
-    public var version: Int?
-    public var diagnostics: [LSPDiagnostic]
+/// LSP `PublishDiagnosticsParams` (`textDocument/publishDiagnostics`): all of a document's diagnostics.
+struct PublishDiagnosticsParams: Codable, Sendable {
+    var uri: String
+    var version: Int?
+    var diagnostics: [LSPDiagnostic]
 }
 
-public struct MarkupContent: Codable, Hashable, Sendable {
-    public var kind: String
-    public var value: String
-    public static func markdown(_ text: String) -> MarkupContent { MarkupContent(kind: "markdown", value: text) }
-    public static func plain(_ text: String) -> MarkupContent { MarkupContent(kind: "plaintext", value: text) }
+/// LSP `MarkupContent`: text of `kind` `markdown` or `plaintext`.
+struct MarkupContent: Codable, Hashable, Sendable {
+    var kind: String
+    var value: String
+    static func markdown(_ text: String) -> MarkupContent { MarkupContent(kind: "markdown", value: text) }
+    static func plain(_ text: String) -> MarkupContent { MarkupContent(kind: "plaintext", value: text) }
 }
 
-public struct Hover: Codable, Sendable {
-    public var contents: MarkupContent
-    public var range: LSPRange?
+/// LSP `Hover`: the answer to `textDocument/hover`.
+struct Hover: Codable, Sendable {
+    var contents: MarkupContent
+    var range: LSPRange?
 }
 
-public struct TextEdit: Codable, Hashable, Sendable {
-    public var range: LSPRange
-    public var newText: String
+/// LSP `TextEdit`: replace `range` with `newText`.
+struct TextEdit: Codable, Hashable, Sendable {
+    var range: LSPRange
+    var newText: String
 }
 
-public struct WorkspaceEdit: Codable, Sendable {
-    public var changes: [String: [TextEdit]]
+/// LSP `WorkspaceEdit` in its `changes` form: edits by document URI.
+struct WorkspaceEdit: Codable, Sendable {
+    var changes: [String: [TextEdit]]
 }
 
-public struct CompletionItem: Codable, Sendable {
-    public var label: String
+/// LSP `CompletionItem`; the static members are `CompletionItemKind` values.
+struct CompletionItem: Codable, Sendable {
+    var label: String
     /// CompletionItemKind: 6 variable, 10 property, 12 value, 14 keyword, 18 reference, 20 enum member, 21 constant.
-    public var kind: Int?
-    public var detail: String?
-    public var documentation: MarkupContent?
-    public var sortText: String?
-    public var filterText: String?
-    public var textEdit: TextEdit?
+    var kind: Int?
+    var detail: String?
+    var documentation: MarkupContent?
+    var sortText: String?
+    var filterText: String?
+    var textEdit: TextEdit?
 
-    public static let variable = 6, property = 10, value = 12, keyword = 14, reference = 18, enumMember = 20,
+    static let variable = 6, property = 10, value = 12, keyword = 14, reference = 18, enumMember = 20,
                       constant = 21, module = 9, class_ = 7, event = 23
 }
 
-public struct CompletionList: Codable, Sendable {
-    public var isIncomplete: Bool
-    public var items: [CompletionItem]
+/// LSP `CompletionList`: the answer to `textDocument/completion`.
+struct CompletionList: Codable, Sendable {
+    var isIncomplete: Bool
+    var items: [CompletionItem]
 }
 
-public struct DocumentSymbol: Codable, Sendable {
-    public var name: String
-    public var detail: String?
-    /// SymbolKind: 1 file, 2 module, 3 namespace, 5 class, 12 function, 13 variable, 14 constant, 19 object, 23 struct, 24 event, 20 key.
-    public var kind: Int
-    public var range: LSPRange
-    public var selectionRange: LSPRange
-    public var children: [DocumentSymbol]?
+/// LSP `DocumentSymbol`: one entry of the outline, with nested children.
+struct DocumentSymbol: Codable, Sendable {
+    var name: String
+    var detail: String?
+    /// SymbolKind: 1 file, 2 module, 3 namespace, 5 class, 12 function, 13 variable, 14 constant, 19 object,
+    /// 23 struct, 24 event, 20 key.
+    var kind: Int
+    var range: LSPRange
+    var selectionRange: LSPRange
+    var children: [DocumentSymbol]?
 }
 
-public struct Command: Codable, Sendable {
-    public var title: String
-    public var command: String
-    public var arguments: [LSPAny]?
+/// LSP `Command`: a command a client runs through `workspace/executeCommand`.
+struct Command: Codable, Sendable {
+    var title: String
+    var command: String
+    var arguments: [LSPAny]?
 }
 
-public struct CodeLens: Codable, Sendable {
-    public var range: LSPRange
-    public var command: Command?
+/// LSP `CodeLens`: a command shown above a line.
+struct CodeLens: Codable, Sendable {
+    var range: LSPRange
+    var command: Command?
 }
 
-public struct CodeAction: Codable, Sendable {
-    public var title: String
-    public var kind: String?
-    public var diagnostics: [LSPDiagnostic]?
-    public var isPreferred: Bool?
-    public var edit: WorkspaceEdit?
+/// LSP `CodeAction`: a quick fix, applied as `edit`.
+struct CodeAction: Codable, Sendable {
+    var title: String
+    var kind: String?
+    var diagnostics: [LSPDiagnostic]?
+    var isPreferred: Bool?
+    var edit: WorkspaceEdit?
 }
 
-public struct PrepareRenameResult: Codable, Sendable {
-    public var range: LSPRange
-    public var placeholder: String
+/// The `{ range, placeholder }` answer to `textDocument/prepareRename`.
+struct PrepareRenameResult: Codable, Sendable {
+    var range: LSPRange
+    var placeholder: String
 }

@@ -1,8 +1,11 @@
 /// How the client counts characters in a line: LSP's default is UTF-16 code units; a client may offer
 /// UTF-8 (bytes, as Moat counts columns) or UTF-32 (Unicode scalars).
-public enum PositionEncoding: String, Sendable {
+enum PositionEncoding: String, Sendable {
+    /// Characters are UTF-8 bytes.
     case utf8 = "utf-8"
+    /// Characters are UTF-16 code units (LSP's default; a scalar beyond U+FFFF counts two).
     case utf16 = "utf-16"
+    /// Characters are Unicode scalars.
     case utf32 = "utf-32"
 }
 

@@ -4,11 +4,15 @@
 /// has no spaces or control characters, field names are tokens and values have no control characters
 /// other than tab.
 public struct RequestHead: Sendable, Equatable {
+    /// One header field line (`Name: value`).
     public struct Field: Sendable, Equatable {
+        /// The field name in the case it was sent (a token: no spaces or separators).
         public var name: String
+        /// The value without the spaces and tabs around it; may be empty.
         public var value: String
     }
 
+    /// The request method as sent, case-sensitive (`GET`; the policy refuses every other).
     public var method: String
     /// The request target as sent (`/events?token=…`).
     public var target: String
@@ -74,6 +78,7 @@ public struct HeadLimits: Sendable, Equatable {
     /// At most this many header fields.
     public var fieldCount: Int
 
+    /// Limits of 8 KiB for the request line, 8 KiB for all header lines together and 64 fields, unless given.
     public init(requestLine: Int = 8_192, fieldBytes: Int = 8_192, fieldCount: Int = 64) {
         self.requestLine = requestLine
         self.fieldBytes = fieldBytes
@@ -105,6 +110,7 @@ public struct RequestHeadReader: Sendable {
     /// Empty lines allowed before a request line (RFC 9112 §2.2 asks servers to ignore at least one).
     public static let leadingEmptyLines = 4
 
+    /// The size limits every head read is held to.
     public let limits: HeadLimits
     /// Received bytes not yet consumed by a finished head.
     private(set) public var buffered: [UInt8] = []
@@ -119,6 +125,7 @@ public struct RequestHeadReader: Sendable {
     private var fieldBytes = 0
     private var finished: HeadResult?
 
+    /// An empty reader that enforces `limits`.
     public init(limits: HeadLimits = HeadLimits()) {
         self.limits = limits
     }

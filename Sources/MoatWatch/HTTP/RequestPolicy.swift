@@ -11,20 +11,30 @@
 /// - Only GET, and only the fixed routes; no request path is ever mapped to the file system.
 /// - Requests are read by `RequestHeadReader`, which refuses heads over `HeadLimits` before any of this.
 public struct RequestPolicy: Sendable {
+    /// The fixed paths the workbench serves; the raw value is the exact path (compared byte for byte).
     public enum Route: String, Sendable, CaseIterable {
+        /// The workbench page itself (HTML with the latest snapshot inlined).
         case page = "/"
+        /// The server-sent event stream of new snapshots (`text/event-stream`).
         case events = "/events"
+        /// The latest diagram as a standalone SVG document.
         case diagram = "/diagram.svg"
     }
 
+    /// What to do with a request.
     public enum Decision: Equatable, Sendable {
+        /// Serve the route.
         case allow(Route)
+        /// Answer with the HTTP `status` (400, 403, 404, 405) and `reason` as a plain-text body.
         case reject(status: Int, reason: String)
     }
 
+    /// The port the server listens on at 127.0.0.1; part of the only Host and Origin values accepted.
     public let port: UInt16
+    /// The session token every request must present as `?token=`; see `makeToken()`.
     public let token: String
 
+    /// The policy of a server on `port` whose session token is `token`.
     public init(port: UInt16, token: String) {
         self.port = port
         self.token = token
@@ -81,10 +91,14 @@ public struct RequestPolicy: Sendable {
         return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { fold($0) == fold($1) }
     }
 
+    /// The Host header values accepted: `127.0.0.1:PORT` and `localhost:PORT` (ASCII case ignored).
     public var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)"] }
+    /// The Origin header values accepted, when one is sent: `http://` and an allowed host.
     public var allowedOrigins: Set<String> { Set(allowedHosts.map { "http://" + $0 }) }
 
-    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    /// Whether two strings have the same UTF-8 bytes, in time that depends only on their lengths, not on
+    /// where they differ (so the token cannot be guessed a byte at a time).
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
