@@ -7,6 +7,7 @@ public struct RuleWriter: Sendable {
     /// The catalogue the rule's mitigating controls (and their maturity levels) come from.
     public let catalogue: Catalogue
 
+    /// A writer that names each mitigation's control level from `catalogue`.
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
     /// One rule as JSON: id, title, description, STRIDE, kinds, condition, likelihood, impact, CWE, CAPEC,
