@@ -1,3 +1,4 @@
+// Over 500 lines: one mapper per OTM section (project, zones, components, dataflows, threats, mitigations).
 import Foundation
 import MoatCore
 import Yams

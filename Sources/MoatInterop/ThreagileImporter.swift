@@ -1,3 +1,4 @@
+// Over 500 lines: one mapper per Threagile section (assets, links, boundaries, runtimes, risks, includes), in file order.
 import Foundation
 import MoatCore
 import Yams

@@ -1,3 +1,4 @@
+// Over 500 lines: Threat Dragon v1 and v2 cells, their threats, and the geometry that places boundary lines.
 import Foundation
 import MoatCore
 import Yams

@@ -1,3 +1,4 @@
+// Over 500 lines: one handler per statement kind, the include walk and its confinement, in one pass.
 import Foundation
 import MoatSyntax
 import MoatSource

@@ -1,3 +1,4 @@
+// Over 500 lines: one parse function per grammar rule of docs/language.md, with their recovery.
 import MoatSource
 import MoatText
 

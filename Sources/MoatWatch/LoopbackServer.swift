@@ -1,3 +1,4 @@
+// Over 500 lines: the connection cap, timeouts and accept recovery belong together (issue 19, items 1 and 8).
 import FlyingSocks
 import Foundation
 import MoatWatchHTTP

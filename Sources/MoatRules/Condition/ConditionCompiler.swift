@@ -1,3 +1,4 @@
+// Over 500 lines: one case per computed name of the condition language (docs/rules.md lists them).
 import MoatModel
 import MoatSyntax
 import MoatSource
