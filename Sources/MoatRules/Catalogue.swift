@@ -9,7 +9,8 @@ import MoatText
 public struct Catalogue: Sendable {
     public let vocabulary: Vocabulary
     public let maturity: MaturityModel
-    /// Controls with compiled evidence, by id.
+    /// Controls with compiled evidence, by id. Without rules (`includesRules` false) the evidence may be left
+    /// uncompiled (empty): only the analysis evaluates it, and it needs the rules.
     public let controls: [String: CompiledControl]
     /// Rules in id order; empty when the catalogue was loaded without them (`includesRules`).
     public private(set) var rules: [Rule]

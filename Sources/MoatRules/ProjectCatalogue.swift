@@ -9,7 +9,8 @@ extension Catalogue {
     public func extended(with project: ProjectFile) -> Catalogue {
         let vocabulary = self.vocabulary.extended(with: project)
         let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
-        let (controls, _) = loader.compileControls(file: nil)
+        // Without rules, nothing evaluates the controls' evidence (`controls`): it stays uncompiled.
+        let controls = includesRules ? loader.compileControls(file: nil).0 : self.controls
         let rules = self.rules.map { loader.recompiled($0) ?? $0 }
         return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls, rules: rules, includesRules: includesRules)
     }
