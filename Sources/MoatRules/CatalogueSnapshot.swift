@@ -27,7 +27,7 @@ import MoatSyntax
 /// line, then values one after another, each ending in a newline — a whole number as decimal digits, a
 /// string as its length in UTF-8 bytes, a colon and the bytes (so strings need no escaping and are read
 /// without scanning them). Optional values and lists are preceded by a count (0 or 1 for an optional).
-/// Reading it is a single pass over the bytes with no lookahead: a few hundred microseconds.
+/// Reading it is a single pass over the bytes with no lookahead (about 5 M instructions with the rules).
 public enum CatalogueSnapshot {
     /// The snapshot's file name in a Models folder.
     public static let fileName = "catalogue.snapshot"
