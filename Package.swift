@@ -26,12 +26,14 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
-        // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema).
+        // The catalogues shipped with the tool (vocabulary, rules, maturity model, schema), and the snapshot
+        // `moat` loads them from (catalogue.snapshot, written by moat-catalogue-snapshot; CatalogueSnapshot.swift).
         .target(
             name: "BundledModels",
             path: "Models",
             resources: [
                 .copy("vocabulary.yaml"), .copy("rules"), .copy("maturity"), .copy("moat.schema.json"),
+                .copy("catalogue.snapshot"),
             ]
         ),
         // The pipeline, one module per stage; each imports only the stages before it (DESIGN §2):
@@ -93,6 +95,9 @@ let package = Package(
             name: "moat-lsp",
             dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Writes Models/catalogue.snapshot from Models/*.yaml with the catalogue's own loaders; run it after
+        // editing Models/ (`--check` says whether the snapshot is current; CatalogueSnapshotTests fails if not).
+        .executableTarget(name: "moat-catalogue-snapshot", dependencies: ["MoatRules", "MoatModel", "MoatSyntax", "MoatSource", "MoatText"]),
         // In-process stage timings: swift run -c release moat-bench FILE.
         .executableTarget(name: "moat-bench", dependencies: pipeline + ["MoatReports", "MoatDiagram"],
                           path: "Benchmarks/MoatBench"),

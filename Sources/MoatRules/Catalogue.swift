@@ -12,7 +12,8 @@ public struct Catalogue: Sendable {
     public let vocabulary: Vocabulary
     /// The five maturity levels with their practices, and the controls that mitigate rules' threats.
     public let maturity: MaturityModel
-    /// Controls with compiled evidence, by id.
+    /// Controls with compiled evidence, by id. Without rules (`includesRules` false) the evidence may be left
+    /// uncompiled (empty): only the analysis evaluates it, and it needs the rules.
     public let controls: [String: CompiledControl]
     /// Rules in id order; empty when the catalogue was loaded without them (`includesRules`).
     public private(set) var rules: [Rule]
@@ -77,11 +78,21 @@ public struct Catalogue: Sendable {
     }
 
     /// The built-in catalogue, loaded once.
-    public static let builtIn: Result<Catalogue, Error> = Result { try load() }
+    public static let builtIn: Result<Catalogue, Error> = Result { try loadBuiltIn(rules: true) }
 
     /// The built-in catalogue without its rules (`load(rules: false)`), loaded once: for commands that only
     /// read models. A process that needs both loads the vocabulary twice; none of the commands does.
-    public static let builtInWithoutRules: Result<Catalogue, Error> = Result { try load(rules: false) }
+    public static let builtInWithoutRules: Result<Catalogue, Error> = Result { try loadBuiltIn(rules: false) }
+
+    /// The built-in catalogue from its snapshot (`CatalogueSnapshot`, read without Yams), or from the YAML when the snapshot is missing or stale — or when the environment
+    /// variable `MOAT_CATALOGUE` is `yaml`, which compares the two paths and gives the YAML's diagnostics.
+    static func loadBuiltIn(rules: Bool) throws -> Catalogue {
+        if getenv("MOAT_CATALOGUE").map({ String(cString: $0) }) != "yaml",
+           let catalogue = CatalogueSnapshot.load(from: BundledModels.directory, rules: rules) {
+            return catalogue
+        }
+        return try load(rules: rules)
+    }
 
     /// This catalogue plus the rules in `directory`; a rule with a built-in id replaces the built-in one.
     public func adding(rulesFrom directory: URL) -> (Catalogue, [Diagnostic]) {

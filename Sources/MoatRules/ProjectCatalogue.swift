@@ -9,7 +9,8 @@ extension Catalogue {
     public func extended(with project: ProjectFile) -> Catalogue {
         let vocabulary = self.vocabulary.extended(with: project)
         let loader = RuleLoader(vocabulary: vocabulary, maturity: maturity)
-        let (controls, _) = loader.compileControls(file: nil)
+        // Without rules, nothing evaluates the controls' evidence (`controls`): it stays uncompiled.
+        let controls = includesRules ? loader.compileControls(file: nil).0 : self.controls
         let rules = self.rules.map { loader.recompiled($0) ?? $0 }
         return Catalogue(vocabulary: vocabulary, maturity: maturity, controls: controls, rules: rules, includesRules: includesRules)
     }
@@ -31,22 +32,41 @@ extension Catalogue {
 }
 
 extension RuleLoader {
+    /// The kinds a rule's condition is compiled for together: the node kinds (actor, process, datastore) as one
+    /// group, each other kind alone.
+    static func conditionGroups(_ kinds: [ElementKind]) -> [Set<ElementKind>] {
+        var groups: [Set<ElementKind>] = []
+        let nodes = Set(kinds.filter(\.isNode))
+        if !nodes.isEmpty { groups.append(nodes) }
+        for k in kinds where !k.isNode { groups.append([k]) }
+        return groups
+    }
+
+    /// A condition compiled for each kind of `kinds`; nil when it does not compile.
+    func conditions(_ when: String, appliesTo kinds: [ElementKind]) -> [ElementKind: CompiledCondition]? {
+        var conditions: [ElementKind: CompiledCondition] = [:]
+        for group in Self.conditionGroups(kinds) {
+            guard let type = EntityType.of(group), case .success(let c) = compiler.compile(when, context: type) else { return nil }
+            for k in group { conditions[k] = c }
+        }
+        return conditions
+    }
+
     /// The rule with its condition compiled against this loader's vocabulary.
     func recompiled(_ rule: Rule) -> Rule? {
         guard rule.origin != .written else { return rule }
-        var conditions: [ElementKind: CompiledCondition] = [:]
-        var groups: [Set<ElementKind>] = []
-        let nodes = Set(rule.appliesTo.filter(\.isNode))
-        if !nodes.isEmpty { groups.append(nodes) }
-        for k in rule.appliesTo where !k.isNode { groups.append([k]) }
-        for group in groups {
-            guard let type = EntityType.of(group), case .success(let c) = compiler.compile(rule.when, context: type) else { return nil }
-            for k in group { conditions[k] = c }
-        }
-        return Rule(id: rule.id, title: rule.title, description: rule.description, stride: rule.stride, appliesTo: rule.appliesTo,
-                    when: rule.when, likelihood: rule.likelihood, impact: rule.impact, cwe: rule.cwe, capec: rule.capec,
-                    falsePositive: rule.falsePositive, mitigations: rule.mitigations, triggeringExamples: rule.triggeringExamples,
-                    nonTriggeringExamples: rule.nonTriggeringExamples, range: rule.range, conditions: conditions, origin: rule.origin,
-                    advice: rule.advice, runsOn: rule.runsOn, supersedes: rule.supersedes)
+        guard let conditions = conditions(rule.when, appliesTo: rule.appliesTo) else { return nil }
+        return rule.with(conditions: conditions)
+    }
+}
+
+extension Rule {
+    /// This rule with other compiled conditions (the same rule against another vocabulary).
+    func with(conditions: [ElementKind: CompiledCondition]) -> Rule {
+        Rule(id: id, title: title, description: description, stride: stride, appliesTo: appliesTo,
+             when: when, likelihood: likelihood, impact: impact, cwe: cwe, capec: capec,
+             falsePositive: falsePositive, mitigations: mitigations, triggeringExamples: triggeringExamples,
+             nonTriggeringExamples: nonTriggeringExamples, range: range, conditions: conditions, origin: origin,
+             advice: advice, runsOn: runsOn, supersedes: supersedes)
     }
 }

@@ -66,8 +66,7 @@ public struct RuleLoader: Sendable {
 
     /// Loads every `*.yaml` file of a folder, in name order.
     public func load(directory: URL, controls: [String: CompiledControl], userRules: Bool) -> ([Rule], [Diagnostic]) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        let names = Self.ruleFiles(in: directory)
         // Files are independent until the duplicate check: compose and compile them on every core.
         let loaded = names.map { directory.appendingPathComponent($0).path }.parallelMap { path in
             SourceLoader().load(path).map { load(file: $0, controls: controls, userRules: userRules) }
@@ -95,6 +94,12 @@ public struct RuleLoader: Sendable {
             diagnostics.append(.error(.noRules, "no rule files (*.yaml) in '\(directory.path)'", at: nil))
         }
         return (rules, diagnostics)
+    }
+
+    /// The names of the rule files of a folder (`*.yaml`, `*.yml`), in name order: the order rules load in.
+    static func ruleFiles(in directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
     }
 
     /// Loads one rule file.
@@ -271,11 +276,7 @@ public struct RuleLoader: Sendable {
         var conditions: [ElementKind: CompiledCondition] = [:]
         let when = fields["when"]?.string ?? ""
         if let whenNode = fields["when"] {
-            var groups: [Set<ElementKind>] = []
-            let nodes = Set(kinds.filter(\.isNode))
-            if !nodes.isEmpty { groups.append(nodes) }
-            for k in kinds where !k.isNode { groups.append([k]) }
-            for group in groups {
+            for group in Self.conditionGroups(kinds) {
                 guard let type = EntityType.of(group) else { continue }
                 switch compiler.compile(when, context: type) {
                 case .success(let c): for k in group { conditions[k] = c }

@@ -70,8 +70,17 @@ public final class SourceFile: Hashable, Sendable {
         var body = bytes
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
         self.bytes = body
+        // memchr from line end to line end: a loop over the bytes (`enumerated()`) cost about 8 instructions a
+        // byte, which the bundled rule files (230 KB, read at every start for the places of rules) made visible.
         var starts = [0]
-        for (i, b) in body.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        body.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count, let hit = memchr(base + offset, 0x0A, buffer.count - offset) {
+                offset = base.distance(to: UnsafeRawPointer(hit)) + 1
+                starts.append(offset)
+            }
+        }
         self.lineStarts = starts
     }
 
