@@ -88,6 +88,12 @@ public struct SARIFWriter: ReportWriter {
                                                               ("justification", .string("\(t.status.rawValue): \(t.justification)"))]
                     if let owner = t.owner { suppression.append(("properties", .object([("owner", .string(owner))]))) }
                     result.append(("suppressions", .array([.object(suppression)])))
+                } else if f.status == .provider {
+                    // Shared responsibility: only the provider of the managed element can apply the mitigation.
+                    result.append(("suppressions", .array([.object([
+                        ("kind", .string("external")), ("status", .string("accepted")),
+                        ("justification", .string("provider: only the provider of this managed element can apply the mitigation")),
+                    ])])))
                 }
                 if let baseline {
                     result.append(("baselineState", .string(baseline.findingIDs.contains(f.id) ? "unchanged" : "new")))
