@@ -12,6 +12,7 @@
 #
 # `minimise` is the one mode that writes to the work tree: it adds to Tests/Fuzz/corpus/NOTATION the
 # campaign inputs (files of at most 4 KB) that reach code the committed corpus does not, at most 150 files
+# (import: 50 files and 150 KB, its seeds being larger)
 # and 300 KB per notation in all; committed files are kept.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,7 +55,8 @@ run() {  # run NOTATION CORPUS SEEDS...
 # 300 KB come out, a second pass (-set_cover_merge=1, which lists every feature of every file in its control
 # file) feeds a greedy cover: committed files first, then the file adding most edges, smaller first on ties.
 minimise() {
-    local notation=$1
+    local notation=$1 max_files=150 max_bytes=307200
+    [ "$notation" = import ] && { max_files=50; max_bytes=153600; }
     local fresh="$work/min-$notation" cover="$work/min-$notation-cover" small="$work/min-$notation-input"
     rm -rf "$fresh" "$cover" "$small" "$work/min-$notation.control"
     mkdir -p "$fresh" "$cover" "$small"
@@ -65,13 +67,13 @@ minimise() {
         "$fresh" "$small" > "$work/min-$notation.log" 2>&1
     tail -1 "$work/min-$notation.log"
     local chosen="$work/min-$notation.chosen"
-    if [ "$(ls "$fresh" | wc -l)" -le 150 ] && [ "$(cat "$fresh"/* | wc -c)" -le 307200 ]; then
+    if [ "$(ls "$fresh" | wc -l)" -le "$max_files" ] && [ "$(cat "$fresh"/* | wc -c)" -le "$max_bytes" ]; then
         ls "$fresh" > "$chosen"
     else
         "${env[@]}" "$binary" -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=4096 \
             -merge_control_file="$work/min-$notation.control" "$cover" "$fresh" >> "$work/min-$notation.log" 2>&1
         ls Tests/Fuzz/corpus/"$notation" > "$work/min-$notation.committed"
-        awk -v files=150 -v bytes=307200 '
+        awk -v files="$max_files" -v bytes="$max_bytes" '
             FILENAME == ARGV[1] { committed[$0] = 1; next }   # names already in Tests/Fuzz/corpus
             FNR == 1 { n = $1; next }
             FNR == 2 { next }
