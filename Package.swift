@@ -103,8 +103,8 @@ let package = Package(
                           path: "Benchmarks/MoatBench"),
         // libFuzzer target (Benchmarks/Fuzz, docs/fuzzing.md): a corpus replayer in normal builds; with
         // `swift build --product moat-fuzz --sanitize=fuzzer --sanitize=address` libFuzzer supplies `main`.
-        .executableTarget(name: "moat-fuzz", dependencies: pipeline + ["MoatReports"], path: "Benchmarks/Fuzz",
-                          exclude: ["moat.dict", "run.sh", "Watch"]),
+        .executableTarget(name: "moat-fuzz", dependencies: pipeline + ["MoatReports", "MoatInterop"],
+                          path: "Benchmarks/Fuzz", exclude: ["moat.dict", "import.dict", "run.sh", "Watch"]),
         // The same for the watch server's request handling: bytes as a request head, through the head
         // reader and the request policy (Benchmarks/Fuzz/Watch, docs/fuzzing.md).
         .executableTarget(name: "moat-watch-fuzz", dependencies: ["MoatWatchHTTP"], path: "Benchmarks/Fuzz/Watch",

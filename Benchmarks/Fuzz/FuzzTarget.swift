@@ -6,7 +6,8 @@ import MoatReports
 ///
 /// Every input is the root file of a model in an in-memory file system (nothing on disk is read,
 /// so `include "/etc/passwd"` is harmless). The notation comes from `MOAT_FUZZ_NOTATION`
-/// (`moat`, the default, `yaml` or `json`), so each front end gets its own campaign and corpus.
+/// (`moat`, the default, `yaml` or `json`), so each front end gets its own campaign and corpus;
+/// `MOAT_FUZZ_NOTATION=import` runs the input through the importers instead (ImportTarget.swift).
 ///
 /// Stages: SourceLoader checks (size, UTF-8, NUL) → reader (Parser or YAMLModelReader) → ModelLoader
 /// (includes, names, types, lint) → Analyzer → DiagnosticRenderer; then, when the input parses
@@ -24,6 +25,12 @@ enum FuzzTarget {
         default: return .moat
         }
     }()
+
+    /// `MOAT_FUZZ_NOTATION=import`: the input is another tool's model, for ImportTarget.
+    static let importing = ProcessInfo.processInfo.environment["MOAT_FUZZ_NOTATION"] == "import"
+
+    /// The campaign's name, as the replay prints it: the notation, or `import`.
+    static var modeName: String { importing ? "import" : "\(notation)" }
 
     static var rootPath: String {
         switch notation {
@@ -69,7 +76,7 @@ enum FuzzTarget {
             let key = URL(fileURLWithPath: path).standardizedFileURL.path
             switch key {
             case "/fuzz/root.moat", "/fuzz/root.yaml", "/fuzz/root.json",
-                 "/fuzz/self.moat", "/fuzz/self.yaml", "/fuzz/self.json":
+                 "/fuzz/self.moat", "/fuzz/self.yaml", "/fuzz/self.json", "/fuzz/import.yaml", "/fuzz/import.json":
                 return input
             case "/fuzz": throw SourceLoader.LoadError.isDirectory
             default:
@@ -85,6 +92,7 @@ enum FuzzTarget {
 
     /// Runs one input through every stage.
     static func run(_ input: [UInt8]) {
+        if importing { return ImportTarget.run(input) }
         let loader = sourceLoader(input: input)
         let root: SourceFile
         switch loader.load(rootPath) {

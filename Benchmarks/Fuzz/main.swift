@@ -42,6 +42,6 @@ let replayed: Int = {
             count += 1
         }
     }
-    print("moat-fuzz: \(count) inputs replayed without a crash (notation: \(FuzzTarget.notation))")
+    print("moat-fuzz: \(count) inputs replayed without a crash (notation: \(FuzzTarget.modeName))")
     return count
 }()

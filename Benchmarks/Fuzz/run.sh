@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds moat-fuzz with libFuzzer and AddressSanitizer and runs one campaign per front end.
 #
-#   Benchmarks/Fuzz/run.sh [SECONDS_PER_CAMPAIGN] [moat|yaml|both]     (default: 600 seconds, both)
-#   Benchmarks/Fuzz/run.sh minimise [moat|yaml|both]                     (fold a campaign into Tests/Fuzz/corpus)
+#   Benchmarks/Fuzz/run.sh [SECONDS_PER_CAMPAIGN] [moat|yaml|import|both|all]   (default: 600 seconds, both)
+#   Benchmarks/Fuzz/run.sh minimise [moat|yaml|import|both|all]                  (fold a campaign into Tests/Fuzz/corpus)
+#
+# `both` is moat and yaml; `all` adds `import` (MOAT_FUZZ_NOTATION=import: every importer of MoatInterop).
 #
 # Everything the fuzzer writes (the growing corpus, crash and timeout inputs, logs) goes under
 # ${MOAT_FUZZ_WORK:-/tmp/moat-fuzz}, never into the work tree. The committed seeds are
-# Tests/Fuzz/corpus/{moat,yaml} and Samples/*.moat. See docs/fuzzing.md.
+# Tests/Fuzz/corpus/{moat,yaml,import} and Samples/*.moat. See docs/fuzzing.md.
 #
 # `minimise` is the one mode that writes to the work tree: it adds to Tests/Fuzz/corpus/NOTATION the
 # campaign inputs (files of at most 4 KB) that reach code the committed corpus does not, at most 150 files
+# (import: 50 files and 150 KB, its seeds being larger)
 # and 300 KB per notation in all; committed files are kept.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +22,7 @@ if [ "${1:-}" = minimise ]; then mode=minimise; shift; set -- 0 "${1:-both}"; fi
 seconds=${1:-600}
 which=${2:-both}
 work=${MOAT_FUZZ_WORK:-/tmp/moat-fuzz}
-mkdir -p "$work/seeds-moat" "$work/corpus-moat" "$work/corpus-yaml" "$work/artifacts"
+mkdir -p "$work/seeds-moat" "$work/corpus-moat" "$work/corpus-yaml" "$work/corpus-import" "$work/artifacts"
 cp Samples/*.moat "$work/seeds-moat/"
 
 # `--sanitize=fuzzer --sanitize=address` alone is not enough for Swift code: swiftc keeps only the last
@@ -32,14 +35,15 @@ binary=.build-fuzz/debug/moat-fuzz
 run() {  # run NOTATION CORPUS SEEDS...
     local notation=$1 corpus=$2
     shift 2
-    local log
+    local log dict=Benchmarks/Fuzz/moat.dict
+    [ "$notation" = import ] && dict=Benchmarks/Fuzz/import.dict   # the keys of the four foreign formats
     log="$work/$notation-$(date +%Y%m%d-%H%M%S).log"
     echo "== $notation: $seconds s (log: $log)"
     # Swift's own backtracer would run after libFuzzer's handler, trip ASan and can hang holding the pipe.
     # -fork=1 -ignore_crashes=1: a crash is saved and the campaign goes on, so one bug does not end it.
     SWIFT_BACKTRACE=enable=no MOAT_FUZZ_NOTATION=$notation "$binary" "$corpus" "$@" \
         -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        -dict=Benchmarks/Fuzz/moat.dict -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+        -dict="$dict" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
         -max_total_time="$seconds" -artifact_prefix="$work/artifacts/$notation-" \
         > "$log" 2>&1 || true
     grep -E '^#[0-9]+: cov' "$log" | tail -1    # the last status line: executions, coverage, crashes
@@ -51,7 +55,8 @@ run() {  # run NOTATION CORPUS SEEDS...
 # 300 KB come out, a second pass (-set_cover_merge=1, which lists every feature of every file in its control
 # file) feeds a greedy cover: committed files first, then the file adding most edges, smaller first on ties.
 minimise() {
-    local notation=$1
+    local notation=$1 max_files=150 max_bytes=307200
+    [ "$notation" = import ] && { max_files=50; max_bytes=153600; }
     local fresh="$work/min-$notation" cover="$work/min-$notation-cover" small="$work/min-$notation-input"
     rm -rf "$fresh" "$cover" "$small" "$work/min-$notation.control"
     mkdir -p "$fresh" "$cover" "$small"
@@ -62,13 +67,13 @@ minimise() {
         "$fresh" "$small" > "$work/min-$notation.log" 2>&1
     tail -1 "$work/min-$notation.log"
     local chosen="$work/min-$notation.chosen"
-    if [ "$(ls "$fresh" | wc -l)" -le 150 ] && [ "$(cat "$fresh"/* | wc -c)" -le 307200 ]; then
+    if [ "$(ls "$fresh" | wc -l)" -le "$max_files" ] && [ "$(cat "$fresh"/* | wc -c)" -le "$max_bytes" ]; then
         ls "$fresh" > "$chosen"
     else
         "${env[@]}" "$binary" -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=4096 \
             -merge_control_file="$work/min-$notation.control" "$cover" "$fresh" >> "$work/min-$notation.log" 2>&1
         ls Tests/Fuzz/corpus/"$notation" > "$work/min-$notation.committed"
-        awk -v files=150 -v bytes=307200 '
+        awk -v files="$max_files" -v bytes="$max_bytes" '
             FILENAME == ARGV[1] { committed[$0] = 1; next }   # names already in Tests/Fuzz/corpus
             FNR == 1 { n = $1; next }
             FNR == 2 { next }
@@ -106,8 +111,9 @@ minimise() {
 
 if [ "$mode" = minimise ]; then
     case $which in
-        moat|yaml) minimise "$which" ;;
+        moat|yaml|import) minimise "$which" ;;
         both) minimise moat; minimise yaml ;;
+        all) minimise moat; minimise yaml; minimise import ;;
     esac
     exit 0
 fi
@@ -115,8 +121,14 @@ fi
 case $which in
     moat) run moat "$work/corpus-moat" Tests/Fuzz/corpus/moat "$work/seeds-moat" ;;
     yaml) run yaml "$work/corpus-yaml" Tests/Fuzz/corpus/yaml ;;
+    import) run import "$work/corpus-import" Tests/Fuzz/corpus/import ;;
     both)
         run moat "$work/corpus-moat" Tests/Fuzz/corpus/moat "$work/seeds-moat"
         run yaml "$work/corpus-yaml" Tests/Fuzz/corpus/yaml ;;
+    all)
+        run moat "$work/corpus-moat" Tests/Fuzz/corpus/moat "$work/seeds-moat"
+        run yaml "$work/corpus-yaml" Tests/Fuzz/corpus/yaml
+        run import "$work/corpus-import" Tests/Fuzz/corpus/import ;;
+    *) echo "usage: run.sh [SECONDS] [moat|yaml|import|both|all]" >&2; exit 2 ;;
 esac
 ls -l "$work/artifacts"

@@ -174,7 +174,7 @@ struct ThreagileMapper: FormatMapper {
                 continue
             }
             let file: SourceFile
-            switch SourceLoader().load(full, from: range(n)) {
+            switch options.sourceLoader.load(full, from: range(n)) {
             case .failure(var d):
                 if d.id == .fileNotFound { d.message = "cannot include '\(path)': no such file" }
                 bag.append(d)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-// Replays the committed fuzz corpus (Tests/Fuzz/corpus/{moat,yaml}) and the saved crash inputs
+// Replays the committed fuzz corpus (Tests/Fuzz/corpus/{moat,yaml,import}) and the saved crash inputs
 // (Tests/Fuzz/crashes) through the fuzz target itself, so its stages and invariant checks
 // (Benchmarks/Fuzz/FuzzTarget.swift) are not duplicated here. In a plain build `moat-fuzz` is an ordinary
 // executable that feeds every file named on its command line (folders: every file inside) to
@@ -12,7 +12,7 @@ import Testing
 /// One run of `moat-fuzz`: files or folders (relative to the package root) in one notation.
 struct FuzzReplay: Sendable, CustomTestStringConvertible {
     var name: String
-    /// MOAT_FUZZ_NOTATION: moat, yaml or json.
+    /// MOAT_FUZZ_NOTATION: moat, yaml, json, or import (the importers of MoatInterop).
     var notation: String
     var paths: [String]
     /// How many inputs the paths hold: what moat-fuzz must report having replayed.
@@ -30,12 +30,12 @@ struct FuzzReplay: Sendable, CustomTestStringConvertible {
         }.sorted()
     }
 
-    static let notations = ["moat", "yaml", "json"]
+    static let notations = ["moat", "yaml", "json", "import"]
 
     /// Each corpus folder as a whole, and the crash inputs grouped by the notation their name starts with
     /// (libFuzzer's `-artifact_prefix` in run.sh: `yaml-crash-…`).
     static let all: [FuzzReplay] = {
-        var runs = ["moat", "yaml"].map { notation in
+        var runs = ["moat", "yaml", "import"].map { notation in
             let folder = "Tests/Fuzz/corpus/\(notation)"
             return FuzzReplay(name: folder, notation: notation, paths: [folder], inputCount: files(in: folder).count)
         }
@@ -69,15 +69,15 @@ struct FuzzCorpusReplayTests {
         let crashes = FuzzReplay.files(in: "Tests/Fuzz/crashes")
         #expect(!crashes.isEmpty)
         for name in crashes {
-            #expect(FuzzReplay.notations.contains { name.hasPrefix($0 + "-") }, "\(name) does not start with moat-, yaml- or json-")
+            #expect(FuzzReplay.notations.contains { name.hasPrefix($0 + "-") }, "\(name) does not start with moat-, yaml-, json- or import-")
         }
         let replayed = FuzzReplay.all.filter { $0.name.hasPrefix("Tests/Fuzz/crashes/") }.map(\.inputCount).reduce(0, +)
         #expect(replayed == crashes.count)
     }
 
     /// The committed corpus stays small (docs/fuzzing.md): files of at most 4 KB, at most ~150 files and
-    /// 300 KB per notation.
-    @Test(arguments: ["moat", "yaml"])
+    /// 300 KB per notation (import: 50 files, 150 KB).
+    @Test(arguments: ["moat", "yaml", "import"])
     func corpusStaysSmall(notation: String) throws {
         let folder = "Tests/Fuzz/corpus/\(notation)"
         var total = 0
@@ -86,7 +86,9 @@ struct FuzzCorpusReplayTests {
             #expect(size <= 4096, "\(folder)/\(name) has \(size) bytes")
             total += size
         }
-        #expect(FuzzReplay.files(in: folder).count <= 160)
-        #expect(total <= 300 * 1024, "\(folder) holds \(total) bytes")
+        // The import corpus is smaller (Benchmarks/Fuzz/run.sh minimise: 50 files, 150 KB): its seeds are larger.
+        let (files, bytes) = notation == "import" ? (50, 150 * 1024) : (160, 300 * 1024)
+        #expect(FuzzReplay.files(in: folder).count <= files)
+        #expect(total <= bytes, "\(folder) holds \(total) bytes")
     }
 }

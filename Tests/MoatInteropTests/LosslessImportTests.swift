@@ -161,6 +161,28 @@ import Testing
         #expect(!load.hasErrors)
     }
 
+    /// `includes:` are read through `ImportOptions.sourceLoader` (the disk by default): the fuzz target gives an
+    /// in-memory file system, so that an input naming `/dev/stdin` or `/etc/passwd` reads nothing on disk.
+    @Test func threagileIncludesReadThroughTheGivenSourceLoader() throws {
+        let part = Array("""
+            technical_assets:
+              Memory:
+                id: memory
+                type: process
+            """.utf8)
+        let asked = Asked()
+        let loader = SourceLoader(readBytes: { path in
+            asked.append(path)
+            if path == "/mem/part.yaml" { return part }
+            throw SourceLoader.LoadError.notFound
+        })
+        let root = SourceFile(path: "/mem/main.yaml", text: "threagile_version: 1.0.0\ntitle: T\nincludes: [part.yaml, /dev/stdin]\n")
+        let m = importFile(root, as: .threagile, options: ImportOptions(sourceLoader: loader))
+        #expect(asked.paths == ["/mem/part.yaml", "/dev/stdin"])
+        #expect(m.element("memory") != nil, "\(m.text)")
+        #expect(m.errors.map(\.message) == ["cannot include '/dev/stdin': no such file"])
+    }
+
     @Test func anIncludeCycleIsAnErrorAtTheInclude() throws {
         let m = try importFile(Fixture.file("threagile-include-cycle/a.yaml"))
         let cycle = try #require(m.errors.first { $0.id == .includeCycle })
@@ -395,4 +417,12 @@ struct OTMFigures {
         let model = try #require(back.model, "\(back.diagnostics.map(\.message))")
         #expect(signature(model) == signature(a.model))
     }
+}
+
+/// The paths a test's SourceLoader was asked for.
+private final class Asked: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ path: String) { lock.lock(); list.append(path); lock.unlock() }
+    var paths: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

@@ -25,9 +25,16 @@ public struct ImportResult: Sendable {
 public struct ImportOptions: Sendable {
     /// Trust level by zone: a boundary's Moat id, its id in the source or its name (any case) → a `trust` value.
     public var trust: [String: String]
+    /// Reads the files a model includes (Threagile's `includes:`); the disk unless told otherwise (the fuzz target
+    /// gives an in-memory file system, so that an input naming `/dev/stdin` or `/etc/passwd` reads nothing).
+    public var sourceLoader: SourceLoader
 
-    /// Options with trust levels by zone (see `trust`); none by default, so importers keep what they infer.
-    public init(trust: [String: String] = [:]) { self.trust = trust }
+    /// Options with trust levels by zone (see `trust`; none by default, so importers keep what they infer) and the
+    /// loader of included files.
+    public init(trust: [String: String] = [:], sourceLoader: SourceLoader = SourceLoader()) {
+        self.trust = trust
+        self.sourceLoader = sourceLoader
+    }
 }
 
 /// A foreign YAML or JSON file read into Yams nodes, with positions for diagnostics.
