@@ -345,16 +345,20 @@ struct DiagramGeometryTests {
     @Test("--slides: each zone's picture of the largest sample is clean and legible at 1920×1080")
     func slidesAreLegible() async throws {
         let (analysis, catalogue) = try analyze(path: repository.appendingPathComponent("Samples/mobile-banking.moat").path)
-        // Laid out again from the DOT each slide was drawn from (its engine: dot, or sfdp for the overview).
+        // Laid out again from the DOT each slide was drawn from, with the engine it names (dot by default).
         var options = DiagramOptions()
         options.date = "2026-11-29"
         let slides = try await DiagramRenderer(vocabulary: catalogue.vocabulary, options: options).slides(analysis, format: .dot)
         #expect(slides.count >= 3)
         for (name, output) in slides {
-            let json = try await GraphvizRenderer.shared.render(dot: output.dot, formatName: "json", layoutName: name == "overview" ? "sfdp" : "dot")
+            let engine = output.dot.contains("layout=\"sfdp\"") ? "sfdp" : output.dot.contains("layout=\"fdp\"") ? "fdp" : "dot"
+            let json = try await GraphvizRenderer.shared.render(dot: output.dot, formatName: "json", layoutName: engine)
             let g = try LayoutGeometry(json: json)
             print("mobile-banking slide \(describe(name, "slide", output, g))")
             #expect(g.overlaps().total == 0, "\(name): \(g.overlaps())")
+            let aspect = max(g.aspectRatio, 1 / g.aspectRatio)
+            #expect(aspect >= DiagramRenderer.aspectRange.lowerBound - 0.02 && aspect <= DiagramRenderer.aspectRange.upperBound + 0.02,
+                    "\(name): aspect \(aspect)")
         }
     }
 
