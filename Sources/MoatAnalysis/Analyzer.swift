@@ -75,13 +75,14 @@ public struct Analyzer: Sendable {
     /// The rules, controls, maturity model and vocabulary the analysis applies; loaded with its rules.
     public let catalogue: Catalogue
     /// How each finding's likelihood and impact are moved from the rule's defaults by the element's context.
-    public var severityModel = SeverityModel()
+    public var severityModel: SeverityModel
 
     /// An analyzer applying `catalogue`, which must have been loaded with its rules (a precondition).
     public init(catalogue: Catalogue) {
         // A catalogue loaded with `rules: false` would analyse to no findings at all, silently.
         precondition(catalogue.includesRules, "analysis needs a catalogue loaded with its rules")
         self.catalogue = catalogue
+        severityModel = SeverityModel(vocabulary: catalogue.vocabulary)
     }
 
     /// Analyses a resolved model: builds its architecture graph, runs every rule on every in-scope entity it

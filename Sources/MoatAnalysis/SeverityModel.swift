@@ -17,8 +17,34 @@ import MoatText
 /// stays within 1…4, so a finding is critical (4 × 4) only when its rule is already severe and the context
 /// makes it worse on both counts.
 public struct SeverityModel: Sendable {
-    /// The severity model of DESIGN §7; it has no settings.
-    public init() {}
+    /// The vocabulary's positions and ranks the model reads, looked up once rather than for every finding.
+    let scales: Scales
+
+    /// The severity model of DESIGN §7 over `vocabulary`'s ratings (classification, integrity, availability,
+    /// safety, authority); it has no settings.
+    public init(vocabulary: Vocabulary) {
+        scales = Scales(vocabulary)
+    }
+
+    struct Scales: Sendable {
+        let secret: Int
+        let integrity: Int, integrityCritical: Int?
+        let availability: Int, availabilityCritical: Int?
+        let integrityCriticalFlag: Int
+        let safety: Int, authority: Int, authorityAll: Int
+
+        init(_ vocabulary: Vocabulary) {
+            secret = (vocabulary.spec(.classification).values?.count ?? 1) - 1
+            integrity = vocabulary.index(of: .integrity)
+            integrityCritical = vocabulary.spec(.integrity).rank(of: "critical")
+            availability = vocabulary.index(of: .availability)
+            availabilityCritical = vocabulary.spec(.availability).rank(of: "critical")
+            integrityCriticalFlag = vocabulary.index(of: "integrity-critical") ?? -1
+            safety = vocabulary.index(of: .safety)
+            authority = vocabulary.index(of: .authority)
+            authorityAll = vocabulary.spec(.authority).rank(of: "all") ?? Int.max
+        }
+    }
 
     /// The likelihood and impact (each 1–4) of `rule` on the entity `ref`, and the factors that moved them from
     /// the rule's values; `evaluator` must be built on the graph `ref` indexes into.
@@ -33,7 +59,7 @@ public struct SeverityModel: Sendable {
             if dimension == .likelihood { likelihood = next } else { impact = next }
         }
         let exposure = Self.exposure(ref, ev)
-        let stakes = Self.stakes(rule: rule, ref: ref, ev)
+        let stakes = Self.stakes(rule: rule, ref: ref, ev, scales)
         switch exposure {
         case .direct(let reason): move(.likelihood, 1, reason)
         case .filtered(let reason): move(.likelihood, 0, reason)
@@ -98,13 +124,12 @@ public struct SeverityModel: Sendable {
     }
 
     /// What raises the impact of this rule's threat here, strongest first (empty when nothing does).
-    static func stakes(rule: Rule, ref: EntityRef, _ ev: Evaluator) -> [String] {
+    static func stakes(rule: Rule, ref: EntityRef, _ ev: Evaluator, _ scales: Scales) -> [String] {
         let graph = ev.graph
-        let vocabulary = ev.vocabulary
-        let stride = Set(rule.stride)
-        let integrityThreat = !stride.isDisjoint(with: [.tampering, .spoofing, .elevationOfPrivilege])
+        let stride = rule.stride
+        let integrityThreat = stride.contains { $0 == .tampering || $0 == .spoofing || $0 == .elevationOfPrivilege }
         let availabilityThreat = stride.contains(.denialOfService)
-        let actionThreat = !stride.isDisjoint(with: [.tampering, .spoofing, .elevationOfPrivilege, .denialOfService])
+        let actionThreat = integrityThreat || availabilityThreat
         // The elements whose ratings count: the element itself, a flow's target (what its commands act on).
         var elements: [Int] = []
         var data: [Int] = []
@@ -124,24 +149,22 @@ public struct SeverityModel: Sendable {
         }
         hasData = !data.isEmpty
         var out: [String] = []
-        let secret = (vocabulary.spec(.classification).values?.count ?? 1) - 1
+        let secret = scales.secret
         if hasData && ev.classification(ref) >= secret || elements.contains(where: { ev.classification(.element($0)) >= secret }) {
             out.append("handles secret data")
         }
-        func rated(_ attribute: CoreAttribute, atLeast value: String) -> Bool {
-            let index = vocabulary.index(of: attribute)
-            guard let threshold = vocabulary.spec(attribute).rank(of: value) else { return false }
+        func rated(_ index: Int, atLeast threshold: Int?) -> Bool {
+            guard let threshold else { return false }
             let onElements = elements.contains { (ev.rank(.element($0), index) ?? -1) >= threshold }
             let onData = data.contains { (ev.rank(.data($0), index) ?? -1) >= threshold }
             return onElements || onData
         }
-        if integrityThreat && (rated(.integrity, atLeast: "critical")
-                               || data.contains { graph.model.data[$0].attributes.flag("integrity-critical") }) {
+        if integrityThreat && (rated(scales.integrity, atLeast: scales.integrityCritical)
+                               || data.contains { ev.flag(.data($0), scales.integrityCriticalFlag) }) {
             out.append("integrity-critical")
         }
-        if availabilityThreat && rated(.availability, atLeast: "critical") { out.append("availability-critical") }
-        let safetyIndex = vocabulary.index(of: .safety), authorityIndex = vocabulary.index(of: .authority)
-        let all = vocabulary.spec(.authority).rank(of: "all") ?? Int.max
+        if availabilityThreat && rated(scales.availability, atLeast: scales.availabilityCritical) { out.append("availability-critical") }
+        let safetyIndex = scales.safety, authorityIndex = scales.authority, all = scales.authorityAll
         var refs: [EntityRef] = elements.map(EntityRef.element)
         if case .flow = ref { refs.append(ref) }
         if actionThreat && refs.contains(where: { if case .flag(true)? = ev.value($0, safetyIndex) { true } else { false } }) {

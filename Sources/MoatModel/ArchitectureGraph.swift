@@ -76,6 +76,9 @@ public struct ArchitectureGraph: Sendable {
     public let acceptedConnections: [[Int]]
     /// The trust rank of `partner`: zones at or below it belong to others.
     public let partnerTrust: Int
+    /// Whether each flow's target opens its connection (`Flow.initiatedByTarget`, read once: rules ask
+    /// for callers and callees of every flow, and the flow answers by looking its attributes up by name).
+    public let openedByTarget: [Bool]
 
     /// Builds the graph of `model`; `vocabulary` gives the `trust` levels and their default.
     public init(model: Model, vocabulary: Vocabulary) {
@@ -212,6 +215,8 @@ public struct ArchitectureGraph: Sendable {
         self.flowEnds = flowEnds
         self.exposure = Exposure(model: model, vocabulary: vocabulary, zoneTrust: zone, flowEnds: flowEnds)
         var accepted = [[Int]](repeating: [], count: eCount)
+        let openedByTarget = model.flows.map(\.initiatedByTarget)
+        self.openedByTarget = openedByTarget
         for (fi, f) in model.flows.enumerated() {
             let (s, t) = flowEnds[fi]
             guard s >= 0, t >= 0 else { continue }
@@ -219,7 +224,7 @@ public struct ArchitectureGraph: Sendable {
                 accepted[s].append(fi)
                 accepted[t].append(fi)
             } else {
-                accepted[f.initiatedByTarget ? s : t].append(fi)
+                accepted[openedByTarget[fi] ? s : t].append(fi)
             }
         }
         self.acceptedConnections = accepted
@@ -269,12 +274,12 @@ public struct ArchitectureGraph: Sendable {
 
     /// The element that opens flow `fi`'s connection (its source, or its target for `initiator target`).
     public func caller(ofFlow fi: Int) -> Int {
-        model.flows[fi].initiatedByTarget ? flowEnds[fi].target : flowEnds[fi].source
+        openedByTarget[fi] ? flowEnds[fi].target : flowEnds[fi].source
     }
 
     /// The element that accepts flow `fi`'s connection.
     public func callee(ofFlow fi: Int) -> Int {
-        model.flows[fi].initiatedByTarget ? flowEnds[fi].source : flowEnds[fi].target
+        openedByTarget[fi] ? flowEnds[fi].source : flowEnds[fi].target
     }
 
     /// The trust level name for a rank.

@@ -107,15 +107,26 @@ public struct Attributes: Sendable, Hashable, Sequence {
     /// The value of the vocabulary's attribute number `index` (set by the semantic pass).
     public func value(vocabularyIndex index: Int) -> AttributeValue? {
         let wanted = Int32(truncatingIfNeeded: index)
-        for (i, k) in keys.enumerated() where k.vocabularyIndex == wanted { return entries[i].value }
-        return nil
+        let found = keys.withUnsafeBufferPointer { keys in keys.firstIndex { $0.vocabularyIndex == wanted } }
+        return found.map { entries[$0].value }
     }
 
     /// The rank of the enum value of the vocabulary's attribute number `index` (its position in `values`).
     public func rank(vocabularyIndex index: Int) -> Int? {
+        guard let rank = storedRank(vocabularyIndex: index) else { return nil }
+        return rank >= 0 ? rank : nil
+    }
+
+    /// Whether the vocabulary's attribute number `index` is set, and its enum rank: nil when it is not set,
+    /// -1 when it is set without a rank (not an enum). Reads only the keys, never copies a value: rule
+    /// conditions ask this millions of times.
+    @inline(__always)
+    public func storedRank(vocabularyIndex index: Int) -> Int? {
         let wanted = Int32(truncatingIfNeeded: index)
-        for k in keys where k.vocabularyIndex == wanted { return k.rank >= 0 ? Int(k.rank) : nil }
-        return nil
+        return keys.withUnsafeBufferPointer { keys in
+            for k in keys where k.vocabularyIndex == wanted { return Int(k.rank) }
+            return nil
+        }
     }
 
     /// Adds or replaces an attribute; `vocabularyIndex` and `rank` make it visible to `value(vocabularyIndex:)`.

@@ -74,7 +74,7 @@ enum CompiledValue: @unchecked Sendable {
     /// Rank in the domain; nil when unset.
     case enumeration(Accessor<Int?>, EnumDomain)
     case entity(Accessor<EntityRef?>, EntityType)
-    case list(Accessor<[EntityRef]>, EntityType)
+    case list(Accessor<EntityList>, EntityType)
 
     var typeName: String {
         switch self {
@@ -96,18 +96,19 @@ public final class CompiledCondition: @unchecked Sendable {
     /// name or literal.
     public let children: [CompiledCondition]
     let value: CompiledValue
+    /// The test of a boolean term (always false for other terms), kept apart from `value` so that evaluating
+    /// it neither matches nor copies the enum: a retain and a release per call, millions of calls.
+    let test: Accessor<Bool>
 
     init(text: String, value: CompiledValue, children: [CompiledCondition] = []) {
         self.text = text
         self.value = value
         self.children = children
+        if case .bool(let f) = value { test = f } else { test = { _, _ in false } }
     }
 
     /// Evaluates a boolean condition on an entity.
-    public func holds(_ evaluator: Evaluator, _ ref: EntityRef) -> Bool {
-        if case .bool(let f) = value { return f(evaluator, ref) }
-        return false
-    }
+    public func holds(_ evaluator: Evaluator, _ ref: EntityRef) -> Bool { test(evaluator, ref) }
 
     /// This term's value on an entity, as text.
     public func describe(_ evaluator: Evaluator, _ ref: EntityRef) -> String {
@@ -199,13 +200,16 @@ public struct ConditionCompiler: Sendable {
         switch syntax {
         case .and(let a, let b, _):
             let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
-            return CompiledCondition(text: source, value: .bool { ev, ref in l.holds(ev, ref) && r.holds(ev, ref) }, children: [l, r])
+            let lt = l.test, rt = r.test
+            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) && rt(ev, ref) }, children: [l, r])
         case .or(let a, let b, _):
             let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
-            return CompiledCondition(text: source, value: .bool { ev, ref in l.holds(ev, ref) || r.holds(ev, ref) }, children: [l, r])
+            let lt = l.test, rt = r.test
+            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) || rt(ev, ref) }, children: [l, r])
         case .not(let a, _):
             let inner = try compileBool(a, text: text, context: context)
-            return CompiledCondition(text: source, value: .bool { ev, ref in !inner.holds(ev, ref) }, children: [inner])
+            let t = inner.test
+            return CompiledCondition(text: source, value: .bool { ev, ref in !t(ev, ref) }, children: [inner])
         case .group(let inner, _):
             let compiled = try compileTerm(inner, text: text, context: context)
             return CompiledCondition(text: source, value: compiled.value, children: compiled.children)
@@ -236,8 +240,12 @@ public struct ConditionCompiler: Sendable {
                     throw unknownValue(w.value, d, span: .init(start: w.range.start.column - 1, end: w.range.end.column - 1))
                 }
             }
-            let set = allowed
-            return CompiledCondition(text: source, value: .bool { ev, ref in f(ev, ref).map(set.contains) ?? false }, children: [s])
+            // A table by rank rather than a set: no hashing per evaluation.
+            let table = (0..<max(d.values.count, (allowed.max() ?? -1) + 1)).map(allowed.contains)
+            return CompiledCondition(text: source, value: .bool { ev, ref in
+                guard let r = f(ev, ref), r >= 0, r < table.count else { return false }
+                return table[r]
+            }, children: [s])
         case .comparison(let a, let op, let b, let span):
             return try compileComparison(a, op, b, span: span, source: source, text: text, context: context)
         }
@@ -256,10 +264,12 @@ public struct ConditionCompiler: Sendable {
         case .enumeration(let f, let d):
             let rhs: CompiledCondition
             let g: Accessor<Int?>
+            var constant: Int?
             if case .path(let p) = b, p.steps.count == 1, case .name(let word, let wspan) = p.steps[0] {
                 if let r = d.ranks[word] {
                     rhs = CompiledCondition(text: word, value: .enumeration({ _, _ in r }, d))
                     g = { _, _ in r }
+                    constant = r
                 } else if let compiled = try? compileTerm(b, text: text, context: context),
                           case .enumeration(let h, let d2) = compiled.value, d2.name == d.name {
                     rhs = compiled
@@ -278,13 +288,20 @@ public struct ConditionCompiler: Sendable {
             if !["==", "!="].contains(op) && !d.ordered {
                 throw ConditionError(message: "'\(d.name)' is not ordered; use == or != (or 'in [...]')", span: span)
             }
-            let test: @Sendable (Int, Int) -> Bool = Self.ordering(op)
-            let value: CompiledValue = .bool { ev, ref in
-                let x = f(ev, ref), y = g(ev, ref)
-                if op == "==" { return x == y }
-                if op == "!=" { return x != y }
-                guard let x, let y else { return false }
-                return test(x, y)
+            // One closure per operator, and the common `type == web-app` against a constant rank: the choice is
+            // made once here, not on every evaluation.
+            let value: CompiledValue
+            switch (op, constant) {
+            case ("==", let r?): value = .bool { ev, ref in f(ev, ref) == r }
+            case ("!=", let r?): value = .bool { ev, ref in f(ev, ref) != r }
+            case ("==", nil): value = .bool { ev, ref in f(ev, ref) == g(ev, ref) }
+            case ("!=", nil): value = .bool { ev, ref in f(ev, ref) != g(ev, ref) }
+            default:
+                let test: @Sendable (Int, Int) -> Bool = Self.ordering(op)
+                value = .bool { ev, ref in
+                    guard let x = f(ev, ref), let y = g(ev, ref) else { return false }
+                    return test(x, y)
+                }
             }
             return CompiledCondition(text: source, value: value, children: [left, rhs])
         case .number(let f):
@@ -295,11 +312,7 @@ public struct ConditionCompiler: Sendable {
             let test: @Sendable (Double, Double) -> Bool = Self.ordering(op)
             return CompiledCondition(text: source, value: .bool { ev, ref in
                 guard let x = f(ev, ref), let y = g(ev, ref) else { return false }
-                switch op {
-                case "==": return x == y
-                case "!=": return x != y
-                default: return test(x, y)
-                }
+                return test(x, y)
             }, children: [left, right])
         case .bool(let f):
             let right = try compileTerm(b, text: text, context: context)
@@ -335,6 +348,7 @@ public struct ConditionCompiler: Sendable {
             let (reach, type) = try entityAccessor(prefix, text: text, context: context)
             try checkAttribute(last, on: type, span: span)
             let index = vocabulary.index(of: last) ?? -1
+            guard let reach else { return .bool { ev, ref in ev.value(ref, index) != nil } }
             return .bool { ev, ref in reach(ev, ref).map { ev.value($0, index) != nil } ?? false }
         }
         switch try compilePath(path, text: text, context: context) {
@@ -347,9 +361,9 @@ public struct ConditionCompiler: Sendable {
         }
     }
 
-    /// Compiles all of `path` but the last step into an entity accessor (the context itself when empty).
-    private func entityAccessor(_ path: PathSyntax, text: String, context: EntityType) throws -> (Accessor<EntityRef?>, EntityType) {
-        if path.steps.isEmpty { return ({ _, ref in ref }, context) }
+    /// Compiles all of `path` but the last step into an entity accessor (nil for the context itself, when empty).
+    private func entityAccessor(_ path: PathSyntax, text: String, context: EntityType) throws -> (Accessor<EntityRef?>?, EntityType) {
+        if path.steps.isEmpty { return (nil, context) }
         switch try compilePath(path, text: text, context: context) {
         case .entity(let f, let t): return (f, t)
         case let other:
@@ -359,12 +373,13 @@ public struct ConditionCompiler: Sendable {
 
     private func compilePath(_ path: PathSyntax, text: String, context: EntityType) throws -> CompiledValue {
         var current: CompiledValue = .entity({ _, ref in ref }, context)
-        for step in path.steps {
+        for (position, step) in path.steps.enumerated() {
             switch step {
             case .name(let name, let span):
                 switch current {
                 case .entity(let reach, let type):
-                    current = try member(name, of: type, span: span, through: reach)
+                    // The first step reads the entity itself: no accessor in between.
+                    current = try member(name, of: type, span: span, through: position == 0 ? nil : reach)
                 case .list(let items, _) where name == "count":
                     current = .number { ev, ref in Double(items(ev, ref).count) }
                 case .list(let items, _) where name == "empty":
@@ -378,11 +393,11 @@ public struct ConditionCompiler: Sendable {
                 guard case .list(let items, let itemType) = current else {
                     throw ConditionError(message: "'\(q)(…)' applies to lists; this is \(current.typeName)", span: span)
                 }
-                let inner = try compileBool(body, text: text, context: itemType)
+                let inner = try compileBool(body, text: text, context: itemType).test
                 switch q {
-                case "any": current = .bool { ev, ref in items(ev, ref).contains { inner.holds(ev, $0) } }
-                case "all": current = .bool { ev, ref in items(ev, ref).allSatisfy { inner.holds(ev, $0) } }
-                default: current = .bool { ev, ref in !items(ev, ref).contains { inner.holds(ev, $0) } }
+                case "any": current = .bool { ev, ref in items(ev, ref).contains { inner(ev, $0) } }
+                case "all": current = .bool { ev, ref in items(ev, ref).allSatisfy { inner(ev, $0) } }
+                default: current = .bool { ev, ref in !items(ev, ref).contains { inner(ev, $0) } }
                 }
             }
         }
@@ -419,30 +434,29 @@ public struct ConditionCompiler: Sendable {
         }
     }
 
-    /// Resolves `name` on an entity of `type` reached through `reach`.
+    /// Resolves `name` on an entity of `type` reached through `reach` (the entity itself when nil).
     private func member(_ name: String, of type: EntityType, span: ConditionSyntax.Span,
-                        through reach: @escaping Accessor<EntityRef?>) throws -> CompiledValue {
+                        through reach: Accessor<EntityRef?>?) throws -> CompiledValue {
         func lift<T: Sendable>(_ f: @escaping @Sendable (Evaluator, EntityRef) -> T, _ fallback: T) -> Accessor<T> {
-            { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
         }
         let trustDomain = domain(vocabulary.spec(.trust))
         let classificationDomain = domain(vocabulary.spec(.classification))
 
         // Computed names first: they take precedence over written attributes of the same name.
         switch (type, name) {
-        case (.node, "inbound"): return .list(lift({ ev, r in ev.graph.inbound[r.index].map(EntityRef.flow) }, []), .flow)
-        case (.node, "outbound"): return .list(lift({ ev, r in ev.graph.outbound[r.index].map(EntityRef.flow) }, []), .flow)
+        case (.node, "inbound"): return .list(lift({ ev, r in EntityList(.flow, ev.graph.inbound[r.index]) }, .empty), .flow)
+        case (.node, "outbound"): return .list(lift({ ev, r in EntityList(.flow, ev.graph.outbound[r.index]) }, .empty), .flow)
         case (.node, "flows"):
             return .list(lift({ ev, r in
-                let i = r.index
-                var seen = Set<Int>()
-                return (ev.graph.inbound[i] + ev.graph.outbound[i]).filter { seen.insert($0).inserted }.map(EntityRef.flow)
-            }, []), .flow)
+                EntityList(.flow, ev.flows(ofElement: r.index))
+            }, .empty), .flow)
         case (.node, "boundary"), (.node, "parent"):
             // `parent` is the enclosing boundary of elements and boundaries alike, so one condition can serve both.
             return .entity(lift({ ev, r in ev.graph.elementBoundary[r.index].map(EntityRef.boundary) }, nil), .boundary)
         case (.node, "zone-trust"): return .enumeration(lift({ ev, r in ev.graph.zoneTrust[r.index] }, nil), trustDomain)
-        case (.node, "data"): return .list(lift({ ev, r in ev.data(ofElement: r.index).map(EntityRef.data) }, []), .data)
+        case (.node, "data"): return .list(lift({ ev, r in EntityList(.data, ev.data(ofElement: r.index)) }, .empty), .data)
         case (.node, "exposed"): return .bool(lift({ ev, r in ev.exposed(element: r.index) }, false))
         case (.node, "reachable-from-untrusted"): return .bool(lift({ ev, r in ev.graph.reachableFromUntrusted[r.index] }, false))
         case (.node, "untrusted"): return .bool(lift({ ev, r in ev.untrusted(element: r.index) }, false))
@@ -450,24 +464,25 @@ public struct ConditionCompiler: Sendable {
         case (.node, "exposure"):
             return .number(lift({ ev, r in ev.graph.exposure.distance[r.index].flatMap { $0 > 0 ? Double($0) : nil } }, nil))
         case (.node, "accepts"):
-            return .list(lift({ ev, r in ev.graph.acceptedConnections[r.index].map(EntityRef.flow) }, []), .flow)
+            return .list(lift({ ev, r in EntityList(.flow, ev.graph.acceptedConnections[r.index]) }, .empty), .flow)
         case (.node, "opens"):
             return .list(lift({ ev, r in
                 let i = r.index
-                return (ev.graph.inbound[i] + ev.graph.outbound[i]).sorted().reduce(into: [Int]()) { out, fi in
+                let opened = (ev.graph.inbound[i] + ev.graph.outbound[i]).sorted().reduce(into: [Int]()) { out, fi in
                     if out.last != fi, !ev.graph.acceptedConnections[i].contains(fi) || ev.graph.model.flows[fi].twoWay { out.append(fi) }
-                }.map(EntityRef.flow)
-            }, []), .flow)
+                }
+                return EntityList(.flow, opened)
+            }, .empty), .flow)
         case (.node, "unconnected-neighbours"):
             // The other members of the element's innermost zone that no flow links to it: they share its network
             // but it never talks to them (none outside every boundary: nothing says those share a network).
             return .list(lift({ ev, r in
                 let i = r.index, g = ev.graph
-                guard let b = g.elementBoundary[i] else { return [] }
+                guard let b = g.elementBoundary[i] else { return .empty }
                 var linked = Set<Int>()
                 for fi in g.inbound[i] + g.outbound[i] { linked.insert(g.flowEnds[fi].source); linked.insert(g.flowEnds[fi].target) }
-                return g.boundaryElements[b].filter { $0 != i && !linked.contains($0) }.map(EntityRef.element)
-            }, []), EntityType.anyNode)
+                return EntityList(.element, g.boundaryElements[b].filter { $0 != i && !linked.contains($0) })
+            }, .empty), EntityType.anyNode)
         case (.flow, "caller"):
             return .entity(lift({ ev, r in
                 let c = ev.graph.caller(ofFlow: r.index)
@@ -482,7 +497,7 @@ public struct ConditionCompiler: Sendable {
             let ranks = crossingDomain.ranks
             return .enumeration(lift({ ev, r in
                 let c = ev.graph.crossings[r.index].direction
-                guard ev.graph.model.flows[r.index].initiatedByTarget else { return ranks[c.rawValue] }
+                guard ev.graph.openedByTarget[r.index] else { return ranks[c.rawValue] }
                 // The connection goes the other way: inbound data is an outbound connection.
                 let reversed: CrossingDirection = c == .inbound ? .outbound : c == .outbound ? .inbound : c
                 return ranks[reversed.rawValue]
@@ -494,11 +509,11 @@ public struct ConditionCompiler: Sendable {
             }, false))
         case (.boundary, "external"): return .bool(lift({ ev, r in ev.graph.boundaryTrust[r.index] <= ev.graph.partnerTrust }, false))
         case (.model, "elements"):
-            return .list(lift({ ev, _ in ev.graph.model.elements.indices.map(EntityRef.element) }, []), EntityType.anyNode)
-        case (.model, "flows"): return .list(lift({ ev, _ in ev.graph.model.flows.indices.map(EntityRef.flow) }, []), .flow)
+            return .list(lift({ ev, _ in EntityList(.element, Array(ev.graph.model.elements.indices)) }, .empty), EntityType.anyNode)
+        case (.model, "flows"): return .list(lift({ ev, _ in EntityList(.flow, Array(ev.graph.model.flows.indices)) }, .empty), .flow)
         case (.model, "boundaries"):
-            return .list(lift({ ev, _ in ev.graph.model.boundaries.indices.map(EntityRef.boundary) }, []), .boundary)
-        case (.model, "data"): return .list(lift({ ev, _ in ev.graph.model.data.indices.map(EntityRef.data) }, []), .data)
+            return .list(lift({ ev, _ in EntityList(.boundary, Array(ev.graph.model.boundaries.indices)) }, .empty), .boundary)
+        case (.model, "data"): return .list(lift({ ev, _ in EntityList(.data, Array(ev.graph.model.data.indices)) }, .empty), .data)
         case (.model, "classification"): return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
         case (.node, "client"):
             return .bool(lift({ ev, r in ev.isClient(element: r.index) }, false))
@@ -524,14 +539,14 @@ public struct ConditionCompiler: Sendable {
             return .enumeration(lift({ ev, r in ranks[ev.graph.crossings[r.index].direction.rawValue] }, nil), crossingDomain)
         case (.flow, "two-way"): return .bool(lift({ ev, r in ev.graph.model.flows[r.index].twoWay }, false))
         case (.flow, "data"):
-            return .list(lift({ ev, r in ev.dataRefs(ev.graph.model.flows[r.index].attributes.list(.carries)).map(EntityRef.data) }, []), .data)
+            return .list(lift({ ev, r in EntityList(.data, ev.data(ofFlow: r.index)) }, .empty), .data)
         case (.boundary, "elements"):
-            return .list(lift({ ev, r in ev.graph.allElements(inBoundary: r.index).map(EntityRef.element) }, []), EntityType.anyNode)
+            return .list(lift({ ev, r in EntityList(.element, ev.graph.allElements(inBoundary: r.index)) }, .empty), EntityType.anyNode)
         case (.boundary, "members"):
             // The elements whose innermost boundary this is (not those of nested boundaries).
-            return .list(lift({ ev, r in ev.graph.boundaryElements[r.index].map(EntityRef.element) }, []), EntityType.anyNode)
-        case (.boundary, "crossing-in"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: true).map(EntityRef.flow) }, []), .flow)
-        case (.boundary, "crossing-out"): return .list(lift({ ev, r in ev.crossings(of: r.index, entering: false).map(EntityRef.flow) }, []), .flow)
+            return .list(lift({ ev, r in EntityList(.element, ev.graph.boundaryElements[r.index]) }, .empty), EntityType.anyNode)
+        case (.boundary, "crossing-in"): return .list(lift({ ev, r in EntityList(.flow, ev.crossings(of: r.index, entering: true)) }, .empty), .flow)
+        case (.boundary, "crossing-out"): return .list(lift({ ev, r in EntityList(.flow, ev.crossings(of: r.index, entering: false)) }, .empty), .flow)
         case (.boundary, "parent"): return .entity(lift({ ev, r in ev.graph.boundaryParent[r.index].map(EntityRef.boundary) }, nil), .boundary)
         case (.boundary, "trust"): return .enumeration(lift({ ev, r in ev.graph.boundaryTrust[r.index] }, nil), trustDomain)
         default: break
@@ -556,7 +571,7 @@ public struct ConditionCompiler: Sendable {
         // rank, both numbers the semantic pass stored: no names compared or hashed while rules run.
         let index = vocabulary.index(of: name) ?? -1
         switch spec.type {
-        case .flag: return .bool(lift({ ev, r in if case .flag(true)? = ev.value(r, index) { true } else { false } }, false))
+        case .flag: return .bool(lift({ ev, r in ev.flag(r, index) }, false))
         case .string, .date:
             return .string(lift({ ev, r in
                 switch ev.value(r, index) {
@@ -576,9 +591,9 @@ public struct ConditionCompiler: Sendable {
                 throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)
             }
             return .list(lift({ ev, r in
-                guard case .list(let ids)? = ev.value(r, index) else { return [] }
-                return ev.dataRefs(ids).map(EntityRef.data)
-            }, []), .data)
+                guard case .list(let ids)? = ev.value(r, index) else { return .empty }
+                return EntityList(.data, ev.dataRefs(ids))
+            }, .empty), .data)
         }
     }
 }

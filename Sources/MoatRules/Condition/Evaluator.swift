@@ -25,6 +25,49 @@ public enum EntityRef: Sendable, Hashable {
     }
 }
 
+/// The entities a list-valued name yields (`inbound`, `data`, `members`): indices of one kind, usually the
+/// graph's own arrays handed out as they are, so evaluating `inbound.any(…)` allocates nothing.
+public struct EntityList: RandomAccessCollection, Sendable {
+    /// What the indices point into.
+    public enum Kind: Sendable {
+        /// `model.elements`.
+        case element
+        /// `model.flows`.
+        case flow
+        /// `model.boundaries`.
+        case boundary
+        /// `model.data`.
+        case data
+    }
+
+    /// What `items` index.
+    public let kind: Kind
+    /// The indices, in the list's order.
+    public let items: [Int]
+
+    /// A list of `items` of one kind.
+    public init(_ kind: Kind, _ items: [Int]) {
+        self.kind = kind
+        self.items = items
+    }
+
+    /// The empty list.
+    public static let empty = EntityList(.element, [])
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { items.count }
+
+    public subscript(position: Int) -> EntityRef {
+        let i = items[position]
+        switch kind {
+        case .element: return .element(i)
+        case .flow: return .flow(i)
+        case .boundary: return .boundary(i)
+        case .data: return .data(i)
+        }
+    }
+}
+
 /// Runtime support for compiled conditions: the graph plus per-element facts computed once, on demand.
 public final class Evaluator {
     /// The graph of the model conditions are evaluated on; `EntityRef` indices point into `graph.model`.
@@ -35,6 +78,11 @@ public final class Evaluator {
     let classificationRank: [String: Int]
     let defaultClassification: Int
     private var elementData: [[Int]?]
+    private var elementFlows: [[Int]?]
+    /// Per element, whether it is a person and whether it is client software (bit 0 known, bit 1 human,
+    /// bit 2 client): both are asked for most elements by many rules, and each asks the vocabulary's groups by name.
+    private var elementRoles: [UInt8]
+    private var flowData: [[Int]?]
     private var elementClassification: [Int?]
     private var flowClassification: [Int?]
     private var flowEncrypted: [Bool?]
@@ -56,6 +104,9 @@ public final class Evaluator {
         classificationRank = ranks
         defaultClassification = spec.default.flatMap { ranks[$0] } ?? 0
         elementData = Array(repeating: nil, count: graph.model.elements.count)
+        elementFlows = Array(repeating: nil, count: graph.model.elements.count)
+        elementRoles = Array(repeating: 0, count: graph.model.elements.count)
+        flowData = Array(repeating: nil, count: graph.model.flows.count)
         elementClassification = Array(repeating: nil, count: graph.model.elements.count)
         flowClassification = Array(repeating: nil, count: graph.model.flows.count)
         flowEncrypted = Array(repeating: nil, count: graph.model.flows.count)
@@ -68,36 +119,50 @@ public final class Evaluator {
     /// inherits from its zone; for a process or datastore's `authn` and `authz`, else what every connection
     /// it accepts declares (imported models put authentication on the flows).
     public func value(_ ref: EntityRef, _ index: Int) -> AttributeValue? {
-        if let v = withAttributes(ref, { own, inherited in own.value(vocabularyIndex: index) ?? inherited?.value(vocabularyIndex: index) }) {
-            return v
+        // A switch rather than a helper taking a closure: this runs millions of times, and each element is
+        // read in place (a copy of its attributes costs retains).
+        switch ref {
+        case .element(let i):
+            if let v = graph.model.elements[i].attributes.value(vocabularyIndex: index)
+                ?? graph.model.elements[i].inherited.value(vocabularyIndex: index) { return v }
+            guard index == authnIndex || index == authzIndex else { return nil }
+            return connectionDeclared(i, index)?.0
+        case .flow(let i):
+            return graph.model.flows[i].attributes.value(vocabularyIndex: index) ?? graph.model.flows[i].inherited.value(vocabularyIndex: index)
+        case .boundary(let i):
+            return graph.model.boundaries[i].attributes.value(vocabularyIndex: index)
+                ?? graph.model.boundaries[i].inherited.value(vocabularyIndex: index)
+        case .data(let i): return graph.model.data[i].attributes.value(vocabularyIndex: index)
+        case .model: return graph.model.header.attributes.value(vocabularyIndex: index)
         }
-        guard case .element(let i) = ref, index == authnIndex || index == authzIndex else { return nil }
-        return connectionDeclared(i, index)?.0
     }
 
     /// The rank of the effective enum value of the vocabulary's attribute number `index` on an entity.
     public func rank(_ ref: EntityRef, _ index: Int) -> Int? {
-        let found: Int?? = withAttributes(ref) { own, inherited in
-            if own.value(vocabularyIndex: index) != nil { return .some(own.rank(vocabularyIndex: index)) }
-            if let inherited, inherited.value(vocabularyIndex: index) != nil { return .some(inherited.rank(vocabularyIndex: index)) }
-            return nil
+        // `storedRank` is -1 for a value without a rank: set, so it hides the inherited one, but no rank.
+        let stored: Int?
+        switch ref {
+        case .element(let i):
+            if let r = graph.model.elements[i].attributes.storedRank(vocabularyIndex: index)
+                ?? graph.model.elements[i].inherited.storedRank(vocabularyIndex: index) { return r >= 0 ? r : nil }
+            guard index == authnIndex || index == authzIndex else { return nil }
+            return connectionDeclared(i, index)?.1
+        case .flow(let i):
+            stored = graph.model.flows[i].attributes.storedRank(vocabularyIndex: index)
+                ?? graph.model.flows[i].inherited.storedRank(vocabularyIndex: index)
+        case .boundary(let i):
+            stored = graph.model.boundaries[i].attributes.storedRank(vocabularyIndex: index)
+                ?? graph.model.boundaries[i].inherited.storedRank(vocabularyIndex: index)
+        case .data(let i): stored = graph.model.data[i].attributes.storedRank(vocabularyIndex: index)
+        case .model: stored = graph.model.header.attributes.storedRank(vocabularyIndex: index)
         }
-        if let found { return found }
-        guard case .element(let i) = ref, index == authnIndex || index == authzIndex else { return nil }
-        return connectionDeclared(i, index)?.1
+        return stored.flatMap { $0 >= 0 ? $0 : nil }
     }
 
-    /// Reads an entity's own and inherited attributes in place (conditions do this millions of times; a copy
-    /// costs retains).
-    @inline(__always)
-    private func withAttributes<T>(_ ref: EntityRef, _ body: (borrowing Attributes, borrowing Attributes?) -> T) -> T {
-        switch ref {
-        case .element(let i): return body(graph.model.elements[i].attributes, graph.model.elements[i].inherited)
-        case .flow(let i): return body(graph.model.flows[i].attributes, graph.model.flows[i].inherited)
-        case .boundary(let i): return body(graph.model.boundaries[i].attributes, graph.model.boundaries[i].inherited)
-        case .data(let i): return body(graph.model.data[i].attributes, nil)
-        case .model: return body(graph.model.header.attributes, nil)
-        }
+    /// Whether the flag attribute number `index` is set to true on an entity (its own value, else its zone's).
+    public func flag(_ ref: EntityRef, _ index: Int) -> Bool {
+        if case .flag(true)? = value(ref, index) { return true }
+        return false
     }
 
     /// The `authn` or `authz` that every connection element `i` accepts declares (its first, when they
@@ -142,6 +207,23 @@ public final class Evaluator {
          "strictly-confidential": classificationRank["secret"] ?? 3]
     }
 
+    /// The flows in and out of an element, each once (inbound first, then outbound, in order).
+    public func flows(ofElement i: Int) -> [Int] {
+        if let cached = elementFlows[i] { return cached }
+        var seen = Set<Int>()
+        let result = (graph.inbound[i] + graph.outbound[i]).filter { seen.insert($0).inserted }
+        elementFlows[i] = result
+        return result
+    }
+
+    /// The data assets a flow carries that the model declares, in the order written.
+    public func data(ofFlow i: Int) -> [Int] {
+        if let cached = flowData[i] { return cached }
+        let result = dataRefs(graph.model.flows[i].attributes.list(.carries))
+        flowData[i] = result
+        return result
+    }
+
     /// Data an element stores, processes, receives or sends (deduplicated, in first-seen order).
     public func data(ofElement i: Int) -> [Int] {
         if let cached = elementData[i] { return cached }
@@ -151,7 +233,7 @@ public final class Evaluator {
         let own = e.attributes.list(.stores) + e.attributes.list(.processes)
         var flows = graph.inbound[i] + graph.outbound[i]
         flows.sort()
-        for d in dataRefs(own) + flows.flatMap({ dataRefs(graph.model.flows[$0].attributes.list(.carries)) })
+        for d in dataRefs(own) + flows.flatMap({ data(ofFlow: $0) })
         where seen.insert(d).inserted {
             result.append(d)
         }
@@ -170,7 +252,7 @@ public final class Evaluator {
             return c
         case .flow(let i):
             if let c = flowClassification[i] { return c }
-            let c = dataRefs(graph.model.flows[i].attributes.list(.carries)).map(classification(ofData:)).max() ?? 0
+            let c = data(ofFlow: i).map(classification(ofData:)).max() ?? 0
             flowClassification[i] = c
             return c
         case .data(let i): return classification(ofData: i)
@@ -194,14 +276,18 @@ public final class Evaluator {
     }
 
     /// A person: an actor of a human type.
-    public func isHuman(element i: Int) -> Bool {
-        let e = graph.model.elements[i]
-        return e.kind == .actor && vocabulary.contains(.human, e.attributes.string(.type))
-    }
+    public func isHuman(element i: Int) -> Bool { roles(element: i) & 2 != 0 }
 
     /// Client software on a user's device (a mobile app or browser), not a server.
-    public func isClient(element i: Int) -> Bool {
-        vocabulary.contains(.client, graph.model.elements[i].attributes.string(.type))
+    public func isClient(element i: Int) -> Bool { roles(element: i) & 4 != 0 }
+
+    private func roles(element i: Int) -> UInt8 {
+        if elementRoles[i] != 0 { return elementRoles[i] }
+        let kind = graph.model.elements[i].kind, type = graph.model.elements[i].attributes.string(.type)
+        let human = kind == .actor && vocabulary.contains(.human, type)
+        let roles: UInt8 = 1 | (human ? 2 : 0) | (vocabulary.contains(.client, type) ? 4 : 0)
+        elementRoles[i] = roles
+        return roles
     }
 
     /// Whether the element's zone is untrusted.
