@@ -126,7 +126,7 @@ public struct Analyzer: Sendable {
         // evaluator caches facts as it goes); the sort below makes the order independent of the split.
         let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
         let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind, catalogue.rules.compactMap { rule in rule.conditions[kind].map { (rule, $0) } })
+            (kind, catalogue.rules.compactMap { rule in rule.conditions[kind].map { (rule, $0, judged.mitigation(of: rule, on: kind)) } })
         })
         let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
@@ -139,9 +139,9 @@ public struct Analyzer: Sendable {
                 let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
                 for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
                     let side = Side(ref, evaluator)
-                    for (rule, condition) in rules where side.fits(rule) && condition.holds(evaluator, ref) {
+                    for (rule, condition, mitigation) in rules where side.fits(rule) && condition.holds(evaluator, ref) {
                         let severity = severityModel.assess(rule: rule, ref: ref, evaluator: evaluator)
-                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity)
+                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: mitigation)
                         found.append(f)
                         if let entry { tracked.insert(entry) }
                     }
@@ -313,9 +313,35 @@ struct FindingJudge: Sendable {
     let level: Int
     let tracker: TrackingMatcher
 
-    /// The finding of `rule` on `ref`, with the index of the tracking entry that decided it, if any.
+    /// What a rule's mitigations mean for its findings on entities of one kind, worked out once per rule.
+    struct MitigationPlan: Sendable {
+        /// The lowest level among the rule's controls (5 when it names none; a written threat's level then).
+        var expectedLevel: Int
+        /// Whether every control is one the provider runs for a managed service (and there is at least one).
+        var providerOnly: Bool
+        /// The technical controls, in the rule's order, with their evidence on this kind of entity.
+        var evidence: [(control: String, condition: CompiledCondition?)]
+    }
+
+    /// The mitigation plan of `rule` on entities of `kind`.
+    func mitigation(of rule: Rule, on kind: ElementKind) -> MitigationPlan {
+        var plan = MitigationPlan(expectedLevel: rule.isWritten && rule.mitigations.isEmpty ? WrittenThreats.expectedLevel : 5,
+                              providerOnly: !rule.mitigations.isEmpty, evidence: [])
+        for m in rule.mitigations {
+            guard let control = catalogue.controls[m.control] else { continue }
+            plan.expectedLevel = min(plan.expectedLevel, control.control.level)
+            plan.providerOnly = plan.providerOnly && control.control.provider
+            // Organisation practices evidence the organisation's level; they never mitigate a technical finding.
+            if control.control.practice == nil { plan.evidence.append((m.control, control.evidence[kind])) }
+        }
+        return plan
+    }
+
+    /// The finding of `rule` on `ref`, with the index of the tracking entry that decided it, if any; `mitigation`
+    /// is the rule's plan on `kind` when the caller has it.
     func finding(_ rule: Rule, _ ref: EntityRef, _ kind: ElementKind, _ ev: Evaluator,
-                 severity: (likelihood: Int, impact: Int, factors: [SeverityFactor])) -> (Finding, trackingEntry: Int?) {
+                 severity: (likelihood: Int, impact: Int, factors: [SeverityFactor]),
+                 mitigation: MitigationPlan? = nil) -> (Finding, trackingEntry: Int?) {
         let model = ev.graph.model
         let (elementID, name, range): (String, String, SourceRange?)
         switch ref {
@@ -327,18 +353,10 @@ struct FindingJudge: Sendable {
         case .data(let i): (elementID, name, range) = (model.data[i].id, model.data[i].name, model.data[i].range)
         case .model: (elementID, name, range) = (Analyzer.modelComponentID, model.header.name, model.header.range)
         }
+        let plan = mitigation ?? self.mitigation(of: rule, on: kind)
+        let expected = plan.expectedLevel, providerOnly = plan.providerOnly
         var present: [String] = []
-        var expected = rule.isWritten && rule.mitigations.isEmpty ? WrittenThreats.expectedLevel : 5
-        var providerOnly = !rule.mitigations.isEmpty
-        for m in rule.mitigations {
-            guard let control = catalogue.controls[m.control] else { continue }
-            expected = min(expected, control.control.level)
-            providerOnly = providerOnly && control.control.provider
-            // Organisation practices evidence the organisation's level; they never mitigate a technical finding.
-            if control.control.practice == nil, control.evidence[kind]?.holds(ev, ref) == true {
-                present.append(m.control)
-            }
-        }
+        for (control, evidence) in plan.evidence where evidence?.holds(ev, ref) == true { present.append(control) }
         var status: FindingStatus
         if !present.isEmpty {
             status = .mitigated

@@ -474,15 +474,7 @@ public struct ConditionCompiler: Sendable {
                 return EntityList(.flow, opened)
             }, .empty), .flow)
         case (.node, "unconnected-neighbours"):
-            // The other members of the element's innermost zone that no flow links to it: they share its network
-            // but it never talks to them (none outside every boundary: nothing says those share a network).
-            return .list(lift({ ev, r in
-                let i = r.index, g = ev.graph
-                guard let b = g.elementBoundary[i] else { return .empty }
-                var linked = Set<Int>()
-                for fi in g.inbound[i] + g.outbound[i] { linked.insert(g.flowEnds[fi].source); linked.insert(g.flowEnds[fi].target) }
-                return EntityList(.element, g.boundaryElements[b].filter { $0 != i && !linked.contains($0) })
-            }, .empty), EntityType.anyNode)
+            return .list(lift({ ev, r in EntityList(.element, ev.unconnectedNeighbours(ofElement: r.index)) }, .empty), EntityType.anyNode)
         case (.flow, "caller"):
             return .entity(lift({ ev, r in
                 let c = ev.graph.caller(ofFlow: r.index)

@@ -54,9 +54,12 @@ public struct EntityList: RandomAccessCollection, Sendable {
     /// The empty list.
     public static let empty = EntityList(.element, [])
 
+    /// 0.
     public var startIndex: Int { 0 }
+    /// The number of entities.
     public var endIndex: Int { items.count }
 
+    /// The entity at `position`.
     public subscript(position: Int) -> EntityRef {
         let i = items[position]
         switch kind {
@@ -214,6 +217,22 @@ public final class Evaluator {
         let result = (graph.inbound[i] + graph.outbound[i]).filter { seen.insert($0).inserted }
         elementFlows[i] = result
         return result
+    }
+
+    /// The last answer of `unconnectedNeighbours`: rules ask it twice for one element in a row, and it costs
+    /// a pass over the element's whole zone.
+    private var lastUnconnected: (element: Int, neighbours: [Int])?
+
+    /// The other members of the element's innermost zone that no flow links to it: they share its network
+    /// but it never talks to them (none outside every boundary: nothing says those share a network).
+    public func unconnectedNeighbours(ofElement i: Int) -> [Int] {
+        if let last = lastUnconnected, last.element == i { return last.neighbours }
+        guard let b = graph.elementBoundary[i] else { return [] }
+        var linked = Set<Int>()
+        for fi in graph.inbound[i] + graph.outbound[i] { linked.insert(graph.flowEnds[fi].source); linked.insert(graph.flowEnds[fi].target) }
+        let neighbours = graph.boundaryElements[b].filter { $0 != i && !linked.contains($0) }
+        lastUnconnected = (i, neighbours)
+        return neighbours
     }
 
     /// The data assets a flow carries that the model declares, in the order written.
