@@ -97,6 +97,13 @@ public enum PDFPages {
             }
             index += 1 + count
         }
+        // cairo 1.16 lists objects it never wrote (the structure tree's) at the offset of another object:
+        // only entries whose offset starts "N 0 obj" with their own number are objects.
+        offsets = offsets.filter { entry in
+            let header = Array("\(entry.number) 0 obj".utf8)
+            return entry.offset + header.count <= pdf.count && Array(pdf[entry.offset..<(entry.offset + header.count)]) == header
+                && (entry.offset == 0 || !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(pdf[entry.offset - 1]))
+        }
         var objects: [Int: [UInt8]] = [:]
         let sorted = offsets.sorted { $0.offset < $1.offset }
         for (i, entry) in sorted.enumerated() {
@@ -126,7 +133,8 @@ public enum PDFPages {
         return body[...]
     }
 
-    /// `body` with every reference "N 0 R" before its stream data renumbered.
+    /// `body` with every reference "N 0 R" before its stream data renumbered; a reference to an object that
+    /// is not in `numbers` (never written, or dropped) becomes `null`.
     static func renumbered(_ body: [UInt8], _ numbers: [Int: Int]) -> [UInt8] {
         let head = dictionaryPart(body)
         let text = String(decoding: head, as: UTF8.self)
@@ -136,8 +144,8 @@ public enum PDFPages {
             // The digits just before " 0 R".
             var start = r.lowerBound
             while start > rest.startIndex, rest[rest.index(before: start)].isNumber { start = rest.index(before: start) }
-            if start < r.lowerBound, let old = Int(rest[start..<r.lowerBound]), let new = numbers[old] {
-                out += rest[..<start] + "\(new) 0 R"
+            if start < r.lowerBound, let old = Int(rest[start..<r.lowerBound]) {
+                out += rest[..<start] + (numbers[old].map { "\($0) 0 R" } ?? "null")
             } else {
                 out += rest[..<r.upperBound]
             }
