@@ -288,9 +288,9 @@ public struct DiagramRenderer: Sendable {
         var zone = self
         zone.options.view = .boundary(boundary.id)
         let output = try await zone.render(analysis, format: format, progress: progress)
-        if output.legible { return [(boundary.id, output)] }
         let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b && !hidden.contains($0) }
         let children = graph.boundaryChildren[b]
+        if Self.readable(output) || (output.legible && !children.isEmpty) { return [(boundary.id, output)] }
         if children.isEmpty {
             if own.count < 2 { return [(boundary.id, output)] }
             return try await partSlides(own, name: boundary.id, title: "boundary \(boundary.name)", whole: output, analysis,
@@ -307,10 +307,14 @@ public struct DiagramRenderer: Sendable {
         return result
     }
 
-    /// `elements` on as few legible pictures as measured layouts find: one (`name`) when it is legible, else
-    /// k parts (`name-1` … `name-k`, titled "title (i of k)"), k growing from the measured legibility of the
-    /// last try until every part is legible or every part is one element. `whole`, when given, is the
-    /// picture of all of them, already known not to be legible.
+    /// A slide that needs no legend to read: legible with its flows labelled in words (not numbered).
+    static func readable(_ output: Output) -> Bool { output.legible && output.edgeLabels != .numbered }
+
+    /// `elements` on as few pictures as measured layouts find readable: one (`name`) when it is, else k parts
+    /// (`name-1` … `name-k`, titled "title (i of k)"), k growing from the measured legibility of the last try
+    /// until every part is readable. When that takes one part per element, a legible picture of them all
+    /// (numbered flows) is drawn instead if there is one, else the parts, as legible as they get. `whole`,
+    /// when given, is the picture of all of them, already known not to be readable.
     private func partSlides(_ elements: [Int], name: String, title: String, whole: Output?, _ analysis: Analysis,
                             format: DiagramFormat, progress: (@Sendable (String) -> Void)?) async throws
         -> [(name: String, output: Output)] {
@@ -323,14 +327,15 @@ public struct DiagramRenderer: Sendable {
         } else {
             one.options.view = .part(ids(elements), title: title)
             last = try await one.render(analysis, format: format, progress: progress)
-            if last.legible || elements.count < 2 { return [(name, last)] }
+            if Self.readable(last) || elements.count < 2 { return [(name, last)] }
         }
+        let single = last
         let order = Self.partOrder(elements, graph)
         var count = 1
         while true {
             // Pictures shrink about in proportion to their elements: aim at the parts the last try says are needed.
             let legibility = max(last.legibility ?? 0.5, 0.05)
-            count = min(order.count, max(count + 1, Int((Double(count) / legibility).rounded(.up))))
+            count = min(order.count, max(count + 1, Int((Double(count) / min(legibility, 1)).rounded(.up))))
             var parts: [(name: String, output: Output)] = []
             var failed: Output?
             for (i, part) in Self.chunks(order, count).enumerated() {
@@ -338,11 +343,21 @@ public struct DiagramRenderer: Sendable {
                 slide.options.view = .part(ids(part), title: "\(title) (\(i + 1) of \(count))")
                 let output = try await slide.render(analysis, format: format, progress: progress)
                 parts.append(("\(name)-\(i + 1)", output))
-                if !output.legible && count < order.count { failed = output; break }
+                if !Self.readable(output) { failed = output; break }
             }
             guard let failed else { return parts }
+            if count >= order.count { break }
             last = failed
         }
+        // One element per part is not readable either: the legible picture of them all, else every part.
+        if single.legible { return [(name, single)] }
+        var parts: [(name: String, output: Output)] = []
+        for (i, part) in order.enumerated() {
+            var slide = self
+            slide.options.view = .part(ids([part]), title: "\(title) (\(i + 1) of \(order.count))")
+            parts.append(("\(name)-\(i + 1)", try await slide.render(analysis, format: format, progress: progress)))
+        }
+        return parts
     }
 
     /// `elements` in an order that keeps together the ones that exchange flows (breadth first along flows
