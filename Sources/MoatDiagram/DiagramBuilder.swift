@@ -1,4 +1,4 @@
-// Over 500 lines: every view (full, focus, boundary, overview) and label mode shares one node, flow and legend code.
+// Over 500 lines: every view (full, focus, boundary, part, overview) and label mode shares one node, flow and legend code.
 import MoatCore
 
 /// Turns an analysis into a data-flow diagram as DOT: DFD shapes, nested dashed boundaries, labelled

@@ -10,7 +10,8 @@ public struct DiagramOptions: Sendable {
         case full
         /// One node per boundary and aggregated flows between them.
         case overview
-        /// The elements inside one boundary, plus the outside elements they exchange flows with.
+        /// The elements inside one boundary, plus the outside elements they exchange flows with, drawn small
+        /// (name only) as context.
         case boundary(String)
         /// One element and its direct neighbours.
         case focus(String)

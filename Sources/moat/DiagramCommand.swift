@@ -39,7 +39,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     @Option(help: ArgumentHelp("Draw only this element and its neighbours.", valueName: "ID"), completion: Completions.elementIDs)
     var focus: String?
 
-    @Option(help: ArgumentHelp("Draw only this boundary's elements and what they talk to.", valueName: "ID"), completion: Completions.boundaryIDs)
+    @Option(help: ArgumentHelp("Draw only this boundary's elements, and by name only the elements they exchange flows with.", valueName: "ID"), completion: Completions.boundaryIDs)
     var boundary: String?
 
     @Flag(help: "Draw the overview of boundaries, whatever the model's size.")
