@@ -254,12 +254,12 @@ public struct DiagramRenderer: Sendable {
     // MARK: - Slides
 
     /// One picture per trust zone and an overview: what `--slides` writes when one picture of the whole
-    /// model is not legible. A zone whose picture is still not legible is split into its nested zones (its
-    /// own elements outside them get a picture of their own), and a zone without nested zones, or those own
-    /// elements, into parts (`services-1`, `services-2`, titled "(1 of 2)", …): as few as make every part
-    /// legible, as measured. Every part draws its elements in full and their neighbours small, as context.
-    /// Elements outside every boundary get a picture (or parts) named `outside`. Every drawn element is
-    /// drawn in full on at least one slide.
+    /// model is not legible. A zone whose picture does not read (legible fitted to 1920×1080 with its flows
+    /// labelled in words, not numbered) is split into its nested zones (its own elements outside them get a
+    /// picture of their own), and a zone without nested zones, or those own elements, into parts
+    /// (`services-1`, `services-2`, titled "(1 of 2)", …): as few as make every part read, as measured.
+    /// Every part draws its elements in full and their neighbours small, as context. Elements outside every
+    /// boundary get a picture (or parts) named `outside`. Every drawn element is drawn in full on a slide.
     public func slides(_ analysis: Analysis, format: DiagramFormat,
                        progress: (@Sendable (String) -> Void)? = nil) async throws -> [(name: String, output: Output)] {
         let graph = analysis.graph
@@ -279,8 +279,9 @@ public struct DiagramRenderer: Sendable {
         return result
     }
 
-    /// The slides of zone `b`: its picture when legible; else its nested zones' slides (after a picture of its
-    /// own elements outside them, when it has any); else, without nested zones, its elements in parts.
+    /// The slides of zone `b`: its picture when it reads (`readable`); else its nested zones' slides (after
+    /// the pictures of its own elements outside them, when it has any); else, without nested zones, its
+    /// elements in parts.
     private func zoneSlides(_ b: Int, _ analysis: Analysis, hidden: Set<Int>, format: DiagramFormat,
                             progress: (@Sendable (String) -> Void)?) async throws -> [(name: String, output: Output)] {
         let graph = analysis.graph
@@ -290,7 +291,7 @@ public struct DiagramRenderer: Sendable {
         let output = try await zone.render(analysis, format: format, progress: progress)
         let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b && !hidden.contains($0) }
         let children = graph.boundaryChildren[b]
-        if Self.readable(output) || (output.legible && !children.isEmpty) { return [(boundary.id, output)] }
+        if readable(output) { return [(boundary.id, output)] }
         if children.isEmpty {
             if own.count < 2 { return [(boundary.id, output)] }
             return try await partSlides(own, name: boundary.id, title: "boundary \(boundary.name)", whole: output, analysis,
@@ -307,8 +308,11 @@ public struct DiagramRenderer: Sendable {
         return result
     }
 
-    /// A slide that needs no legend to read: legible with its flows labelled in words (not numbered).
-    static func readable(_ output: Output) -> Bool { output.legible && output.edgeLabels != .numbered }
+    /// A slide that needs no legend to read: legible with its flows labelled in words (not numbered), unless
+    /// the options ask for a label mode.
+    func readable(_ output: Output) -> Bool {
+        output.legible && (output.edgeLabels != .numbered || options.edgeLabels != .auto)
+    }
 
     /// `elements` on as few pictures as measured layouts find readable: one (`name`) when it is, else k parts
     /// (`name-1` … `name-k`, titled "title (i of k)"), k growing from the measured legibility of the last try
@@ -327,7 +331,7 @@ public struct DiagramRenderer: Sendable {
         } else {
             one.options.view = .part(ids(elements), title: title)
             last = try await one.render(analysis, format: format, progress: progress)
-            if Self.readable(last) || elements.count < 2 { return [(name, last)] }
+            if readable(last) || elements.count < 2 { return [(name, last)] }
         }
         let single = last
         let order = Self.partOrder(elements, graph)
@@ -343,7 +347,7 @@ public struct DiagramRenderer: Sendable {
                 slide.options.view = .part(ids(part), title: "\(title) (\(i + 1) of \(count))")
                 let output = try await slide.render(analysis, format: format, progress: progress)
                 parts.append(("\(name)-\(i + 1)", output))
-                if !Self.readable(output) { failed = output; break }
+                if !readable(output) { failed = output; break }
             }
             guard let failed else { return parts }
             if count >= order.count { break }
