@@ -273,7 +273,9 @@ public struct DiagramRenderer: Sendable {
         }
         let outside = graph.model.elements.indices.filter { graph.elementBoundary[$0] == nil && !hidden.contains($0) }
         if !outside.isEmpty {
-            result += try await partSlides(outside, name: "outside", title: "outside all boundaries", whole: nil, analysis,
+            // Named apart from a boundary whose id is `outside`.
+            let name = graph.boundaryIndex["outside"] == nil ? "outside" : "outside-all-boundaries"
+            result += try await partSlides(outside, name: name, title: "outside all boundaries", whole: nil, analysis,
                                            format: format, progress: progress)
         }
         return result
