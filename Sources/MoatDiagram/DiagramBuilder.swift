@@ -1,4 +1,4 @@
-// Over 500 lines: every view (full, focus, boundary, overview) and label mode shares one node, flow and legend code.
+// Over 500 lines: every view (full, focus, boundary, part, overview) and label mode shares one node, flow and legend code.
 import MoatCore
 
 /// Turns an analysis into a data-flow diagram as DOT: DFD shapes, nested dashed boundaries, labelled
@@ -90,15 +90,31 @@ public struct DiagramBuilder: Sendable {
             guard let b = graph.boundaryIndex[id] else {
                 throw DiagramError(description: "unknown boundary '\(id)'" + hint(id, graph.model.boundaries.map(\.id)))
             }
-            let inside = Set(graph.allElements(inBoundary: b))
-            var keep = inside
-            for i in inside { for fi in graph.inbound[i] + graph.outbound[i] { keep.insert(graph.otherEnd(ofFlow: fi, from: i)) } }
-            return try detailed(analysis, visible: keep.subtracting(hidden), highlight: nil,
-                                subtitle: "boundary \(graph.model.boundaries[b].name)")
+            let inside = Set(graph.allElements(inBoundary: b)).subtracting(hidden)
+            return try detailed(analysis, visible: withNeighbours(inside, graph).subtracting(hidden), highlight: nil,
+                                subtitle: "boundary \(graph.model.boundaries[b].name)", full: inside)
+        case .part(let ids, let title):
+            var inside: Set<Int> = []
+            for id in ids {
+                guard let i = graph.elementIndex[id] else {
+                    throw DiagramError(description: "unknown element '\(id)'" + hint(id, graph.model.elements.map(\.id)))
+                }
+                inside.insert(i)
+            }
+            inside.subtract(hidden)
+            return try detailed(analysis, visible: withNeighbours(inside, graph).subtracting(hidden), highlight: nil,
+                                subtitle: title, full: inside)
         default:
             return try detailed(analysis, visible: hidden.isEmpty ? nil : Set(graph.model.elements.indices).subtracting(hidden),
                                 highlight: nil, subtitle: nil)
         }
+    }
+
+    /// `elements` and every element they exchange a flow with.
+    private func withNeighbours(_ elements: Set<Int>, _ graph: ArchitectureGraph) -> Set<Int> {
+        var keep = elements
+        for i in elements { for fi in graph.inbound[i] + graph.outbound[i] { keep.insert(graph.otherEnd(ofFlow: fi, from: i)) } }
+        return keep
     }
 
     /// Elements left out by `hideOutOfScope`.
@@ -149,11 +165,16 @@ public struct DiagramBuilder: Sendable {
         var number: Int
     }
 
-    private func detailed(_ analysis: Analysis, visible: Set<Int>?, highlight: Int?, subtitle: String?) throws -> DOTGraph {
+    /// The picture of the `visible` elements (nil: all). With `full`, only those are drawn in full: the other
+    /// visible elements are context (name only, no badges, `class="context"`), and only flows with an end in
+    /// `full` are drawn.
+    private func detailed(_ analysis: Analysis, visible: Set<Int>?, highlight: Int?, subtitle: String?,
+                          full: Set<Int>? = nil) throws -> DOTGraph {
         let graph = analysis.graph
         let model = graph.model
         let open = options.showThreats ? openFindings(analysis) : [:]
         let shown = { (i: Int) in visible?.contains(i) ?? true }
+        let isContext = { (i: Int) in full.map { !$0.contains(i) } ?? false }
 
         // Attack paths: the top ones, each with its number and colour; a flow on several keeps the first.
         var pathOfFlow: [Int: [Int]] = [:]
@@ -170,7 +191,8 @@ public struct DiagramBuilder: Sendable {
         var groups: [Pair: [Int]] = [:]
         var order: [Pair] = []
         for (fi, f) in model.flows.enumerated() {
-            guard let s = graph.elementIndex[f.source], let t = graph.elementIndex[f.target], shown(s), shown(t) else { continue }
+            guard let s = graph.elementIndex[f.source], let t = graph.elementIndex[f.target], shown(s), shown(t),
+                  !(isContext(s) && isContext(t)) else { continue }
             let pair = Pair(a: min(s, t), b: max(s, t))
             if groups[pair] == nil { order.append(pair) }
             groups[pair, default: []].append(fi)
@@ -188,6 +210,10 @@ public struct DiagramBuilder: Sendable {
             legendRows.append("<FONT POINT-SIZE=\"\(format1(DiagramFonts.legend))\" COLOR=\"#37474f\">→○ small circle at the arrow head: "
                               + "that end opens the connection (pull, subscribe); data still flows along the arrow</FONT>")
         }
+        if model.elements.indices.contains(where: { shown($0) && isContext($0) }) {
+            legendRows.append("<FONT POINT-SIZE=\"\(format1(DiagramFonts.legend))\" COLOR=\"#37474f\">boxes with a name only: "
+                              + "neighbours this picture's elements exchange flows with, drawn in full in their own picture</FONT>")
+        }
         if !drawnPaths.isEmpty { legendRows.append(pathLegend(drawnPaths, graph: graph)) }
         if mode == .numbered && !flowGroups.isEmpty { legendRows.append(flowLegend(flowGroups, graph: graph, evaluator: evaluator)) }
         var g = baseGraph(analysis, subtitle: subtitle, legendRows: legendRows)
@@ -196,7 +222,7 @@ public struct DiagramBuilder: Sendable {
         var clusterNodes = [[DOTNode]](repeating: [], count: model.boundaries.count)
         var rootNodes: [DOTNode] = []
         for (i, e) in model.elements.enumerated() where shown(i) {
-            let node = elementNode(i, e, analysis, open[e.id] ?? [], emphasised: highlight == i)
+            let node = elementNode(i, e, analysis, open[e.id] ?? [], emphasised: highlight == i, context: isContext(i))
             if let b = graph.elementBoundary[i] { clusterNodes[b].append(node) } else { rootNodes.append(node) }
         }
 
@@ -271,7 +297,10 @@ public struct DiagramBuilder: Sendable {
         return g
     }
 
-    private func elementNode(_ i: Int, _ e: Element, _ analysis: Analysis, _ open: [Finding], emphasised: Bool) -> DOTNode {
+    /// An element's node: name, type and technology, badges; a context element (drawn in full in another
+    /// picture) shows its name only.
+    private func elementNode(_ i: Int, _ e: Element, _ analysis: Analysis, _ open: [Finding], emphasised: Bool,
+                             context: Bool = false) -> DOTNode {
         let worst = open.map(\.severity).max()
         let outOfScope = e.attributes[.outOfScope] != nil
         let palette = outOfScope ? Self.outOfScope
@@ -279,8 +308,10 @@ public struct DiagramBuilder: Sendable {
         var rows = "<TR><TD><B>\(DOTText.html(e.name))</B></TD></TR>"
         let detail = [e.attributes.string(.type) ?? e.kind.rawValue, e.attributes.string(.tech), outOfScope ? "out of scope" : nil]
             .compactMap { $0 }.filter { $0 != "unknown" }
-        rows += "<TR><TD><FONT POINT-SIZE=\"\(format1(DiagramFonts.detail))\" COLOR=\"#455a64\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
-        if options.showThreats {
+        if !context {
+            rows += "<TR><TD><FONT POINT-SIZE=\"\(format1(DiagramFonts.detail))\" COLOR=\"#455a64\">\(DOTText.html(detail.joined(separator: " · ")))</FONT></TD></TR>"
+        }
+        if options.showThreats && !context {
             let cells = badges(open.map(\.severity), level: analysis.maturity.components[e.id])
             if !cells.isEmpty {
                 rows += "<TR><TD><TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR>\(cells)</TR></TABLE></TD></TR>"
@@ -294,9 +325,10 @@ public struct DiagramBuilder: Sendable {
         default: attributes += [("shape", .text("box")), ("style", .text(outOfScope ? "rounded,filled,dashed" : "rounded,filled"))]
         }
         attributes += [("fillcolor", .text(palette.fill)), ("color", .text(palette.border)),
-                       ("penwidth", .text(emphasised ? "3" : worst == nil ? "1.2" : "1.8")),
+                       ("penwidth", .text(emphasised ? "3" : worst == nil || context ? "1.2" : "1.8")),
                        ("id", .text("element-\(i)")), ("URL", .text("#" + Anchor.make(options.linkPrefix, e.id))),
                        ("tooltip", .text(tooltip(e, open)))]
+        if context { attributes.append(("class", .text("context"))) }
         return DOTNode(id: "n\(i)", attributes: attributes)
     }
 

@@ -10,10 +10,15 @@ public struct DiagramOptions: Sendable {
         case full
         /// One node per boundary and aggregated flows between them.
         case overview
-        /// The elements inside one boundary, plus the outside elements they exchange flows with.
+        /// The elements inside one boundary, plus the outside elements they exchange flows with, drawn small
+        /// (name only) as context.
         case boundary(String)
         /// One element and its direct neighbours.
         case focus(String)
+        /// Some elements (by id) drawn in full, with the elements they exchange flows with drawn small, as
+        /// context; `title` says in the title block which part of the model this is ("boundary Service mesh
+        /// (1 of 2)"). `DiagramRenderer.slides` draws a zone too large for one legible picture in such parts.
+        case part([String], title: String)
     }
 
     /// Which way flows run.

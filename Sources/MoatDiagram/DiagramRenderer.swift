@@ -53,10 +53,13 @@ public struct DiagramRenderer: Sendable {
         /// Flows drawn: flow-label nodes, or edges when flows are not labelled.
         public var flows: Int
         /// True when names and labels are legible fitted to 1920×1080 (unknown, so false, when not measured).
-        public var legible: Bool {
-            guard let g = geometry else { return false }
-            return (g.smallestPixels(g.nameTexts) ?? .infinity) >= DiagramRenderer.minimumNamePixels
-                && (g.smallestPixels(g.labelTexts) ?? .infinity) >= DiagramRenderer.minimumLabelPixels
+        public var legible: Bool { (legibility ?? 0) >= 1 }
+        /// The smallest name over `minimumNamePixels` or the smallest label over `minimumLabelPixels`,
+        /// whichever is less, fitted to 1920×1080: 1 or more is legible (nil when not measured).
+        public var legibility: Double? {
+            guard let g = geometry else { return nil }
+            return min((g.smallestPixels(g.nameTexts) ?? .infinity) / DiagramRenderer.minimumNamePixels,
+                       (g.smallestPixels(g.labelTexts) ?? .infinity) / DiagramRenderer.minimumLabelPixels)
         }
     }
 
@@ -251,30 +254,154 @@ public struct DiagramRenderer: Sendable {
     // MARK: - Slides
 
     /// One picture per trust zone and an overview: what `--slides` writes when one picture of the whole
-    /// model is not legible. A zone whose picture is still not legible is split into its nested zones.
+    /// model is not legible. A zone whose picture does not read (legible fitted to 1920×1080 with its flows
+    /// labelled in words, not numbered) is split into its nested zones (its own elements outside them get a
+    /// picture of their own), and a zone without nested zones, or those own elements, into parts
+    /// (`services-1`, `services-2`, titled "(1 of 2)", …): as few as make every part read, as measured.
+    /// Every part draws its elements in full and their neighbours small, as context. Elements outside every
+    /// boundary get a picture (or parts) named `outside`. Every drawn element is drawn in full on a slide.
     public func slides(_ analysis: Analysis, format: DiagramFormat,
                        progress: (@Sendable (String) -> Void)? = nil) async throws -> [(name: String, output: Output)] {
         let graph = analysis.graph
-        var result: [(String, Output)] = []
+        let hidden = DiagramBuilder(vocabulary: vocabulary, options: options).hiddenElements(analysis)
+        var result: [(name: String, output: Output)] = []
         var overview = self
         overview.options.view = .overview
         result.append(("overview", try await overview.render(analysis, format: format, progress: progress)))
-        var queue = graph.boundaryParent.indices.filter { graph.boundaryParent[$0] == nil }
-        while !queue.isEmpty {
-            let b = queue.removeFirst()
-            var zone = self
-            zone.options.view = .boundary(graph.model.boundaries[b].id)
-            let output = try await zone.render(analysis, format: format, progress: progress)
-            let children = graph.boundaryChildren[b]
-            if !output.legible && !children.isEmpty {
-                // The zone's own elements outside its nested zones still need a slide when there are any.
-                let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b }
-                if !own.isEmpty { result.append((graph.model.boundaries[b].id, output)) }
-                queue.insert(contentsOf: children, at: 0)
-                continue
-            }
-            result.append((graph.model.boundaries[b].id, output))
+        for b in graph.boundaryParent.indices where graph.boundaryParent[b] == nil {
+            result += try await zoneSlides(b, analysis, hidden: hidden, format: format, progress: progress)
+        }
+        let outside = graph.model.elements.indices.filter { graph.elementBoundary[$0] == nil && !hidden.contains($0) }
+        if !outside.isEmpty {
+            // Named apart from a boundary whose id is `outside`.
+            let name = graph.boundaryIndex["outside"] == nil ? "outside" : "outside-all-boundaries"
+            result += try await partSlides(outside, name: name, title: "outside all boundaries", whole: nil, analysis,
+                                           format: format, progress: progress)
         }
         return result
+    }
+
+    /// The slides of zone `b`: its picture when it reads (`readable`); else its nested zones' slides (after
+    /// the pictures of its own elements outside them, when it has any); else, without nested zones, its
+    /// elements in parts.
+    private func zoneSlides(_ b: Int, _ analysis: Analysis, hidden: Set<Int>, format: DiagramFormat,
+                            progress: (@Sendable (String) -> Void)?) async throws -> [(name: String, output: Output)] {
+        let graph = analysis.graph
+        let boundary = graph.model.boundaries[b]
+        var zone = self
+        zone.options.view = .boundary(boundary.id)
+        let output = try await zone.render(analysis, format: format, progress: progress)
+        let own = graph.model.elements.indices.filter { graph.elementBoundary[$0] == b && !hidden.contains($0) }
+        let children = graph.boundaryChildren[b]
+        if readable(output) { return [(boundary.id, output)] }
+        if children.isEmpty {
+            if own.count < 2 { return [(boundary.id, output)] }
+            return try await partSlides(own, name: boundary.id, title: "boundary \(boundary.name)", whole: output, analysis,
+                                        format: format, progress: progress)
+        }
+        var result: [(name: String, output: Output)] = []
+        if !own.isEmpty {
+            result += try await partSlides(own, name: boundary.id, title: "boundary \(boundary.name) outside its nested zones",
+                                           whole: nil, analysis, format: format, progress: progress)
+        }
+        for child in children {
+            result += try await zoneSlides(child, analysis, hidden: hidden, format: format, progress: progress)
+        }
+        return result
+    }
+
+    /// A slide that needs no legend to read: legible with its flows labelled in words (not numbered), unless
+    /// the options ask for a label mode.
+    func readable(_ output: Output) -> Bool {
+        output.legible && (output.edgeLabels != .numbered || options.edgeLabels != .auto)
+    }
+
+    /// `elements` on as few pictures as measured layouts find readable: one (`name`) when it is, else k parts
+    /// (`name-1` … `name-k`, titled "title (i of k)"), k growing from the measured legibility of the last try
+    /// until every part is readable. When that takes one part per element, a legible picture of them all
+    /// (numbered flows) is drawn instead if there is one, else the parts, as legible as they get. `whole`,
+    /// when given, is the picture of all of them, already known not to be readable.
+    private func partSlides(_ elements: [Int], name: String, title: String, whole: Output?, _ analysis: Analysis,
+                            format: DiagramFormat, progress: (@Sendable (String) -> Void)?) async throws
+        -> [(name: String, output: Output)] {
+        let graph = analysis.graph
+        let ids = { (part: [Int]) in part.map { graph.model.elements[$0].id } }
+        var one = self
+        var last: Output
+        if let whole {
+            last = whole
+        } else {
+            one.options.view = .part(ids(elements), title: title)
+            last = try await one.render(analysis, format: format, progress: progress)
+            if readable(last) || elements.count < 2 { return [(name, last)] }
+        }
+        let single = last
+        let order = Self.partOrder(elements, graph)
+        var count = 1
+        while true {
+            // Pictures shrink about in proportion to their elements: aim at the parts the last try says are needed.
+            let legibility = max(last.legibility ?? 0.5, 0.05)
+            count = min(order.count, max(count + 1, Int((Double(count) / min(legibility, 1)).rounded(.up))))
+            var parts: [(name: String, output: Output)] = []
+            var failed: Output?
+            for (i, part) in Self.chunks(order, count).enumerated() {
+                var slide = self
+                slide.options.view = .part(ids(part), title: "\(title) (\(i + 1) of \(count))")
+                let output = try await slide.render(analysis, format: format, progress: progress)
+                parts.append(("\(name)-\(i + 1)", output))
+                if !readable(output) { failed = output; break }
+            }
+            guard let failed else { return parts }
+            if count >= order.count { break }
+            last = failed
+        }
+        // One element per part is not readable either: the legible picture of them all, else every part.
+        if single.legible { return [(name, single)] }
+        var parts: [(name: String, output: Output)] = []
+        for (i, part) in order.enumerated() {
+            var slide = self
+            slide.options.view = .part(ids([part]), title: "\(title) (\(i + 1) of \(order.count))")
+            parts.append(("\(name)-\(i + 1)", try await slide.render(analysis, format: format, progress: progress)))
+        }
+        return parts
+    }
+
+    /// `elements` in an order that keeps together the ones that exchange flows (breadth first along flows
+    /// between them, then through a shared neighbour outside them), each group starting at its first
+    /// element in model order: cut into consecutive chunks, each part is about one neighbourhood.
+    static func partOrder(_ elements: [Int], _ graph: ArchitectureGraph) -> [Int] {
+        let members = Set(elements)
+        func neighbours(_ i: Int) -> [Int] {
+            Array(Set((graph.inbound[i] + graph.outbound[i]).map { graph.otherEnd(ofFlow: $0, from: i) }).subtracting([i])).sorted()
+        }
+        var order: [Int] = [], seen: Set<Int> = []
+        for start in elements.sorted() where !seen.contains(start) {
+            var queue = [start]
+            seen.insert(start)
+            while !queue.isEmpty {
+                let i = queue.removeFirst()
+                order.append(i)
+                let around = neighbours(i)
+                let direct = around.filter { members.contains($0) }
+                let shared = Set(around.filter { !members.contains($0) }.flatMap(neighbours)).filter { members.contains($0) }.sorted()
+                for j in direct + shared where !seen.contains(j) {
+                    seen.insert(j)
+                    queue.append(j)
+                }
+            }
+        }
+        return order
+    }
+
+    /// `items` cut into `count` consecutive chunks whose sizes differ by at most one (the larger first).
+    static func chunks<T>(_ items: [T], _ count: Int) -> [[T]] {
+        let n = max(1, min(count, items.count))
+        var out: [[T]] = [], start = 0
+        for i in 0..<n {
+            let size = items.count / n + (i < items.count % n ? 1 : 0)
+            out.append(Array(items[start..<(start + size)]))
+            start += size
+        }
+        return out
     }
 }

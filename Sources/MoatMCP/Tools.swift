@@ -310,7 +310,7 @@ enum MoatTools {
                     "view": Schema.string("automatic, full (every element) or overview (one node per boundary).",
                                           oneOf: ["automatic", "full", "overview"], default: "automatic"),
                     "focus": Schema.string("Draw only this element and its neighbours."),
-                    "boundary": Schema.string("Draw only this boundary's elements and what they talk to."),
+                    "boundary": Schema.string("Draw only this boundary's elements, and by name only the elements they exchange flows with."),
                     "attackPaths": Schema.boolean("Draw attack paths from untrusted actors to confidential or secret data.", default: false),
                     "threats": Schema.boolean("Draw threat badges and colours.", default: true),
                     "layout": Schema.string("Graphviz layout engine (default: dot; sfdp for overviews of many zones).",

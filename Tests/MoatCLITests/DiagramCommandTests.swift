@@ -141,6 +141,21 @@ struct DiagramCommandTests {
         #expect(files.allSatisfy { $0.hasPrefix("shop-") && $0.hasSuffix(".png") })
     }
 
+    @Test("--slides with a PDF name writes one PDF of a page per slide")
+    func slidesPDF() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let run = try moat(["diagram", shop, "--slides", "-o", "shop.pdf", "--as-of", "2026-11-29"], in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["shop.pdf"])
+        let pdf = try Data(contentsOf: dir.url.appendingPathComponent("shop.pdf"))
+        let text = String(decoding: pdf, as: UTF8.self)
+        #expect(text.hasPrefix("%PDF-"))
+        let pages = text.components(separatedBy: "/Type /Page ").count - 1
+        #expect(pages >= 4 && text.contains("/Count \(pages)"), "\(pages) pages")
+        #expect(run.stdout.contains("(\(pages) pages: overview, "))
+    }
+
     @Test("analyze lists the top attack paths hop by hop (table and Markdown)")
     func analyzePaths() throws {
         let table = try moat(["analyze", shop, "--as-of", "2026-11-29"])

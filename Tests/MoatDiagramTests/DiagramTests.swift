@@ -340,26 +340,111 @@ private func describe(_ name: String, _ view: String, _ output: DiagramRenderer.
         + "labels \(px(g.labelTexts)) px, smallest text \(px(g.allTexts)) px; overlaps: \(g.overlaps())"
 }
 
+/// Ids of the elements a slide's DOT draws in full (not as context).
+private func fullElements(_ dot: String) -> Set<String> {
+    Set(dot.split(separator: "\n").filter { !$0.contains("class=\"context\"") }.compactMap { line in
+        line.range(of: "URL=\"#element-").map { String(line[$0.upperBound...].prefix { $0 != "\"" }) }
+    })
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for x in self { out.append(try await transform(x)) }
+        return out
+    }
+}
+
 @Suite("Diagram geometry")
 struct DiagramGeometryTests {
-    @Test("--slides: each zone's picture of the largest sample is clean and legible at 1920×1080")
-    func slidesAreLegible() async throws {
-        let (analysis, catalogue) = try analyze(path: repository.appendingPathComponent("Samples/mobile-banking.moat").path)
-        // Laid out again from the DOT each slide was drawn from, with the engine it names (dot by default).
+    @Test("--slides: for mobile banking and every sample whose default view is not legible, every slide is clean, slide-shaped and legible at 1920×1080, and every element is drawn in full on some slide",
+          arguments: sampleNames)
+    func slidesAreLegible(_ name: String) async throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("\(name).moat").path)
         var options = DiagramOptions()
         options.date = "2026-11-29"
-        let slides = try await DiagramRenderer(vocabulary: catalogue.vocabulary, options: options).slides(analysis, format: .dot)
+        let renderer = DiagramRenderer(vocabulary: catalogue.vocabulary, options: options)
+        if name != "mobile-banking" {
+            let whole = try await renderer.render(analysis, format: .dot)
+            if whole.legible { return }
+        }
+        let slides = try await renderer.slides(analysis, format: .dot)
         #expect(slides.count >= 3)
-        for (name, output) in slides {
+        #expect(Set(slides.map(\.name)).count == slides.count, "slide names are unique")
+        var drawnInFull: Set<String> = []
+        for (slide, output) in slides {
+            // Laid out again from the DOT the slide was drawn from, with the engine it names (dot by default).
             let engine = output.dot.contains("layout=\"sfdp\"") ? "sfdp" : output.dot.contains("layout=\"fdp\"") ? "fdp" : "dot"
             let json = try await GraphvizRenderer.shared.render(dot: output.dot, formatName: "json", layoutName: engine)
             let g = try LayoutGeometry(json: json)
-            print("mobile-banking slide \(describe(name, "slide", output, g))")
-            #expect(g.overlaps().total == 0, "\(name): \(g.overlaps())")
+            print("\(name) slide \(describe(slide, "slide", output, g))")
+            #expect(g.overlaps().total == 0, "\(slide): \(g.overlaps())")
             let aspect = max(g.aspectRatio, 1 / g.aspectRatio)
             #expect(aspect >= DiagramRenderer.aspectRange.lowerBound - 0.02 && aspect <= DiagramRenderer.aspectRange.upperBound + 0.02,
-                    "\(name): aspect \(aspect)")
+                    "\(slide): aspect \(aspect)")
+            let names = g.smallestPixels(g.nameTexts) ?? .infinity, labels = g.smallestPixels(g.labelTexts) ?? .infinity
+            #expect(names >= DiagramRenderer.minimumNamePixels, "\(slide): names \(names) px fitted to 1920×1080")
+            #expect(labels >= DiagramRenderer.minimumLabelPixels, "\(slide): labels \(labels) px fitted to 1920×1080")
+            #expect(output.legible == (names >= DiagramRenderer.minimumNamePixels && labels >= DiagramRenderer.minimumLabelPixels))
+            drawnInFull.formUnion(fullElements(output.dot))
         }
+        let missing = analysis.model.elements.map(\.id).filter { !drawnInFull.contains($0) }
+        #expect(missing.isEmpty, "not drawn in full on any slide: \(missing)")
+    }
+
+    @Test("a zone part draws its elements in full and their neighbours as context, and flows between two context elements not at all")
+    func partView() throws {
+        let (analysis, catalogue) = try analyze(path: samples.appendingPathComponent("mobile-banking.moat").path)
+        let g = try dot(analysis, catalogue) { $0.view = .part(["payments-svc", "fraud-svc"], title: "boundary Service mesh (1 of 3)") }
+        let text = g.write()
+        #expect(fullElements(text) == ["payments-svc", "fraud-svc"])
+        #expect(text.contains("Service mesh (1 of 3)"))
+        #expect(text.contains("boxes with a name only"))
+        // payments-svc's neighbours are context: api-gw, payments-db, payment-events, audit-log, fraud-cache (of fraud-svc).
+        let context = Set(text.split(separator: "\n").filter { $0.contains("class=\"context\"") }.compactMap { line in
+            line.range(of: "URL=\"#element-").map { String(line[$0.upperBound...].prefix { $0 != "\"" }) }
+        })
+        #expect(context == ["api-gw", "payments-db", "payment-events", "audit-log", "fraud-cache"])
+        // payment-events -> ledger-svc is between two elements not in the part: ledger-svc is not drawn at all.
+        #expect(!text.contains("#element-ledger-svc"))
+        #expect(throws: DiagramError.self) { try dot(analysis, catalogue) { $0.view = .part(["paymets-svc"], title: "x") } }
+    }
+
+    @Test("the parts of a zone keep elements that exchange flows together and are balanced")
+    func partOrder() throws {
+        #expect(DiagramRenderer.chunks(Array(1...7), 3) == [[1, 2, 3], [4, 5], [6, 7]])
+        #expect(DiagramRenderer.chunks([1, 2], 5) == [[1], [2]])
+        let (analysis, _) = try analyze(text: """
+            process a
+            process b
+            process c
+            process d
+            process x
+            a -> c
+            b -> x
+            d -> x
+            """)
+        let graph = analysis.graph
+        let order = DiagramRenderer.partOrder(["a", "b", "c", "d"].map { graph.elementIndex[$0]! }, graph)
+        #expect(order.map { graph.model.elements[$0].id } == ["a", "c", "b", "d"])
+    }
+
+    @Test("single-page PDFs join into one document of a page each")
+    func pdfPages() async throws {
+        let pages = try await ["digraph { a -> b }", "digraph { c -> d -> e }", "digraph { f }"].asyncMap {
+            try await GraphvizRenderer.shared.render(dot: $0, format: .pdf, layout: .dot)
+        }
+        let pdf = try PDFPages.merge(pages)
+        let text = String(decoding: pdf, as: UTF8.self)
+        #expect(text.hasPrefix("%PDF-1.5"))
+        #expect(text.contains("/Count 3"))
+        #expect(text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count - 1 == 3)
+        // Every cross-reference entry points at its object, and startxref at the table.
+        let objects = try PDFPages.objectsOf(pdf)
+        #expect(objects.objects.count >= 3 * 8)
+        #expect(objects.info != nil)
+        #expect(try PDFPages.merge(pages) == pdf, "deterministic")
+        #expect(throws: PDFPages.Unreadable.self) { try PDFPages.merge([Array("not a pdf".utf8)]) }
     }
 
     @Test("the checker counts overlaps it is shown")
