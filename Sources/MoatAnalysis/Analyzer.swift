@@ -175,9 +175,12 @@ public struct Analyzer: Sendable {
         let ruleRank = Dictionary(ruleIDs.map { $0 + "@" }.sorted().enumerated().map { (String($0.element.dropLast()), $0.offset) },
                                   uniquingKeysWith: { a, _ in a })
         let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
-        let keys = findings.map { f in
-            (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact, rule: ruleRank[f.rule.id] ?? 0,
-             element: elementRank[f.elementID] ?? 0)
+        // Each finding's component as its position in `componentIDs`, looked up once for the sort and the maturity.
+        var component = findings.map { elementRank[$0.elementID] }
+        let keys = findings.indices.map { i in
+            let f = findings[i]
+            return (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact, rule: ruleRank[f.rule.id] ?? 0,
+                    element: component[i] ?? 0)
         }
         let order = keys.indices.sorted { i, j in
             let a = keys[i], b = keys[j]
@@ -188,6 +191,7 @@ public struct Analyzer: Sendable {
             return a.element < b.element
         }
         findings = order.map { findings[$0] }
+        component = order.map { component[$0] }
         let unmatched = judged.tracker.unmatched(used: tracked)
         for entry in unmatched {
             let ruleID = String(entry.pattern.prefix { $0 != "@" })
@@ -204,7 +208,8 @@ public struct Analyzer: Sendable {
             diagnostics.append(.warning(.expiredTracking, "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        var maturity = assess(findings, components: componentIDs, declared: declared, practices: Set(model.header.practices))
+        var maturity = assess(findings, components: componentIDs, componentOfFinding: component, declared: declared,
+                              practices: Set(model.header.practices))
         maturity.floor = options.minimumLevel
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
@@ -241,8 +246,10 @@ public struct Analyzer: Sendable {
     /// The evidenced level: the highest L whose practices (and those below) are all declared and for which
     /// no open finding expects a level ≤ L (DESIGN §6). A component's evidenced level comes from its own
     /// findings only: the organisation's practices are the system's, not each component's.
-    /// `ids` are the in-scope components, sorted.
-    func assess(_ findings: [Finding], components ids: [String], declared: Int, practices: Set<String>) -> MaturityAssessment {
+    /// `ids` are the in-scope components, sorted; `componentOfFinding` is each finding's position in `ids` (nil for
+    /// one on something else, such as a data asset).
+    func assess(_ findings: [Finding], components ids: [String], componentOfFinding: [Int?], declared: Int,
+                practices: Set<String>) -> MaturityAssessment {
         let levels = catalogue.maturity.levels
         let met = (0...5).map { level in
             levels.filter { $0.level <= level }.allSatisfy { $0.practices.allSatisfy { practices.contains($0.id) } }
@@ -258,10 +265,12 @@ public struct Analyzer: Sendable {
         }
         let open = findings.filter(\.isOpen)
         let system = evidenced(open.map(\.expectedLevel).min() ?? 6, practicesCount: true)
-        var lowestOpen: [String: Int] = Dictionary(minimumCapacity: ids.count)
-        for f in open where f.expectedLevel < lowestOpen[f.elementID] ?? 6 { lowestOpen[f.elementID] = f.expectedLevel }
+        var lowestOpen = [Int](repeating: 6, count: ids.count)
+        for (f, c) in zip(findings, componentOfFinding) where f.isOpen {
+            if let c, f.expectedLevel < lowestOpen[c] { lowestOpen[c] = f.expectedLevel }
+        }
         var components: [String: Int] = Dictionary(minimumCapacity: ids.count)
-        for id in ids { components[id] = evidenced(lowestOpen[id] ?? 6, practicesCount: false) }
+        for (id, lowest) in zip(ids, lowestOpen) { components[id] = evidenced(lowest, practicesCount: false) }
         let target = min(5, system + 1)
         let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []

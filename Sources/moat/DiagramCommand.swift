@@ -20,7 +20,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
             direction and the label detail are chosen from the laid-out geometry so that the picture is \
             slide-shaped (between 4:3 and 16:9) and, where it can be, legible on a 1920×1080 screen; when \
             one picture cannot be, --slides writes one per trust zone (zones too large for one legible \
-            picture in parts), as a file per slide or as one PDF of a page per slide.
+            picture in parts), a file per slide.
 
             Example:
               moat diagram Samples/online-shop.moat -o shop.svg --paths
@@ -30,7 +30,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     @Argument(help: ArgumentHelp("The model ('-' for standard input).", valueName: "FILE"), completion: Completions.modelFile)
     var file: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output file ('-' for standard output, with --format); the format comes from its extension. With --slides, the name each slide's file is made from (OUT-01-overview.svg, …), or one PDF of a page per slide.", valueName: "OUT"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file ('-' for standard output, with --format); the format comes from its extension. With --slides, the name each slide's file is made from (OUT-01-overview.svg, …).", valueName: "OUT"))
     var output: String
 
     @Option(help: "Output format (svg, png, pdf, dot) when the extension does not say.")
@@ -48,7 +48,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
     @Flag(help: "Draw every element, whatever the model's size.")
     var full = false
 
-    @Flag(help: "Write one legible picture per trust zone plus an overview: a file per slide (SVG, PNG, DOT) or a page per slide (PDF). Zones too large for one legible slide are split into their nested zones, then into parts (ZONE-1, ZONE-2, …).")
+    @Flag(help: "Write one legible picture per trust zone plus an overview, a file per slide. Zones too large for one legible slide are split into their nested zones, then into parts (ZONE-1, ZONE-2, …).")
     var slides = false
 
     @Flag(help: "Draw the top attack paths (untrusted actors to confidential or secret data), each in its own colour, numbered in the legend.")
@@ -125,12 +125,6 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput {
         do {
             if slides {
                 let pictures = try await renderer.slides(analysis, format: target, progress: progress)
-                if target == .pdf {
-                    // One document, a page per slide.
-                    try Console.write(try PDFPages.merge(pictures.map(\.output.bytes)), to: output)
-                    Console.out("wrote \(output) (\(pictures.count) pages: \(pictures.map(\.name).joined(separator: ", ")))\n")
-                    return
-                }
                 let base = (output as NSString).deletingPathExtension, ext = (output as NSString).pathExtension
                 for (i, slide) in pictures.enumerated() {
                     let number = i + 1 < 10 ? "0\(i + 1)" : "\(i + 1)"

@@ -347,14 +347,6 @@ private func fullElements(_ dot: String) -> Set<String> {
     })
 }
 
-extension Array {
-    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var out: [T] = []
-        for x in self { out.append(try await transform(x)) }
-        return out
-    }
-}
-
 @Suite("Diagram geometry")
 struct DiagramGeometryTests {
     @Test("--slides: for mobile banking and every sample whose default view is not legible, every slide is clean, slide-shaped and legible at 1920×1080, and every element is drawn in full on some slide",
@@ -427,24 +419,6 @@ struct DiagramGeometryTests {
         let graph = analysis.graph
         let order = DiagramRenderer.partOrder(["a", "b", "c", "d"].map { graph.elementIndex[$0]! }, graph)
         #expect(order.map { graph.model.elements[$0].id } == ["a", "c", "b", "d"])
-    }
-
-    @Test("single-page PDFs join into one document of a page each")
-    func pdfPages() async throws {
-        let pages = try await ["digraph { a -> b }", "digraph { c -> d -> e }", "digraph { f }"].asyncMap {
-            try await GraphvizRenderer.shared.render(dot: $0, format: .pdf, layout: .dot)
-        }
-        let pdf = try PDFPages.merge(pages)
-        let text = String(decoding: pdf, as: UTF8.self)
-        #expect(text.hasPrefix("%PDF-1.5"))
-        #expect(text.contains("/Count 3"))
-        #expect(text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count - 1 == 3)
-        // Every cross-reference entry points at its object, and startxref at the table.
-        let objects = try PDFPages.objectsOf(pdf)
-        #expect(objects.objects.count >= 3 * 8)
-        #expect(objects.info != nil)
-        #expect(try PDFPages.merge(pages) == pdf, "deterministic")
-        #expect(throws: PDFPages.Unreadable.self) { try PDFPages.merge([Array("not a pdf".utf8)]) }
     }
 
     @Test("the checker counts overlaps it is shown")

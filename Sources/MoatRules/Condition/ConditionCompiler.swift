@@ -583,8 +583,7 @@ public struct ConditionCompiler: Sendable {
                 throw ConditionError(message: "'\(name)' cannot be used in conditions", span: span)
             }
             return .list(lift({ ev, r in
-                guard case .list(let ids)? = ev.value(r, index) else { return .empty }
-                return EntityList(.data, ev.dataRefs(ids))
+                EntityList(.data, ev.dataRefs(r, index))
             }, .empty), .data)
         }
     }

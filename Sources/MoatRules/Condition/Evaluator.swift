@@ -190,6 +190,25 @@ public final class Evaluator {
         return index == authnIndex ? found.authn : found.authz
     }
 
+    /// The data assets the refs attribute number `index` names on an entity (its effective value), in order.
+    /// Remembered per entity and attribute: conditions such as `stores.any(…)` ask again for every rule, and
+    /// each answer looks every id up by name.
+    public func dataRefs(_ ref: EntityRef, _ index: Int) -> [Int] {
+        let key = RefsKey(ref: ref, attribute: index)
+        if let cached = refsCache[key] { return cached }
+        var result: [Int] = []
+        if case .list(let ids)? = value(ref, index) { result = dataRefs(ids) }
+        refsCache[key] = result
+        return result
+    }
+
+    private struct RefsKey: Hashable {
+        var ref: EntityRef
+        var attribute: Int
+    }
+
+    private var refsCache: [RefsKey: [Int]] = [:]
+
     /// Data indices named in a refs list.
     public func dataRefs(_ ids: [String]) -> [Int] { ids.compactMap { dataIndex[$0] } }
 
