@@ -232,8 +232,9 @@ public final class Evaluator {
     /// The flows in and out of an element, each once (inbound first, then outbound, in order).
     public func flows(ofElement i: Int) -> [Int] {
         if let cached = elementFlows[i] { return cached }
-        var seen = Set<Int>()
-        let result = (graph.inbound[i] + graph.outbound[i]).filter { seen.insert($0).inserted }
+        // An element has a handful of flows: a linear look beats hashing each.
+        var result: [Int] = []
+        for fi in graph.inbound[i] + graph.outbound[i] where !result.contains(fi) { result.append(fi) }
         elementFlows[i] = result
         return result
     }
@@ -247,8 +248,9 @@ public final class Evaluator {
     public func unconnectedNeighbours(ofElement i: Int) -> [Int] {
         if let last = lastUnconnected, last.element == i { return last.neighbours }
         guard let b = graph.elementBoundary[i] else { return [] }
-        var linked = Set<Int>()
-        for fi in graph.inbound[i] + graph.outbound[i] { linked.insert(graph.flowEnds[fi].source); linked.insert(graph.flowEnds[fi].target) }
+        // The ends of the element's few flows, looked through linearly for each member of the zone.
+        var linked: [Int] = []
+        for fi in graph.inbound[i] + graph.outbound[i] { linked.append(graph.flowEnds[fi].source); linked.append(graph.flowEnds[fi].target) }
         let neighbours = graph.boundaryElements[b].filter { $0 != i && !linked.contains($0) }
         lastUnconnected = (i, neighbours)
         return neighbours
