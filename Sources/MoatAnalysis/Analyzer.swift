@@ -356,8 +356,9 @@ struct FindingJudge: Sendable {
         switch ref {
         case .element(let i): (elementID, name, range) = (model.elements[i].id, model.elements[i].name, model.elements[i].range)
         case .flow(let i):
-            let f = model.flows[i]
-            (elementID, name, range) = (f.id, f.name.isEmpty ? f.id : f.name, f.range)
+            // Field by field: a copy of the whole flow costs a retain per field, once per finding.
+            let id = model.flows[i].id, written = model.flows[i].name
+            (elementID, name, range) = (id, written.isEmpty ? id : written, model.flows[i].range)
         case .boundary(let i): (elementID, name, range) = (model.boundaries[i].id, model.boundaries[i].name, model.boundaries[i].range)
         case .data(let i): (elementID, name, range) = (model.data[i].id, model.data[i].name, model.data[i].range)
         case .model: (elementID, name, range) = (Analyzer.modelComponentID, model.header.name, model.header.range)
