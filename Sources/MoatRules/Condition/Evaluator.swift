@@ -194,20 +194,37 @@ public final class Evaluator {
     /// Remembered per entity and attribute: conditions such as `stores.any(…)` ask again for every rule, and
     /// each answer looks every id up by name.
     public func dataRefs(_ ref: EntityRef, _ index: Int) -> [Int] {
-        let key = RefsKey(ref: ref, attribute: index)
-        if let cached = refsCache[key] { return cached }
+        let kind: UInt8
+        switch ref {
+        case .element: kind = 0
+        case .flow: kind = 1
+        case .boundary: kind = 2
+        case .data: kind = 3
+        case .model: kind = 4
+        }
+        // One slot per kind of entity and attribute (a handful: stores, processes, carries), found by a short
+        // scan rather than by hashing.
+        var slot = refsSlots.firstIndex { $0.kind == kind && $0.attribute == index }
+        if slot == nil {
+            let count: Int
+            switch ref {
+            case .element: count = graph.model.elements.count
+            case .flow: count = graph.model.flows.count
+            case .boundary: count = graph.model.boundaries.count
+            case .data: count = graph.model.data.count
+            case .model: count = 1
+            }
+            refsSlots.append((kind, index, Array(repeating: nil, count: count)))
+            slot = refsSlots.count - 1
+        }
+        if let cached = refsSlots[slot!].values[ref.index] { return cached }
         var result: [Int] = []
         if case .list(let ids)? = value(ref, index) { result = dataRefs(ids) }
-        refsCache[key] = result
+        refsSlots[slot!].values[ref.index] = result
         return result
     }
 
-    private struct RefsKey: Hashable {
-        var ref: EntityRef
-        var attribute: Int
-    }
-
-    private var refsCache: [RefsKey: [Int]] = [:]
+    private var refsSlots: [(kind: UInt8, attribute: Int, values: [[Int]?])] = []
 
     /// Data indices named in a refs list.
     public func dataRefs(_ ids: [String]) -> [Int] { ids.compactMap { dataIndex[$0] } }
