@@ -409,10 +409,12 @@ private final class ModelBuilder {
         let controlSet = Set(loader.controls)
         func check(_ attributes: Attributes) {
             for attribute in attributes {
-                guard case .list(let ids) = attribute.value, let spec = loader.vocabulary.spec(attribute.name),
-                      spec.type == .refs else { continue }
+                // The spec's index and two fields, not a copy of the whole spec, for every list attribute.
+                guard case .list(let ids) = attribute.value, let i = loader.vocabulary.index(of: attribute.name),
+                      loader.vocabulary.attributes[i].type == .refs else { continue }
+                let target = loader.vocabulary.attributes[i].target
                 for (index, id) in ids.enumerated() {
-                    switch spec.target {
+                    switch target {
                     case .data?:
                         if dataIDs[id] == nil {
                             // Past the error cap the error is dropped: no hint to search for.
@@ -456,29 +458,34 @@ private final class ModelBuilder {
     /// Resolves flow endpoints, types flow attributes and assigns flow ids.
     func resolveFlows() -> [Flow] {
         var flows: [Flow] = []
-        var implicit: [String: FlowSyntax] = [:]
+        // The first flow of each implicit id, by its position in `flowSyntax`.
+        var implicit: [String: Int] = [:]
         flows.reserveCapacity(flowSyntax.count)
-        for (f, attributes) in flowSyntax {
-            var ok = true
-            for end in [f.source, f.target] {
-                guard let owner = ids[end.value], owner.kind.isNode else {
-                    ok = false
-                    if let owner = ids[end.value] {
-                        diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
-                                          at: end.range)
-                    } else {
-                        let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
-                        let guess = Suggestion.closest(to: end.value, in: nodes)
-                        diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                          at: end.range)
-                    }
-                    continue
-                }
+        /// Whether a flow's end names a node; reports it when not.
+        func isNode(_ end: Located<String>) -> Bool {
+            guard let owner = ids[end.value] else {
+                let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
+                let guess = Suggestion.closest(to: end.value, in: nodes)
+                diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                                  at: end.range)
+                return false
             }
-            guard ok else { continue }
+            guard owner.kind.isNode else {
+                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
+                                  at: end.range)
+                return false
+            }
+            return true
+        }
+        for (position, (f, attributes)) in flowSyntax.enumerated() {
+            // Both ends are checked (and reported) before giving up on the flow.
+            let sourceIsNode = isNode(f.source)
+            let targetIsNode = isNode(f.target)
+            guard sourceIsNode && targetIsNode else { continue }
             var id = f.id?.value ?? Flow.implicitID(source: f.source.value, target: f.target.value, twoWay: f.twoWay)
             if f.id == nil {
-                if let first = implicit[id] {
+                if let firstPosition = implicit[id] {
+                    let first = flowSyntax[firstPosition].syntax
                     if first.name?.value == f.name?.value && first.twoWay == f.twoWay
                         && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
                         diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
@@ -492,7 +499,7 @@ private final class ModelBuilder {
                                               "explicit ids keep finding ids stable when flows change"])
                     continue
                 }
-                implicit[id] = f
+                implicit[id] = position
                 if ids[id] != nil {
                     diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: f.range)
                     continue

@@ -7,6 +7,13 @@ public enum Identifier {
         "accept", "mitigated", "false-positive", "not-applicable",
     ]
 
+    /// Whether `s` is one of `keywords`. Keywords are 4 to 14 bytes long, so most ids (`a1`, `web`) are
+    /// answered by their length without hashing.
+    public static func isKeyword(_ s: String) -> Bool {
+        let n = s.utf8.count
+        return n >= 4 && n <= 14 && keywords.contains(s)
+    }
+
     /// Whether `s` lexes as exactly one word token: letters, digits, `_`, `*`, then also `-` and `.`,
     /// with no `->` inside (a bare attribute value, number or date).
     public static func isWord(_ s: String) -> Bool {
@@ -20,7 +27,7 @@ public enum Identifier {
     }
 
     /// Whether `s` can be written without quotes: one word token that is not a keyword.
-    public static func isBareWord(_ s: String) -> Bool { isWord(s) && !keywords.contains(s) }
+    public static func isBareWord(_ s: String) -> Bool { isWord(s) && !isKeyword(s) }
 
     /// Whether `s` is a valid id: a letter or `_`, then letters, digits, `_`, `-` and `.`, with no `->`,
     /// and not a keyword.
