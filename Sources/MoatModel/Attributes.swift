@@ -132,7 +132,7 @@ public struct Attributes: Sendable, Hashable, Sequence {
 
     /// Adds an attribute whose name is not set yet (the checker has ruled out duplicates), without
     /// searching the entries for it.
-    mutating func append(_ attribute: Attribute, vocabularyIndex: Int, rank: Int) {
+    mutating func append(_ attribute: consuming Attribute, vocabularyIndex: Int, rank: Int) {
         entries.append(attribute)
         keys.append(Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank)))
     }

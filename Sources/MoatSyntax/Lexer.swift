@@ -42,8 +42,9 @@ public struct Lexer {
         tokens.reserveCapacity(bytes.count / 4)
         while true {
             let token = next()
-            tokens.append(token)
-            if token.kind == .endOfFile { return tokens }
+            let last = token.kind == .endOfFile
+            tokens.append(token)  // the token's last use: moved into the array, not copied
+            if last { return tokens }
         }
     }
 

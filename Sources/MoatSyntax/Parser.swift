@@ -350,17 +350,17 @@ public struct Parser {
                                   notes: ["the block opened here is never closed"])
                 return (attributes, [])
             }
-            var trivia = leadingTrivia(current)
+            let trivia = leadingTrivia(current)
             statementStart = position
             guard current.kind == .word else {
                 error(.expectedAttribute, "expected an attribute name, found \(current.description)", at: current)
                 recover()
                 continue
             }
-            var attribute = parseAttribute()
-            trivia.trailing = trailingComment()
-            attribute.trivia = trivia
-            attributes.append(attribute)
+            // Appended first and given its comments in place: a local copy cost a copy of the whole node.
+            attributes.append(parseAttribute())
+            attributes[attributes.count - 1].trivia = trivia
+            attributes[attributes.count - 1].trivia.trailing = trailingComment()
             if !(current.newlineBefore || current.kind == .semicolon || current.kind == .rightBrace || atEnd) {
                 error(.expectedSeparator, "expected ';' or a new line before \(current.description)", at: current)
                 recover()
