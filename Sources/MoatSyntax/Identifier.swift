@@ -7,11 +7,18 @@ public enum Identifier {
         "accept", "mitigated", "false-positive", "not-applicable",
     ]
 
-    /// Whether `s` is one of `keywords`. Keywords are 4 to 14 bytes long, so most ids (`a1`, `web`) are
-    /// answered by their length without hashing.
+    /// `keywords` by their length in bytes: the parser asks about every id, and comparing it with the one or
+    /// two keywords of its length is several times cheaper than hashing it.
+    private static let keywordsByLength: [[String]] = {
+        var table = Array(repeating: [String](), count: (keywords.map(\.utf8.count).max() ?? 0) + 1)
+        for keyword in keywords { table[keyword.utf8.count].append(keyword) }
+        return table
+    }()
+
+    /// Whether `s` is one of `keywords`.
     public static func isKeyword(_ s: String) -> Bool {
         let n = s.utf8.count
-        return n >= 4 && n <= 14 && keywords.contains(s)
+        return n < keywordsByLength.count && keywordsByLength[n].contains(s)
     }
 
     /// Whether `s` lexes as exactly one word token: letters, digits, `_`, `*`, then also `-` and `.`,

@@ -221,7 +221,7 @@ public struct Parser {
 
     /// Ends a statement just parsed: its trailing comment joins `trivia`, which goes on the node before the
     /// node is wrapped in a `Statement` (setting it afterwards copied the whole node out and back in).
-    private mutating func finish<Node: HasTrivia>(_ node: Node?, _ trivia: Trivia) -> Node? {
+    private mutating func finish<Node: HasTrivia>(_ node: consuming Node?, _ trivia: Trivia) -> Node? {
         guard var node else { return nil }
         node.trivia = trivia
         node.trivia.trailing = trailingComment()
@@ -254,10 +254,12 @@ public struct Parser {
             return nil
         }
         advance()
-        // Words are ASCII, so a leading digit is a leading byte 0-9 (no Character needed).
+        // A word's bytes are ASCII and are the token's bytes in the file: a leading digit is a leading byte 0-9
+        // (no Character needed), and the file's bytes are searched faster than the String's UTF-8 view.
+        let bytes = file.bytes[t.start..<t.end]
         if Identifier.isKeyword(t.text) {
             error(.keywordAsId, "'\(t.text)' is a keyword and cannot be used as \(what) id", at: t)
-        } else if t.text.utf8.contains(UInt8(ascii: "*")) || t.text.utf8.first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true {
+        } else if bytes.contains(UInt8(ascii: "*")) || bytes.first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true {
             error(.invalidId, "'\(t.text)' is not a valid id", at: t,
                   notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'"])
         }
