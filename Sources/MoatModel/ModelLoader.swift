@@ -442,12 +442,13 @@ private final class ModelBuilder {
                 }
             }
         }
+        // By index: `for e in elements` copied every element (all its strings and arrays) to read one field.
         if let header { check(header.attributes) }
-        for e in elements { check(e.attributes) }
-        for b in boundaries { check(b.attributes) }
-        for d in data { check(d.attributes) }
-        for f in flowSyntax { check(f.attributes) }
-        for t in threatSyntax { check(t.attributes) }
+        for i in elements.indices { check(elements[i].attributes) }
+        for i in boundaries.indices { check(boundaries[i].attributes) }
+        for i in data.indices { check(data[i].attributes) }
+        for i in flowSyntax.indices { check(flowSyntax[i].attributes) }
+        for i in threatSyntax.indices { check(threatSyntax[i].attributes) }
     }
 
     /// Where the `index`-th value of an attribute was written (the attribute's range if unknown).
@@ -520,6 +521,7 @@ private final class ModelBuilder {
 
     /// Resolves what each written threat is about and checks that it says how bad it is.
     func resolveThreats(flows: [Flow]) -> [WrittenThreat] {
+        guard !threatSyntax.isEmpty else { return [] }  // no index of the flows to build
         var flowIDs: [String: Int] = [:]
         for (i, f) in flows.enumerated() { flowIDs[f.id] = i }
         var threats: [WrittenThreat] = []
