@@ -9,9 +9,8 @@ struct AttributeChecker {
     /// Checks the attributes of one declaration of `kind`; references are resolved later.
     func check(_ syntax: [AttributeSyntax], on kind: ElementKind, into diagnostics: inout DiagnosticBag) -> Attributes {
         var result = Attributes()
-        // Elements have a handful of attributes: a list beats a dictionary per element.
-        var seen: [(name: String, range: SourceRange)] = []
-        for attribute in syntax {
+        result.reserveCapacity(syntax.count)
+        for (position, attribute) in syntax.enumerated() {
             let name = attribute.name.value
             guard let vocabularyIndex = vocabulary.index(of: name) else {
                 diagnostics.append(unknownAttribute(attribute, on: kind))
@@ -27,25 +26,26 @@ struct AttributeChecker {
                                   notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
                 continue
             }
-            if let first = seen.first(where: { $0.name == name })?.range {
+            // An earlier attribute of the same name passed the checks above too, so the first of them is the
+            // one first given (elements have a handful of attributes: a scan, and no list of names seen).
+            if let first = syntax[..<position].first(where: { $0.name.value == name }) {
                 diagnostics.error(.duplicateAttribute, "attribute '\(name)' is given twice", at: attribute.name.range,
-                                  notes: [DiagnosticNote("first given here", at: first)])
+                                  notes: [DiagnosticNote("first given here", at: first.name.range)])
                 continue
             }
-            seen.append((name, attribute.name.range))
-            if let value = typedValue(attribute, spec, on: kind, &diagnostics) {
-                var rank = -1
-                if spec.type == .enum, case .word(let word) = value { rank = spec.rank(of: word) ?? -1 }
+            var rank = -1
+            if let value = typedValue(attribute, spec, on: kind, rank: &rank, &diagnostics) {
                 // Only lists of ids need the place of each value (for "unknown data asset" errors).
                 let valueRanges = spec.type == .refs ? attribute.values.map(\.range) : []
-                result.set(Attribute(name: name, value: value, range: attribute.range, valueRanges: valueRanges),
-                           vocabularyIndex: vocabularyIndex, rank: rank)
+                result.append(Attribute(name: name, value: value, range: attribute.range, valueRanges: valueRanges),
+                              vocabularyIndex: vocabularyIndex, rank: rank)
             }
         }
         return result
     }
 
-    private func typedValue(_ attribute: AttributeSyntax, _ spec: AttributeSpec, on kind: ElementKind,
+    /// The typed value of `attribute`, nil after an error; an enum value's position in `values` goes to `rank`.
+    private func typedValue(_ attribute: AttributeSyntax, _ spec: AttributeSpec, on kind: ElementKind, rank: inout Int,
                             _ diagnostics: inout DiagnosticBag) -> AttributeValue? {
         let name = spec.name
         let values = attribute.values
@@ -108,10 +108,11 @@ struct AttributeChecker {
                 diagnostics.error(.invalidValue, "'\(v.value.text)' is written without quotes: \(name) \(v.value.text)", at: v.range)
                 return nil
             }
-            guard v.value.form != .string, allowed.contains(v.value.text) else {
+            guard v.value.form != .string, let position = allowed.firstIndex(of: v.value.text) else {
                 diagnostics.append(unknownValue(v, of: spec, on: kind))
                 return nil
             }
+            rank = position
             return .word(v.value.text)
         case .words:
             guard !values.isEmpty else {

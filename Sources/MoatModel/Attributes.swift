@@ -141,6 +141,19 @@ public struct Attributes: Sendable, Hashable, Sequence {
         }
     }
 
+    /// Adds an attribute whose name is not set yet (the checker has ruled out duplicates), without
+    /// searching the entries for it.
+    mutating func append(_ attribute: consuming Attribute, vocabularyIndex: Int, rank: Int) {
+        entries.append(attribute)
+        keys.append(Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank)))
+    }
+
+    /// Makes room for `count` attributes, so that a declaration's attributes are allocated once.
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+        keys.reserveCapacity(count)
+    }
+
     public func makeIterator() -> IndexingIterator<[Attribute]> { entries.makeIterator() }
 }
 

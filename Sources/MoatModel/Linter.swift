@@ -8,6 +8,7 @@ struct Linter {
 
     func lint(into diagnostics: inout DiagnosticBag) {
         var degree: [String: Int] = [:]
+        degree.reserveCapacity(model.elements.count)
         var usedData: Set<String> = []
         for f in model.flows {
             degree[f.source, default: 0] += 1
@@ -19,10 +20,11 @@ struct Linter {
         }
         var storesByElement: [String: Set<String>] = [:]
         var kinds: [String: ElementKind] = [:]
+        kinds.reserveCapacity(model.elements.count)
         for e in model.elements {
             kinds[e.id] = e.kind
-            let held = e.attributes.list(.stores) + e.attributes.list(.processes)
-            usedData.formUnion(held)
+            usedData.formUnion(e.attributes.list(.stores))
+            usedData.formUnion(e.attributes.list(.processes))
             if e.attributes[.stores] != nil { storesByElement[e.id] = Set(e.attributes.list(.stores)) }
             if degree[e.id] == nil {
                 diagnostics.warning(.isolatedElement, "\(e.kind.rawValue) '\(e.id)' has no flows", at: e.range,
@@ -44,7 +46,9 @@ struct Linter {
             diagnostics.warning(.emptyBoundary, "boundary '\(b.id)' contains no elements", at: b.range)
         }
         for f in model.flows {
-            for end in [f.target] + (f.twoWay ? [f.source] : []) {
+            // The ends data goes into: the target, and the source too of a two-way flow (no array per flow).
+            for side in 0..<(f.twoWay ? 2 : 1) {
+                let end = side == 0 ? f.target : f.source
                 guard kinds[end] == .datastore, let stored = storesByElement[end] else { continue }
                 for d in f.attributes.list(.carries) where !stored.contains(d) {
                     diagnostics.warning(.dataNotStored,

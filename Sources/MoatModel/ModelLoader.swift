@@ -409,10 +409,12 @@ private final class ModelBuilder {
         let controlSet = Set(loader.controls)
         func check(_ attributes: Attributes) {
             for attribute in attributes {
-                guard case .list(let ids) = attribute.value, let spec = loader.vocabulary.spec(attribute.name),
-                      spec.type == .refs else { continue }
+                // The spec's index and two fields, not a copy of the whole spec, for every list attribute.
+                guard case .list(let ids) = attribute.value, let i = loader.vocabulary.index(of: attribute.name),
+                      loader.vocabulary.attributes[i].type == .refs else { continue }
+                let target = loader.vocabulary.attributes[i].target
                 for (index, id) in ids.enumerated() {
-                    switch spec.target {
+                    switch target {
                     case .data?:
                         if dataIDs[id] == nil {
                             // Past the error cap the error is dropped: no hint to search for.
@@ -440,12 +442,13 @@ private final class ModelBuilder {
                 }
             }
         }
+        // By index: `for e in elements` copied every element (all its strings and arrays) to read one field.
         if let header { check(header.attributes) }
-        for e in elements { check(e.attributes) }
-        for b in boundaries { check(b.attributes) }
-        for d in data { check(d.attributes) }
-        for f in flowSyntax { check(f.attributes) }
-        for t in threatSyntax { check(t.attributes) }
+        for i in elements.indices { check(elements[i].attributes) }
+        for i in boundaries.indices { check(boundaries[i].attributes) }
+        for i in data.indices { check(data[i].attributes) }
+        for i in flowSyntax.indices { check(flowSyntax[i].attributes) }
+        for i in threatSyntax.indices { check(threatSyntax[i].attributes) }
     }
 
     /// Where the `index`-th value of an attribute was written (the attribute's range if unknown).
@@ -456,29 +459,34 @@ private final class ModelBuilder {
     /// Resolves flow endpoints, types flow attributes and assigns flow ids.
     func resolveFlows() -> [Flow] {
         var flows: [Flow] = []
-        var implicit: [String: FlowSyntax] = [:]
+        // The first flow of each implicit id, by its position in `flowSyntax`.
+        var implicit: [String: Int] = [:]
         flows.reserveCapacity(flowSyntax.count)
-        for (f, attributes) in flowSyntax {
-            var ok = true
-            for end in [f.source, f.target] {
-                guard let owner = ids[end.value], owner.kind.isNode else {
-                    ok = false
-                    if let owner = ids[end.value] {
-                        diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
-                                          at: end.range)
-                    } else {
-                        let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
-                        let guess = Suggestion.closest(to: end.value, in: nodes)
-                        diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                          at: end.range)
-                    }
-                    continue
-                }
+        /// Whether a flow's end names a node; reports it when not.
+        func isNode(_ end: Located<String>) -> Bool {
+            guard let owner = ids[end.value] else {
+                let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
+                let guess = Suggestion.closest(to: end.value, in: nodes)
+                diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                                  at: end.range)
+                return false
             }
-            guard ok else { continue }
+            guard owner.kind.isNode else {
+                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
+                                  at: end.range)
+                return false
+            }
+            return true
+        }
+        for (position, (f, attributes)) in flowSyntax.enumerated() {
+            // Both ends are checked (and reported) before giving up on the flow.
+            let sourceIsNode = isNode(f.source)
+            let targetIsNode = isNode(f.target)
+            guard sourceIsNode && targetIsNode else { continue }
             var id = f.id?.value ?? Flow.implicitID(source: f.source.value, target: f.target.value, twoWay: f.twoWay)
             if f.id == nil {
-                if let first = implicit[id] {
+                if let firstPosition = implicit[id] {
+                    let first = flowSyntax[firstPosition].syntax
                     if first.name?.value == f.name?.value && first.twoWay == f.twoWay
                         && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
                         diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
@@ -492,7 +500,7 @@ private final class ModelBuilder {
                                               "explicit ids keep finding ids stable when flows change"])
                     continue
                 }
-                implicit[id] = f
+                implicit[id] = position
                 if ids[id] != nil {
                     diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: f.range)
                     continue
@@ -513,6 +521,7 @@ private final class ModelBuilder {
 
     /// Resolves what each written threat is about and checks that it says how bad it is.
     func resolveThreats(flows: [Flow]) -> [WrittenThreat] {
+        guard !threatSyntax.isEmpty else { return [] }  // no index of the flows to build
         var flowIDs: [String: Int] = [:]
         for (i, f) in flows.enumerated() { flowIDs[f.id] = i }
         var threats: [WrittenThreat] = []

@@ -7,6 +7,20 @@ public enum Identifier {
         "accept", "mitigated", "false-positive", "not-applicable",
     ]
 
+    /// `keywords` by their length in bytes: the parser asks about every id, and comparing it with the one or
+    /// two keywords of its length is several times cheaper than hashing it.
+    private static let keywordsByLength: [[String]] = {
+        var table = Array(repeating: [String](), count: (keywords.map(\.utf8.count).max() ?? 0) + 1)
+        for keyword in keywords { table[keyword.utf8.count].append(keyword) }
+        return table
+    }()
+
+    /// Whether `s` is one of `keywords`.
+    public static func isKeyword(_ s: String) -> Bool {
+        let n = s.utf8.count
+        return n < keywordsByLength.count && keywordsByLength[n].contains(s)
+    }
+
     /// Whether `s` lexes as exactly one word token: letters, digits, `_`, `*`, then also `-` and `.`,
     /// with no `->` inside (a bare attribute value, number or date).
     public static func isWord(_ s: String) -> Bool {
@@ -20,7 +34,7 @@ public enum Identifier {
     }
 
     /// Whether `s` can be written without quotes: one word token that is not a keyword.
-    public static func isBareWord(_ s: String) -> Bool { isWord(s) && !keywords.contains(s) }
+    public static func isBareWord(_ s: String) -> Bool { isWord(s) && !isKeyword(s) }
 
     /// Whether `s` is a valid id: a letter or `_`, then letters, digits, `_`, `-` and `.`, with no `->`,
     /// and not a keyword.

@@ -42,8 +42,9 @@ public struct Lexer {
         tokens.reserveCapacity(bytes.count / 4)
         while true {
             let token = next()
-            tokens.append(token)
-            if token.kind == .endOfFile { return tokens }
+            let last = token.kind == .endOfFile
+            tokens.append(token)  // the token's last use: moved into the array, not copied
+            if last { return tokens }
         }
     }
 
@@ -79,8 +80,9 @@ public struct Lexer {
         func single(_ kind: TokenKind, _ length: Int = 1) -> Token {
             sawNewline = false
             index += length
-            return Token(kind: kind, text: String(decoding: bytes[start..<index], as: UTF8.self),
-                         start: start, end: index, newlineBefore: newline, location: here(start))
+            // Punctuation has one spelling: a literal, not a String decoded from the bytes for each token.
+            let text = kind == .comparison ? String(decoding: bytes[start..<index], as: UTF8.self) : kind.spelling
+            return Token(kind: kind, text: text, start: start, end: index, newlineBefore: newline, location: here(start))
         }
         switch b {
         case UInt8(ascii: "{"): return single(.leftBrace)
@@ -159,16 +161,32 @@ public struct Lexer {
     }
 
     private mutating func word(start: Int, newline: Bool) -> Token {
-        while let b = peek(), isWordByte(b) {
-            if b == UInt8(ascii: "-") && peek(1) == UInt8(ascii: ">") { break }
-            index += 1
+        // A local index and count: the loop runs for every byte of every word.
+        var i = index
+        let count = bytes.count
+        while i < count {
+            let b = bytes[i]
+            guard isWordByte(b), !(b == UInt8(ascii: "-") && i + 1 < count && bytes[i + 1] == UInt8(ascii: ">")) else { break }
+            i += 1
         }
+        index = i
         return Token(kind: .word, text: String(decoding: bytes[start..<index], as: UTF8.self),
                      start: start, end: index, newlineBefore: newline, location: here(start))
     }
 
     private mutating func string(start: Int, newline: Bool) -> Token {
         index += 1
+        // Most strings have no escape: take their bytes as they are, without building a byte array.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+              bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[index..<end], as: UTF8.self)
+            index = end + 1
+            return Token(kind: .string, text: text, start: start, end: index, newlineBefore: newline, location: here(start))
+        }
         var value: [UInt8] = []
         while true {
             guard let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") else {

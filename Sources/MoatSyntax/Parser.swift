@@ -171,7 +171,7 @@ public struct Parser {
     private mutating func parseStatement(inBoundary: Bool, depth: Int) -> Statement? {
         let start = current
         statementStart = position
-        var trivia = leadingTrivia(start)
+        let trivia = leadingTrivia(start)
         guard start.kind == .word else {
             let what = inBoundary ? "an element, boundary, flow or attribute" : "a declaration or flow"
             error(.expectedStatement, "expected \(what), found \(start.description)", at: start)
@@ -186,26 +186,26 @@ public struct Parser {
             recover()
             return nil
         }
-        if next.kind == .arrow || next.kind == .twoWayArrow || (next.kind == .colon && !Self.keywords.contains(start.text)) {
-            statement = parseFlow().map(Statement.flow)
+        if next.kind == .arrow || next.kind == .twoWayArrow || (next.kind == .colon && !Identifier.isKeyword(start.text)) {
+            statement = finish(parseFlow(), trivia).map(Statement.flow)
         } else {
             switch start.text {
-            case "model": statement = parseDeclaration(kind: .model).map(Statement.declaration)
-            case "data": statement = parseDeclaration(kind: .data).map(Statement.declaration)
-            case "actor": statement = parseDeclaration(kind: .actor).map(Statement.declaration)
-            case "process": statement = parseDeclaration(kind: .process).map(Statement.declaration)
-            case "datastore": statement = parseDeclaration(kind: .datastore).map(Statement.declaration)
-            case "threat": statement = parseDeclaration(kind: .threat).map(Statement.declaration)
-            case "boundary": statement = parseBoundary(depth: depth + 1).map(Statement.boundary)
-            case "include": statement = parseInclude().map(Statement.include)
-            case let word where Self.statusKeywords[word] != nil: statement = parseTracking().map(Statement.tracking)
+            case "model": statement = finish(parseDeclaration(kind: .model), trivia).map(Statement.declaration)
+            case "data": statement = finish(parseDeclaration(kind: .data), trivia).map(Statement.declaration)
+            case "actor": statement = finish(parseDeclaration(kind: .actor), trivia).map(Statement.declaration)
+            case "process": statement = finish(parseDeclaration(kind: .process), trivia).map(Statement.declaration)
+            case "datastore": statement = finish(parseDeclaration(kind: .datastore), trivia).map(Statement.declaration)
+            case "threat": statement = finish(parseDeclaration(kind: .threat), trivia).map(Statement.declaration)
+            case "boundary": statement = finish(parseBoundary(depth: depth + 1), trivia).map(Statement.boundary)
+            case "include": statement = finish(parseInclude(), trivia).map(Statement.include)
+            case let word where Self.statusKeywords[word] != nil: statement = finish(parseTracking(), trivia).map(Statement.tracking)
             default:
                 if inBoundary, let keyword = misspelledElementKeyword() {
                     error(.unknownKeyword, "unknown keyword '\(start.text)'; did you mean '\(keyword)'?", at: start)
                     recover()
                     return nil
                 } else if inBoundary {
-                    statement = .attribute(parseAttribute())
+                    statement = finish(parseAttribute(), trivia).map(Statement.attribute)
                 } else {
                     let hint = Suggestion.closest(to: start.text, in: Array(Self.keywords))
                         .map { "; did you mean '\($0)'?" } ?? ""
@@ -216,18 +216,17 @@ public struct Parser {
                 }
             }
         }
-        guard var s = statement else { return nil }
-        trivia.trailing = trailingComment()
+        return statement
+    }
+
+    /// Ends a statement just parsed: its trailing comment joins `trivia`, which goes on the node before the
+    /// node is wrapped in a `Statement` (setting it afterwards copied the whole node out and back in).
+    private mutating func finish<Node: HasTrivia>(_ node: consuming Node?, _ trivia: Trivia) -> Node? {
+        guard var node else { return nil }
+        node.trivia = trivia
+        node.trivia.trailing = trailingComment()
         endStatement()
-        switch s {
-        case .declaration(var d): d.trivia = trivia; s = .declaration(d)
-        case .boundary(var b): b.trivia = trivia; s = .boundary(b)
-        case .flow(var f): f.trivia = trivia; s = .flow(f)
-        case .tracking(var t): t.trivia = trivia; s = .tracking(t)
-        case .include(var i): i.trivia = trivia; s = .include(i)
-        case .attribute(var a): a.trivia = trivia; s = .attribute(a)
-        }
-        return s
+        return node
     }
 
     /// Inside a boundary, `proces web "Web"` looks like an attribute but is a misspelled element:
@@ -255,9 +254,12 @@ public struct Parser {
             return nil
         }
         advance()
-        if Self.keywords.contains(t.text) {
+        // A word's bytes are ASCII and are the token's bytes in the file: a leading digit is a leading byte 0-9
+        // (no Character needed), and the file's bytes are searched faster than the String's UTF-8 view.
+        let bytes = file.bytes[t.start..<t.end]
+        if Identifier.isKeyword(t.text) {
             error(.keywordAsId, "'\(t.text)' is a keyword and cannot be used as \(what) id", at: t)
-        } else if t.text.utf8.contains(UInt8(ascii: "*")) || t.text.first?.isNumber == true {
+        } else if bytes.contains(UInt8(ascii: "*")) || bytes.first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true {
             error(.invalidId, "'\(t.text)' is not a valid id", at: t,
                   notes: ["ids start with a letter or '_' and contain letters, digits, '_', '-' and '.'"])
         }
@@ -350,17 +352,17 @@ public struct Parser {
                                   notes: ["the block opened here is never closed"])
                 return (attributes, [])
             }
-            var trivia = leadingTrivia(current)
+            let trivia = leadingTrivia(current)
             statementStart = position
             guard current.kind == .word else {
                 error(.expectedAttribute, "expected an attribute name, found \(current.description)", at: current)
                 recover()
                 continue
             }
-            var attribute = parseAttribute()
-            trivia.trailing = trailingComment()
-            attribute.trivia = trivia
-            attributes.append(attribute)
+            // Appended first and given its comments in place: a local copy cost a copy of the whole node.
+            attributes.append(parseAttribute())
+            attributes[attributes.count - 1].trivia = trivia
+            attributes[attributes.count - 1].trivia.trailing = trailingComment()
             if !(current.newlineBefore || current.kind == .semicolon || current.kind == .rightBrace || atEnd) {
                 error(.expectedSeparator, "expected ';' or a new line before \(current.description)", at: current)
                 recover()
@@ -591,6 +593,18 @@ public struct Parser {
         return Located(text, range(from: first, to: previous))
     }
 }
+
+/// A syntax node that carries the comments around it.
+protocol HasTrivia {
+    var trivia: Trivia { get set }
+}
+
+extension DeclarationSyntax: HasTrivia {}
+extension BoundarySyntax: HasTrivia {}
+extension FlowSyntax: HasTrivia {}
+extension TrackingSyntax: HasTrivia {}
+extension IncludeSyntax: HasTrivia {}
+extension AttributeSyntax: HasTrivia {}
 
 /// Checks `YYYY-MM-DD` dates without a calendar library.
 public enum DateText {

@@ -43,6 +43,31 @@ public enum TokenKind: Sendable, Equatable {
     case endOfFile
 }
 
+extension TokenKind {
+    /// The text of a punctuation token (empty for words, strings, comparisons and the end of the file,
+    /// whose text varies).
+    var spelling: String {
+        switch self {
+        case .leftBrace: return "{"
+        case .rightBrace: return "}"
+        case .leftBracket: return "["
+        case .rightBracket: return "]"
+        case .leftParen: return "("
+        case .rightParen: return ")"
+        case .comma: return ","
+        case .semicolon: return ";"
+        case .colon: return ":"
+        case .at: return "@"
+        case .dot: return "."
+        case .arrow: return "->"
+        case .twoWayArrow: return "<->"
+        case .reverseArrow: return "<-"
+        case .equals: return "="
+        case .word, .string, .comparison, .endOfFile: return ""
+        }
+    }
+}
+
 /// One token with its byte span and whether a line break precedes it.
 public struct Token: Sendable {
     /// What sort of token this is.
