@@ -4,7 +4,7 @@ import MoatCore
 import MoatReports
 
 /// `moat analyze FILE` (or `moat analyse`): the threats of every component, worst first, and the maturity summary.
-struct AnalyzeCommand: ParsableCommand, ColourOutput {
+struct AnalyzeCommand: ParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "List the threats of every component, worst first, with a maturity summary.",

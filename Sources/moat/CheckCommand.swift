@@ -5,7 +5,7 @@ import MoatCore
 import MoatReports
 
 /// `moat check FILE… --fail-on SEVERITY`: the CI gate, with SARIF and baselines.
-struct CheckCommand: ParsableCommand, ColourOutput {
+struct CheckCommand: ParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Gate a pipeline on threat findings; write SARIF for code-scanning dashboards.",

@@ -5,7 +5,7 @@ import MoatCore
 import MoatDiagram
 
 /// `moat diagram FILE -o OUT.svg|png|pdf|dot`: the annotated data-flow diagram, rendered in-process.
-struct DiagramCommand: AsyncParsableCommand, ColourOutput {
+struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "diagram",
         abstract: "Draw the annotated data-flow diagram (SVG, PNG, PDF or DOT) through libgvc.",

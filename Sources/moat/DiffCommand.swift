@@ -5,7 +5,7 @@ import MoatCore
 import MoatReports
 
 /// `moat diff OLD NEW` and `moat diff FILE --rev A..B`: what a change does to the model and its threats.
-struct DiffCommand: ParsableCommand, ColourOutput {
+struct DiffCommand: ParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Compare two versions of a model: the threats a change adds, resolves or changes.",

@@ -4,7 +4,7 @@ import MoatCore
 import MoatReports
 
 /// `moat explain FINDING-ID FILE`: why a rule fired and how its severity was computed.
-struct ExplainCommand: ParsableCommand, ColourOutput {
+struct ExplainCommand: ParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show why a rule fired on an element and how its severity was computed.",

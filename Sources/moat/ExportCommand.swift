@@ -5,7 +5,7 @@ import MoatCore
 import MoatInterop
 
 /// `moat export FILE --to otm [--format json|yaml] [-o OUT]`: the model and its threats for other tools.
-struct ExportCommand: ParsableCommand, ColourOutput {
+struct ExportCommand: ParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a model and its threats as an Open Threat Model (OTM) file.",

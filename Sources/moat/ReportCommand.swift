@@ -6,7 +6,7 @@ import MoatDiagram
 import MoatReports
 
 /// `moat report FILE -o review.html|review.md`: the design-review pack.
-struct ReportCommand: AsyncParsableCommand, ColourOutput {
+struct ReportCommand: AsyncParsableCommand, ColourOutput, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write the design-review pack: one self-contained HTML file, or Markdown.",

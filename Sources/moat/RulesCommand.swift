@@ -5,7 +5,7 @@ import MoatCore
 import MoatReports
 
 /// `moat rules list|show|test`: the rule catalogue.
-struct RulesCommand: ParsableCommand {
+struct RulesCommand: ParsableCommand, RunsRules {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "List, show and test threat rules.",
