@@ -145,6 +145,8 @@ public struct ConditionCompiler: Sendable {
     /// the catalogue looks up enum attributes (trust, classification above all) a few thousand times as it
     /// compiles — before this cache, a third of the time spent compiling conditions.
     let domains: [String: EnumDomain]
+    /// The domains of `trust` and `classification`, which computed names (`zone-trust`, `classification`) use.
+    let trustDomain: EnumDomain, classificationDomain: EnumDomain
 
     /// A compiler that type-checks names and enum values against `vocabulary`.
     public init(vocabulary: Vocabulary) {
@@ -154,6 +156,10 @@ public struct ConditionCompiler: Sendable {
             domains[spec.name] = EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
         }
         self.domains = domains
+        let trust = vocabulary.spec(.trust), classification = vocabulary.spec(.classification)
+        trustDomain = domains[trust.name] ?? EnumDomain(name: trust.name, values: trust.values ?? [], ordered: trust.ordered ?? false)
+        classificationDomain = domains[classification.name]
+            ?? EnumDomain(name: classification.name, values: classification.values ?? [], ordered: classification.ordered ?? false)
     }
 
     /// Parses and compiles `text` as a boolean condition on entities of `context`.
@@ -173,9 +179,10 @@ public struct ConditionCompiler: Sendable {
     }
 
     private func slice(_ text: String, _ span: ConditionSyntax.Span) -> String {
-        let bytes = Array(text.utf8)
-        let s = min(max(0, span.start), bytes.count), e = min(max(s, span.end), bytes.count)
-        return String(decoding: bytes[s..<e], as: UTF8.self)
+        // Offsets into the UTF-8 view, without copying the whole condition into an array for every term.
+        let utf8 = text.utf8
+        let s = min(max(0, span.start), utf8.count), e = min(max(s, span.end), utf8.count)
+        return String(decoding: utf8[utf8.index(utf8.startIndex, offsetBy: s)..<utf8.index(utf8.startIndex, offsetBy: e)], as: UTF8.self)
     }
 
     private func domain(_ spec: AttributeSpec) -> EnumDomain {
@@ -441,8 +448,6 @@ public struct ConditionCompiler: Sendable {
             guard let reach else { return f }
             return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
         }
-        let trustDomain = domain(vocabulary.spec(.trust))
-        let classificationDomain = domain(vocabulary.spec(.classification))
 
         // Computed names first: they take precedence over written attributes of the same name.
         switch (type, name) {
