@@ -100,6 +100,19 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
         if slides && output == "-" { throw ValidationError("--slides writes several files; name them with -o OUT.svg") }
     }
 
+    /// A note when the picture was measured and is too small to read fitted to a 1920×1080 screen: what a
+    /// reviewer would see on a projector, and the option that writes legible pictures instead.
+    static func legibilityNote(_ picture: DiagramRenderer.Output) -> String? {
+        guard let g = picture.geometry, !picture.legible else { return nil }
+        let names = g.smallestPixels(g.nameTexts), labels = g.smallestPixels(g.labelTexts)
+        var sizes: [String] = []
+        if let names { sizes.append("element names \(NumberText.format((names * 10).rounded() / 10)) px") }
+        if let labels { sizes.append("flow labels \(NumberText.format((labels * 10).rounded() / 10)) px") }
+        return "moat: note: fitted to a 1920×1080 screen, this picture's \(sizes.joined(separator: " and ")) are below "
+            + "the legible \(NumberText.format(DiagramRenderer.minimumNamePixels)) and \(NumberText.format(DiagramRenderer.minimumLabelPixels)) px; "
+            + "--slides writes one legible picture per trust zone\n"
+    }
+
     func run() async throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
         var options = DiagramOptions()
@@ -139,6 +152,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
             let picture = try await renderer.render(analysis, format: target, progress: progress, progressDelay: delay)
             try Console.write(picture.bytes, to: output)
             if !Console.isStandardOutput(output) { Console.out("wrote \(output)\n") }
+            if let note = Self.legibilityNote(picture) { Console.err(note) }
         } catch let error as DiagramError {
             throw CommandError.invalidInput(error.description)
         } catch let error as RenderError {

@@ -29,6 +29,18 @@ struct DiagramCommandTests {
         #expect(!viaDash.stdout.contains("wrote "), "only the picture goes to standard output")
     }
 
+    @Test("a picture too small to read on a 1920×1080 screen says so and points at --slides; a legible one does not")
+    func legibilityNote() throws {
+        let banking = packageRoot.appendingPathComponent("Samples/mobile-banking.moat").path
+        let dense = try moat(["diagram", banking, "-o", "/dev/null", "--format", "svg", "--as-of", "2026-11-29"])
+        #expect(dense.status == 0, "\(dense.stderr)")
+        #expect(dense.stderr.hasPrefix("moat: note: fitted to a 1920×1080 screen, this picture's element names "), "\(dense.stderr)")
+        #expect(dense.stderr.contains("below the legible 12 and 10 px; --slides writes one legible picture per trust zone\n"))
+        let zone = try moat(["diagram", banking, "--boundary", "partners", "-o", "/dev/null", "--format", "svg", "--as-of", "2026-11-29"])
+        #expect(zone.status == 0, "\(zone.stderr)")
+        #expect(!zone.stderr.contains("moat: note"), "\(zone.stderr)")
+    }
+
     @Test("-o through a symbolic link writes the link's target and keeps the link")
     func symlink() throws {
         let dir = try TempDir()
