@@ -139,17 +139,20 @@ public struct Analyzer: Sendable {
                 let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
                 for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
                     let side = Side(ref, evaluator)
+                    let first = found.count
                     for (rule, condition, mitigation) in rules where side.fits(rule) && condition.holds(evaluator, ref) {
                         let severity = severityModel.assess(rule: rule, ref: ref, evaluator: evaluator)
                         let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: mitigation)
                         found.append(f)
                         if let entry { tracked.insert(entry) }
                     }
+                    // All of an entity's findings are made here, together: drop those another one supersedes.
+                    Self.dropSuperseded(&found, from: first)
                 }
             }
             return (found, tracked)
         }
-        var findings = Self.withoutSuperseded(partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings))
+        var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
         var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         var diagnostics: [Diagnostic] = []
 
@@ -215,15 +218,18 @@ public struct Analyzer: Sendable {
                         diagnostics: diagnostics, options: options)
     }
 
-    /// The findings without those another finding on the same element supersedes (each threat once per
-    /// element: `public-object-store` says what `public-datastore` would say about a bucket, better).
-    static func withoutSuperseded(_ findings: [Finding]) -> [Finding] {
-        guard findings.contains(where: { !$0.rule.supersedes.isEmpty }) else { return findings }
-        var dropped = Set<String>()
-        for f in findings {
-            for other in f.rule.supersedes { dropped.insert(other + "@" + f.elementID) }
-        }
-        return dropped.isEmpty ? findings : findings.filter { !dropped.contains($0.id) }
+    /// Removes from `findings[first...]`, the findings on one entity, those another of them supersedes (each
+    /// threat once per element: `public-object-store` says what `public-datastore` would say about a bucket,
+    /// better). The order of the rest is kept.
+    static func dropSuperseded(_ findings: inout [Finding], from first: Int) {
+        guard findings.count - first > 1, findings[first...].contains(where: { !$0.rule.supersedes.isEmpty }) else { return }
+        // A copy of the few findings of the entity, so that `findings` stays the only owner of its storage and
+        // is changed in place (a slice kept alive while it changes would copy every finding so far).
+        let entity = Array(findings[first...])
+        let kept = entity.filter { f in !entity.contains { $0.rule.supersedes.contains(f.rule.id) } }
+        guard kept.count < entity.count else { return }
+        findings.removeSubrange(first...)
+        findings.append(contentsOf: kept)
     }
 
     /// Every entity of a kind, skipping elements and flows marked out of scope.
