@@ -177,12 +177,16 @@ public struct Analyzer: Sendable {
         let ruleIDs = catalogue.rules.map(\.id) + model.threats.map(\.id)
         let ruleRank = Dictionary(ruleIDs.map { $0 + "@" }.sorted().enumerated().map { (String($0.element.dropLast()), $0.offset) },
                                   uniquingKeysWith: { a, _ in a })
+        // The catalogue's rules ranked by identity too: a pointer hashes faster than an id (written threats' rules are
+        // made per threat and looked up by id).
+        let catalogueRuleRank = Dictionary(catalogue.rules.map { (ObjectIdentifier($0), ruleRank[$0.id] ?? 0) }, uniquingKeysWith: { a, _ in a })
         let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
         // Each finding's component as its position in `componentIDs`, looked up once for the sort and the maturity.
         var component = findings.map { elementRank[$0.elementID] }
         let keys = findings.indices.map { i in
             let f = findings[i]
-            return (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact, rule: ruleRank[f.rule.id] ?? 0,
+            return (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
+                    rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0,
                     element: component[i] ?? 0)
         }
         let order = keys.indices.sorted { i, j in

@@ -141,6 +141,8 @@ public struct ConditionCompiler: Sendable {
     let vocabulary: Vocabulary
     let crossingDomain = EnumDomain(name: "crossing", values: CrossingDirection.allCases.map(\.rawValue), ordered: false)
     let kindDomain = EnumDomain(name: "kind", values: ["actor", "process", "datastore"], ordered: false)
+    /// The ranks of `crossing` and `kind` by case, so evaluating them hashes no strings.
+    let crossingRanks: [CrossingDirection: Int], kindRanks: [ElementKind: Int]
     /// The domain of each enum attribute of the vocabulary, built once: building one hashes every value, and
     /// the catalogue looks up enum attributes (trust, classification above all) a few thousand times as it
     /// compiles — before this cache, a third of the time spent compiling conditions.
@@ -156,6 +158,9 @@ public struct ConditionCompiler: Sendable {
             domains[spec.name] = EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
         }
         self.domains = domains
+        let crossing = crossingDomain.ranks, kind = kindDomain.ranks
+        crossingRanks = Dictionary(uniqueKeysWithValues: CrossingDirection.allCases.compactMap { c in crossing[c.rawValue].map { (c, $0) } })
+        kindRanks = Dictionary(uniqueKeysWithValues: ElementKind.allCases.compactMap { k in kind[k.rawValue].map { (k, $0) } })
         let trust = vocabulary.spec(.trust), classification = vocabulary.spec(.classification)
         trustDomain = domains[trust.name] ?? EnumDomain(name: trust.name, values: trust.values ?? [], ordered: trust.ordered ?? false)
         classificationDomain = domains[classification.name]
@@ -491,13 +496,13 @@ public struct ConditionCompiler: Sendable {
                 return c >= 0 ? EntityRef.element(c) : nil
             }, nil), EntityType.anyNode)
         case (.flow, "connection-crossing"):
-            let ranks = crossingDomain.ranks
+            let ranks = crossingRanks
             return .enumeration(lift({ ev, r in
                 let c = ev.graph.crossings[r.index].direction
-                guard ev.graph.openedByTarget[r.index] else { return ranks[c.rawValue] }
+                guard ev.graph.openedByTarget[r.index] else { return ranks[c] }
                 // The connection goes the other way: inbound data is an outbound connection.
                 let reversed: CrossingDirection = c == .inbound ? .outbound : c == .outbound ? .inbound : c
-                return ranks[reversed.rawValue]
+                return ranks[reversed]
             }, nil), crossingDomain)
         case (.flow, "exposed"):
             return .bool(lift({ ev, r in
@@ -521,8 +526,8 @@ public struct ConditionCompiler: Sendable {
                 return (ev.isHuman(element: s) && ev.isClient(element: t)) || (ev.isClient(element: s) && ev.isHuman(element: t))
             }, false))
         case (.node, "kind"):
-            let ranks = kindDomain.ranks
-            return .enumeration(lift({ ev, r in ranks[ev.graph.model.elements[r.index].kind.rawValue] }, nil), kindDomain)
+            let ranks = kindRanks
+            return .enumeration(lift({ ev, r in ranks[ev.graph.model.elements[r.index].kind] }, nil), kindDomain)
         case (.node, "classification"), (.flow, "classification"), (.boundary, "classification"):
             return .enumeration(lift({ ev, r in ev.classification(r) }, nil), classificationDomain)
         case (.flow, "source"):
@@ -532,8 +537,8 @@ public struct ConditionCompiler: Sendable {
         case (.flow, "encrypted"): return .bool(lift({ ev, r in ev.encrypted(flow: r.index) }, false))
         case (.flow, "crosses-boundary"): return .bool(lift({ ev, r in ev.graph.crossings[r.index].crossesBoundary }, false))
         case (.flow, "crossing"):
-            let ranks = crossingDomain.ranks
-            return .enumeration(lift({ ev, r in ranks[ev.graph.crossings[r.index].direction.rawValue] }, nil), crossingDomain)
+            let ranks = crossingRanks
+            return .enumeration(lift({ ev, r in ranks[ev.graph.crossings[r.index].direction] }, nil), crossingDomain)
         case (.flow, "two-way"): return .bool(lift({ ev, r in ev.graph.model.flows[r.index].twoWay }, false))
         case (.flow, "data"):
             return .list(lift({ ev, r in EntityList(.data, ev.data(ofFlow: r.index)) }, .empty), .data)
