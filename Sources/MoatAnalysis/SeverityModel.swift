@@ -39,7 +39,7 @@ public struct SeverityModel: Sendable {
             integrityCritical = vocabulary.spec(.integrity).rank(of: "critical")
             availability = vocabulary.index(of: .availability)
             availabilityCritical = vocabulary.spec(.availability).rank(of: "critical")
-            integrityCriticalFlag = vocabulary.index(of: "integrity-critical") ?? -1
+            integrityCriticalFlag = vocabulary.index(of: .integrityCritical)
             safety = vocabulary.index(of: .safety)
             authority = vocabulary.index(of: .authority)
             authorityAll = vocabulary.spec(.authority).rank(of: "all") ?? Int.max

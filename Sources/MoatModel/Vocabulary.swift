@@ -161,6 +161,8 @@ public enum CoreAttribute: String, Sendable, CaseIterable {
     case confidentiality
     /// How much harm an unauthorised change would do, on Threagile's scale (enum).
     case integrity
+    /// Data whose unauthorised change would cause serious harm even if its disclosure would not (flag).
+    case integrityCritical = "integrity-critical"
     /// How much harm an outage would do, on Threagile's scale (enum).
     case availability
     /// What an element can act on: its own data, one tenant or all (`own`, `tenant`, `all`; enum).
@@ -196,7 +198,7 @@ public enum CoreAttribute: String, Sendable, CaseIterable {
         case .practices, .carries, .stores, .processes, .controls: return .refs
         case .type, .tech, .protocol, .trust, .classification, .initiator, .confidentiality, .integrity, .availability,
              .authority, .severity: return .enum
-        case .internetFacing, .encrypted, .vpn, .pull, .subscribe, .safety: return .flag
+        case .internetFacing, .encrypted, .vpn, .pull, .subscribe, .safety, .integrityCritical: return .flag
         case .stride: return .words
         case .cwe, .capec: return .numbers
         }
