@@ -125,9 +125,7 @@ public struct Analyzer: Sendable {
         // Each core takes a contiguous share of every kind's entities with an evaluator of its own (the
         // evaluator caches facts as it goes); the sort below makes the order independent of the split.
         let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
-        let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind, catalogue.rules.compactMap { rule in rule.conditions[kind].map { (rule, $0, judged.mitigation(of: rule, on: kind)) } })
-        })
+        let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in (kind, KindRules(kind, catalogue.rules, judged)) })
         let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
         let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -140,9 +138,14 @@ public struct Analyzer: Sendable {
                 for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
                     let side = Side(ref, evaluator)
                     let first = found.count
-                    for (rule, condition, mitigation) in rules where side.fits(rule) && condition.holds(evaluator, ref) {
-                        let severity = severityModel.assess(rule: rule, ref: ref, evaluator: evaluator)
-                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: mitigation)
+                    var context: SeverityModel.Context?
+                    // By position in the columns: a loop over tuples would retain and release each rule, condition
+                    // and plan for every rule tried, three pairs per try, the most frequent step of the analysis.
+                    for j in rules.conditions.indices where side.fits(rules.runsOn[j]) && rules.conditions[j].holds(evaluator, ref) {
+                        if context == nil { context = severityModel.context(of: ref, evaluator: evaluator) }
+                        let rule = rules.rules[j]
+                        let severity = severityModel.assess(rule: rule, in: &context!, evaluator: evaluator)
+                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: rules.plans[j])
                         found.append(f)
                         if let entry { tracked.insert(entry) }
                     }
@@ -289,6 +292,21 @@ public struct Analyzer: Sendable {
     }
 }
 
+/// The rules with a condition on one kind of entity, in catalogue order, as columns.
+struct KindRules {
+    let rules: [Rule]
+    let conditions: [CompiledCondition]
+    let runsOn: [Rule.RunsOn]
+    let plans: [FindingJudge.MitigationPlan]
+
+    init(_ kind: ElementKind, _ all: [Rule], _ judged: FindingJudge) {
+        rules = all.filter { $0.conditions[kind] != nil }
+        conditions = rules.map { $0.conditions[kind]! }
+        runsOn = rules.map(\.runsOn)
+        plans = rules.map { judged.mitigation(of: $0, on: kind) }
+    }
+}
+
 /// Which rules fit an entity: server-side rules skip clients (a browser, a mobile app) and client-side rules
 /// skip servers; boundary rules skip zones the owner does not control (the internet, a partner's network).
 struct Side {
@@ -314,10 +332,10 @@ struct Side {
         }
     }
 
-    func fits(_ rule: Rule) -> Bool {
+    func fits(_ runsOn: Rule.RunsOn) -> Bool {
         if isExternalZone { return false }
         guard isNode else { return true }
-        switch rule.runsOn {
+        switch runsOn {
         case .server: return !isClient
         case .client: return isClient
         case .any: return true

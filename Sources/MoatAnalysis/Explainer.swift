@@ -164,7 +164,7 @@ public struct Explainer: Sendable {
         }
         terms(condition, ev, ref, depth: 1, into: &explanation.condition)
         guard finding == nil else { return explanation }
-        if !Side(ref, ev).fits(rule) {
+        if !Side(ref, ev).fits(rule.runsOn) {
             let reason: String
             switch ref {
             case .boundary: reason = "the zone belongs to others (untrusted or partner trust): boundary rules run on the owner's zones"

@@ -49,6 +49,28 @@ public struct SeverityModel: Sendable {
     /// The likelihood and impact (each 1–4) of `rule` on the entity `ref`, and the factors that moved them from
     /// the rule's values; `evaluator` must be built on the graph `ref` indexes into.
     public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
+        var context = context(of: ref, evaluator: ev)
+        return assess(rule: rule, in: &context, evaluator: ev)
+    }
+
+    /// What the severity of a finding depends on besides its rule: the entity's exposure and, per kind of
+    /// threat, what is at stake. An entity has several findings, and these facts are the same for each.
+    public struct Context {
+        let ref: EntityRef
+        let exposure: ExposureStep
+        /// What is at stake, by kind of threat (`Threat.slot`), once asked.
+        var stakes: [[String]?] = [nil, nil, nil, nil]
+        var unreachable: Bool?
+        var onlyPublicData: Bool?
+    }
+
+    /// The facts about `ref` that `assess(rule:in:evaluator:)` reads; the rest are worked out as they are asked.
+    public func context(of ref: EntityRef, evaluator ev: Evaluator) -> Context {
+        Context(ref: ref, exposure: Self.exposure(ref, ev))
+    }
+
+    /// `assess(rule:ref:evaluator:)` for the entity of `context`, adding to the context what it works out.
+    public func assess(rule: Rule, in context: inout Context, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
         var factors: [SeverityFactor] = []
         var likelihood = rule.likelihood, impact = rule.impact
         func move(_ dimension: SeverityFactor.Dimension, _ change: Int, _ reason: String) {
@@ -58,23 +80,47 @@ public struct SeverityModel: Sendable {
             factors.append(SeverityFactor(dimension: dimension.rawValue, change: next - current, reason: reason))
             if dimension == .likelihood { likelihood = next } else { impact = next }
         }
-        let exposure = Self.exposure(ref, ev)
-        let stakes = Self.stakes(rule: rule, ref: ref, ev, scales)
-        switch exposure {
+        let ref = context.ref
+        let threat = Threat(rule.stride)
+        let stakes: [String]
+        if let known = context.stakes[threat.slot] {
+            stakes = known
+        } else {
+            stakes = Self.stakes(threat, ref, ev, scales)
+            context.stakes[threat.slot] = stakes
+        }
+        switch context.exposure {
         case .direct(let reason): move(.likelihood, 1, reason)
         case .filtered(let reason): move(.likelihood, 0, reason)
-        case .none where stakes.isEmpty && Self.unreachable(ref, ev):
+        case .none where stakes.isEmpty && context.unreachable(ev):
             move(.likelihood, -1, "no input from any untrusted or partner zone reaches it")
         case .none: break
         }
         if let first = stakes.first {
             move(.impact, 1, first)
-        } else if Self.onlyPublicData(ref, ev) {
+        } else if context.onlyPublicData(ev) {
             move(.impact, -1, "handles only public data")
         }
         return (likelihood, impact, factors)
     }
 
+    /// Which properties a threat attacks, as far as the stakes are concerned.
+    struct Threat {
+        /// Spoofing, tampering or elevation of privilege: integrity ratings count.
+        let integrity: Bool
+        /// Denial of service: availability ratings count.
+        let availability: Bool
+
+        init(_ stride: [Stride]) {
+            integrity = stride.contains { $0 == .tampering || $0 == .spoofing || $0 == .elevationOfPrivilege }
+            availability = stride.contains(.denialOfService)
+        }
+
+        /// The threat's position in `Context.stakes`.
+        var slot: Int { (integrity ? 1 : 0) | (availability ? 2 : 0) }
+    }
+
+    /// How untrusted callers reach an entity (`exposure(_:_:)`).
     enum ExposureStep {
         case none
         case direct(String)
@@ -124,11 +170,9 @@ public struct SeverityModel: Sendable {
     }
 
     /// What raises the impact of this rule's threat here, strongest first (empty when nothing does).
-    static func stakes(rule: Rule, ref: EntityRef, _ ev: Evaluator, _ scales: Scales) -> [String] {
+    static func stakes(_ threat: Threat, _ ref: EntityRef, _ ev: Evaluator, _ scales: Scales) -> [String] {
         let graph = ev.graph
-        let stride = rule.stride
-        let integrityThreat = stride.contains { $0 == .tampering || $0 == .spoofing || $0 == .elevationOfPrivilege }
-        let availabilityThreat = stride.contains(.denialOfService)
+        let integrityThreat = threat.integrity, availabilityThreat = threat.availability
         let actionThreat = integrityThreat || availabilityThreat
         // The elements whose ratings count: the element itself, a flow's target (what its commands act on).
         var elements: [Int] = []
@@ -140,7 +184,7 @@ public struct SeverityModel: Sendable {
             data = ev.data(ofElement: i)
         case .flow(let i):
             if graph.flowEnds[i].target >= 0 { elements = [graph.flowEnds[i].target] }
-            data = ev.dataRefs(graph.model.flows[i].attributes.list(.carries))
+            data = ev.data(ofFlow: i)
         case .boundary(let b):
             elements = graph.allElements(inBoundary: b)
             data = Array(Set(elements.flatMap { ev.data(ofElement: $0) })).sorted()
@@ -197,5 +241,21 @@ extension SeverityFactor {
         case likelihood
         /// How bad the consequences would be, 1–4; moved by what is at stake (data, criticality, safety).
         case impact
+    }
+}
+
+extension SeverityModel.Context {
+    mutating func unreachable(_ ev: Evaluator) -> Bool {
+        if let known = unreachable { return known }
+        let answer = SeverityModel.unreachable(ref, ev)
+        unreachable = answer
+        return answer
+    }
+
+    mutating func onlyPublicData(_ ev: Evaluator) -> Bool {
+        if let known = onlyPublicData { return known }
+        let answer = SeverityModel.onlyPublicData(ref, ev)
+        onlyPublicData = answer
+        return answer
     }
 }

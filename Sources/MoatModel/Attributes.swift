@@ -111,6 +111,17 @@ public struct Attributes: Sendable, Hashable, Sequence {
         return found.map { entries[$0].value }
     }
 
+    /// Whether the vocabulary's attribute number `index` is set to true: nil when it is not set, false when it
+    /// is set to false or to something other than a flag. Reads the value in place, never copies it out.
+    public func flag(vocabularyIndex index: Int) -> Bool? {
+        let wanted = Int32(truncatingIfNeeded: index)
+        guard let found = keys.withUnsafeBufferPointer({ keys in keys.firstIndex { $0.vocabularyIndex == wanted } }) else { return nil }
+        return entries.withUnsafeBufferPointer { entries in
+            if case .flag(true) = entries[found].value { return true }
+            return false
+        }
+    }
+
     /// The rank of the enum value of the vocabulary's attribute number `index` (its position in `values`).
     public func rank(vocabularyIndex index: Int) -> Int? {
         guard let rank = storedRank(vocabularyIndex: index) else { return nil }

@@ -3,33 +3,64 @@
 /// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
 /// own line; compact output has no spaces at all.
 public struct JSONOutput: Sendable {
-    /// The UTF-8 JSON text written so far; what a writer hands to its sink or file.
-    public private(set) var bytes: [UInt8] = []
+    /// The bytes written so far (the first `count`), then spare room. Writes copy into the room directly:
+    /// `Array.append(contentsOf:)` costs about a hundred instructions a call, and a report makes millions of
+    /// short writes (`,"severity":`, a quote, a digit).
+    private var storage: [UInt8]
+    /// How many bytes of `storage` are written.
+    private var count = 0
     /// Whether the layout is pretty (two-space indentation, one object key per line) rather than compact.
     public let pretty: Bool
 
     /// An empty output with the given layout; `capacity` is the number of bytes reserved up front.
     public init(pretty: Bool = true, capacity: Int = 4096) {
         self.pretty = pretty
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: max(capacity, 16))
     }
 
+    /// The UTF-8 JSON text written so far; what a writer hands to its sink or file.
+    public var bytes: [UInt8] { Array(storage[..<count]) }
+
     /// The text written so far.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { storage.withUnsafeBufferPointer { String(decoding: $0[..<count], as: UTF8.self) } }
+
+    /// Copies `source` after what is written.
+    @inline(__always)
+    private mutating func write(_ source: UnsafeRawBufferPointer) {
+        let n = source.count
+        guard n > 0 else { return }
+        if count + n > storage.count { grow(to: count + n) }
+        let at = count
+        storage.withUnsafeMutableBytes { room in (room.baseAddress! + at).copyMemory(from: source.baseAddress!, byteCount: n) }
+        count += n
+    }
+
+    /// Writes one byte.
+    @inline(__always)
+    private mutating func write(_ byte: UInt8) {
+        if count == storage.count { grow(to: count + 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    /// Makes room for at least `needed` bytes, doubling so that writing n bytes copies O(n).
+    private mutating func grow(to needed: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(needed, storage.count * 2) - storage.count))
+    }
 
     /// Appends bytes that are already valid JSON (or layout).
     public mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        write(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// A line break and the indentation of depth `indent`.
     public mutating func newline(indent: Int) {
         let count = 1 + indent * 2
         if count <= Self.breaks.count {
-            bytes.append(contentsOf: Self.breaks[0..<count])
+            Self.breaks.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         } else {
-            bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(0x20, count: indent * 2))
+            write(0x0A)
+            for _ in 0..<(indent * 2) { write(0x20) }
         }
     }
 
@@ -37,13 +68,16 @@ public struct JSONOutput: Sendable {
     private static let breaks: [UInt8] = [0x0A] + Array(repeating: 0x20, count: 32)
 
     /// Appends JSON written separately (for instance on another thread) with the same settings.
-    public mutating func append(_ other: JSONOutput) { bytes.append(contentsOf: other.bytes) }
+    public mutating func append(_ other: JSONOutput) {
+        let n = other.count
+        other.storage.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
 
     /// Appends `n` in decimal, with a leading `-` when negative.
     public mutating func integer(_ n: Int) {
-        if n < 0 { bytes.append(0x2D) }
+        if n < 0 { write(0x2D) }
         var magnitude = n.magnitude
-        if magnitude < 10 { bytes.append(0x30 + UInt8(magnitude)); return }
+        if magnitude < 10 { write(0x30 + UInt8(magnitude)); return }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -54,13 +88,14 @@ public struct JSONOutput: Sendable {
                 magnitude /= 10
                 count += 1
             }
-            bytes.append(contentsOf: buffer[(20 - count)...])
+            write(UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]))
         }
     }
 
     /// A number as Moat writes numbers everywhere (`NumberText.format`: no needless `.0`).
     public mutating func number(_ n: Double) {
-        bytes.append(contentsOf: NumberText.format(n).utf8)
+        var text = NumberText.format(n)
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends `true` or `false`.
@@ -71,7 +106,7 @@ public struct JSONOutput: Sendable {
     /// `s` as a JSON string literal. Besides the characters JSON requires, DEL and the line and paragraph
     /// separators U+2028/2029 are escaped, so the text is also safe inside a JavaScript literal.
     public mutating func string(_ s: String) {
-        bytes.append(0x22)
+        write(0x22)
         var s = s
         s.withUTF8 { utf8 in
             var start = 0
@@ -102,21 +137,23 @@ public struct JSONOutput: Sendable {
                 default: escape = nil
                 }
                 guard let escape else { i += 1; continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<i]))
                 if escape.utf8CodeUnitCount > 0 {
                     raw(escape)
                 } else {
                     // \u00XX: an ASCII control, or the C1 control whose second UTF-8 byte is `c`.
+                    let hex: StaticString = "0123456789abcdef"
                     let c = b == 0xC2 ? utf8[i + 1] : b
-                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+                    raw("\\u00")
+                    write(hex.utf8Start[Int(c >> 4)])
+                    write(hex.utf8Start[Int(c & 0xF)])
                 }
                 i += b == 0xE2 || b == 0xEF ? 3 : b == 0xC2 ? 2 : 1
                 start = i
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
+            write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
         }
-        bytes.append(0x22)
+        write(0x22)
     }
 
     /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, DEL or non-ASCII byte.

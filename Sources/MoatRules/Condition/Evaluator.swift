@@ -80,19 +80,25 @@ public final class Evaluator {
     let dataIndex: [String: Int]
     let classificationRank: [String: Int]
     let defaultClassification: Int
-    private var elementData: [[Int]?]
-    private var elementFlows: [[Int]?]
+    // The caches below are private to one evaluator, which one thread uses (see `init`), and no access to
+    // one overlaps another: the runtime's exclusivity check on each would cost more than the lookup it guards.
+    @exclusivity(unchecked) private var elementData: [[Int]?]
+    @exclusivity(unchecked) private var elementFlows: [[Int]?]
     /// Per element, whether it is a person and whether it is client software (bit 0 known, bit 1 human,
     /// bit 2 client): both are asked for most elements by many rules, and each asks the vocabulary's groups by name.
-    private var elementRoles: [UInt8]
-    private var flowData: [[Int]?]
-    private var elementClassification: [Int?]
-    private var flowClassification: [Int?]
-    private var flowEncrypted: [Bool?]
+    @exclusivity(unchecked) private var elementRoles: [UInt8]
+    @exclusivity(unchecked) private var flowData: [[Int]?]
+    /// Per data asset, element, flow and boundary, and for the model: the classification rank, once known.
+    @exclusivity(unchecked) private var dataClassification: [Int?]
+    @exclusivity(unchecked) private var elementClassification: [Int?]
+    @exclusivity(unchecked) private var flowClassification: [Int?]
+    @exclusivity(unchecked) private var boundaryClassification: [Int?]
+    @exclusivity(unchecked) private var modelClassification: Int?
+    @exclusivity(unchecked) private var flowEncrypted: [Bool?]
     private let authnIndex: Int
     private let authzIndex: Int
     /// Per element: the authentication and authorisation its inbound connections declare (see `value`).
-    private var connectionAuth: [(authn: (AttributeValue, Int)?, authz: (AttributeValue, Int)?)?]
+    @exclusivity(unchecked) private var connectionAuth: [(authn: (AttributeValue, Int)?, authz: (AttributeValue, Int)?)?]
 
     /// An evaluator for one model. Not thread-safe: it caches facts as it goes, so each thread needs its own.
     public init(graph: ArchitectureGraph, vocabulary: Vocabulary) {
@@ -110,8 +116,10 @@ public final class Evaluator {
         elementFlows = Array(repeating: nil, count: graph.model.elements.count)
         elementRoles = Array(repeating: 0, count: graph.model.elements.count)
         flowData = Array(repeating: nil, count: graph.model.flows.count)
+        dataClassification = Array(repeating: nil, count: graph.model.data.count)
         elementClassification = Array(repeating: nil, count: graph.model.elements.count)
         flowClassification = Array(repeating: nil, count: graph.model.flows.count)
+        boundaryClassification = Array(repeating: nil, count: graph.model.boundaries.count)
         flowEncrypted = Array(repeating: nil, count: graph.model.flows.count)
         authnIndex = vocabulary.index(of: "authn") ?? -1
         authzIndex = vocabulary.index(of: "authz") ?? -1
@@ -164,8 +172,21 @@ public final class Evaluator {
 
     /// Whether the flag attribute number `index` is set to true on an entity (its own value, else its zone's).
     public func flag(_ ref: EntityRef, _ index: Int) -> Bool {
-        if case .flag(true)? = value(ref, index) { return true }
-        return false
+        // Read in place rather than through `value`, which copies the value out (a retain and a release per
+        // call): flags are what conditions ask most.
+        let set: Bool?
+        switch ref {
+        case .element(let i):
+            set = graph.model.elements[i].attributes.flag(vocabularyIndex: index) ?? graph.model.elements[i].inherited.flag(vocabularyIndex: index)
+        case .flow(let i):
+            set = graph.model.flows[i].attributes.flag(vocabularyIndex: index) ?? graph.model.flows[i].inherited.flag(vocabularyIndex: index)
+        case .boundary(let i):
+            set = graph.model.boundaries[i].attributes.flag(vocabularyIndex: index)
+                ?? graph.model.boundaries[i].inherited.flag(vocabularyIndex: index)
+        case .data(let i): set = graph.model.data[i].attributes.flag(vocabularyIndex: index)
+        case .model: set = graph.model.header.attributes.flag(vocabularyIndex: index)
+        }
+        return set ?? false
     }
 
     /// The `authn` or `authz` that every connection element `i` accepts declares (its first, when they
@@ -224,17 +245,20 @@ public final class Evaluator {
         return result
     }
 
-    private var refsSlots: [(kind: UInt8, attribute: Int, values: [[Int]?])] = []
+    @exclusivity(unchecked) private var refsSlots: [(kind: UInt8, attribute: Int, values: [[Int]?])] = []
 
     /// Data indices named in a refs list.
     public func dataRefs(_ ids: [String]) -> [Int] { ids.compactMap { dataIndex[$0] } }
 
     /// Classification rank of one data asset.
     public func classification(ofData i: Int) -> Int {
+        if let c = dataClassification[i] { return c }
         let a = graph.model.data[i].attributes
         let written = a.string(.classification).flatMap { classificationRank[$0] }
         let rated = a.string(.confidentiality).flatMap { confidentialityAsClassification[$0] }
-        return max(written ?? (rated == nil ? defaultClassification : 0), rated ?? 0)
+        let c = max(written ?? (rated == nil ? defaultClassification : 0), rated ?? 0)
+        dataClassification[i] = c
+        return c
     }
 
     /// Threagile's confidentiality scale on Moat's classification scale (docs/language.md, "CIA ratings"):
@@ -258,7 +282,7 @@ public final class Evaluator {
 
     /// The last answer of `unconnectedNeighbours`: rules ask it twice for one element in a row, and it costs
     /// a pass over the element's whole zone.
-    private var lastUnconnected: (element: Int, neighbours: [Int])?
+    @exclusivity(unchecked) private var lastUnconnected: (element: Int, neighbours: [Int])?
 
     /// The other members of the element's innermost zone that no flow links to it: they share its network
     /// but it never talks to them (none outside every boundary: nothing says those share a network).
@@ -314,9 +338,16 @@ public final class Evaluator {
             return c
         case .data(let i): return classification(ofData: i)
         case .boundary(let b):
-            return graph.allElements(inBoundary: b).map { classification(.element($0)) }.max() ?? 0
+            // Asked for every finding on the boundary; each answer walks all its elements.
+            if let c = boundaryClassification[b] { return c }
+            let c = graph.allElements(inBoundary: b).map { classification(.element($0)) }.max() ?? 0
+            boundaryClassification[b] = c
+            return c
         case .model:
-            return graph.model.elements.indices.map { classification(.element($0)) }.max() ?? 0
+            if let c = modelClassification { return c }
+            let c = graph.model.elements.indices.map { classification(.element($0)) }.max() ?? 0
+            modelClassification = c
+            return c
         }
     }
 
@@ -368,7 +399,7 @@ public final class Evaluator {
     /// Whether the element is in a zone the owner does not control (`untrusted` or `partner`).
     public func external(element i: Int) -> Bool { graph.zoneTrust[i] <= graph.partnerTrust }
 
-    private var boundaryCrossings: (in: [[Int]], out: [[Int]])?
+    @exclusivity(unchecked) private var boundaryCrossings: (in: [[Int]], out: [[Int]])?
 
     /// Flows crossing into (or out of) a boundary; two-way flows count both ways.
     public func crossings(of boundary: Int, entering: Bool) -> [Int] {
