@@ -110,8 +110,14 @@ public struct Analyzer: Sendable {
     /// The components findings are made on, sorted by id: in-scope elements, flows and boundaries, and the
     /// model as a whole.
     static func sortedComponentIDs(_ model: Model) -> [String] {
-        (model.elements.filter { inScope($0.attributes) }.map(\.id) + model.flows.filter { inScope($0.attributes) }.map(\.id)
-            + model.boundaries.map(\.id) + [modelComponentID]).sorted()
+        // By index: `filter` would copy every element and flow, a retain and a release per field.
+        var ids: [String] = []
+        ids.reserveCapacity(model.elements.count + model.flows.count + model.boundaries.count + 1)
+        for i in model.elements.indices where inScope(model.elements[i].attributes) { ids.append(model.elements[i].id) }
+        for i in model.flows.indices where inScope(model.flows[i].attributes) { ids.append(model.flows[i].id) }
+        for i in model.boundaries.indices { ids.append(model.boundaries[i].id) }
+        ids.append(modelComponentID)
+        return ids.sorted()
     }
 
     private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, componentIDs: [String]) -> Analysis {

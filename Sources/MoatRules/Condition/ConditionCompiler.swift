@@ -385,13 +385,26 @@ public struct ConditionCompiler: Sendable {
 
     private func compilePath(_ path: PathSyntax, text: String, context: EntityType) throws -> CompiledValue {
         var current: CompiledValue = .entity({ _, ref in ref }, context)
+        // The element whose `unconnected-neighbours` the current list is (nil: not such a list), for the steps
+        // that count it rather than list it (`neighbourCounts`).
+        var neighboursOf: Accessor<EntityRef?>?
         for (position, step) in path.steps.enumerated() {
+            let owner = neighboursOf
+            neighboursOf = nil
             switch step {
             case .name(let name, let span):
                 switch current {
                 case .entity(let reach, let type):
                     // The first step reads the entity itself: no accessor in between.
                     current = try member(name, of: type, span: span, through: position == 0 ? nil : reach)
+                    if name == "unconnected-neighbours", case .node = type { neighboursOf = position == 0 ? { _, ref in ref } : reach }
+                case .list(_, _) where owner != nil && (name == "count" || name == "empty"):
+                    let neighbours: Accessor<Int> = Self.neighbourCount(of: owner!, where: nil)
+                    if name == "count" {
+                        current = .number { ev, ref in Double(neighbours(ev, ref)) }
+                    } else {
+                        current = .bool { ev, ref in neighbours(ev, ref) == 0 }
+                    }
                 case .list(let items, _) where name == "count":
                     current = .number { ev, ref in Double(items(ev, ref).count) }
                 case .list(let items, _) where name == "empty":
@@ -406,6 +419,18 @@ public struct ConditionCompiler: Sendable {
                     throw ConditionError(message: "'\(q)(…)' applies to lists; this is \(current.typeName)", span: span)
                 }
                 let inner = try compileBool(body, text: text, context: itemType).test
+                if let owner {
+                    // all(P) holds when no neighbour fails P.
+                    var test = inner
+                    if q == "all" { test = { ev, ref in !inner(ev, ref) } }
+                    let passing: Accessor<Int> = Self.neighbourCount(of: owner, where: ZoneTest(test))
+                    if q == "any" {
+                        current = .bool { ev, ref in passing(ev, ref) > 0 }
+                    } else {
+                        current = .bool { ev, ref in passing(ev, ref) == 0 }
+                    }
+                    continue
+                }
                 switch q {
                 case "any": current = .bool { ev, ref in items(ev, ref).contains { inner(ev, $0) } }
                 case "all": current = .bool { ev, ref in items(ev, ref).allSatisfy { inner(ev, $0) } }
@@ -414,6 +439,16 @@ public struct ConditionCompiler: Sendable {
             }
         }
         return current
+    }
+
+    /// The number of unconnected neighbours of the element `owner` reaches that pass `test` (all when nil),
+    /// found without listing them (`Evaluator.unconnectedNeighbourCount`): a zone of n elements would
+    /// otherwise cost n² as every member lists the others.
+    private static func neighbourCount(of owner: @escaping Accessor<EntityRef?>, where test: ZoneTest?) -> Accessor<Int> {
+        { ev, ref in
+            guard case .element(let i)? = owner(ev, ref) else { return 0 }
+            return ev.unconnectedNeighbourCount(ofElement: i, passing: test)
+        }
     }
 
     private func checkAttribute(_ name: String, on type: EntityType, span: ConditionSyntax.Span) throws {

@@ -71,6 +71,14 @@ public struct EntityList: RandomAccessCollection, Sendable {
     }
 }
 
+/// A test on the members of a zone, with an identity: `Evaluator` counts the members that pass it once per
+/// zone (`unconnectedNeighbourCount`).
+public final class ZoneTest: Sendable {
+    let test: @Sendable (Evaluator, EntityRef) -> Bool
+
+    init(_ test: @escaping @Sendable (Evaluator, EntityRef) -> Bool) { self.test = test }
+}
+
 /// Runtime support for compiled conditions: the graph plus per-element facts computed once, on demand.
 public final class Evaluator {
     /// The graph of the model conditions are evaluated on; `EntityRef` indices point into `graph.model`.
@@ -198,9 +206,12 @@ public final class Evaluator {
             guard !accepted.isEmpty else { return nil }
             var first: (AttributeValue, Int)?
             for fi in accepted {
-                let f = graph.model.flows[fi]
-                let attributes = f.attributes.value(vocabularyIndex: index) != nil ? f.attributes : f.inherited
-                guard let v = attributes.value(vocabularyIndex: index), let r = attributes.rank(vocabularyIndex: index),
+                // The flow's attributes read in place: a copy of the whole flow costs a retain per field.
+                let own = graph.model.flows[fi].attributes.value(vocabularyIndex: index) != nil
+                guard let v = own ? graph.model.flows[fi].attributes.value(vocabularyIndex: index)
+                                  : graph.model.flows[fi].inherited.value(vocabularyIndex: index),
+                      let r = own ? graph.model.flows[fi].attributes.rank(vocabularyIndex: index)
+                                  : graph.model.flows[fi].inherited.rank(vocabularyIndex: index),
                       r > 0 else { return nil }  // rank 0 is `none`
                 if first == nil { first = (v, r) }
             }
@@ -297,6 +308,39 @@ public final class Evaluator {
         return neighbours
     }
 
+    /// How many of `unconnectedNeighbours(ofElement: i)` pass `test` (all of them when nil), without listing
+    /// them: the members of the element's zone that pass, counted once per zone and test, less the element itself
+    /// and those it is linked to. Linear in the size of the zone where listing is quadratic.
+    public func unconnectedNeighbourCount(ofElement i: Int, passing test: ZoneTest?) -> Int {
+        guard let b = graph.elementBoundary[i] else { return 0 }
+        func passes(_ m: Int) -> Bool { test.map { $0.test(self, .element(m)) } ?? true }
+        var count: Int
+        if let test {
+            let key = ObjectIdentifier(test)
+            if zoneCounts[key] == nil { zoneCounts[key] = Array(repeating: -1, count: graph.model.boundaries.count) }
+            count = zoneCounts[key]![b]
+            if count < 0 {
+                count = graph.boundaryElements[b].reduce(0) { $0 + (passes($1) ? 1 : 0) }
+                zoneCounts[key]![b] = count
+            }
+        } else {
+            count = graph.boundaryElements[b].count
+        }
+        // The element and the ends of its flows, each once, that are members of the zone.
+        var excluded = [i]
+        for fi in graph.inbound[i] + graph.outbound[i] {
+            for m in [graph.flowEnds[fi].source, graph.flowEnds[fi].target]
+            where m >= 0 && graph.elementBoundary[m] == b && !excluded.contains(m) {
+                excluded.append(m)
+            }
+        }
+        for m in excluded where passes(m) { count -= 1 }
+        return count
+    }
+
+    /// Per quantifier body over unconnected neighbours, how many members of each zone pass it (-1: not counted yet).
+    @exclusivity(unchecked) private var zoneCounts: [ObjectIdentifier: [Int]] = [:]
+
     /// The data assets a flow carries that the model declares, in the order written.
     public func data(ofFlow i: Int) -> [Int] {
         if let cached = flowData[i] { return cached }
@@ -310,8 +354,7 @@ public final class Evaluator {
         if let cached = elementData[i] { return cached }
         var seen: Set<Int> = []
         var result: [Int] = []
-        let e = graph.model.elements[i]
-        let own = e.attributes.list(.stores) + e.attributes.list(.processes)
+        let own = graph.model.elements[i].attributes.list(.stores) + graph.model.elements[i].attributes.list(.processes)
         var flows = graph.inbound[i] + graph.outbound[i]
         flows.sort()
         for d in dataRefs(own) + flows.flatMap({ data(ofFlow: $0) })
@@ -355,8 +398,8 @@ public final class Evaluator {
     /// its zone's: `boundary mesh { encrypted }`).
     public func encrypted(flow i: Int) -> Bool {
         if let e = flowEncrypted[i] { return e }
-        let f = graph.model.flows[i], a = f.attributes
-        func effective(_ c: CoreAttribute) -> Bool { a[c.name] != nil ? a.flag(c) : f.inherited.flag(c) }
+        let a = graph.model.flows[i].attributes, inherited = graph.model.flows[i].inherited
+        func effective(_ c: CoreAttribute) -> Bool { a[c.name] != nil ? a.flag(c) : inherited.flag(c) }
         let e = effective(.encrypted) || effective(.vpn)
             || vocabulary.contains(.encryptedProtocol, a.string(.protocol)) || vocabulary.contains(.localProtocol, a.string(.protocol))
         flowEncrypted[i] = e
