@@ -153,4 +153,59 @@ struct ConditionTests {
         #expect(compiled.children.map { $0.text } == ["source.untrusted", "not encrypted"])
         #expect(compiled.children.map { $0.describe(f.evaluator, ref) } == ["true", "false"])
     }
+
+    /// A zone of four (a, b, c, d) and an element outside every zone (x): a talks to b and x, c to d.
+    static let neighbourModel = """
+        boundary lan { trust internal
+          process a { type web-app }
+          process b { type api }
+          datastore c { type sql }
+          process d { type web-app }
+        }
+        process x
+        a -> b { protocol https }
+        a -> x { protocol https }
+        c -> d { protocol https }
+        """
+
+    @Test("quantifiers over unconnected neighbours count the zone without listing it, and agree with the list",
+          arguments: [
+        ("unconnected-neighbours.count == 2", "a", true),  // c, d
+        ("unconnected-neighbours.any(type == web-app)", "a", true),  // d
+        ("unconnected-neighbours.all(kind == process)", "a", false),  // c is a datastore
+        ("unconnected-neighbours.none(type == api)", "a", true),  // b is linked
+        ("unconnected-neighbours.any(type == sql)", "c", false),  // c itself is no neighbour
+        ("unconnected-neighbours.all(kind == process)", "c", true),  // a, b
+        ("unconnected-neighbours.none(type == web-app)", "d", false),  // a
+        ("unconnected-neighbours.empty", "x", true),  // outside every zone
+        ("not unconnected-neighbours.empty", "b", true),
+        ("source.unconnected-neighbours.count == 2", "c->d", true),  // from c: a, b
+    ])
+    func countsNeighbours(_ text: String, _ id: String, _ expected: Bool) throws {
+        let catalogue = try Catalogue.builtIn.get()
+        let model = try #require(ModelLoader(catalogue: catalogue).load(text: Self.neighbourModel).model)
+        let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
+        let compiler = ConditionCompiler(vocabulary: catalogue.vocabulary)
+        let ref: EntityRef, type: EntityType
+        if let i = graph.elementIndex[id] {
+            (ref, type) = (.element(i), .node([model.elements[i].kind]))
+        } else {
+            (ref, type) = (.flow(try #require(graph.flowIndex[id])), .flow)
+        }
+        let compiled = try compiler.compile(text, context: type).get()
+        // Every element of the zone first, so the answer also holds with the zone's counts already taken.
+        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        if case .node = type {
+            for other in model.elements.indices where model.elements[other].kind == model.elements[ref.index].kind {
+                _ = compiled.holds(evaluator, .element(other))
+            }
+        }
+        #expect(compiled.holds(evaluator, ref) == expected, "\(text) on \(id)")
+        // The same answer from the list itself.
+        let listed = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        let owner = type == .flow ? graph.flowEnds[ref.index].source : ref.index
+        let neighbours = listed.unconnectedNeighbours(ofElement: owner).map { model.elements[$0].id }.sorted()
+        let expectedNeighbours: [String: [String]] = ["a": ["c", "d"], "b": ["c", "d"], "c": ["a", "b"], "d": ["a", "b"], "x": []]
+        #expect(neighbours == expectedNeighbours[model.elements[owner].id])
+    }
 }
