@@ -192,20 +192,14 @@ public struct Analyzer: Sendable {
         let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
         // Each finding's component as its position in `componentIDs`, looked up once for the sort and the maturity.
         var component = findings.map { elementRank[$0.elementID] }
-        let keys = findings.indices.map { i in
+        var keys = findings.indices.map { i in
             let f = findings[i]
-            return (severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
-                    rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0,
-                    element: component[i] ?? 0)
+            return SortKey(severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
+                           rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0,
+                           element: component[i] ?? 0, index: i)
         }
-        let order = keys.indices.sorted { i, j in
-            let a = keys[i], b = keys[j]
-            if a.severity != b.severity { return a.severity > b.severity }
-            if a.open != b.open { return a.open }
-            if a.score != b.score { return a.score > b.score }
-            if a.rule != b.rule { return a.rule < b.rule }
-            return a.element < b.element
-        }
+        keys.sort()
+        let order = keys.map(\.index)
         findings = order.map { findings[$0] }
         component = order.map { component[$0] }
         let unmatched = judged.tracker.unmatched(used: tracked)
@@ -295,6 +289,26 @@ public struct Analyzer: Sendable {
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
         return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components, componentIDs: ids,
                                   missingPractices: missing, blockingFindings: blocking)
+    }
+}
+
+/// A finding's place in the report as two numbers, compared before its position: worst severity first, then
+/// open before closed, higher score first, then rule and element rank. Sorting these compares integers, not
+/// tuples of five fields through an index.
+struct SortKey: Comparable {
+    let major: UInt64, minor: UInt64, index: Int
+
+    init(severity: Int, open: Bool, score: Int, rule: Int, element: Int, index: Int) {
+        // Descending fields are stored negated; each fits in 16 bits (severity ranks, scores up to 16).
+        major = UInt64(truncatingIfNeeded: 0xFFFF - severity) << 32 | (open ? 0 : 1) << 16 | UInt64(truncatingIfNeeded: 0xFFFF - score)
+        minor = UInt64(truncatingIfNeeded: rule) << 32 | UInt64(truncatingIfNeeded: element)
+        self.index = index
+    }
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+        if a.major != b.major { return a.major < b.major }
+        if a.minor != b.minor { return a.minor < b.minor }
+        return a.index < b.index
     }
 }
 
