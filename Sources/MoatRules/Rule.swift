@@ -62,6 +62,8 @@ public final class Rule: Sendable {
     public let appliesTo: [ElementKind]
     /// The condition text as written.
     public let when: String
+    /// What the ids of the rule's findings start with: `rule-id@`, then the element's id.
+    public let findingIDPrefix: String
     /// Base likelihood, 1–4, before context moves it.
     public let likelihood: Int
     /// Base impact, 1–4, before context moves it.
@@ -133,6 +135,7 @@ public final class Rule: Sendable {
         self.stride = stride
         self.appliesTo = appliesTo
         self.when = when
+        findingIDPrefix = id + "@"
         self.likelihood = likelihood
         self.impact = impact
         self.cwe = cwe
