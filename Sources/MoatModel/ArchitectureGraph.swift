@@ -92,12 +92,14 @@ public struct ArchitectureGraph: Sendable {
 
         var elementIndex: [String: Int] = [:]
         elementIndex.reserveCapacity(model.elements.count)
-        for (i, e) in model.elements.enumerated() { elementIndex[e.id] = i }
+        // Elements, flows and boundaries are read field by field, by index, here and below: `enumerated()`
+        // copies each whole value, a retain and a release per field.
+        for i in model.elements.indices { elementIndex[model.elements[i].id] = i }
         var boundaryIndex: [String: Int] = [:]
-        for (i, b) in model.boundaries.enumerated() { boundaryIndex[b.id] = i }
+        for i in model.boundaries.indices { boundaryIndex[model.boundaries[i].id] = i }
         var flowIndex: [String: Int] = [:]
         flowIndex.reserveCapacity(model.flows.count)
-        for (i, f) in model.flows.enumerated() { flowIndex[f.id] = i }
+        for i in model.flows.indices { flowIndex[model.flows[i].id] = i }
 
         // Boundary tree; parents are declared before children, so one pass fixes trust.
         let bCount = model.boundaries.count
@@ -105,26 +107,26 @@ public struct ArchitectureGraph: Sendable {
         var children = [[Int]](repeating: [], count: bCount)
         var trust = [Int](repeating: defaultTrust, count: bCount)
         var depth = [Int](repeating: 0, count: bCount)
-        for (i, b) in model.boundaries.enumerated() {
-            if let p = b.parent.flatMap({ boundaryIndex[$0] }) {
+        for i in model.boundaries.indices {
+            if let p = model.boundaries[i].parent.flatMap({ boundaryIndex[$0] }) {
                 parent[i] = p
                 children[p].append(i)
                 depth[i] = depth[p] + 1
                 trust[i] = trust[p]
             }
-            if let own = b.attributes.string(.trust), let rank = levels.firstIndex(of: own) { trust[i] = rank }
+            if let own = model.boundaries[i].attributes.string(.trust), let rank = levels.firstIndex(of: own) { trust[i] = rank }
         }
 
         let eCount = model.elements.count
         var elementBoundary = [Int?](repeating: nil, count: eCount)
         var boundaryElements = [[Int]](repeating: [], count: bCount)
         var zone = [Int](repeating: defaultTrust, count: eCount)
-        for (i, e) in model.elements.enumerated() {
-            if let b = e.boundary.flatMap({ boundaryIndex[$0] }) {
+        for i in model.elements.indices {
+            if let b = model.elements[i].boundary.flatMap({ boundaryIndex[$0] }) {
                 elementBoundary[i] = b
                 boundaryElements[b].append(i)
                 zone[i] = trust[b]
-            } else if e.kind == .actor {
+            } else if model.elements[i].kind == .actor {
                 zone[i] = untrusted
             }
         }
@@ -135,8 +137,8 @@ public struct ArchitectureGraph: Sendable {
         crossings.reserveCapacity(model.flows.count)
         var flowEnds: [(source: Int, target: Int)] = []
         flowEnds.reserveCapacity(model.flows.count)
-        for (fi, f) in model.flows.enumerated() {
-            let ends = (source: elementIndex[f.source] ?? -1, target: elementIndex[f.target] ?? -1)
+        for fi in model.flows.indices {
+            let ends = (source: elementIndex[model.flows[fi].source] ?? -1, target: elementIndex[model.flows[fi].target] ?? -1)
             flowEnds.append(ends)
             guard ends.source >= 0, ends.target >= 0 else {
                 crossings.append(FlowCrossing(exited: [], entered: [], direction: .none, fromTrust: defaultTrust, toTrust: defaultTrust))
@@ -145,7 +147,7 @@ public struct ArchitectureGraph: Sendable {
             let (s, t) = ends
             outbound[s].append(fi)
             inbound[t].append(fi)
-            if f.twoWay && s != t {
+            if model.flows[fi].twoWay && s != t {
                 outbound[t].append(fi)
                 inbound[s].append(fi)
             }
@@ -213,14 +215,14 @@ public struct ArchitectureGraph: Sendable {
         self.crossings = crossings
         self.reachableFromUntrusted = reached
         self.flowEnds = flowEnds
-        self.exposure = Exposure(model: model, vocabulary: vocabulary, zoneTrust: zone, flowEnds: flowEnds)
-        var accepted = [[Int]](repeating: [], count: eCount)
-        let openedByTarget = model.flows.map(\.initiatedByTarget)
+        let openedByTarget = model.flows.indices.map { model.flows[$0].initiatedByTarget }
         self.openedByTarget = openedByTarget
-        for (fi, f) in model.flows.enumerated() {
+        self.exposure = Exposure(model: model, vocabulary: vocabulary, zoneTrust: zone, flowEnds: flowEnds, openedByTarget: openedByTarget)
+        var accepted = [[Int]](repeating: [], count: eCount)
+        for fi in model.flows.indices {
             let (s, t) = flowEnds[fi]
             guard s >= 0, t >= 0 else { continue }
-            if f.twoWay && s != t {
+            if model.flows[fi].twoWay && s != t {
                 accepted[s].append(fi)
                 accepted[t].append(fi)
             } else {

@@ -28,7 +28,7 @@ public struct Exposure: Sendable {
     /// The front door each exposed element is reached through (its predecessor on a shortest path), if any.
     public let via: [Int?]
 
-    init(model: Model, vocabulary: Vocabulary, zoneTrust: [Int], flowEnds: [(source: Int, target: Int)]) {
+    init(model: Model, vocabulary: Vocabulary, zoneTrust: [Int], flowEnds: [(source: Int, target: Int)], openedByTarget: [Bool]) {
         let n = model.elements.count
         let partner = vocabulary.spec(.trust).rank(of: "partner") ?? 1
         let edge = vocabulary.group("edge", of: CoreAttribute.type.name)?.values ?? []
@@ -36,22 +36,22 @@ public struct Exposure: Sendable {
         let validates = vocabulary.index(of: "validates-input")
         func isEdge(_ i: Int) -> Bool { edge.contains(model.elements[i].attributes.string(.type) ?? "") }
         func filters(_ i: Int) -> Bool {
-            let e = model.elements[i]
-            let own = waf.map { e.attributes.value(vocabularyIndex: $0) ?? e.inherited.value(vocabularyIndex: $0) }
+            // Read in place: a copy of the element costs a retain and a release per field.
+            let own = waf.map { model.elements[i].attributes.value(vocabularyIndex: $0) ?? model.elements[i].inherited.value(vocabularyIndex: $0) }
             if case .flag(true)?? = own { return true }
-            if e.attributes.string(.type) == "waf" { return true }
-            if isEdge(i), let v = validates, case .flag(true)? = e.attributes.value(vocabularyIndex: v) { return true }
+            if model.elements[i].attributes.string(.type) == "waf" { return true }
+            if isEdge(i), let v = validates, case .flag(true)? = model.elements[i].attributes.value(vocabularyIndex: v) { return true }
             return false
         }
         // Connections out of each element: (callee, flow).
         var calls = [[Int]](repeating: [], count: n)
-        for (fi, f) in model.flows.enumerated() {
+        for fi in model.flows.indices {
             let (s, t) = flowEnds[fi]
             guard s >= 0, t >= 0, s != t else { continue }
-            if f.twoWay {
+            if model.flows[fi].twoWay {
                 calls[s].append(t)
                 calls[t].append(s)
-            } else if f.initiatedByTarget {
+            } else if openedByTarget[fi] {
                 calls[t].append(s)
             } else {
                 calls[s].append(t)
