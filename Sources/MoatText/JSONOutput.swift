@@ -3,49 +3,84 @@
 /// Pretty output indents by two spaces, keeps arrays of scalars on one line and every object key on its
 /// own line; compact output has no spaces at all.
 public struct JSONOutput: Sendable {
-    /// The bytes written so far (the first `count`), then spare room. Writes copy into the room directly:
-    /// `Array.append(contentsOf:)` costs about a hundred instructions a call, and a report makes millions of
-    /// short writes (`,"severity":`, a quote, a digit).
-    private var storage: [UInt8]
-    /// How many bytes of `storage` are written.
-    private var count = 0
+    /// The bytes written so far, then spare room. Writes copy into the room directly: `Array.append(contentsOf:)`
+    /// costs about a hundred instructions a call, and a report makes millions of short writes (`,"severity":`,
+    /// a quote, a digit); an array kept at its capacity would be zero-filled first.
+    private var storage: Storage
     /// Whether the layout is pretty (two-space indentation, one object key per line) rather than compact.
     public let pretty: Bool
+
+    /// The buffer of a `JSONOutput`, copied before a write when another output shares it (copy on write, as
+    /// an array does), so outputs keep value semantics.
+    private final class Storage: @unchecked Sendable {
+        // Only ever changed through the one output that holds it (see `write`), so no access overlaps another:
+        // the runtime's exclusivity check on each would cost more than the write it guards.
+        @exclusivity(unchecked) var base: UnsafeMutablePointer<UInt8>
+        @exclusivity(unchecked) var capacity: Int
+        @exclusivity(unchecked) var count = 0
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 16)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        /// A buffer with the same bytes and capacity.
+        func copy() -> Storage {
+            let other = Storage(capacity: capacity)
+            other.base.update(from: base, count: count)
+            other.count = count
+            return other
+        }
+
+        /// Makes room for at least `needed` bytes, doubling so that writing n bytes copies O(n).
+        func grow(to needed: Int) {
+            let larger = max(needed, capacity * 2)
+            let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+            moved.update(from: base, count: count)
+            base.deallocate()
+            base = moved
+            capacity = larger
+        }
+    }
 
     /// An empty output with the given layout; `capacity` is the number of bytes reserved up front.
     public init(pretty: Bool = true, capacity: Int = 4096) {
         self.pretty = pretty
-        storage = [UInt8](repeating: 0, count: max(capacity, 16))
+        storage = Storage(capacity: capacity)
     }
 
     /// The UTF-8 JSON text written so far; what a writer hands to its sink or file.
-    public var bytes: [UInt8] { Array(storage[..<count]) }
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
 
     /// The text written so far.
-    public var text: String { storage.withUnsafeBufferPointer { String(decoding: $0[..<count], as: UTF8.self) } }
+    public var text: String { String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self) }
+
+    /// The buffer, made this output's own and with room for `n` more bytes.
+    @inline(__always)
+    private mutating func room(for n: Int) -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        if storage.count + n > storage.capacity { storage.grow(to: storage.count + n) }
+        return storage
+    }
 
     /// Copies `source` after what is written.
     @inline(__always)
     private mutating func write(_ source: UnsafeRawBufferPointer) {
         let n = source.count
         guard n > 0 else { return }
-        if count + n > storage.count { grow(to: count + n) }
-        let at = count
-        storage.withUnsafeMutableBytes { room in (room.baseAddress! + at).copyMemory(from: source.baseAddress!, byteCount: n) }
-        count += n
+        let buffer = room(for: n)
+        UnsafeMutableRawPointer(buffer.base + buffer.count).copyMemory(from: source.baseAddress!, byteCount: n)
+        buffer.count += n
     }
 
     /// Writes one byte.
     @inline(__always)
     private mutating func write(_ byte: UInt8) {
-        if count == storage.count { grow(to: count + 1) }
-        storage[count] = byte
-        count += 1
-    }
-
-    /// Makes room for at least `needed` bytes, doubling so that writing n bytes copies O(n).
-    private mutating func grow(to needed: Int) {
-        storage.append(contentsOf: repeatElement(0, count: max(needed, storage.count * 2) - storage.count))
+        let buffer = room(for: 1)
+        buffer.base[buffer.count] = byte
+        buffer.count += 1
     }
 
     /// Appends bytes that are already valid JSON (or layout).
@@ -69,8 +104,9 @@ public struct JSONOutput: Sendable {
 
     /// Appends JSON written separately (for instance on another thread) with the same settings.
     public mutating func append(_ other: JSONOutput) {
-        let n = other.count
-        other.storage.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        // Appending an output to itself (or a copy sharing its buffer): the buffer may move as it grows.
+        if other.storage === storage { other.bytes.withUnsafeBytes { write($0) }; return }
+        write(UnsafeRawBufferPointer(start: other.storage.base, count: other.storage.count))
     }
 
     /// Appends `n` in decimal, with a leading `-` when negative.

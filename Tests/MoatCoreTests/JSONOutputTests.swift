@@ -44,4 +44,19 @@ struct JSONOutputTests {
         out.string("a\"b\\c\nd\u{1}e\u{7F}f\u{2028}")
         #expect(out.text == #""a\"b\\c\nd\u0001e\u007ff\u2028""#)
     }
+
+    @Test("outputs are values: a copy written to leaves the original as it was; growing past the reserved room keeps every byte")
+    func outputsAreValues() {
+        var original = JSONOutput(pretty: false, capacity: 16)
+        original.raw("[")
+        var copy = original
+        copy.string("written to the copy only, and longer than the sixteen bytes reserved")
+        original.raw("]")
+        #expect(original.text == "[]")
+        #expect(copy.text == "[\"written to the copy only, and longer than the sixteen bytes reserved\"")
+        // Appending an output to itself reads what it had before the append.
+        copy.append(copy)
+        #expect(copy.bytes.count == 2 * 71)
+        #expect(copy.text.hasSuffix("reserved\"[\"written to the copy only, and longer than the sixteen bytes reserved\""))
+    }
 }
