@@ -90,15 +90,15 @@ public struct Analyzer: Sendable {
     /// model, catalogue and `options.asOf`.
     public func analyze(_ model: Model, options: AnalysisOptions) -> Analysis {
         // Both are needed and neither needs the other: the graph on one core, the sorted ids on the other.
-        let (graph, componentIDs) = inParallel({ ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) },
-                                               { Self.sortedComponentIDs(model) })
-        return analyze(graph, options: options, componentIDs: componentIDs)
+        let (graph, components) = inParallel({ ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary) },
+                                             { ComponentOrder(model) })
+        return analyze(graph, options: options, components: components)
     }
 
     /// Analyses a model whose architecture graph is already built (`graph.model`), as `analyze(_:options:)`
     /// does for a model; saves rebuilding the graph when the caller has one.
     public func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions) -> Analysis {
-        analyze(graph, options: options, componentIDs: Self.sortedComponentIDs(graph.model))
+        analyze(graph, options: options, components: ComponentOrder(graph.model))
     }
 
     /// Whether rules run on an element or flow: not marked `out-of-scope`.
@@ -107,20 +107,7 @@ public struct Analyzer: Sendable {
     /// The id model-wide findings are made on (`missing-secrets-store@model`); a keyword, so never an element's.
     public static let modelComponentID = "model"
 
-    /// The components findings are made on, sorted by id: in-scope elements, flows and boundaries, and the
-    /// model as a whole.
-    static func sortedComponentIDs(_ model: Model) -> [String] {
-        // By index: `filter` would copy every element and flow, a retain and a release per field.
-        var ids: [String] = []
-        ids.reserveCapacity(model.elements.count + model.flows.count + model.boundaries.count + 1)
-        for i in model.elements.indices where inScope(model.elements[i].attributes) { ids.append(model.elements[i].id) }
-        for i in model.flows.indices where inScope(model.flows[i].attributes) { ids.append(model.flows[i].id) }
-        for i in model.boundaries.indices { ids.append(model.boundaries[i].id) }
-        ids.append(modelComponentID)
-        return ids.sorted()
-    }
-
-    private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, componentIDs: [String]) -> Analysis {
+    private func analyze(_ graph: ArchitectureGraph, options: AnalysisOptions, components: ComponentOrder) -> Analysis {
         let model = graph.model
         let declared = min(5, max(1, options.declaredLevel ?? model.header.declaredLevel ?? 1))
         let judged = FindingJudge(catalogue: catalogue, level: max(declared, options.minimumLevel ?? 1),
@@ -135,9 +122,11 @@ public struct Analyzer: Sendable {
         let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
         let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], tracked: Set<Int>) in
+        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], components: [Int?], tracked: Set<Int>) in
             let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
             var found: [Finding] = []
+            // Each finding's component, as its position in `components.ids`, for the sort and the maturity.
+            var component: [Int?] = []
             var tracked = Set<Int>()
             for kind in kinds {
                 let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
@@ -157,11 +146,13 @@ public struct Analyzer: Sendable {
                     }
                     // All of an entity's findings are made here, together: drop those another one supersedes.
                     Self.dropSuperseded(&found, from: first)
+                    component.append(contentsOf: repeatElement(components.position(of: ref), count: found.count - first))
                 }
             }
-            return (found, tracked)
+            return (found, component, tracked)
         }
         var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
+        var component = partial.count == 1 ? partial[0].components : partial.flatMap(\.components)
         var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         var diagnostics: [Diagnostic] = []
 
@@ -177,6 +168,7 @@ public struct Analyzer: Sendable {
             let rule = written.rule(threat, kind: kind)
             let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: written.severity(threat))
             findings.append(f)
+            component.append(components.position(of: ref))
             if let entry { tracked.insert(entry) }
         }
 
@@ -189,9 +181,6 @@ public struct Analyzer: Sendable {
         // The catalogue's rules ranked by identity too: a pointer hashes faster than an id (written threats' rules are
         // made per threat and looked up by id).
         let catalogueRuleRank = Dictionary(catalogue.rules.map { (ObjectIdentifier($0), ruleRank[$0.id] ?? 0) }, uniquingKeysWith: { a, _ in a })
-        let elementRank = Dictionary(uniqueKeysWithValues: componentIDs.enumerated().map { ($0.element, $0.offset) })
-        // Each finding's component as its position in `componentIDs`, looked up once for the sort and the maturity.
-        var component = findings.map { elementRank[$0.elementID] }
         var keys = findings.indices.map { i in
             let f = findings[i]
             return SortKey(severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
@@ -218,7 +207,7 @@ public struct Analyzer: Sendable {
             diagnostics.append(.warning(.expiredTracking, "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        var maturity = assess(findings, components: componentIDs, componentOfFinding: component, declared: declared,
+        var maturity = assess(findings, components: components.ids, componentOfFinding: component, declared: declared,
                               practices: Set(model.header.practices))
         maturity.floor = options.minimumLevel
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
@@ -289,6 +278,57 @@ public struct Analyzer: Sendable {
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
         return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components, componentIDs: ids,
                                   missingPractices: missing, blockingFindings: blocking)
+    }
+}
+
+/// The components findings are made on — in-scope elements, flows and boundaries, and the model as a whole —
+/// sorted by id, and each entity's position among them: a finding's component is found by its entity, not by
+/// hashing its element id.
+struct ComponentOrder: Sendable {
+    /// The ids, sorted.
+    let ids: [String]
+    /// The position of each element, flow and boundary in `ids` (-1 for one out of scope), and of the model.
+    private let element: [Int32], flow: [Int32], boundary: [Int32], model: Int
+
+    init(_ model: Model) {
+        // By index: `filter` would copy every element and flow, a retain and a release per field.
+        var entries: [(id: String, ref: EntityRef)] = []
+        entries.reserveCapacity(model.elements.count + model.flows.count + model.boundaries.count + 1)
+        for i in model.elements.indices where Analyzer.inScope(model.elements[i].attributes) { entries.append((model.elements[i].id, .element(i))) }
+        for i in model.flows.indices where Analyzer.inScope(model.flows[i].attributes) { entries.append((model.flows[i].id, .flow(i))) }
+        for i in model.boundaries.indices { entries.append((model.boundaries[i].id, .boundary(i))) }
+        entries.append((Analyzer.modelComponentID, .model))
+        // Ids are unique across elements, flows and boundaries, and `model` is a keyword: no ties.
+        entries.sort { $0.id < $1.id }
+        var element = [Int32](repeating: -1, count: model.elements.count), flow = [Int32](repeating: -1, count: model.flows.count)
+        var boundary = [Int32](repeating: -1, count: model.boundaries.count), modelPosition = 0
+        for (position, entry) in entries.enumerated() {
+            switch entry.ref {
+            case .element(let i): element[i] = Int32(position)
+            case .flow(let i): flow[i] = Int32(position)
+            case .boundary(let i): boundary[i] = Int32(position)
+            case .model: modelPosition = position
+            case .data: break
+            }
+        }
+        ids = entries.map(\.id)
+        self.element = element
+        self.flow = flow
+        self.boundary = boundary
+        self.model = modelPosition
+    }
+
+    /// The position of the entity's component in `ids`; nil for a data asset or an entity out of scope.
+    func position(of ref: EntityRef) -> Int? {
+        let p: Int32
+        switch ref {
+        case .element(let i): p = element[i]
+        case .flow(let i): p = flow[i]
+        case .boundary(let i): p = boundary[i]
+        case .model: return model
+        case .data: return nil
+        }
+        return p >= 0 ? Int(p) : nil
     }
 }
 
