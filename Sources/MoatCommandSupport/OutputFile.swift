@@ -67,15 +67,18 @@ public final class OutputFile {
 
     /// Appends bytes.
     public func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, failure == 0 {
-                let n = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno != EINTR { failure = errno }
-                } else {
-                    offset += n
-                }
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// Appends the bytes of a buffer (a writer's own, lent for the call: no copy into an array).
+    public func write(_ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count, failure == 0 {
+            let n = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno != EINTR { failure = errno }
+            } else {
+                offset += n
             }
         }
     }

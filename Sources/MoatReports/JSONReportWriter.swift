@@ -13,14 +13,15 @@ public struct JSONReportWriter: ReportWriter {
     /// The report of an analysis as UTF-8 bytes, ending in a newline.
     public func bytes(_ analysis: Analysis) -> [UInt8] {
         var all: [UInt8] = []
-        write(analysis) { all += $0 }
+        write(analysis) { all.append(contentsOf: $0) }
         return all
     }
 
     /// Writes the report in pieces to `sink`: the summary indented, then one finding per line. The
     /// findings are streamed a block at a time, the two halves of a block written side by side, so
-    /// neither a tree nor the text of the whole report is ever held in memory.
-    public func write(_ analysis: Analysis, to sink: ([UInt8]) -> Void) {
+    /// neither a tree nor the text of the whole report is ever held in memory. Each piece is valid only
+    /// during the call (the bytes are not copied out).
+    public func write(_ analysis: Analysis, to sink: (UnsafeRawBufferPointer) -> Void) {
         let findings = analysis.findings
         var head = JSONOutput()
         head.raw("{")
@@ -31,7 +32,7 @@ public struct JSONReportWriter: ReportWriter {
         }
         head.newline(indent: 1)
         head.raw("\"findings\": [")
-        sink(head.bytes)
+        head.withUnsafeBytes(sink)
         // What a finding takes from its rule is written once per rule: a third of a finding's bytes.
         let fragments = findings.reduce(into: [ObjectIdentifier: RuleFragments]()) { all, f in
             if all[ObjectIdentifier(f.rule)] == nil { all[ObjectIdentifier(f.rule)] = RuleFragments(f.rule) }
@@ -49,7 +50,7 @@ public struct JSONReportWriter: ReportWriter {
                 }
                 return part
             }) {
-                sink(part.bytes)
+                part.withUnsafeBytes(sink)
             }
         }
         var tail = JSONOutput()
@@ -57,7 +58,7 @@ public struct JSONReportWriter: ReportWriter {
         tail.raw("]")
         tail.newline(indent: 0)
         tail.raw("}\n")
-        sink(tail.bytes)
+        tail.withUnsafeBytes(sink)
     }
 
     /// Writes one finding as a compact object: the one definition of a finding in JSON (docs/analysis.md),

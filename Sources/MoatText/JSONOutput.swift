@@ -54,6 +54,11 @@ public struct JSONOutput: Sendable {
     /// The UTF-8 JSON text written so far; what a writer hands to its sink or file.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
 
+    /// Calls `body` with the bytes written so far, without copying them (valid only during the call).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
+    }
+
     /// The text written so far.
     public var text: String { String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self) }
 
