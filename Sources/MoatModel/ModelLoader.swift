@@ -125,6 +125,25 @@ public enum DocumentReader {
     }
 }
 
+/// The positions of a flow's source and target in the model's elements.
+struct FlowEnds {
+    var source: Int
+    var target: Int
+}
+
+extension Dictionary {
+    /// Stores `value` under `key` unless the key is there already; returns the value that was there, if any.
+    /// One lookup (the key's slot is found once, then read or filled), where a read and a store are two.
+    mutating func insertIfAbsent(_ key: Key, _ value: Value) -> Value? {
+        func fill(_ slot: inout Value?) -> Value? {
+            if let existing = slot { return existing }
+            slot = value
+            return nil
+        }
+        return fill(&self[key])
+    }
+}
+
 /// The mutable state of one load; used once.
 private final class ModelBuilder {
     let loader: ModelLoader
@@ -138,11 +157,14 @@ private final class ModelBuilder {
     var elements: [Element] = []
     var boundaries: [Boundary] = []
     var data: [DataAsset] = []
-    var flowSyntax: [(syntax: FlowSyntax, attributes: Attributes)] = []
+    var flowSyntax: [FlowSyntax] = []
+    /// The checked attributes of each flow of `flowSyntax`, by position: apart, so that reading one does not
+    /// copy the other.
+    var flowAttributes: [Attributes] = []
     var threatSyntax: [(syntax: DeclarationSyntax, attributes: Attributes)] = []
     var tracking: [TrackingEntry] = []
     /// Ids of elements, boundaries and explicit flow ids: one namespace.
-    var ids: [String: (kind: ElementKind, range: SourceRange)] = [:]
+    var ids: [String: Claim] = [:]
     var dataIDs: [String: SourceRange] = [:]
     var threatIDs: [String: SourceRange] = [:]
     var includeStack: [String] = []
@@ -152,6 +174,15 @@ private final class ModelBuilder {
     var tooManyReported = false
     /// Bytes read so far, all files together.
     var totalSize = 0
+
+    /// What an id of the element namespace names.
+    struct Claim {
+        var kind: ElementKind
+        var range: SourceRange
+        /// An element's position in `elements` (declaration order), found with its id when a flow's end is
+        /// resolved so that nothing after hashes the id again; -1 for boundaries and flows.
+        var element: Int
+    }
 
     init(loader: ModelLoader) {
         self.loader = loader
@@ -187,21 +218,29 @@ private final class ModelBuilder {
             }
         }
         resolveReferences()
-        var flows = resolveFlows()
+        var (flows, flowEnds) = resolveFlows()
         let threats = resolveThreats(flows: flows)
         // Canonical order, the same from every notation: each boundary's elements in boundary
         // declaration (pre-)order, then the elements outside every boundary.
         var boundaryOrder: [String: Int] = [:]
         for (i, b) in boundaries.enumerated() { boundaryOrder[b.id] = i }
         let keys = elements.map { $0.boundary.flatMap { boundaryOrder[$0] } ?? Int.max }
-        elements = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { elements[$0] }
+        let order = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+        if !order.elementsEqual(elements.indices) {  // usually they are in order already: no copy of every element
+            elements = order.map { elements[$0] }
+            var position = order
+            for (new, old) in order.enumerated() { position[old] = new }
+            flowEnds = flowEnds.map { FlowEnds(source: position[$0.source], target: position[$0.target]) }
+        }
         let resolvedHeader = header ?? ModelHeader(
             name: ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension,
             attributes: Attributes(), range: nil)
         boundaries = ZoneInheritance(vocabulary: loader.vocabulary, boundaries: boundaries).apply(to: &elements, &flows)
         let model = Model(header: resolvedHeader, elements: elements, boundaries: boundaries, flows: flows,
                           data: data, threats: threats, tracking: tracking, files: documents.map(\.file))
-        if !diagnostics.hasErrors { Linter(model: model).lint(into: &diagnostics) }
+        if !diagnostics.hasErrors {
+            Linter(model: model, vocabulary: loader.vocabulary, flowEnds: flowEnds).lint(into: &diagnostics)
+        }
         return LoadResult(model: diagnostics.hasErrors ? nil : model, documents: documents,
                           diagnostics: diagnostics.sorted, errorCount: diagnostics.errorCount)
     }
@@ -237,8 +276,9 @@ private final class ModelBuilder {
     // MARK: - Walking statements
 
     func walk(_ document: Document, isRoot: Bool) {
-        for statement in document.statements {
-            handle(statement, in: nil, document: document, isRoot: isRoot)
+        // By index: `for statement in` copied every statement (all its strings and arrays) to hand it on.
+        for i in document.statements.indices {
+            handle(document.statements[i], in: nil, document: document, isRoot: isRoot)
         }
     }
 
@@ -264,7 +304,8 @@ private final class ModelBuilder {
             declare(b, in: boundary, document: document, isRoot: isRoot)
         case .flow(let f):
             if let id = f.id { claim(id, as: .flow) }
-            flowSyntax.append((f, checker.check(f.attributes, on: .flow, into: &diagnostics)))
+            flowAttributes.append(checker.check(f.attributes, on: .flow, into: &diagnostics))
+            flowSyntax.append(f)
         case .tracking(let t):
             tracking.append(TrackingEntry(status: t.status.value, pattern: t.pattern.value,
                                           justification: t.justification.value, owner: t.owner?.value,
@@ -279,12 +320,12 @@ private final class ModelBuilder {
     /// Registers an id in the element namespace; false when it is taken.
     @discardableResult
     func claim(_ id: Located<String>, as kind: ElementKind) -> Bool {
-        if let previous = ids[id.value] {
+        let claim = Claim(kind: kind, range: id.range, element: kind.isNode ? elements.count : -1)
+        if let previous = ids.insertIfAbsent(id.value, claim) {
             diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(previous.kind.phrase)", at: id.range,
                               notes: [DiagnosticNote("first declared here", at: previous.range)])
             return false
         }
-        ids[id.value] = (kind, id.range)
         return true
     }
 
@@ -307,21 +348,19 @@ private final class ModelBuilder {
             }
         case .data:
             guard let id = d.id else { return }
-            if let first = dataIDs[id.value] {
+            if let first = dataIDs.insertIfAbsent(id.value, id.range) {
                 diagnostics.error(.duplicateId, "data asset '\(id.value)' is already declared", at: id.range,
                                   notes: [DiagnosticNote("first declared here", at: first)])
                 return
             }
-            dataIDs[id.value] = id.range
             data.append(DataAsset(id: id.value, name: d.name?.value ?? id.value, attributes: attributes, range: id.range))
         case .threat:
             guard let id = d.id else { return }
-            if let first = threatIDs[id.value] {
+            if let first = threatIDs.insertIfAbsent(id.value, id.range) {
                 diagnostics.error(.duplicateId, "threat '\(id.value)' is already declared", at: id.range,
                                   notes: [DiagnosticNote("first declared here", at: first)])
                 return
             }
-            threatIDs[id.value] = id.range
             threatSyntax.append((d, attributes))
         default:
             guard let id = d.id, claim(id, as: d.kind) else { return }
@@ -407,12 +446,14 @@ private final class ModelBuilder {
         let practices = loader.practices
         let practiceSet = Set(practices)
         let controlSet = Set(loader.controls)
+        let vocabulary = loader.vocabulary
         func check(_ attributes: Attributes) {
-            for attribute in attributes {
-                // The spec's index and two fields, not a copy of the whole spec, for every list attribute.
-                guard case .list(let ids) = attribute.value, let i = loader.vocabulary.index(of: attribute.name),
-                      loader.vocabulary.attributes[i].type == .refs else { continue }
-                let target = loader.vocabulary.attributes[i].target
+            // By position, with the vocabulary index the checker stored: no name hashed, no attribute copied.
+            for position in attributes.entries.indices {
+                let i = attributes.vocabularyIndex(at: position)
+                guard i >= 0, vocabulary.attributes[i].type == .refs,
+                      case .list(let ids) = attributes.entries[position].value else { continue }
+                let target = vocabulary.attributes[i].target
                 for (index, id) in ids.enumerated() {
                     switch target {
                     case .data?:
@@ -420,21 +461,21 @@ private final class ModelBuilder {
                             // Past the error cap the error is dropped: no hint to search for.
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
                             diagnostics.error(.unknownData, "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
                         }
                     case .practice?:
                         if !practiceSet.contains(id) {
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
                             diagnostics.error(.unknownPractice, "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: ["practices are listed in Models/maturity/levels.yaml"])
                         }
                     case .control?:
                         if !controlSet.contains(id) {
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: loader.controls)
                             diagnostics.error(.unknownControl, "unknown control '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: ["controls are listed in Models/maturity/controls.yaml"])
                         }
                     case nil: break
@@ -447,7 +488,7 @@ private final class ModelBuilder {
         for i in elements.indices { check(elements[i].attributes) }
         for i in boundaries.indices { check(boundaries[i].attributes) }
         for i in data.indices { check(data[i].attributes) }
-        for i in flowSyntax.indices { check(flowSyntax[i].attributes) }
+        for i in flowAttributes.indices { check(flowAttributes[i]) }
         for i in threatSyntax.indices { check(threatSyntax[i].attributes) }
     }
 
@@ -456,67 +497,81 @@ private final class ModelBuilder {
         index < attribute.valueRanges.count ? attribute.valueRanges[index] : attribute.range
     }
 
-    /// Resolves flow endpoints, types flow attributes and assigns flow ids.
-    func resolveFlows() -> [Flow] {
+    /// Resolves flow endpoints, types flow attributes and assigns flow ids. With each flow, the positions in
+    /// `elements` of its source and target.
+    func resolveFlows() -> (flows: [Flow], ends: [FlowEnds]) {
         var flows: [Flow] = []
+        var ends: [FlowEnds] = []
         // The first flow of each implicit id, by its position in `flowSyntax`.
         var implicit: [String: Int] = [:]
         flows.reserveCapacity(flowSyntax.count)
-        /// Whether a flow's end names a node; reports it when not.
-        func isNode(_ end: Located<String>) -> Bool {
+        ends.reserveCapacity(flowSyntax.count)
+        implicit.reserveCapacity(flowSyntax.count)
+        /// The position in `elements` of the node a flow's end names; reports the end when it names none.
+        func node(_ end: Located<String>) -> Int? {
             guard let owner = ids[end.value] else {
                 let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                 let guess = Suggestion.closest(to: end.value, in: nodes)
                 diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: end.range)
-                return false
+                return nil
             }
             guard owner.kind.isNode else {
                 diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
                                   at: end.range)
-                return false
+                return nil
             }
-            return true
+            return owner.element
         }
-        for (position, (f, attributes)) in flowSyntax.enumerated() {
+        // Fields read in place (the arrays held locally): `for (f, attributes) in` copied every flow's syntax.
+        let syntax = flowSyntax, checked = flowAttributes
+        for position in syntax.indices {
             // Both ends are checked (and reported) before giving up on the flow.
-            let sourceIsNode = isNode(f.source)
-            let targetIsNode = isNode(f.target)
-            guard sourceIsNode && targetIsNode else { continue }
-            var id = f.id?.value ?? Flow.implicitID(source: f.source.value, target: f.target.value, twoWay: f.twoWay)
-            if f.id == nil {
-                if let firstPosition = implicit[id] {
-                    let first = flowSyntax[firstPosition].syntax
-                    if first.name?.value == f.name?.value && first.twoWay == f.twoWay
-                        && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
-                        diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
-                                            notes: [DiagnosticNote("the same flow is declared here; remove one", at: first.range)])
-                        continue
-                    }
-                    diagnostics.error(.ambiguousFlowId,
-                                      "another flow '\(id)' is declared at line \(first.range.start.line); give this one an explicit id",
-                                      at: f.source.range,
-                                      notes: ["write: \(suggestedID(f)): \(f.source.value) \(f.twoWay ? "<->" : "->") \(f.target.value) …",
-                                              "explicit ids keep finding ids stable when flows change"])
+            let source = node(syntax[position].source)
+            let target = node(syntax[position].target)
+            guard let source, let target else { continue }
+            // Fields read in place; the whole syntax is taken only to report a repeated flow.
+            let explicitID = syntax[position].id?.value
+            let id = explicitID ?? Flow.implicitID(source: syntax[position].source.value, target: syntax[position].target.value,
+                                                   twoWay: syntax[position].twoWay)
+            if explicitID == nil {
+                if let firstPosition = implicit.insertIfAbsent(id, position) {
+                    reportRepeated(syntax[position], id: id, first: syntax[firstPosition])
                     continue
                 }
-                implicit[id] = position
                 if ids[id] != nil {
-                    diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: f.range)
+                    diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: syntax[position].range)
                     continue
                 }
-            } else {
-                id = f.id!.value
             }
+            let attributes = checked[position]
             if attributes.string(.initiator) == "source", let shorthand = [CoreAttribute.pull, .subscribe].first(where: attributes.flag) {
                 diagnostics.error(.contradictoryInitiator, "'\(shorthand.name)' says the target connects, but 'initiator source' says the source does",
-                                  at: attributes.entry(shorthand)?.range ?? f.range,
+                                  at: attributes.entry(shorthand)?.range ?? syntax[position].range,
                                   notes: [DiagnosticNote("'initiator source' is here; keep one of them", at: attributes.entry(.initiator)?.range)])
             }
-            flows.append(Flow(id: id, hasExplicitID: f.id != nil, source: f.source.value, target: f.target.value,
-                              twoWay: f.twoWay, name: f.name?.value ?? "", attributes: attributes, range: f.range))
+            flows.append(Flow(id: id, hasExplicitID: explicitID != nil, source: syntax[position].source.value,
+                              target: syntax[position].target.value, twoWay: syntax[position].twoWay,
+                              name: syntax[position].name?.value ?? "", attributes: attributes, range: syntax[position].range))
+            ends.append(FlowEnds(source: source, target: target))
         }
-        return flows
+        return (flows, ends)
+    }
+
+    /// Reports a flow `f` whose implicit id `id` an earlier flow, `first`, has: a warning when it is the same
+    /// flow written twice, an error when it is another flow between the same ends.
+    func reportRepeated(_ f: FlowSyntax, id: String, first: FlowSyntax) {
+        if first.name?.value == f.name?.value && first.twoWay == f.twoWay
+            && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
+            diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
+                                notes: [DiagnosticNote("the same flow is declared here; remove one", at: first.range)])
+            return
+        }
+        diagnostics.error(.ambiguousFlowId,
+                          "another flow '\(id)' is declared at line \(first.range.start.line); give this one an explicit id",
+                          at: f.source.range,
+                          notes: ["write: \(suggestedID(f)): \(f.source.value) \(f.twoWay ? "<->" : "->") \(f.target.value) …",
+                                  "explicit ids keep finding ids stable when flows change"])
     }
 
     /// Resolves what each written threat is about and checks that it says how bad it is.
