@@ -125,6 +125,38 @@ public enum DocumentReader {
     }
 }
 
+extension Statement {
+    // Accessors for what the model builder needs of a statement: read through them, a statement in an array
+    // is not copied whole (all its strings and arrays) for one of its fields.
+
+    /// The attributes a declaration, boundary or flow gives itself and the kind they are checked as (a
+    /// boundary's are its `.attribute` items); nil for other statements.
+    fileprivate var attributesToCheck: (syntax: [AttributeSyntax], kind: ElementKind)? {
+        switch self {
+        case .declaration(let d): return (d.attributes, d.kind)
+        case .flow(let f): return (f.attributes, .flow)
+        case .boundary(let b):
+            return (b.items.compactMap { item -> AttributeSyntax? in
+                if case .attribute(let a) = item { return a }
+                return nil
+            }, .boundary)
+        case .tracking, .include, .attribute: return nil
+        }
+    }
+
+    /// What a boundary holds; nil for other statements.
+    fileprivate var boundaryItems: [Statement]? {
+        if case .boundary(let b) = self { return b.items }
+        return nil
+    }
+}
+
+/// The attributes of one declaration, checked, and the diagnostics of the check.
+struct CheckedAttributes: Sendable {
+    var attributes: Attributes
+    var diagnostics: DiagnosticBag
+}
+
 /// The positions of a flow's source and target in the model's elements.
 struct FlowEnds {
     var source: Int
@@ -174,6 +206,9 @@ private final class ModelBuilder {
     var tooManyReported = false
     /// Bytes read so far, all files together.
     var totalSize = 0
+    /// The checked attributes of the document being walked, and the next one `handle` takes (`walk`).
+    var checked: [CheckedAttributes] = []
+    var nextChecked = 0
 
     /// What an id of the element namespace names.
     struct Claim {
@@ -276,10 +311,53 @@ private final class ModelBuilder {
     // MARK: - Walking statements
 
     func walk(_ document: Document, isRoot: Bool) {
+        let outer = (checked, nextChecked)  // an include walks its document in the middle of this one
+        checked = checkAhead(document.statements)
+        nextChecked = 0
         // By index: `for statement in` copied every statement (all its strings and arrays) to hand it on.
         for i in document.statements.indices {
             handle(document.statements[i], in: nil, document: document, isRoot: isRoot)
         }
+        (checked, nextChecked) = outer
+    }
+
+    /// Declarations from which checking attributes on two cores pays for the hand-over.
+    static let parallelChecks = 256
+
+    /// The checked attributes of every declaration, boundary and flow among `statements` (the contents of
+    /// boundaries too), each with the diagnostics of its check, in the order `handle` meets them. Each check
+    /// stands alone, so a large document's are made on every core.
+    func checkAhead(_ statements: [Statement]) -> [CheckedAttributes] {
+        var work: [(syntax: [AttributeSyntax], kind: ElementKind)] = []
+        func gather(_ statements: [Statement]) {
+            for i in statements.indices {
+                // A boundary's own attributes, then its contents: `declare(_:in:document:isRoot:)`'s order.
+                if let attributes = statements[i].attributesToCheck { work.append(attributes) }
+                if let items = statements[i].boundaryItems { gather(items) }
+            }
+        }
+        gather(statements)
+        let checker = self.checker
+        let check = { @Sendable (item: (syntax: [AttributeSyntax], kind: ElementKind)) -> CheckedAttributes in
+            var diagnostics = DiagnosticBag()
+            let attributes = checker.check(item.syntax, on: item.kind, into: &diagnostics)
+            return CheckedAttributes(attributes: attributes, diagnostics: diagnostics)
+        }
+        guard work.count >= Self.parallelChecks else { return work.map(check) }
+        // Two halves, one per core, each checked in order (no hand-over per declaration).
+        let items = work, half = work.count / 2
+        let (first, second) = inParallel({ items[..<half].map(check) }, { items[half...].map(check) })
+        return first + second
+    }
+
+    /// The attributes of the next declaration `handle` meets, checked ahead by `walk`; their diagnostics join
+    /// the others here, where a check in place would have added them (so the same errors are kept under the
+    /// cap).
+    func takeChecked() -> Attributes {
+        let next = checked[nextChecked]
+        nextChecked += 1
+        diagnostics.merge(next.diagnostics)
+        return next.attributes
     }
 
     func handle(_ statement: Statement, in boundary: String?, document: Document, isRoot: Bool) {
@@ -304,7 +382,7 @@ private final class ModelBuilder {
             declare(b, in: boundary, document: document, isRoot: isRoot)
         case .flow(let f):
             if let id = f.id { claim(id, as: .flow) }
-            flowAttributes.append(checker.check(f.attributes, on: .flow, into: &diagnostics))
+            flowAttributes.append(takeChecked())
             flowSyntax.append(f)
         case .tracking(let t):
             tracking.append(TrackingEntry(status: t.status.value, pattern: t.pattern.value,
@@ -330,7 +408,7 @@ private final class ModelBuilder {
     }
 
     func declare(_ d: DeclarationSyntax, in boundary: String?, isRoot: Bool) {
-        let attributes = checker.check(d.attributes, on: d.kind, into: &diagnostics)
+        let attributes = takeChecked()
         switch d.kind {
         case .model:
             if !isRoot {
@@ -370,11 +448,7 @@ private final class ModelBuilder {
     }
 
     func declare(_ b: BoundarySyntax, in parent: String?, document: Document, isRoot: Bool) {
-        let attributeSyntax = b.items.compactMap { item -> AttributeSyntax? in
-            if case .attribute(let a) = item { return a }
-            return nil
-        }
-        let attributes = checker.check(attributeSyntax, on: .boundary, into: &diagnostics)
+        let attributes = takeChecked()
         let claimed = claim(b.id, as: .boundary)
         if claimed {
             boundaries.append(Boundary(id: b.id.value, name: b.name?.value ?? b.id.value, attributes: attributes,
