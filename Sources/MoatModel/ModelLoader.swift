@@ -195,8 +195,12 @@ private final class ModelBuilder {
     var flowAttributes: [Attributes] = []
     var threatSyntax: [(syntax: DeclarationSyntax, attributes: Attributes)] = []
     var tracking: [TrackingEntry] = []
-    /// Ids of elements, boundaries and explicit flow ids: one namespace.
-    var ids: [String: Claim] = [:]
+    /// Ids of elements, boundaries and explicit flow ids, one namespace: each id's position in `claims`.
+    var ids: [String: Int] = [:]
+    /// What each id of `ids` names, in the order claimed.
+    var claims: [Claim] = []
+    /// Whether a claimed id contains "->": only then can an implicit flow id (`a->b`) be taken already.
+    var arrowInIDs = false
     var dataIDs: [String: SourceRange] = [:]
     var threatIDs: [String: SourceRange] = [:]
     var includeStack: [String] = []
@@ -337,6 +341,12 @@ private final class ModelBuilder {
             }
         }
         gather(statements)
+        // Room for what the document declares: no array or table grows, moving or rehashing what it holds.
+        let nodes = work.count { $0.kind.isNode }, flows = work.count { $0.kind == .flow }
+        elements.reserveCapacity(elements.count + nodes)
+        flowSyntax.reserveCapacity(flowSyntax.count + flows)
+        flowAttributes.reserveCapacity(flowAttributes.count + flows)
+        ids.reserveCapacity(ids.count + nodes + work.count { $0.kind == .boundary })
         let checker = self.checker
         let check = { @Sendable (item: (syntax: [AttributeSyntax], kind: ElementKind)) -> CheckedAttributes in
             var diagnostics = DiagnosticBag()
@@ -398,11 +408,18 @@ private final class ModelBuilder {
     /// Registers an id in the element namespace; false when it is taken.
     @discardableResult
     func claim(_ id: Located<String>, as kind: ElementKind) -> Bool {
-        let claim = Claim(kind: kind, range: id.range, element: kind.isNode ? elements.count : -1)
-        if let previous = ids.insertIfAbsent(id.value, claim) {
-            diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(previous.kind.phrase)", at: id.range,
-                              notes: [DiagnosticNote("first declared here", at: previous.range)])
+        if let previous = ids.insertIfAbsent(id.value, claims.count) {
+            diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(claims[previous].kind.phrase)", at: id.range,
+                              notes: [DiagnosticNote("first declared here", at: claims[previous].range)])
             return false
+        }
+        claims.append(Claim(kind: kind, range: id.range, element: kind.isNode ? elements.count : -1))
+        if !arrowInIDs {
+            var last: UInt8 = 0
+            for b in id.value.utf8 {
+                if last == UInt8(ascii: "-") && b == UInt8(ascii: ">") { arrowInIDs = true }
+                last = b
+            }
         }
         return true
     }
@@ -583,19 +600,19 @@ private final class ModelBuilder {
         implicit.reserveCapacity(flowSyntax.count)
         /// The position in `elements` of the node a flow's end names; reports the end when it names none.
         func node(_ end: Located<String>) -> Int? {
-            guard let owner = ids[end.value] else {
+            guard let claim = ids[end.value] else {
                 let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                 let guess = Suggestion.closest(to: end.value, in: nodes)
                 diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: end.range)
                 return nil
             }
-            guard owner.kind.isNode else {
-                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
+            guard claims[claim].kind.isNode else {
+                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(claims[claim].kind.phrase)",
                                   at: end.range)
                 return nil
             }
-            return owner.element
+            return claims[claim].element
         }
         // Fields read in place (the arrays held locally): `for (f, attributes) in` copied every flow's syntax.
         let syntax = flowSyntax, checked = flowAttributes
@@ -613,7 +630,7 @@ private final class ModelBuilder {
                     reportRepeated(syntax[position], id: id, first: syntax[firstPosition])
                     continue
                 }
-                if ids[id] != nil {
+                if arrowInIDs, ids[id] != nil {
                     diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: syntax[position].range)
                     continue
                 }
@@ -661,8 +678,8 @@ private final class ModelBuilder {
             if let i = flowIDs[subject.value] {
                 kind = .flow
                 resolved = flows[i].id
-            } else if let owner = ids[subject.value], owner.kind != .flow {
-                kind = owner.kind
+            } else if let claim = ids[subject.value], claims[claim].kind != .flow {
+                kind = claims[claim].kind
             } else if subject.value == "model" {
                 kind = .model  // a threat to the whole system (docs/language.md: `on model`)
             }
