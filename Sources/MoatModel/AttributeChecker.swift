@@ -10,134 +10,145 @@ struct AttributeChecker {
     func check(_ syntax: [AttributeSyntax], on kind: ElementKind, into diagnostics: inout DiagnosticBag) -> Attributes {
         var result = Attributes()
         result.reserveCapacity(syntax.count)
-        for (position, attribute) in syntax.enumerated() {
-            let name = attribute.name.value
+        // Attributes by position and specs by vocabulary index, their fields read in place: a copy of an
+        // attribute's syntax or of its spec (a dozen reference-counted fields each) cost more than the checks.
+        for position in syntax.indices {
+            let name = syntax[position].name.value
             guard let vocabularyIndex = vocabulary.index(of: name) else {
-                diagnostics.append(unknownAttribute(attribute, on: kind))
+                diagnostics.append(unknownAttribute(syntax[position], on: kind))
                 continue
             }
-            let spec = vocabulary.attributes[vocabularyIndex]
-            guard spec.allowed(on: kind) else {
+            // `allowed(on:)` of the spec in place: called on `attributes[vocabularyIndex]`, it copied the spec.
+            guard vocabulary.attributes[vocabularyIndex].on.contains(kind) else {
                 // `encrypted` on a datastore means `encrypted-at-rest`: point at the attribute that applies here.
                 let here = Suggestion.closest(to: name, in: vocabulary.names(on: kind))
                 diagnostics.error(.attributeNotAllowed, "attribute '\(name)' does not apply to \(kind.phrase)"
                                   + (here.map { "; did you mean '\($0)'?" } ?? ""),
-                                  at: attribute.name.range,
-                                  notes: ["'\(name)' applies to: \(spec.on.map(\.rawValue).joined(separator: ", "))"])
+                                  at: syntax[position].name.range,
+                                  notes: ["'\(name)' applies to: \(vocabulary.attributes[vocabularyIndex].on.map(\.rawValue).joined(separator: ", "))"])
                 continue
             }
             // An earlier attribute of the same name passed the checks above too, so the first of them is the
             // one first given (elements have a handful of attributes: a scan, and no list of names seen).
-            if let first = syntax[..<position].first(where: { $0.name.value == name }) {
-                diagnostics.error(.duplicateAttribute, "attribute '\(name)' is given twice", at: attribute.name.range,
-                                  notes: [DiagnosticNote("first given here", at: first.name.range)])
+            if let first = syntax[..<position].firstIndex(where: { $0.name.value == name }) {
+                diagnostics.error(.duplicateAttribute, "attribute '\(name)' is given twice", at: syntax[position].name.range,
+                                  notes: [DiagnosticNote("first given here", at: syntax[first].name.range)])
                 continue
             }
             var rank = -1
-            if let value = typedValue(attribute, spec, on: kind, rank: &rank, &diagnostics) {
+            if let value = typedValue(syntax[position].values, at: syntax[position].range, vocabularyIndex, on: kind, rank: &rank,
+                                      &diagnostics) {
                 // Only lists of ids need the place of each value (for "unknown data asset" errors).
-                let valueRanges = spec.type == .refs ? attribute.values.map(\.range) : []
-                result.append(Attribute(name: name, value: value, range: attribute.range, valueRanges: valueRanges),
+                let valueRanges = vocabulary.attributes[vocabularyIndex].type == .refs ? syntax[position].values.map(\.range) : []
+                result.append(Attribute(name: name, value: value, range: syntax[position].range, valueRanges: valueRanges),
                               vocabularyIndex: vocabularyIndex, rank: rank)
             }
         }
         return result
     }
 
-    /// The typed value of `attribute`, nil after an error; an enum value's position in `values` goes to `rank`.
-    private func typedValue(_ attribute: AttributeSyntax, _ spec: AttributeSpec, on kind: ElementKind, rank: inout Int,
-                            _ diagnostics: inout DiagnosticBag) -> AttributeValue? {
-        let name = spec.name
-        let values = attribute.values
-        func single() -> Located<ValueSyntax>? {
+    /// The typed value of an attribute written with `values` at `range`, of the vocabulary's attribute number
+    /// `index`; nil after an error. An enum value's position in the attribute's values goes to `rank`.
+    private func typedValue(_ values: [Located<ValueSyntax>], at range: SourceRange, _ index: Int, on kind: ElementKind,
+                            rank: inout Int, _ diagnostics: inout DiagnosticBag) -> AttributeValue? {
+        // The spec's fields are read where needed: a copy of the whole spec is made only to report an error.
+        var spec: AttributeSpec { vocabulary.attributes[index] }
+        let name = vocabulary.attributes[index].name
+        /// Whether there is exactly one value (`values[0]`); reports the count when not.
+        func single() -> Bool {
             guard values.count == 1 else {
                 let message = values.isEmpty ? "attribute '\(name)' needs a value"
                     : "attribute '\(name)' takes one value, not \(values.count)"
                 diagnostics.error(.wrongValueCount, message,
-                                  at: values.isEmpty ? attribute.range : values[1].range,
+                                  at: values.isEmpty ? range : values[1].range,
                                   notes: example(spec).map { ["e.g. \($0)"] } ?? [])
-                return nil
+                return false
             }
-            return values[0]
+            return true
         }
-        switch spec.type {
+        // The one value's text and form, read in place by the cases that take one value.
+        var text: String { values[0].value.text }
+        var form: ValueSyntax.Form { values[0].value.form }
+        switch vocabulary.attributes[index].type {
         case .flag:
             if values.isEmpty { return .flag(true) }
-            guard let v = single() else { return nil }
-            switch v.value.text {
+            guard single() else { return nil }
+            switch text {
             case "true", "yes": return .flag(true)
             case "false", "no": return .flag(false)
             default:
-                diagnostics.error(.invalidValue, "'\(name)' is a flag; write it alone, or 'true' or 'false', not '\(v.value.text)'",
-                                  at: v.range)
+                diagnostics.error(.invalidValue, "'\(name)' is a flag; write it alone, or 'true' or 'false', not '\(text)'",
+                                  at: values[0].range)
                 return nil
             }
         case .string:
-            guard let v = single() else { return nil }
-            if v.value.form == .word {
-                diagnostics.error(.expectedString, "'\(name)' takes a quoted string; write \(name) \"\(v.value.text)\"", at: v.range)
+            guard single() else { return nil }
+            if form == .word {
+                diagnostics.error(.expectedString, "'\(name)' takes a quoted string; write \(name) \"\(text)\"", at: values[0].range)
                 return nil
             }
-            return .string(v.value.text)
+            return .string(text)
         case .number:
-            guard let v = single() else { return nil }
-            guard v.value.form != .string, let n = Double(v.value.text), n.isFinite else {
-                diagnostics.error(.expectedNumber, "'\(name)' takes a number, not '\(v.value.text)'", at: v.range)
+            guard single() else { return nil }
+            guard form != .string, let n = Double(text), n.isFinite else {
+                diagnostics.error(.expectedNumber, "'\(name)' takes a number, not '\(text)'", at: values[0].range)
                 return nil
             }
-            if let lo = spec.min, n < lo {
-                diagnostics.error(.outOfRange, "'\(name)' must be at least \(NumberText.format(lo)), not \(v.value.text)", at: v.range)
+            if let lo = vocabulary.attributes[index].min, n < lo {
+                diagnostics.error(.outOfRange, "'\(name)' must be at least \(NumberText.format(lo)), not \(text)", at: values[0].range)
                 return nil
             }
-            if let hi = spec.max, n > hi {
-                diagnostics.error(.outOfRange, "'\(name)' must be at most \(NumberText.format(hi)), not \(v.value.text)", at: v.range)
+            if let hi = vocabulary.attributes[index].max, n > hi {
+                diagnostics.error(.outOfRange, "'\(name)' must be at most \(NumberText.format(hi)), not \(text)", at: values[0].range)
                 return nil
             }
             return .number(n)
         case .date:
-            guard let v = single() else { return nil }
-            guard DateText.isValid(v.value.text) else {
-                diagnostics.error(.invalidDate, "'\(v.value.text)' is not a date; write YYYY-MM-DD", at: v.range)
+            guard single() else { return nil }
+            guard DateText.isValid(text) else {
+                diagnostics.error(.invalidDate, "'\(text)' is not a date; write YYYY-MM-DD", at: values[0].range)
                 return nil
             }
-            return .word(v.value.text)
+            return .word(text)
         case .enum:
-            guard let v = single() else { return nil }
-            let allowed = spec.values ?? []
-            if v.value.form == .string, allowed.contains(v.value.text) {
-                diagnostics.error(.invalidValue, "'\(v.value.text)' is written without quotes: \(name) \(v.value.text)", at: v.range)
+            guard single() else { return nil }
+            let word = text
+            let allowed = vocabulary.attributes[index].values
+            if form == .string, allowed?.contains(word) == true {
+                diagnostics.error(.invalidValue, "'\(word)' is written without quotes: \(name) \(word)", at: values[0].range)
                 return nil
             }
-            guard v.value.form != .string, let position = allowed.firstIndex(of: v.value.text) else {
-                diagnostics.append(unknownValue(v, of: spec, on: kind))
+            guard form != .string, let position = allowed?.firstIndex(of: word) else {
+                diagnostics.append(unknownValue(values[0], of: spec, on: kind))
                 return nil
             }
             rank = position
-            return .word(v.value.text)
+            return .word(word)
         case .words:
             guard !values.isEmpty else {
-                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one value", at: attribute.range,
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one value", at: range,
                                   notes: example(spec).map { ["e.g. \($0)"] } ?? [])
                 return nil
             }
+            let allowed = vocabulary.attributes[index].values
             var words: [String] = []
-            for v in values {
-                guard v.value.form != .string, spec.values?.contains(v.value.text) == true else {
-                    diagnostics.append(unknownValue(v, of: spec, on: kind))
+            for v in values.indices {
+                guard values[v].value.form != .string, allowed?.contains(values[v].value.text) == true else {
+                    diagnostics.append(unknownValue(values[v], of: spec, on: kind))
                     continue
                 }
-                if !words.contains(v.value.text) { words.append(v.value.text) }
+                if !words.contains(values[v].value.text) { words.append(values[v].value.text) }
             }
             return .list(words)
         case .numbers:
             guard !values.isEmpty else {
-                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one number", at: attribute.range)
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one number", at: range)
                 return nil
             }
             var numbers: [String] = []
-            for v in values {
-                guard v.value.form != .string, let n = Int(v.value.text), n > 0 else {
-                    diagnostics.error(.expectedNumber, "'\(name)' takes whole numbers, not '\(v.value.text)'", at: v.range,
+            for v in values.indices {
+                guard values[v].value.form != .string, let n = Int(values[v].value.text), n > 0 else {
+                    diagnostics.error(.expectedNumber, "'\(name)' takes whole numbers, not '\(values[v].value.text)'", at: values[v].range,
                                       notes: ["e.g. \(name) 79, 80"])
                     continue
                 }
@@ -146,16 +157,17 @@ struct AttributeChecker {
             return .list(numbers)
         case .refs:
             guard !values.isEmpty else {
-                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one id", at: attribute.range)
+                diagnostics.error(.wrongValueCount, "attribute '\(name)' needs at least one id", at: range)
                 return nil
             }
             var ids: [String] = []
-            for v in values {
-                if v.value.form == .string {
-                    diagnostics.error(.expectedId, "'\(name)' takes ids, not strings; write \(name) \(v.value.text)", at: v.range)
+            ids.reserveCapacity(values.count)
+            for v in values.indices {
+                if values[v].value.form == .string {
+                    diagnostics.error(.expectedId, "'\(name)' takes ids, not strings; write \(name) \(values[v].value.text)", at: values[v].range)
                     continue
                 }
-                ids.append(v.value.text)
+                ids.append(values[v].value.text)
             }
             return .list(ids)
         }

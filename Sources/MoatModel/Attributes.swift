@@ -140,6 +140,9 @@ public struct Attributes: Sendable, Hashable, Sequence {
         }
     }
 
+    /// The vocabulary index stored with the entry at `position` (-1 when none was given).
+    func vocabularyIndex(at position: Int) -> Int { Int(keys[position].vocabularyIndex) }
+
     /// Adds or replaces an attribute; `vocabularyIndex` and `rank` make it visible to `value(vocabularyIndex:)`.
     public mutating func set(_ attribute: Attribute, vocabularyIndex: Int = -1, rank: Int = -1) {
         let key = Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank))
@@ -155,7 +158,7 @@ public struct Attributes: Sendable, Hashable, Sequence {
     /// Adds an attribute whose name is not set yet (the checker has ruled out duplicates), without
     /// searching the entries for it.
     mutating func append(_ attribute: consuming Attribute, vocabularyIndex: Int, rank: Int) {
-        entries.append(attribute)
+        entries.append(consume attribute)
         keys.append(Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank)))
     }
 

@@ -5,29 +5,34 @@ import MoatText
 /// Warnings about models that are valid but probably not what the author meant.
 struct Linter {
     let model: Model
+    /// The vocabulary the model was checked against: its attributes are found by vocabulary index.
+    let vocabulary: Vocabulary
+    /// The positions in `model.elements` of each flow's source and target, in `model.flows` order: found
+    /// when the flows were resolved, so that no element id is hashed here.
+    let flowEnds: [FlowEnds]
 
     func lint(into diagnostics: inout DiagnosticBag) {
-        var degree: [String: Int] = [:]
-        degree.reserveCapacity(model.elements.count)
+        let carries = vocabulary.index(of: .carries)
+        let stores = vocabulary.index(of: .stores)
+        let processes = vocabulary.index(of: .processes)
+        let elements = model.elements, flows = model.flows
+        // By index, fields read in place: `for f in flows` copied every flow.
+        var degree = [Int](repeating: 0, count: elements.count)
         var usedData: Set<String> = []
-        for f in model.flows {
-            degree[f.source, default: 0] += 1
-            degree[f.target, default: 0] += 1
-            usedData.formUnion(f.attributes.list(.carries))
-            if f.source == f.target {
-                diagnostics.warning(.selfFlow, "flow '\(f.id)' goes from '\(f.source)' to itself", at: f.range)
+        for i in flows.indices {
+            let ends = flowEnds[i]
+            degree[ends.source] += 1
+            degree[ends.target] += 1
+            if case .list(let carried)? = flows[i].attributes.value(vocabularyIndex: carries) { usedData.formUnion(carried) }
+            if ends.source == ends.target {
+                diagnostics.warning(.selfFlow, "flow '\(flows[i].id)' goes from '\(flows[i].source)' to itself", at: flows[i].range)
             }
         }
-        var storesByElement: [String: Set<String>] = [:]
-        var kinds: [String: ElementKind] = [:]
-        kinds.reserveCapacity(model.elements.count)
-        for e in model.elements {
-            kinds[e.id] = e.kind
-            usedData.formUnion(e.attributes.list(.stores))
-            usedData.formUnion(e.attributes.list(.processes))
-            if e.attributes[.stores] != nil { storesByElement[e.id] = Set(e.attributes.list(.stores)) }
-            if degree[e.id] == nil {
-                diagnostics.warning(.isolatedElement, "\(e.kind.rawValue) '\(e.id)' has no flows", at: e.range,
+        for i in elements.indices {
+            if case .list(let stored)? = elements[i].attributes.value(vocabularyIndex: stores) { usedData.formUnion(stored) }
+            if case .list(let processed)? = elements[i].attributes.value(vocabularyIndex: processes) { usedData.formUnion(processed) }
+            if degree[i] == 0 {
+                diagnostics.warning(.isolatedElement, "\(elements[i].kind.rawValue) '\(elements[i].id)' has no flows", at: elements[i].range,
                                     notes: ["connect it with a flow, or remove it"])
             }
         }
@@ -35,7 +40,13 @@ struct Linter {
             diagnostics.warning(.unusedData, "data asset '\(d.id)' is never stored, processed or carried", at: d.range)
         }
         var occupied: Set<String> = []
-        for e in model.elements { if let b = e.boundary { occupied.insert(b) } }
+        var last: String?
+        for i in elements.indices {
+            // Elements come grouped by boundary (the canonical order): one insert per group, not per element.
+            guard let b = elements[i].boundary, b != last else { continue }
+            occupied.insert(b)
+            last = b
+        }
         var parents: [String: String] = [:]
         for b in model.boundaries { if let p = b.parent { parents[b.id] = p } }
         for id in Array(occupied) {
@@ -45,15 +56,21 @@ struct Linter {
         for b in model.boundaries where !occupied.contains(b.id) {
             diagnostics.warning(.emptyBoundary, "boundary '\(b.id)' contains no elements", at: b.range)
         }
-        for f in model.flows {
+        // Each datastore's stored data as a set, made when a flow first carries data into it.
+        var storedSets: [Int: Set<String>] = [:]
+        for i in flows.indices {
+            guard case .list(let carried)? = flows[i].attributes.value(vocabularyIndex: carries) else { continue }
             // The ends data goes into: the target, and the source too of a two-way flow (no array per flow).
-            for side in 0..<(f.twoWay ? 2 : 1) {
-                let end = side == 0 ? f.target : f.source
-                guard kinds[end] == .datastore, let stored = storesByElement[end] else { continue }
-                for d in f.attributes.list(.carries) where !stored.contains(d) {
+            for side in 0..<(flows[i].twoWay ? 2 : 1) {
+                let end = side == 0 ? flowEnds[i].target : flowEnds[i].source
+                guard elements[end].kind == .datastore,
+                      case .list(let list)? = elements[end].attributes.value(vocabularyIndex: stores) else { continue }
+                let stored = storedSets[end] ?? Set(list)
+                storedSets[end] = stored
+                for d in carried where !stored.contains(d) {
                     diagnostics.warning(.dataNotStored,
-                                        "flow '\(f.id)' carries '\(d)' into datastore '\(end)', which does not store it",
-                                        at: f.attributes.entry(.carries)?.range ?? f.range,
+                                        "flow '\(flows[i].id)' carries '\(d)' into datastore '\(elements[end].id)', which does not store it",
+                                        at: flows[i].attributes.entry(.carries)?.range ?? flows[i].range,
                                         notes: ["add '\(d)' to the datastore's 'stores', or stop carrying it there"])
                 }
             }

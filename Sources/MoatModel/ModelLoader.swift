@@ -125,6 +125,57 @@ public enum DocumentReader {
     }
 }
 
+extension Statement {
+    // Accessors for what the model builder needs of a statement: read through them, a statement in an array
+    // is not copied whole (all its strings and arrays) for one of its fields.
+
+    /// The attributes a declaration, boundary or flow gives itself and the kind they are checked as (a
+    /// boundary's are its `.attribute` items); nil for other statements.
+    fileprivate var attributesToCheck: (syntax: [AttributeSyntax], kind: ElementKind)? {
+        switch self {
+        case .declaration(let d): return (d.attributes, d.kind)
+        case .flow(let f): return (f.attributes, .flow)
+        case .boundary(let b):
+            return (b.items.compactMap { item -> AttributeSyntax? in
+                if case .attribute(let a) = item { return a }
+                return nil
+            }, .boundary)
+        case .tracking, .include, .attribute: return nil
+        }
+    }
+
+    /// What a boundary holds; nil for other statements.
+    fileprivate var boundaryItems: [Statement]? {
+        if case .boundary(let b) = self { return b.items }
+        return nil
+    }
+}
+
+/// The attributes of one declaration, checked, and the diagnostics of the check.
+struct CheckedAttributes: Sendable {
+    var attributes: Attributes
+    var diagnostics: DiagnosticBag
+}
+
+/// The positions of a flow's source and target in the model's elements.
+struct FlowEnds {
+    var source: Int
+    var target: Int
+}
+
+extension Dictionary {
+    /// Stores `value` under `key` unless the key is there already; returns the value that was there, if any.
+    /// One lookup (the key's slot is found once, then read or filled), where a read and a store are two.
+    mutating func insertIfAbsent(_ key: Key, _ value: Value) -> Value? {
+        func fill(_ slot: inout Value?) -> Value? {
+            if let existing = slot { return existing }
+            slot = value
+            return nil
+        }
+        return fill(&self[key])
+    }
+}
+
 /// The mutable state of one load; used once.
 private final class ModelBuilder {
     let loader: ModelLoader
@@ -138,11 +189,18 @@ private final class ModelBuilder {
     var elements: [Element] = []
     var boundaries: [Boundary] = []
     var data: [DataAsset] = []
-    var flowSyntax: [(syntax: FlowSyntax, attributes: Attributes)] = []
+    var flowSyntax: [FlowSyntax] = []
+    /// The checked attributes of each flow of `flowSyntax`, by position: apart, so that reading one does not
+    /// copy the other.
+    var flowAttributes: [Attributes] = []
     var threatSyntax: [(syntax: DeclarationSyntax, attributes: Attributes)] = []
     var tracking: [TrackingEntry] = []
-    /// Ids of elements, boundaries and explicit flow ids: one namespace.
-    var ids: [String: (kind: ElementKind, range: SourceRange)] = [:]
+    /// Ids of elements, boundaries and explicit flow ids, one namespace: each id's position in `claims`.
+    var ids: [String: Int] = [:]
+    /// What each id of `ids` names, in the order claimed.
+    var claims: [Claim] = []
+    /// Whether a claimed id contains "->": only then can an implicit flow id (`a->b`) be taken already.
+    var arrowInIDs = false
     var dataIDs: [String: SourceRange] = [:]
     var threatIDs: [String: SourceRange] = [:]
     var includeStack: [String] = []
@@ -152,6 +210,18 @@ private final class ModelBuilder {
     var tooManyReported = false
     /// Bytes read so far, all files together.
     var totalSize = 0
+    /// The checked attributes of the document being walked, and the next one `handle` takes (`walk`).
+    var checked: [CheckedAttributes] = []
+    var nextChecked = 0
+
+    /// What an id of the element namespace names.
+    struct Claim {
+        var kind: ElementKind
+        var range: SourceRange
+        /// An element's position in `elements` (declaration order), found with its id when a flow's end is
+        /// resolved so that nothing after hashes the id again; -1 for boundaries and flows.
+        var element: Int
+    }
 
     init(loader: ModelLoader) {
         self.loader = loader
@@ -187,21 +257,29 @@ private final class ModelBuilder {
             }
         }
         resolveReferences()
-        var flows = resolveFlows()
+        var (flows, flowEnds) = resolveFlows()
         let threats = resolveThreats(flows: flows)
         // Canonical order, the same from every notation: each boundary's elements in boundary
         // declaration (pre-)order, then the elements outside every boundary.
         var boundaryOrder: [String: Int] = [:]
         for (i, b) in boundaries.enumerated() { boundaryOrder[b.id] = i }
         let keys = elements.map { $0.boundary.flatMap { boundaryOrder[$0] } ?? Int.max }
-        elements = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { elements[$0] }
+        let order = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+        if !order.elementsEqual(elements.indices) {  // usually they are in order already: no copy of every element
+            elements = order.map { elements[$0] }
+            var position = order
+            for (new, old) in order.enumerated() { position[old] = new }
+            flowEnds = flowEnds.map { FlowEnds(source: position[$0.source], target: position[$0.target]) }
+        }
         let resolvedHeader = header ?? ModelHeader(
             name: ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension,
             attributes: Attributes(), range: nil)
         boundaries = ZoneInheritance(vocabulary: loader.vocabulary, boundaries: boundaries).apply(to: &elements, &flows)
         let model = Model(header: resolvedHeader, elements: elements, boundaries: boundaries, flows: flows,
                           data: data, threats: threats, tracking: tracking, files: documents.map(\.file))
-        if !diagnostics.hasErrors { Linter(model: model).lint(into: &diagnostics) }
+        if !diagnostics.hasErrors {
+            Linter(model: model, vocabulary: loader.vocabulary, flowEnds: flowEnds).lint(into: &diagnostics)
+        }
         return LoadResult(model: diagnostics.hasErrors ? nil : model, documents: documents,
                           diagnostics: diagnostics.sorted, errorCount: diagnostics.errorCount)
     }
@@ -237,9 +315,59 @@ private final class ModelBuilder {
     // MARK: - Walking statements
 
     func walk(_ document: Document, isRoot: Bool) {
-        for statement in document.statements {
-            handle(statement, in: nil, document: document, isRoot: isRoot)
+        let outer = (checked, nextChecked)  // an include walks its document in the middle of this one
+        checked = checkAhead(document.statements)
+        nextChecked = 0
+        // By index: `for statement in` copied every statement (all its strings and arrays) to hand it on.
+        for i in document.statements.indices {
+            handle(document.statements[i], in: nil, document: document, isRoot: isRoot)
         }
+        (checked, nextChecked) = outer
+    }
+
+    /// Declarations from which checking attributes on two cores pays for the hand-over.
+    static let parallelChecks = 256
+
+    /// The checked attributes of every declaration, boundary and flow among `statements` (the contents of
+    /// boundaries too), each with the diagnostics of its check, in the order `handle` meets them. Each check
+    /// stands alone, so a large document's are made on every core.
+    func checkAhead(_ statements: [Statement]) -> [CheckedAttributes] {
+        var work: [(syntax: [AttributeSyntax], kind: ElementKind)] = []
+        func gather(_ statements: [Statement]) {
+            for i in statements.indices {
+                // A boundary's own attributes, then its contents: `declare(_:in:document:isRoot:)`'s order.
+                if let attributes = statements[i].attributesToCheck { work.append(attributes) }
+                if let items = statements[i].boundaryItems { gather(items) }
+            }
+        }
+        gather(statements)
+        // Room for what the document declares: no array or table grows, moving or rehashing what it holds.
+        let nodes = work.count { $0.kind.isNode }, flows = work.count { $0.kind == .flow }
+        elements.reserveCapacity(elements.count + nodes)
+        flowSyntax.reserveCapacity(flowSyntax.count + flows)
+        flowAttributes.reserveCapacity(flowAttributes.count + flows)
+        ids.reserveCapacity(ids.count + nodes + work.count { $0.kind == .boundary })
+        let checker = self.checker
+        let check = { @Sendable (item: (syntax: [AttributeSyntax], kind: ElementKind)) -> CheckedAttributes in
+            var diagnostics = DiagnosticBag()
+            let attributes = checker.check(item.syntax, on: item.kind, into: &diagnostics)
+            return CheckedAttributes(attributes: attributes, diagnostics: diagnostics)
+        }
+        guard work.count >= Self.parallelChecks else { return work.map(check) }
+        // Two halves, one per core, each checked in order (no hand-over per declaration).
+        let items = work, half = work.count / 2
+        let (first, second) = inParallel({ items[..<half].map(check) }, { items[half...].map(check) })
+        return first + second
+    }
+
+    /// The attributes of the next declaration `handle` meets, checked ahead by `walk`; their diagnostics join
+    /// the others here, where a check in place would have added them (so the same errors are kept under the
+    /// cap).
+    func takeChecked() -> Attributes {
+        let next = checked[nextChecked]
+        nextChecked += 1
+        diagnostics.merge(next.diagnostics)
+        return next.attributes
     }
 
     func handle(_ statement: Statement, in boundary: String?, document: Document, isRoot: Bool) {
@@ -264,7 +392,8 @@ private final class ModelBuilder {
             declare(b, in: boundary, document: document, isRoot: isRoot)
         case .flow(let f):
             if let id = f.id { claim(id, as: .flow) }
-            flowSyntax.append((f, checker.check(f.attributes, on: .flow, into: &diagnostics)))
+            flowAttributes.append(takeChecked())
+            flowSyntax.append(f)
         case .tracking(let t):
             tracking.append(TrackingEntry(status: t.status.value, pattern: t.pattern.value,
                                           justification: t.justification.value, owner: t.owner?.value,
@@ -279,17 +408,24 @@ private final class ModelBuilder {
     /// Registers an id in the element namespace; false when it is taken.
     @discardableResult
     func claim(_ id: Located<String>, as kind: ElementKind) -> Bool {
-        if let previous = ids[id.value] {
-            diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(previous.kind.phrase)", at: id.range,
-                              notes: [DiagnosticNote("first declared here", at: previous.range)])
+        if let previous = ids.insertIfAbsent(id.value, claims.count) {
+            diagnostics.error(.duplicateId, "'\(id.value)' is already declared as \(claims[previous].kind.phrase)", at: id.range,
+                              notes: [DiagnosticNote("first declared here", at: claims[previous].range)])
             return false
         }
-        ids[id.value] = (kind, id.range)
+        claims.append(Claim(kind: kind, range: id.range, element: kind.isNode ? elements.count : -1))
+        if !arrowInIDs {
+            var last: UInt8 = 0
+            for b in id.value.utf8 {
+                if last == UInt8(ascii: "-") && b == UInt8(ascii: ">") { arrowInIDs = true }
+                last = b
+            }
+        }
         return true
     }
 
     func declare(_ d: DeclarationSyntax, in boundary: String?, isRoot: Bool) {
-        let attributes = checker.check(d.attributes, on: d.kind, into: &diagnostics)
+        let attributes = takeChecked()
         switch d.kind {
         case .model:
             if !isRoot {
@@ -307,21 +443,19 @@ private final class ModelBuilder {
             }
         case .data:
             guard let id = d.id else { return }
-            if let first = dataIDs[id.value] {
+            if let first = dataIDs.insertIfAbsent(id.value, id.range) {
                 diagnostics.error(.duplicateId, "data asset '\(id.value)' is already declared", at: id.range,
                                   notes: [DiagnosticNote("first declared here", at: first)])
                 return
             }
-            dataIDs[id.value] = id.range
             data.append(DataAsset(id: id.value, name: d.name?.value ?? id.value, attributes: attributes, range: id.range))
         case .threat:
             guard let id = d.id else { return }
-            if let first = threatIDs[id.value] {
+            if let first = threatIDs.insertIfAbsent(id.value, id.range) {
                 diagnostics.error(.duplicateId, "threat '\(id.value)' is already declared", at: id.range,
                                   notes: [DiagnosticNote("first declared here", at: first)])
                 return
             }
-            threatIDs[id.value] = id.range
             threatSyntax.append((d, attributes))
         default:
             guard let id = d.id, claim(id, as: d.kind) else { return }
@@ -331,11 +465,7 @@ private final class ModelBuilder {
     }
 
     func declare(_ b: BoundarySyntax, in parent: String?, document: Document, isRoot: Bool) {
-        let attributeSyntax = b.items.compactMap { item -> AttributeSyntax? in
-            if case .attribute(let a) = item { return a }
-            return nil
-        }
-        let attributes = checker.check(attributeSyntax, on: .boundary, into: &diagnostics)
+        let attributes = takeChecked()
         let claimed = claim(b.id, as: .boundary)
         if claimed {
             boundaries.append(Boundary(id: b.id.value, name: b.name?.value ?? b.id.value, attributes: attributes,
@@ -407,12 +537,14 @@ private final class ModelBuilder {
         let practices = loader.practices
         let practiceSet = Set(practices)
         let controlSet = Set(loader.controls)
+        let vocabulary = loader.vocabulary
         func check(_ attributes: Attributes) {
-            for attribute in attributes {
-                // The spec's index and two fields, not a copy of the whole spec, for every list attribute.
-                guard case .list(let ids) = attribute.value, let i = loader.vocabulary.index(of: attribute.name),
-                      loader.vocabulary.attributes[i].type == .refs else { continue }
-                let target = loader.vocabulary.attributes[i].target
+            // By position, with the vocabulary index the checker stored: no name hashed, no attribute copied.
+            for position in attributes.entries.indices {
+                let i = attributes.vocabularyIndex(at: position)
+                guard i >= 0, vocabulary.attributes[i].type == .refs,
+                      case .list(let ids) = attributes.entries[position].value else { continue }
+                let target = vocabulary.attributes[i].target
                 for (index, id) in ids.enumerated() {
                     switch target {
                     case .data?:
@@ -420,21 +552,21 @@ private final class ModelBuilder {
                             // Past the error cap the error is dropped: no hint to search for.
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
                             diagnostics.error(.unknownData, "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
                         }
                     case .practice?:
                         if !practiceSet.contains(id) {
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
                             diagnostics.error(.unknownPractice, "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: ["practices are listed in Models/maturity/levels.yaml"])
                         }
                     case .control?:
                         if !controlSet.contains(id) {
                             let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: loader.controls)
                             diagnostics.error(.unknownControl, "unknown control '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attribute),
+                                              at: valueRange(index, in: attributes.entries[position]),
                                               notes: ["controls are listed in Models/maturity/controls.yaml"])
                         }
                     case nil: break
@@ -447,7 +579,7 @@ private final class ModelBuilder {
         for i in elements.indices { check(elements[i].attributes) }
         for i in boundaries.indices { check(boundaries[i].attributes) }
         for i in data.indices { check(data[i].attributes) }
-        for i in flowSyntax.indices { check(flowSyntax[i].attributes) }
+        for i in flowAttributes.indices { check(flowAttributes[i]) }
         for i in threatSyntax.indices { check(threatSyntax[i].attributes) }
     }
 
@@ -456,67 +588,81 @@ private final class ModelBuilder {
         index < attribute.valueRanges.count ? attribute.valueRanges[index] : attribute.range
     }
 
-    /// Resolves flow endpoints, types flow attributes and assigns flow ids.
-    func resolveFlows() -> [Flow] {
+    /// Resolves flow endpoints, types flow attributes and assigns flow ids. With each flow, the positions in
+    /// `elements` of its source and target.
+    func resolveFlows() -> (flows: [Flow], ends: [FlowEnds]) {
         var flows: [Flow] = []
+        var ends: [FlowEnds] = []
         // The first flow of each implicit id, by its position in `flowSyntax`.
         var implicit: [String: Int] = [:]
         flows.reserveCapacity(flowSyntax.count)
-        /// Whether a flow's end names a node; reports it when not.
-        func isNode(_ end: Located<String>) -> Bool {
-            guard let owner = ids[end.value] else {
+        ends.reserveCapacity(flowSyntax.count)
+        implicit.reserveCapacity(flowSyntax.count)
+        /// The position in `elements` of the node a flow's end names; reports the end when it names none.
+        func node(_ end: Located<String>) -> Int? {
+            guard let claim = ids[end.value] else {
                 let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                 let guess = Suggestion.closest(to: end.value, in: nodes)
                 diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
                                   at: end.range)
-                return false
+                return nil
             }
-            guard owner.kind.isNode else {
-                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(owner.kind.phrase)",
+            guard claims[claim].kind.isNode else {
+                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(claims[claim].kind.phrase)",
                                   at: end.range)
-                return false
+                return nil
             }
-            return true
+            return claims[claim].element
         }
-        for (position, (f, attributes)) in flowSyntax.enumerated() {
+        // Fields read in place (the arrays held locally): `for (f, attributes) in` copied every flow's syntax.
+        let syntax = flowSyntax, checked = flowAttributes
+        for position in syntax.indices {
             // Both ends are checked (and reported) before giving up on the flow.
-            let sourceIsNode = isNode(f.source)
-            let targetIsNode = isNode(f.target)
-            guard sourceIsNode && targetIsNode else { continue }
-            var id = f.id?.value ?? Flow.implicitID(source: f.source.value, target: f.target.value, twoWay: f.twoWay)
-            if f.id == nil {
-                if let firstPosition = implicit[id] {
-                    let first = flowSyntax[firstPosition].syntax
-                    if first.name?.value == f.name?.value && first.twoWay == f.twoWay
-                        && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
-                        diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
-                                            notes: [DiagnosticNote("the same flow is declared here; remove one", at: first.range)])
-                        continue
-                    }
-                    diagnostics.error(.ambiguousFlowId,
-                                      "another flow '\(id)' is declared at line \(first.range.start.line); give this one an explicit id",
-                                      at: f.source.range,
-                                      notes: ["write: \(suggestedID(f)): \(f.source.value) \(f.twoWay ? "<->" : "->") \(f.target.value) …",
-                                              "explicit ids keep finding ids stable when flows change"])
+            let source = node(syntax[position].source)
+            let target = node(syntax[position].target)
+            guard let source, let target else { continue }
+            // Fields read in place; the whole syntax is taken only to report a repeated flow.
+            let explicitID = syntax[position].id?.value
+            let id = explicitID ?? Flow.implicitID(source: syntax[position].source.value, target: syntax[position].target.value,
+                                                   twoWay: syntax[position].twoWay)
+            if explicitID == nil {
+                if let firstPosition = implicit.insertIfAbsent(id, position) {
+                    reportRepeated(syntax[position], id: id, first: syntax[firstPosition])
                     continue
                 }
-                implicit[id] = position
-                if ids[id] != nil {
-                    diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: f.range)
+                if arrowInIDs, ids[id] != nil {
+                    diagnostics.error(.duplicateId, "flow id '\(id)' is already used by an explicit id", at: syntax[position].range)
                     continue
                 }
-            } else {
-                id = f.id!.value
             }
+            let attributes = checked[position]
             if attributes.string(.initiator) == "source", let shorthand = [CoreAttribute.pull, .subscribe].first(where: attributes.flag) {
                 diagnostics.error(.contradictoryInitiator, "'\(shorthand.name)' says the target connects, but 'initiator source' says the source does",
-                                  at: attributes.entry(shorthand)?.range ?? f.range,
+                                  at: attributes.entry(shorthand)?.range ?? syntax[position].range,
                                   notes: [DiagnosticNote("'initiator source' is here; keep one of them", at: attributes.entry(.initiator)?.range)])
             }
-            flows.append(Flow(id: id, hasExplicitID: f.id != nil, source: f.source.value, target: f.target.value,
-                              twoWay: f.twoWay, name: f.name?.value ?? "", attributes: attributes, range: f.range))
+            flows.append(Flow(id: id, hasExplicitID: explicitID != nil, source: syntax[position].source.value,
+                              target: syntax[position].target.value, twoWay: syntax[position].twoWay,
+                              name: syntax[position].name?.value ?? "", attributes: attributes, range: syntax[position].range))
+            ends.append(FlowEnds(source: source, target: target))
         }
-        return flows
+        return (flows, ends)
+    }
+
+    /// Reports a flow `f` whose implicit id `id` an earlier flow, `first`, has: a warning when it is the same
+    /// flow written twice, an error when it is another flow between the same ends.
+    func reportRepeated(_ f: FlowSyntax, id: String, first: FlowSyntax) {
+        if first.name?.value == f.name?.value && first.twoWay == f.twoWay
+            && Self.attributeText(first.attributes) == Self.attributeText(f.attributes) {
+            diagnostics.warning(.duplicateFlow, "duplicate flow '\(id)'", at: f.range,
+                                notes: [DiagnosticNote("the same flow is declared here; remove one", at: first.range)])
+            return
+        }
+        diagnostics.error(.ambiguousFlowId,
+                          "another flow '\(id)' is declared at line \(first.range.start.line); give this one an explicit id",
+                          at: f.source.range,
+                          notes: ["write: \(suggestedID(f)): \(f.source.value) \(f.twoWay ? "<->" : "->") \(f.target.value) …",
+                                  "explicit ids keep finding ids stable when flows change"])
     }
 
     /// Resolves what each written threat is about and checks that it says how bad it is.
@@ -532,8 +678,8 @@ private final class ModelBuilder {
             if let i = flowIDs[subject.value] {
                 kind = .flow
                 resolved = flows[i].id
-            } else if let owner = ids[subject.value], owner.kind != .flow {
-                kind = owner.kind
+            } else if let claim = ids[subject.value], claims[claim].kind != .flow {
+                kind = claims[claim].kind
             } else if subject.value == "model" {
                 kind = .model  // a threat to the whole system (docs/language.md: `on model`)
             }

@@ -237,7 +237,29 @@ public struct Vocabulary: Sendable {
     /// Value groups, in declaration order.
     public let groups: [ValueGroup]
     private let index: [String: Int]
-    private let groupIndex: [String: Int]
+    private let groupIndex: [GroupKey: Int]
+    /// The positions in `groups` of the core groups, found once: the analysis asks `contains(_:_:)` of every
+    /// element and flow.
+    private let coreGroups: CoreGroupPositions
+
+    /// A group's attribute and name, the key of `groupIndex` (two strings hashed, not one joined for each lookup).
+    private struct GroupKey: Hashable {
+        var attribute: String
+        var name: String
+    }
+
+    private struct CoreGroupPositions {
+        var human, client, encryptedProtocol, localProtocol: Int?
+
+        subscript(group: CoreGroup) -> Int? {
+            switch group {
+            case .human: return human
+            case .client: return client
+            case .encryptedProtocol: return encryptedProtocol
+            case .localProtocol: return localProtocol
+            }
+        }
+    }
 
     /// A vocabulary from parts; `validate()` says whether the engine can run on it.
     public init(attributes: [AttributeSpec], groups: [ValueGroup]) {
@@ -246,12 +268,13 @@ public struct Vocabulary: Sendable {
         var index: [String: Int] = [:]
         for (i, a) in attributes.enumerated() { index[a.name] = i }
         self.index = index
-        var groupIndex: [String: Int] = [:]
-        for (i, g) in groups.enumerated() { groupIndex[Self.groupKey(g.attribute, g.name)] = i }
+        var groupIndex: [GroupKey: Int] = [:]
+        for (i, g) in groups.enumerated() { groupIndex[GroupKey(attribute: g.attribute, name: g.name)] = i }
         self.groupIndex = groupIndex
+        func position(_ core: CoreGroup) -> Int? { groupIndex[GroupKey(attribute: core.attribute.name, name: core.name)] }
+        coreGroups = CoreGroupPositions(human: position(.human), client: position(.client),
+                                        encryptedProtocol: position(.encryptedProtocol), localProtocol: position(.localProtocol))
     }
-
-    private static func groupKey(_ attribute: String, _ name: String) -> String { attribute + "\u{0}" + name }
 
     /// What is wrong with this vocabulary for the engine: a missing or mistyped core attribute or group,
     /// a group of an unknown attribute or with unknown values. Empty when it is usable.
@@ -365,7 +388,7 @@ public struct Vocabulary: Sendable {
 
     /// The group called `name` of the attribute `attribute`.
     public func group(_ name: String, of attribute: String) -> ValueGroup? {
-        groupIndex[Self.groupKey(attribute, name)].map { groups[$0] }
+        groupIndex[GroupKey(attribute: attribute, name: name)].map { groups[$0] }
     }
 
     /// The groups of one attribute.
@@ -373,13 +396,13 @@ public struct Vocabulary: Sendable {
 
     /// Whether `value` belongs to a core group.
     public func contains(_ group: CoreGroup, _ value: String?) -> Bool {
-        guard let value else { return false }
-        return self.group(group.name, of: group.attribute.name)?.values.contains(value) ?? false
+        guard let value, let i = coreGroups[group] else { return false }
+        return groups[i].values.contains(value)
     }
 
     /// The values of a core group.
     public func values(of group: CoreGroup) -> Set<String> {
-        self.group(group.name, of: group.attribute.name)?.values ?? []
+        coreGroups[group].map { groups[$0].values } ?? []
     }
 
     /// Flags that describe data assets (`pii`, `credentials`, …): flag attributes that apply only to data.

@@ -16,6 +16,8 @@ public struct Lexer {
 
     private let file: SourceFile
     private let bytes: [UInt8]
+    /// Where reading stops: the end of the file, or of the lines a lexer of part of it reads.
+    private let limit: Int
     private let mode: Mode
     private var index = 0
     private var line = 1
@@ -33,13 +35,28 @@ public struct Lexer {
     public init(file: SourceFile, mode: Mode = .model) {
         self.file = file
         self.bytes = file.bytes
+        self.limit = file.bytes.count
         self.mode = mode
+    }
+
+    /// A lexer of the model text of whole lines of `file`: from offset `lines.lowerBound`, the start of line
+    /// `firstLine`, to `lines.upperBound`, a line start or the end of the file. No token, comment or string
+    /// spans lines, so it reads them as the lexer of the whole file does there.
+    init(file: SourceFile, lines: Range<Int>, firstLine: Int) {
+        self.file = file
+        self.bytes = file.bytes
+        self.limit = lines.upperBound
+        self.mode = .model
+        index = lines.lowerBound
+        line = firstLine
+        lineStart = lines.lowerBound
+        sawNewline = lines.lowerBound > 0  // the line break before the first line
     }
 
     /// Tokenises the whole file; the last token is `.endOfFile`.
     public mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
-        tokens.reserveCapacity(bytes.count / 4)
+        tokens.reserveCapacity((limit - index) / 4)
         while true {
             let token = next()
             let last = token.kind == .endOfFile
@@ -57,7 +74,7 @@ public struct Lexer {
     }
 
     private func peek(_ offset: Int = 0) -> UInt8? {
-        index + offset < bytes.count ? bytes[index + offset] : nil
+        index + offset < limit ? bytes[index + offset] : nil
     }
 
     private mutating func next() -> Token {
@@ -117,7 +134,7 @@ public struct Lexer {
         }
         // Anything else: report it, skip the whole UTF-8 sequence, keep the pending newline.
         let length = utf8Length(b)
-        index = min(bytes.count, index + length)
+        index = min(limit, index + length)
         let character = String(decoding: bytes[start..<index], as: UTF8.self)
         let shown = character.unicodeScalars.first.map { $0.value < 0x20 || $0.value == 0x7F } == true
             ? "\\u{\(String(bytes[start], radix: 16))}" : character
@@ -138,7 +155,7 @@ public struct Lexer {
     }
 
     private mutating func skipTrivia() {
-        while index < bytes.count {
+        while index < limit {
             let b = bytes[index]
             if b == UInt8(ascii: "\n") {
                 sawNewline = true
@@ -149,7 +166,7 @@ public struct Lexer {
                 index += 1
             } else if b == UInt8(ascii: "#") || (b == UInt8(ascii: "/") && peek(1) == UInt8(ascii: "/")) {
                 let start = index
-                while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                while index < limit && bytes[index] != UInt8(ascii: "\n") { index += 1 }
                 var end = index
                 while end > start && (bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: " ")) { end -= 1 }
                 comments.append(Comment(text: String(decoding: bytes[start..<end], as: UTF8.self),
@@ -163,7 +180,7 @@ public struct Lexer {
     private mutating func word(start: Int, newline: Bool) -> Token {
         // A local index and count: the loop runs for every byte of every word.
         var i = index
-        let count = bytes.count
+        let count = limit
         while i < count {
             let b = bytes[i]
             guard isWordByte(b), !(b == UInt8(ascii: "-") && i + 1 < count && bytes[i + 1] == UInt8(ascii: ">")) else { break }
@@ -178,11 +195,11 @@ public struct Lexer {
         index += 1
         // Most strings have no escape: take their bytes as they are, without building a byte array.
         var end = index
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+        while end < limit, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
               bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") {
             end += 1
         }
-        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+        if end < limit, bytes[end] == UInt8(ascii: "\"") {
             let text = String(decoding: bytes[index..<end], as: UTF8.self)
             index = end + 1
             return Token(kind: .string, text: text, start: start, end: index, newlineBefore: newline, location: here(start))

@@ -33,6 +33,12 @@ public struct Parser {
 
     /// Parses a whole file, keeping the diagnostic counts (errors beyond the cap included).
     public static func parseCollecting(_ file: SourceFile) -> (Document, DiagnosticBag) {
+        if file.bytes.count >= halvesThreshold, let parsed = parseInHalves(file) { return parsed }
+        return parseWhole(file)
+    }
+
+    /// Parses a file in one part (`parseCollecting` without the halves).
+    static func parseWhole(_ file: SourceFile) -> (Document, DiagnosticBag) {
         var lexer = Lexer(file: file)
         let tokens = lexer.tokenize()
         var parser = Parser(file: file, tokens: tokens, comments: lexer.comments, diagnostics: lexer.diagnostics)
@@ -41,6 +47,83 @@ public struct Parser {
         let trailing = parser.takeComments(before: Int.max)
         return (Document(file: file, notation: .moat, statements: statements, trailingComments: trailing),
                 parser.diagnostics)
+    }
+
+    /// Files at least this large are lexed and parsed in two parts side by side (`parseInHalves`).
+    static let halvesThreshold = 64 << 10
+
+    /// A large file parsed as two parts at once: the same document as parsing it whole when neither part has
+    /// a problem, and nil when one has (then the file is parsed whole, for the diagnostics of the whole: a
+    /// cut inside a block, say, is an unterminated block in the first part and a stray '}' in the second).
+    static func parseInHalves(_ file: SourceFile) -> (Document, DiagnosticBag)? {
+        guard let cut = cutNearMiddle(file) else { return nil }
+        return parseInHalves(file, cut: cut)
+    }
+
+    /// `file` parsed as the lines before `cut` and the lines from it (`canCut`), side by side.
+    static func parseInHalves(_ file: SourceFile, cut: (offset: Int, line: Int)) -> (Document, DiagnosticBag)? {
+        var (first, second) = inParallel({ Part(file, lines: 0..<cut.offset, firstLine: 1) },
+                                         { Part(file, lines: cut.offset..<file.bytes.count, firstLine: cut.line) })
+        // The first part's comments all belong to its statements: none is left for the trivia of the second's.
+        guard first.clean, first.trailingComments.isEmpty, second.clean else { return nil }
+        // Joined in the part with more statements: those of the other are copied (a retain for every string and
+        // array in them), these only moved.
+        var statements: [Statement]
+        if first.statements.count >= second.statements.count {
+            statements = first.statements
+            first.statements = []
+            statements.append(contentsOf: second.statements)
+        } else {
+            statements = second.statements
+            second.statements = []
+            statements.insert(contentsOf: first.statements, at: 0)
+        }
+        return (Document(file: file, notation: .moat, statements: statements, trailingComments: second.trailingComments),
+                DiagnosticBag())
+    }
+
+    /// The start of the first line from the middle of `file` on before which it can be cut (`canCut`), and the
+    /// line's number.
+    static func cutNearMiddle(_ file: SourceFile) -> (offset: Int, line: Int)? {
+        var n = file.location(ofOffset: file.bytes.count / 2).line - 1
+        while n < file.lineStarts.count {
+            if canCut(file, before: n) { return (file.lineStarts[n], n + 1) }
+            n += 1
+        }
+        return nil
+    }
+
+    /// Whether `file` can be cut before line `n` (0-based) for `parseInHalves`: the line starts with a letter in
+    /// its first column (a top-level statement, in a file laid out as `moat fmt` does), and the line before it
+    /// has a token, so that no blank line or comment precedes the statement (its trivia would then depend on
+    /// the first part).
+    static func canCut(_ file: SourceFile, before n: Int) -> Bool {
+        let bytes = file.bytes, starts = file.lineStarts
+        guard n > 0, n < starts.count, starts[n] < bytes.count, (bytes[starts[n]] | 0x20) >= UInt8(ascii: "a"),
+              (bytes[starts[n]] | 0x20) <= UInt8(ascii: "z") else { return false }
+        var i = starts[n - 1]
+        while bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") { i += 1 }
+        let b = bytes[i]
+        return b != UInt8(ascii: "\n") && b != UInt8(ascii: "\r") && b != UInt8(ascii: "#")
+            && !(b == UInt8(ascii: "/") && bytes[i + 1] == UInt8(ascii: "/"))
+    }
+
+    /// The statements of whole lines of a file, lexed and parsed apart from the rest.
+    struct Part: Sendable {
+        var statements: [Statement]
+        /// The comments after the last statement.
+        var trailingComments: [String]
+        /// Whether the part has no diagnostic at all.
+        var clean: Bool
+
+        init(_ file: SourceFile, lines: Range<Int>, firstLine: Int) {
+            var lexer = Lexer(file: file, lines: lines, firstLine: firstLine)
+            let tokens = lexer.tokenize()
+            var parser = Parser(file: file, tokens: tokens, comments: lexer.comments, diagnostics: lexer.diagnostics)
+            statements = parser.parseFile()
+            trailingComments = parser.takeComments(before: Int.max)
+            clean = parser.diagnostics.diagnostics.isEmpty && !parser.diagnostics.hasErrors
+        }
     }
 
     private init(file: SourceFile, tokens: [Token], comments: [Comment], diagnostics: DiagnosticBag) {
@@ -340,6 +423,7 @@ public struct Parser {
     private mutating func parseBlock() -> ([AttributeSyntax], [String]) {
         let open = advance()
         var attributes: [AttributeSyntax] = []
+        attributes.reserveCapacity(attributesAhead())
         while !diagnostics.isFull {
             if current.kind == .semicolon { advance(); continue }
             if current.kind == .rightBrace {
@@ -369,6 +453,25 @@ public struct Parser {
             }
         }
         return (attributes, [])
+    }
+
+    /// How many attributes the block at the current token holds, near enough: the words that open it, start a
+    /// line or follow a ';', up to its '}'. An array grown one attribute at a time was allocated two or three
+    /// times for a usual element; made this large at once, it is allocated once. 0 when no '}' is near.
+    private func attributesAhead() -> Int {
+        var count = 0, starts = true
+        for i in position..<min(tokens.count, position + 256) {
+            switch tokens[i].kind {
+            case .rightBrace: return count
+            case .endOfFile, .leftBrace: return 0
+            case .semicolon: starts = true
+            case .word:
+                if starts || tokens[i].newlineBefore { count += 1 }
+                starts = false
+            default: starts = false
+            }
+        }
+        return 0
     }
 
     /// attribute = ident [ value { "," value } ] ;
