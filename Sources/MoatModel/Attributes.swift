@@ -36,7 +36,9 @@ public struct Attribute: Sendable, Hashable {
     /// The typed value.
     public var value: AttributeValue
     /// Where the attribute was written (name and values); nil for one made by a tool rather than read.
-    public var range: SourceRange?
+    // `Optional<…>`, not `SourceRange?`, which gives the property an implicit nil: set twice by the
+    // initialiser, each attribute made was copied whole.
+    public var range: Optional<SourceRange>
     /// Where each written value is, in order (for diagnostics about one id of a list).
     public var valueRanges: [SourceRange]
 
@@ -52,10 +54,10 @@ public struct Attribute: Sendable, Hashable {
 /// The attributes of one element, in the order written; small, so lookups scan.
 public struct Attributes: Sendable, Hashable, Sequence {
     /// The attributes in the order written, each name at most once.
-    public private(set) var entries: [Attribute] = []
+    public private(set) var entries: [Attribute]
     /// For each entry, its attribute's position in the vocabulary and its enum value's rank (-1 when
     /// unknown): rule conditions look values up by these small numbers instead of comparing names.
-    private var keys: [Key] = []
+    private var keys: [Key]
 
     private struct Key: Sendable, Hashable {
         var vocabularyIndex: Int32

@@ -17,7 +17,9 @@ public struct Element: Sendable, Hashable {
     /// itself; see `effective(_:)`.
     public var inherited = Attributes()
     /// Id of the innermost boundary holding the element, if any.
-    public var boundary: String?
+    // `Optional<…>`, not `String?`, which gives the property an implicit nil: set twice by the initialiser,
+    // each element made was copied whole.
+    public var boundary: Optional<String>
     /// Where the element's id was written.
     public var range: SourceRange
 

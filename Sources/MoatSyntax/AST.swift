@@ -51,14 +51,18 @@ public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
+// The syntax nodes' stored properties have no default values, and optional ones are declared `Optional<T>`
+// (`T?` gives them an implicit nil): their initialisers set them all, and with a default as well a node was
+// set up twice and copied whole (a retain of every string and array in it) when a parse function made it.
+
 /// Comments attached to a statement: whole-line comments before it and one at the end of its line.
 public struct Trivia: Sendable, Hashable {
     /// The whole-line comments just before the statement, in order, each with its `#` or `//` marker.
-    public var leading: [String] = []
+    public var leading: [String]
     /// The comment after the statement on its last line, with its marker; nil when there is none.
-    public var trailing: String?
+    public var trailing: Optional<String>
     /// True when a blank line precedes the statement in the source (kept by `moat fmt`).
-    public var blankLineBefore = false
+    public var blankLineBefore: Bool
 
     /// Trivia with the given comments; no comments and no blank line by default.
     public init(leading: [String] = [], trailing: String? = nil, blankLineBefore: Bool = false) {
@@ -101,7 +105,7 @@ public struct AttributeSyntax: Sendable, Hashable {
     /// The whole attribute, from its name to its last value.
     public var range: SourceRange
     /// The comments around the attribute, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// An attribute `name` with `values`, read from `range`.
     public init(name: Located<String>, values: [Located<ValueSyntax>], range: SourceRange, trivia: Trivia = Trivia()) {
@@ -118,20 +122,20 @@ public struct DeclarationSyntax: Sendable, Hashable {
     /// What is declared: `.model`, `.data`, `.actor`, `.process`, `.datastore` or `.threat`.
     public var kind: ElementKind
     /// Absent only for the model header.
-    public var id: Located<String>?
+    public var id: Optional<Located<String>>
     /// The quoted display name after the id (`process web "Web server"`), the model's name or a threat's
     /// title; nil when none was written (the id is then shown).
-    public var name: Located<String>?
+    public var name: Optional<Located<String>>
     /// What a written threat is about: an element, a flow (`a -> b` or its id) or a boundary.
-    public var subject: Located<String>?
+    public var subject: Optional<Located<String>>
     /// The attributes of the block, in order; empty when there is no block.
     public var attributes: [AttributeSyntax]
     /// Comments just before the closing brace.
-    public var closingComments: [String] = []
+    public var closingComments: [String]
     /// The whole declaration, from its keyword to its closing brace (or its last token).
     public var range: SourceRange
     /// The comments around the declaration, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// A declaration as the parser or a YAML/JSON reader builds it.
     public init(kind: ElementKind, id: Located<String>?, name: Located<String>?, subject: Located<String>? = nil,
@@ -152,16 +156,16 @@ public struct BoundarySyntax: Sendable, Hashable {
     /// The boundary's id, unique among boundaries of the model.
     public var id: Located<String>
     /// The quoted display name after the id (`boundary dmz "DMZ"`); nil when none was written.
-    public var name: Located<String>?
+    public var name: Optional<Located<String>>
     /// The block's contents in order: the boundary's own attributes (`.attribute`, such as `trust dmz`) and
     /// the elements, nested boundaries, flows and threats inside it.
     public var items: [Statement]
     /// Comments just before the closing brace.
-    public var closingComments: [String] = []
+    public var closingComments: [String]
     /// The whole boundary, from `boundary` to its closing brace.
     public var range: SourceRange
     /// The comments around the boundary, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// A boundary as the parser or a YAML/JSON reader builds it.
     public init(id: Located<String>, name: Located<String>?, items: [Statement], closingComments: [String] = [],
@@ -179,7 +183,7 @@ public struct BoundarySyntax: Sendable, Hashable {
 public struct FlowSyntax: Sendable, Hashable {
     /// The explicit id written before a colon (`login: user -> web`); nil when the flow takes the implicit id
     /// `source->target` (`source<->target` for a two-way flow).
-    public var id: Located<String>?
+    public var id: Optional<Located<String>>
     /// The id of the element the data leaves; also the end that opens the connection, unless the flow says
     /// `initiator target` (or `pull`, `subscribe`).
     public var source: Located<String>
@@ -188,15 +192,15 @@ public struct FlowSyntax: Sendable, Hashable {
     /// True for `<->`: data moves both ways between the two elements.
     public var twoWay: Bool
     /// The quoted display name after the target (`web -> db "Persist"`); nil when none was written.
-    public var name: Located<String>?
+    public var name: Optional<Located<String>>
     /// The attributes of the block (`protocol https; carries card`); empty when there is no block.
     public var attributes: [AttributeSyntax]
     /// Comments just before the closing brace.
-    public var closingComments: [String] = []
+    public var closingComments: [String]
     /// The whole flow, from its id or source to its closing brace (or its last token).
     public var range: SourceRange
     /// The comments around the flow, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// A flow as the parser or a YAML/JSON reader builds it.
     public init(id: Located<String>?, source: Located<String>, target: Located<String>, twoWay: Bool,
@@ -235,13 +239,13 @@ public struct TrackingSyntax: Sendable, Hashable {
     /// Why the decision was made (the quoted string after the pattern); required.
     public var justification: Located<String>
     /// Who answers for the decision (`owner "ops"`); nil when not given.
-    public var owner: Located<String>?
+    public var owner: Optional<Located<String>>
     /// The date the decision lapses, as written (`until 2027-03-01`, `YYYY-MM-DD`); nil for no expiry.
-    public var until: Located<String>?
+    public var until: Optional<Located<String>>
     /// The whole statement.
     public var range: SourceRange
     /// The comments around the statement, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// A tracking statement as the parser or a YAML/JSON reader builds it.
     public init(status: Located<TrackingStatus>, pattern: Located<String>, justification: Located<String>,
@@ -263,7 +267,7 @@ public struct IncludeSyntax: Sendable, Hashable {
     /// The whole statement, `include` and its path.
     public var range: SourceRange
     /// The comments around the statement, kept by `moat fmt`.
-    public var trivia = Trivia()
+    public var trivia: Trivia
 
     /// An include of `path`, read from `range`.
     public init(path: Located<String>, range: SourceRange, trivia: Trivia = Trivia()) {
@@ -320,7 +324,7 @@ public struct Document: Sendable, Hashable {
     /// The file's top-level statements, in source order.
     public var statements: [Statement]
     /// Comments after the last statement, each with its marker; kept by `moat fmt`.
-    public var trailingComments: [String] = []
+    public var trailingComments: [String]
 
     /// A document of `file` in `notation` holding `statements`.
     public init(file: SourceFile, notation: Notation, statements: [Statement], trailingComments: [String] = []) {
