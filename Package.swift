@@ -93,7 +93,7 @@ let package = Package(
         // `moat lsp`, a program of its own so that the server's code adds nothing to the start of other commands.
         .executableTarget(
             name: "moat-lsp",
-            dependencies: ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: pipeline + ["MoatLSP", "MoatCommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Writes Models/catalogue.snapshot from Models/*.yaml with the catalogue's own loaders; run it after
         // editing Models/ (`--check` says whether the snapshot is current; CatalogueSnapshotTests fails if not).
@@ -131,7 +131,7 @@ package.products.append(.executable(name: "moat-mcp", targets: ["moat-mcp"]))
 package.targets += [
     .target(name: "MoatMCP", dependencies: mcpPipeline + ["MoatReports", "MoatDiagram", "MoatInterop",
                                                           .product(name: "MCP", package: "swift-sdk")]),
-    .executableTarget(name: "moat-mcp", dependencies: ["MoatMCP", "MoatCommandSupport", .product(name: "MCP", package: "swift-sdk"),
+    .executableTarget(name: "moat-mcp", dependencies: mcpPipeline + ["MoatMCP", "MoatCommandSupport", .product(name: "MCP", package: "swift-sdk"),
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(name: "MoatMCPTests", dependencies: mcpPipeline + ["MoatMCP", "MoatReports", "TestSupport",
                                                                    .product(name: "MCP", package: "swift-sdk")]),
