@@ -187,6 +187,9 @@ private final class ModelBuilder {
 
     var header: ModelHeader?
     var elements: [Element] = []
+    /// Each element's boundary by its position in `boundaries` (`Int.max` outside every boundary), recorded
+    /// when the element is declared: the canonical order sorts by it.
+    var elementZones: [Int] = []
     var boundaries: [Boundary] = []
     var data: [DataAsset] = []
     var flowSyntax: [FlowSyntax] = []
@@ -213,6 +216,12 @@ private final class ModelBuilder {
     /// The checked attributes of the document being walked, and the next one `handle` takes (`walk`).
     var checked: [CheckedAttributes] = []
     var nextChecked = 0
+
+    /// The boundary holding what is being declared: its id and its position in `boundaries`.
+    struct Zone {
+        var id: String
+        var position: Int
+    }
 
     /// What an id of the element namespace names.
     struct Claim {
@@ -261,9 +270,7 @@ private final class ModelBuilder {
         let threats = resolveThreats(flows: flows)
         // Canonical order, the same from every notation: each boundary's elements in boundary
         // declaration (pre-)order, then the elements outside every boundary.
-        var boundaryOrder: [String: Int] = [:]
-        for (i, b) in boundaries.enumerated() { boundaryOrder[b.id] = i }
-        let keys = elements.map { $0.boundary.flatMap { boundaryOrder[$0] } ?? Int.max }
+        let keys = elementZones
         let order = elements.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
         if !order.elementsEqual(elements.indices) {  // usually they are in order already: no copy of every element
             elements = order.map { elements[$0] }
@@ -370,7 +377,7 @@ private final class ModelBuilder {
         return next.attributes
     }
 
-    func handle(_ statement: Statement, in boundary: String?, document: Document, isRoot: Bool) {
+    func handle(_ statement: Statement, in zone: Zone?, document: Document, isRoot: Bool) {
         switch statement {
         case .declaration, .boundary, .flow:
             declarations += 1
@@ -387,9 +394,9 @@ private final class ModelBuilder {
         }
         switch statement {
         case .declaration(let d):
-            declare(d, in: boundary, isRoot: isRoot)
+            declare(d, in: zone, isRoot: isRoot)
         case .boundary(let b):
-            declare(b, in: boundary, document: document, isRoot: isRoot)
+            declare(b, in: zone, document: document, isRoot: isRoot)
         case .flow(let f):
             if let id = f.id { claim(id, as: .flow) }
             flowAttributes.append(takeChecked())
@@ -424,7 +431,7 @@ private final class ModelBuilder {
         return true
     }
 
-    func declare(_ d: DeclarationSyntax, in boundary: String?, isRoot: Bool) {
+    func declare(_ d: DeclarationSyntax, in zone: Zone?, isRoot: Bool) {
         let attributes = takeChecked()
         switch d.kind {
         case .model:
@@ -460,19 +467,21 @@ private final class ModelBuilder {
         default:
             guard let id = d.id, claim(id, as: d.kind) else { return }
             elements.append(Element(id: id.value, name: d.name?.value ?? id.value, kind: d.kind,
-                                    attributes: attributes, boundary: boundary, range: id.range))
+                                    attributes: attributes, boundary: zone?.id, range: id.range))
+            elementZones.append(zone?.position ?? Int.max)
         }
     }
 
-    func declare(_ b: BoundarySyntax, in parent: String?, document: Document, isRoot: Bool) {
+    func declare(_ b: BoundarySyntax, in parent: Zone?, document: Document, isRoot: Bool) {
         let attributes = takeChecked()
-        let claimed = claim(b.id, as: .boundary)
-        if claimed {
+        var zone = parent
+        if claim(b.id, as: .boundary) {
             boundaries.append(Boundary(id: b.id.value, name: b.name?.value ?? b.id.value, attributes: attributes,
-                                       parent: parent, range: b.id.range))
+                                       parent: parent?.id, range: b.id.range))
+            zone = Zone(id: b.id.value, position: boundaries.count - 1)
         }
         for item in b.items {
-            handle(item, in: claimed ? b.id.value : parent, document: document, isRoot: isRoot)
+            handle(item, in: zone, document: document, isRoot: isRoot)
         }
     }
 
@@ -537,7 +546,7 @@ private final class ModelBuilder {
         let practices = loader.practices
         let practiceSet = Set(practices)
         let controlSet = Set(loader.controls)
-        let vocabulary = loader.vocabulary
+        let vocabulary = loader.vocabulary, dataIDs = self.dataIDs  // held here: no access check per reference
         func check(_ attributes: Attributes) {
             // By position, with the vocabulary index the checker stored: no name hashed, no attribute copied.
             for position in attributes.entries.indices {
@@ -598,18 +607,19 @@ private final class ModelBuilder {
         flows.reserveCapacity(flowSyntax.count)
         ends.reserveCapacity(flowSyntax.count)
         implicit.reserveCapacity(flowSyntax.count)
-        /// The position in `elements` of the node a flow's end names; reports the end when it names none.
-        func node(_ end: Located<String>) -> Int? {
-            guard let claim = ids[end.value] else {
+        /// The position in `elements` of the node a flow's end, `id` written at `range`, names; reports the end
+        /// when it names none. (The id and its range, not the end's `Located`: that was a copy per end.)
+        func node(_ id: String, at range: @autoclosure () -> SourceRange) -> Int? {
+            guard let claim = ids[id] else {
                 let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
-                let guess = Suggestion.closest(to: end.value, in: nodes)
-                diagnostics.error(.unknownElement, "unknown element '\(end.value)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                  at: end.range)
+                let guess = Suggestion.closest(to: id, in: nodes)
+                diagnostics.error(.unknownElement, "unknown element '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
+                                  at: range())
                 return nil
             }
             guard claims[claim].kind.isNode else {
-                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(end.value)' is \(claims[claim].kind.phrase)",
-                                  at: end.range)
+                diagnostics.error(.flowEndpoint, "flows connect actors, processes and datastores; '\(id)' is \(claims[claim].kind.phrase)",
+                                  at: range())
                 return nil
             }
             return claims[claim].element
@@ -618,8 +628,8 @@ private final class ModelBuilder {
         let syntax = flowSyntax, checked = flowAttributes
         for position in syntax.indices {
             // Both ends are checked (and reported) before giving up on the flow.
-            let source = node(syntax[position].source)
-            let target = node(syntax[position].target)
+            let source = node(syntax[position].source.value, at: syntax[position].source.range)
+            let target = node(syntax[position].target.value, at: syntax[position].target.range)
             guard let source, let target else { continue }
             // Fields read in place; the whole syntax is taken only to report a repeated flow.
             let explicitID = syntax[position].id?.value
