@@ -35,9 +35,9 @@ public struct Attribute: Sendable, Hashable {
     public var name: String
     /// The typed value.
     public var value: AttributeValue
-    /// Where the attribute was written (name and values); nil for one made by a tool rather than read.
     // `Optional<…>`, not `SourceRange?`, which gives the property an implicit nil: set twice by the
     // initialiser, each attribute made was copied whole.
+    /// Where the attribute was written (name and values); nil for one made by a tool rather than read.
     public var range: Optional<SourceRange>
     /// Where each written value is, in order (for diagnostics about one id of a list).
     public var valueRanges: [SourceRange]
@@ -160,7 +160,7 @@ public struct Attributes: Sendable, Hashable, Sequence {
     /// Adds an attribute whose name is not set yet (the checker has ruled out duplicates), without
     /// searching the entries for it.
     mutating func append(_ attribute: consuming Attribute, vocabularyIndex: Int, rank: Int) {
-        entries.append(consume attribute)
+        entries.append(attribute)
         keys.append(Key(vocabularyIndex: Int32(truncatingIfNeeded: vocabularyIndex), rank: Int32(truncatingIfNeeded: rank)))
     }
 

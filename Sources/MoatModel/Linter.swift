@@ -18,25 +18,30 @@ struct Linter {
         let elements = model.elements, flows = model.flows
         // By index, fields read in place: `for f in flows` copied every flow.
         var degree = [Int](repeating: 0, count: elements.count)
-        var usedData: Set<String> = []
+        // The data assets not yet stored, processed or carried: once none is left, no more ids are hashed.
+        var unusedData = Set(model.data.map(\.id))
+        func use(_ value: AttributeValue?) {
+            guard !unusedData.isEmpty, case .list(let ids)? = value else { return }
+            for id in ids { unusedData.remove(id) }
+        }
         for i in flows.indices {
             let ends = flowEnds[i]
             degree[ends.source] += 1
             degree[ends.target] += 1
-            if case .list(let carried)? = flows[i].attributes.value(vocabularyIndex: carries) { usedData.formUnion(carried) }
+            use(flows[i].attributes.value(vocabularyIndex: carries))
             if ends.source == ends.target {
                 diagnostics.warning(.selfFlow, "flow '\(flows[i].id)' goes from '\(flows[i].source)' to itself", at: flows[i].range)
             }
         }
         for i in elements.indices {
-            if case .list(let stored)? = elements[i].attributes.value(vocabularyIndex: stores) { usedData.formUnion(stored) }
-            if case .list(let processed)? = elements[i].attributes.value(vocabularyIndex: processes) { usedData.formUnion(processed) }
+            use(elements[i].attributes.value(vocabularyIndex: stores))
+            use(elements[i].attributes.value(vocabularyIndex: processes))
             if degree[i] == 0 {
                 diagnostics.warning(.isolatedElement, "\(elements[i].kind.rawValue) '\(elements[i].id)' has no flows", at: elements[i].range,
                                     notes: ["connect it with a flow, or remove it"])
             }
         }
-        for d in model.data where !usedData.contains(d.id) {
+        for d in model.data where unusedData.contains(d.id) {
             diagnostics.warning(.unusedData, "data asset '\(d.id)' is never stored, processed or carried", at: d.range)
         }
         var occupied: Set<String> = []

@@ -16,9 +16,9 @@ public struct Element: Sendable, Hashable {
     /// Zone-wide attributes it takes from its boundaries (the innermost that sets one wins) and does not set
     /// itself; see `effective(_:)`.
     public var inherited = Attributes()
-    /// Id of the innermost boundary holding the element, if any.
     // `Optional<…>`, not `String?`, which gives the property an implicit nil: set twice by the initialiser,
     // each element made was copied whole.
+    /// Id of the innermost boundary holding the element, if any.
     public var boundary: Optional<String>
     /// Where the element's id was written.
     public var range: SourceRange
