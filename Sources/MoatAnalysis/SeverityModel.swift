@@ -46,13 +46,6 @@ public struct SeverityModel: Sendable {
         }
     }
 
-    /// The likelihood and impact (each 1–4) of `rule` on the entity `ref`, and the factors that moved them from
-    /// the rule's values; `evaluator` must be built on the graph `ref` indexes into.
-    public func assess(rule: Rule, ref: EntityRef, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
-        var context = context(of: ref, evaluator: ev)
-        return assess(rule: rule, in: &context, evaluator: ev)
-    }
-
     /// What the severity of a finding depends on besides its rule: the entity's exposure and, per kind of
     /// threat, what is at stake. An entity has several findings, and these facts are the same for each.
     public struct Context {
@@ -69,7 +62,9 @@ public struct SeverityModel: Sendable {
         Context(ref: ref, exposure: Self.exposure(ref, ev))
     }
 
-    /// `assess(rule:ref:evaluator:)` for the entity of `context`, adding to the context what it works out.
+    /// The likelihood and impact (each 1–4) of `rule` on the entity of `context`, and the factors that moved
+    /// them from the rule's values; adds to the context what it works out. `evaluator` must be built on the
+    /// graph the entity indexes into.
     public func assess(rule: Rule, in context: inout Context, evaluator ev: Evaluator) -> (likelihood: Int, impact: Int, factors: [SeverityFactor]) {
         var factors: [SeverityFactor] = []
         var likelihood = rule.likelihood, impact = rule.impact

@@ -300,12 +300,24 @@ public final class Evaluator {
     public func unconnectedNeighbours(ofElement i: Int) -> [Int] {
         if let last = lastUnconnected, last.element == i { return last.neighbours }
         guard let b = graph.elementBoundary[i] else { return [] }
-        // The ends of the element's few flows, looked through linearly for each member of the zone.
-        var linked: [Int] = []
-        for fi in graph.inbound[i] + graph.outbound[i] { linked.append(graph.flowEnds[fi].source); linked.append(graph.flowEnds[fi].target) }
-        let neighbours = graph.boundaryElements[b].filter { $0 != i && !linked.contains($0) }
+        // The few excluded members, looked through linearly for each member of the zone.
+        let excluded = notNeighbours(of: i, inZone: b)
+        let neighbours = graph.boundaryElements[b].filter { !excluded.contains($0) }
         lastUnconnected = (i, neighbours)
         return neighbours
+    }
+
+    /// The members of zone `b` that are not element `i`'s unconnected neighbours, each once: the element itself
+    /// and the ends of its flows that are in the zone.
+    private func notNeighbours(of i: Int, inZone b: Int) -> [Int] {
+        var excluded = [i]
+        for fi in graph.inbound[i] + graph.outbound[i] {
+            for m in [graph.flowEnds[fi].source, graph.flowEnds[fi].target]
+            where m >= 0 && graph.elementBoundary[m] == b && !excluded.contains(m) {
+                excluded.append(m)
+            }
+        }
+        return excluded
     }
 
     /// How many of `unconnectedNeighbours(ofElement: i)` pass `test` (all of them when nil), without listing
@@ -326,15 +338,7 @@ public final class Evaluator {
         } else {
             count = graph.boundaryElements[b].count
         }
-        // The element and the ends of its flows, each once, that are members of the zone.
-        var excluded = [i]
-        for fi in graph.inbound[i] + graph.outbound[i] {
-            for m in [graph.flowEnds[fi].source, graph.flowEnds[fi].target]
-            where m >= 0 && graph.elementBoundary[m] == b && !excluded.contains(m) {
-                excluded.append(m)
-            }
-        }
-        for m in excluded where passes(m) { count -= 1 }
+        for m in notNeighbours(of: i, inZone: b) where passes(m) { count -= 1 }
         return count
     }
 
