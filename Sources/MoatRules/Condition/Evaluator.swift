@@ -87,6 +87,8 @@ public final class Evaluator {
     public let vocabulary: Vocabulary
     let dataIndex: [String: Int]
     let classificationRank: [String: Int]
+    /// Built once: each data asset and element asks it the first time its classification is wanted.
+    let confidentialityAsClassification: [String: Int]
     let defaultClassification: Int
     // The caches below are private to one evaluator, which one thread uses (see `init`), and no access to
     // one overlaps another: the runtime's exclusivity check on each would cost more than the lookup it guards.
@@ -119,6 +121,7 @@ public final class Evaluator {
         var ranks: [String: Int] = [:]
         for (i, v) in (spec.values ?? []).enumerated() { ranks[v] = i }
         classificationRank = ranks
+        confidentialityAsClassification = Self.confidentialityAsClassification(ranks)
         defaultClassification = spec.default.flatMap { ranks[$0] } ?? 0
         elementData = Array(repeating: nil, count: graph.model.elements.count)
         elementFlows = Array(repeating: nil, count: graph.model.elements.count)
@@ -275,7 +278,7 @@ public final class Evaluator {
     /// Threagile's confidentiality scale on Moat's classification scale (docs/language.md, "CIA ratings"):
     /// public and internal match, restricted and confidential count as confidential, strictly-confidential
     /// as secret.
-    private var confidentialityAsClassification: [String: Int] {
+    private static func confidentialityAsClassification(_ classificationRank: [String: Int]) -> [String: Int] {
         ["public": classificationRank["public"] ?? 0, "internal": classificationRank["internal"] ?? 1,
          "restricted": classificationRank["confidential"] ?? 2, "confidential": classificationRank["confidential"] ?? 2,
          "strictly-confidential": classificationRank["secret"] ?? 3]
@@ -356,14 +359,29 @@ public final class Evaluator {
     /// Data an element stores, processes, receives or sends (deduplicated, in first-seen order).
     public func data(ofElement i: Int) -> [Int] {
         if let cached = elementData[i] { return cached }
-        var seen: Set<Int> = []
         var result: [Int] = []
-        let own = graph.model.elements[i].attributes.list(.stores) + graph.model.elements[i].attributes.list(.processes)
+        // Asked once per element and evaluator, but for every element: without the set, the joined arrays and
+        // the flows' lists of data built in between, it cost a twentieth of the analysis.
+        var seen: Set<Int>?
+        func add(_ d: Int) {
+            // An element has a handful of data assets: looking through them beats hashing, until it has many.
+            if result.count < 32 {
+                if !result.contains(d) { result.append(d) }
+                return
+            }
+            if seen == nil { seen = Set(result) }
+            if seen!.insert(d).inserted { result.append(d) }
+        }
+        let attributes = graph.model.elements[i].attributes
+        for id in attributes.list(.stores) { if let d = dataIndex[id] { add(d) } }
+        for id in attributes.list(.processes) { if let d = dataIndex[id] { add(d) } }
+        // The flows by position (a flow that is both inbound and outbound, a loop, once).
         var flows = graph.inbound[i] + graph.outbound[i]
         flows.sort()
-        for d in dataRefs(own) + flows.flatMap({ data(ofFlow: $0) })
-        where seen.insert(d).inserted {
-            result.append(d)
+        var previous = -1
+        for fi in flows where fi != previous {
+            previous = fi
+            for d in data(ofFlow: fi) { add(d) }
         }
         elementData[i] = result
         return result

@@ -208,4 +208,30 @@ struct ConditionTests {
         let expectedNeighbours: [String: [String]] = ["a": ["c", "d"], "b": ["c", "d"], "c": ["a", "b"], "d": ["a", "b"], "x": []]
         #expect(neighbours == expectedNeighbours[model.elements[owner].id])
     }
+
+    @Test("an element's data: what it stores and processes, then what its flows carry by flow position, each once",
+          arguments: [3, 40])
+    func elementData(assets: Int) throws {
+        // 40 assets take the evaluator past the short list it looks through for repeats.
+        let names = (0..<assets).map { "d\($0)" }
+        let text = names.map { "data \($0) { classification internal }" }.joined(separator: "\n") + """
+
+            process p { processes \(names.reversed().joined(separator: ", ")), d0 }
+            datastore s { stores d1 }
+            actor a { type user }
+            a -> p { carries \(names.joined(separator: ", ")) }
+            p -> s { carries d1, \(names.last!) }
+            """
+        let catalogue = try Catalogue.builtIn.get()
+        let result = ModelLoader(catalogue: catalogue).load(text: text)
+        let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
+        let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
+        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        let ids = { (element: String) in evaluator.data(ofElement: graph.elementIndex[element]!).map { model.data[$0].id } }
+        #expect(ids("p") == names.reversed())
+        #expect(ids("s") == ["d1", names.last!])
+        #expect(ids("a") == names)
+        // Asked again: the same list.
+        #expect(ids("p") == names.reversed())
+    }
 }
