@@ -481,13 +481,48 @@ public struct ConditionCompiler: Sendable {
         }
     }
 
-    /// Resolves `name` on an entity of `type` reached through `reach` (the entity itself when nil).
-    private func member(_ name: String, of type: EntityType, span: ConditionSyntax.Span,
-                        through reach: Accessor<EntityRef?>?) throws -> CompiledValue {
-        func lift<T: Sendable>(_ f: @escaping @Sendable (Evaluator, EntityRef) -> T, _ fallback: T) -> Accessor<T> {
+    /// Reads a member on the entity itself, or through `reach` on the entity it leads to (`fallback` when it
+    /// leads nowhere). One overload per type of member rather than one generic function: a closure made in a
+    /// generic function is called through two reabstraction thunks, and member reads are most of the work of
+    /// evaluating rules.
+    private struct Lift {
+        let reach: Accessor<EntityRef?>?
+
+        func callAsFunction(_ f: @escaping Accessor<Bool>, _ fallback: Bool) -> Accessor<Bool> {
             guard let reach else { return f }
             return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
         }
+
+        func callAsFunction(_ f: @escaping Accessor<Int?>, _ fallback: Int?) -> Accessor<Int?> {
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+
+        func callAsFunction(_ f: @escaping Accessor<Double?>, _ fallback: Double?) -> Accessor<Double?> {
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+
+        func callAsFunction(_ f: @escaping Accessor<String?>, _ fallback: String?) -> Accessor<String?> {
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+
+        func callAsFunction(_ f: @escaping Accessor<EntityRef?>, _ fallback: EntityRef?) -> Accessor<EntityRef?> {
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+
+        func callAsFunction(_ f: @escaping Accessor<EntityList>, _ fallback: EntityList) -> Accessor<EntityList> {
+            guard let reach else { return f }
+            return { ev, ref in reach(ev, ref).map { f(ev, $0) } ?? fallback }
+        }
+    }
+
+    /// Resolves `name` on an entity of `type` reached through `reach` (the entity itself when nil).
+    private func member(_ name: String, of type: EntityType, span: ConditionSyntax.Span,
+                        through reach: Accessor<EntityRef?>?) throws -> CompiledValue {
+        let lift = Lift(reach: reach)
 
         // Computed names first: they take precedence over written attributes of the same name.
         switch (type, name) {
