@@ -169,34 +169,35 @@ public struct SeverityModel: Sendable {
         let graph = ev.graph
         let integrityThreat = threat.integrity, availabilityThreat = threat.availability
         let actionThreat = integrityThreat || availabilityThreat
-        // The elements whose ratings count: the element itself, a flow's target (what its commands act on).
+        // The elements whose ratings count: the element itself, a flow's target (what its commands act on), a
+        // boundary's elements. A single one is kept out of an array: this runs for most entities with findings.
+        var element = -1
         var elements: [Int] = []
-        var data: [Int] = []
-        var hasData = false
+        let data: [Int]
         switch ref {
         case .element(let i):
-            elements = [i]
+            element = i
             data = ev.data(ofElement: i)
         case .flow(let i):
-            if graph.flowEnds[i].target >= 0 { elements = [graph.flowEnds[i].target] }
+            element = graph.flowEnds[i].target
             data = ev.data(ofFlow: i)
         case .boundary(let b):
             elements = graph.allElements(inBoundary: b)
             data = Array(Set(elements.flatMap { ev.data(ofElement: $0) })).sorted()
         case .data(let d): data = [d]
-        case .model: break
+        case .model: data = []
         }
-        hasData = !data.isEmpty
+        func anyElement(_ test: (EntityRef) -> Bool) -> Bool {
+            (element >= 0 && test(.element(element))) || elements.contains { test(.element($0)) }
+        }
         var out: [String] = []
         let secret = scales.secret
-        if hasData && ev.classification(ref) >= secret || elements.contains(where: { ev.classification(.element($0)) >= secret }) {
+        if !data.isEmpty && ev.classification(ref) >= secret || anyElement({ ev.classification($0) >= secret }) {
             out.append("handles secret data")
         }
         func rated(_ index: Int, atLeast threshold: Int?) -> Bool {
             guard let threshold else { return false }
-            let onElements = elements.contains { (ev.rank(.element($0), index) ?? -1) >= threshold }
-            let onData = data.contains { (ev.rank(.data($0), index) ?? -1) >= threshold }
-            return onElements || onData
+            return anyElement { (ev.rank($0, index) ?? -1) >= threshold } || data.contains { (ev.rank(.data($0), index) ?? -1) >= threshold }
         }
         if integrityThreat && (rated(scales.integrity, atLeast: scales.integrityCritical)
                                || data.contains { ev.flag(.data($0), scales.integrityCriticalFlag) }) {
@@ -204,12 +205,13 @@ public struct SeverityModel: Sendable {
         }
         if availabilityThreat && rated(scales.availability, atLeast: scales.availabilityCritical) { out.append("availability-critical") }
         let safetyIndex = scales.safety, authorityIndex = scales.authority, all = scales.authorityAll
-        var refs: [EntityRef] = elements.map(EntityRef.element)
-        if case .flow = ref { refs.append(ref) }
-        if actionThreat && refs.contains(where: { if case .flag(true)? = ev.value($0, safetyIndex) { true } else { false } }) {
+        // The elements, and a flow itself.
+        let isFlow = if case .flow = ref { true } else { false }
+        func anyRef(_ test: (EntityRef) -> Bool) -> Bool { anyElement(test) || (isFlow && test(ref)) }
+        if actionThreat && anyRef({ ev.flag($0, safetyIndex) }) {
             out.append("a wrong action can cause physical harm")
         }
-        if refs.contains(where: { (ev.rank($0, authorityIndex) ?? -1) >= all }) {
+        if anyRef({ (ev.rank($0, authorityIndex) ?? -1) >= all }) {
             out.append("has authority over every user, tenant or device")
         }
         return out
