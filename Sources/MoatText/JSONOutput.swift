@@ -135,6 +135,8 @@ public struct JSONOutput: Sendable {
 
     /// A number as Moat writes numbers everywhere (`NumberText.format`: no needless `.0`).
     public mutating func number(_ n: Double) {
+        // Most numbers are whole (counts, levels, ports): written as integers, without making a string.
+        if let whole = NumberText.whole(n) { integer(whole); return }
         var text = NumberText.format(n)
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
@@ -147,54 +149,86 @@ public struct JSONOutput: Sendable {
     /// `s` as a JSON string literal. Besides the characters JSON requires, DEL and the line and paragraph
     /// separators U+2028/2029 are escaped, so the text is also safe inside a JavaScript literal.
     public mutating func string(_ s: String) {
-        write(0x22)
         var s = s
         s.withUTF8 { utf8 in
-            var start = 0
-            var i = 0
-            while i < utf8.count {
-                // Most text needs no escape: skip eight plain ASCII bytes at a time.
-                if i + 8 <= utf8.count, Self.plain(UnsafeRawPointer(utf8.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
-                    i += 8
-                    continue
-                }
-                let b = utf8[i]
-                if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
-                let escape: StaticString?
-                switch b {
-                case 0x22: escape = "\\\""
-                case 0x5C: escape = "\\\\"
-                case 0x0A: escape = "\\n"
-                case 0x0D: escape = "\\r"
-                case 0x09: escape = "\\t"
-                case 0x00..<0x20, 0x7F: escape = ""
-                case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
-                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
-                // C1 controls (U+0080–U+009F, NEL among them) and the non-characters U+FFFE/U+FFFF: YAML
-                // readers (Moat's among them) refuse them raw, so a round trip through JSON needs them escaped.
-                case 0xC2 where i + 1 < utf8.count && utf8[i + 1] < 0xA0: escape = ""
-                case 0xEF where i + 2 < utf8.count && utf8[i + 1] == 0xBF && utf8[i + 2] >= 0xBE:
-                    escape = utf8[i + 2] == 0xBE ? "\\ufffe" : "\\uffff"
-                default: escape = nil
-                }
-                guard let escape else { i += 1; continue }
-                write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<i]))
-                if escape.utf8CodeUnitCount > 0 {
-                    raw(escape)
-                } else {
-                    // \u00XX: an ASCII control, or the C1 control whose second UTF-8 byte is `c`.
-                    let hex: StaticString = "0123456789abcdef"
-                    let c = b == 0xC2 ? utf8[i + 1] : b
-                    raw("\\u00")
-                    write(hex.utf8Start[Int(c >> 4)])
-                    write(hex.utf8Start[Int(c & 0xF)])
-                }
-                i += b == 0xE2 || b == 0xEF ? 3 : b == 0xC2 ? 2 : 1
-                start = i
+            // Most text needs no escape: found so by one scan, it is copied with its quotes into room made once.
+            // A report writes half a million strings, most a few dozen bytes, where the three separate writes
+            // cost more than the scan.
+            if Self.isPlain(utf8) {
+                let n = utf8.count
+                let buffer = room(for: n + 2)
+                let at = buffer.base + buffer.count
+                at[0] = 0x22
+                if n > 0 { (at + 1).update(from: utf8.baseAddress!, count: n) }
+                at[n + 1] = 0x22
+                buffer.count += n + 2
+                return
             }
-            write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
+            write(0x22)
+            escaped(utf8)
+            write(0x22)
         }
-        write(0x22)
+    }
+
+    /// Whether no byte of `utf8` needs an escape (`string(_:)`'s test, byte by byte, in `plain`).
+    private static func isPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = utf8.count
+        guard n >= 8 else { return utf8.allSatisfy { b in b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F } }
+        let bytes = UnsafeRawPointer(utf8.baseAddress!)
+        var i = 0
+        while i + 8 < n {
+            guard plain(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) else { return false }
+            i += 8
+        }
+        // The last eight bytes as one word, overlapping the words before: no byte-by-byte tail.
+        return plain(bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+    }
+
+    /// Writes `utf8` with every character that needs it escaped (see `string(_:)`).
+    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        var i = 0
+        while i < utf8.count {
+            // Most text needs no escape: skip eight plain ASCII bytes at a time.
+            if i + 8 <= utf8.count, Self.plain(UnsafeRawPointer(utf8.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
+            let b = utf8[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
+            let escape: StaticString?
+            switch b {
+            case 0x22: escape = "\\\""
+            case 0x5C: escape = "\\\\"
+            case 0x0A: escape = "\\n"
+            case 0x0D: escape = "\\r"
+            case 0x09: escape = "\\t"
+            case 0x00..<0x20, 0x7F: escape = ""
+            case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+            // C1 controls (U+0080–U+009F, NEL among them) and the non-characters U+FFFE/U+FFFF: YAML
+            // readers (Moat's among them) refuse them raw, so a round trip through JSON needs them escaped.
+            case 0xC2 where i + 1 < utf8.count && utf8[i + 1] < 0xA0: escape = ""
+            case 0xEF where i + 2 < utf8.count && utf8[i + 1] == 0xBF && utf8[i + 2] >= 0xBE:
+                escape = utf8[i + 2] == 0xBE ? "\\ufffe" : "\\uffff"
+            default: escape = nil
+            }
+            guard let escape else { i += 1; continue }
+            write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<i]))
+            if escape.utf8CodeUnitCount > 0 {
+                raw(escape)
+            } else {
+                // \u00XX: an ASCII control, or the C1 control whose second UTF-8 byte is `c`.
+                let hex: StaticString = "0123456789abcdef"
+                let c = b == 0xC2 ? utf8[i + 1] : b
+                raw("\\u00")
+                write(hex.utf8Start[Int(c >> 4)])
+                write(hex.utf8Start[Int(c & 0xF)])
+            }
+            i += b == 0xE2 || b == 0xEF ? 3 : b == 0xC2 ? 2 : 1
+            start = i
+        }
+        write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
     }
 
     /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, DEL or non-ASCII byte.

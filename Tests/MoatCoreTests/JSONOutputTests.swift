@@ -11,17 +11,19 @@ struct JSONOutputTests {
 
     @Test(arguments: specials)
     func everySpecialCharacterIsEscapedAtEveryOffset(special: String) throws {
-        for offset in 0..<20 {
-            let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+        // Every length up to three words, and every place in it: plain text is checked a word at a time, the
+        // last word overlapping the one before, and text shorter than a word byte by byte.
+        for (offset, after) in (0..<24).flatMap({ length in (0...length).map { ($0, length - $0) } }) {
+            let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: after)
             var out = JSONOutput(pretty: false)
             out.string(text)
             let json = out.text
             // Only printable ASCII (and non-ASCII text) is left raw.
             #expect(!json.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{2028}"
                         || $0 == "\u{2029}" || $0.value == 0xFFFE || $0.value == 0xFFFF },
-                    "offset \(offset): \(json.debugDescription)")
+                    "offset \(offset), \(after) after: \(json.debugDescription)")
             let back = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
-            #expect(back == text, "offset \(offset): \(json.debugDescription)")
+            #expect(back == text, "offset \(offset), \(after) after: \(json.debugDescription)")
         }
     }
 
