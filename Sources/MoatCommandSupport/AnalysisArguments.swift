@@ -78,8 +78,8 @@ public struct AnalysisArguments: ParsableArguments {
     private func analyze(_ path: String, catalogue: Catalogue, project: ProjectFile?, input: ModelInput,
                          reportTracking: Bool) throws -> Analysis {
         // Only the model is kept: the syntax trees of the files (a third of the memory the analysis would
-        // otherwise hold at its peak) go before the analysis starts, freed on another thread while this one
-        // builds the graph: node by node, that takes as long as building the graph (15 ms at 10,000 elements).
+        // otherwise hold at its peak) go before the analysis starts. They are freed node by node on another
+        // thread while this one builds the graph: 38 M instructions at 10,000 elements, more than the graph.
         let model: Model = try {
             let result = catalogueOptions.modelLoader(catalogue, sourceLoader: input.sourceLoader()).load(path: input.path(path))
             if result.hasErrors { throw CommandError.invalid(result.diagnostics) }

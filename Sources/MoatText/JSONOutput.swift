@@ -170,10 +170,10 @@ public struct JSONOutput: Sendable {
         }
     }
 
-    /// Whether no byte of `utf8` needs an escape (`string(_:)`'s test, byte by byte, in `plain`).
+    /// Whether no byte of `utf8` needs an escape: `plain` a word at a time, `plainByte` below a word.
     private static func isPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = utf8.count
-        guard n >= 8 else { return utf8.allSatisfy { b in b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F } }
+        guard n >= 8 else { return utf8.allSatisfy(plainByte) }
         let bytes = UnsafeRawPointer(utf8.baseAddress!)
         var i = 0
         while i + 8 < n {
@@ -195,7 +195,7 @@ public struct JSONOutput: Sendable {
                 continue
             }
             let b = utf8[i]
-            if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F { i += 1; continue }
+            if Self.plainByte(b) { i += 1; continue }
             let escape: StaticString?
             switch b {
             case 0x22: escape = "\\\""
@@ -230,6 +230,10 @@ public struct JSONOutput: Sendable {
         }
         write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
     }
+
+    /// Whether a byte needs no escape and no look at the bytes after it: printable ASCII other than `"` and `\\`.
+    @inline(__always)
+    private static func plainByte(_ b: UInt8) -> Bool { b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x7F }
 
     /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, DEL or non-ASCII byte.
     @inline(__always)

@@ -340,7 +340,7 @@ public struct ConditionCompiler: Sendable {
         }
     }
 
-    static func ordering<T: Comparable>(_ op: String) -> @Sendable (T, T) -> Bool {
+    static func ordering<T: Comparable & SendableMetatype>(_ op: String) -> @Sendable (T, T) -> Bool {
         switch op {
         case "<": return { $0 < $1 }
         case "<=": return { $0 <= $1 }

@@ -360,8 +360,8 @@ public final class Evaluator {
     public func data(ofElement i: Int) -> [Int] {
         if let cached = elementData[i] { return cached }
         var result: [Int] = []
-        // Asked once per element and evaluator, but for every element: without the set, the joined arrays and
-        // the flows' lists of data built in between, it cost a twentieth of the analysis.
+        // Asked once per element and evaluator, but for every element: with a set, joined arrays and the flows'
+        // lists of data built in between, it cost a tenth of the analysis.
         var seen: Set<Int>?
         func add(_ d: Int) {
             // An element has a handful of data assets: looking through them beats hashing, until it has many.
