@@ -1,6 +1,6 @@
 import MoatCore
 
-/// `moat analyze --format json`: the model, its maturity and every finding (schema: docs/analysis-json.md).
+/// `moat analyze --format json`: the model, its maturity and every finding (format: docs/analysis.md, "JSON output").
 public struct JSONReportWriter: ReportWriter {
     /// A JSON writer; it has no options.
     public init() {}
