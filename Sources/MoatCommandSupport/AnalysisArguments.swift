@@ -40,7 +40,7 @@ public struct AnalysisArguments: ParsableArguments {
 
     /// The analysis options these arguments give, without a project file's policy floor (see `options(for:)`).
     public var options: AnalysisOptions {
-        AnalysisOptions(declaredLevel: level, minimumLevel: minimumLevel, asOf: asOf ?? Self.today())
+        AnalysisOptions(declaredLevel: level, minimumLevel: minimumLevel, asOf: asOf ?? AnalysisOptions.today())
     }
 
     /// The options for a model of `project`: its policy floor counts with `--min-level` (the higher wins).
@@ -48,15 +48,6 @@ public struct AnalysisArguments: ParsableArguments {
         var options = self.options
         if let floor = project?.minimumLevel { options.minimumLevel = max(options.minimumLevel ?? 1, floor) }
         return options
-    }
-
-    /// Today's date in UTC as `YYYY-MM-DD`: the default of `--as-of`.
-    public static func today() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: Date())
     }
 
     /// Loads the catalogue and one model (`-`: standard input) and analyses it; warnings go to stderr,

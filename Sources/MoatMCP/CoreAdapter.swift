@@ -144,7 +144,7 @@ struct MoatEngine: Sendable {
     }
 
     private func options(level: Int?) -> AnalysisOptions {
-        AnalysisOptions(declaredLevel: level ?? declaredLevel, asOf: asOf ?? Self.today())
+        AnalysisOptions(declaredLevel: level ?? declaredLevel, asOf: asOf ?? AnalysisOptions.today())
     }
 
     /// Loads and analyses a model; a model with errors is a tool failure listing them.
@@ -158,14 +158,6 @@ struct MoatEngine: Sendable {
         }
         let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options(level: level))
         return (analysis, result.diagnostics.filter { $0.severity != .error } + analysis.diagnostics)
-    }
-
-    /// Today as YYYY-MM-DD (UTC), for tracking expiry, as the CLI computes it.
-    static func today() -> String {
-        var t = time(nil)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
     }
 
     // MARK: - validate_model

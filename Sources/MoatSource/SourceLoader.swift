@@ -14,22 +14,44 @@ public struct SourceLoader: Sendable {
         self.readBytes = readBytes
     }
 
-    /// Reads a file from disk, refusing directories and oversized files without reading them whole.
+    /// Reads a file from disk, refusing directories, pipes, devices and oversized files without reading them.
+    /// One `open`, one `fstat` and reads straight into the array: `FileManager`'s attributes also look up the
+    /// names of the file's owner and group (reading /etc/nsswitch.conf, /etc/passwd and /etc/group on every
+    /// run), and its `Data` would be copied once more.
     public static let readFromDisk: @Sendable (String) throws -> [UInt8] = { path in
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        // Non-blocking, so that opening a named pipe with no writer returns at once (and is then refused).
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw LoadError.symlinkLoop }
+            // Only what exists but cannot be opened (permissions) is unreadable; a missing file or folder is not found.
             var status = stat()
-            if stat(path, &status) != 0 && errno == ELOOP { throw LoadError.symlinkLoop }
-            throw LoadError.notFound
+            if stat(path, &status) != 0 { throw errno == ELOOP ? LoadError.symlinkLoop : LoadError.notFound }
+            throw (status.st_mode & S_IFMT) == S_IFDIR ? LoadError.isDirectory : LoadError.unreadable
         }
-        if isDirectory.boolValue { throw LoadError.isDirectory }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumSize {
-            throw LoadError.tooLarge(size)
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw LoadError.unreadable }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw LoadError.isDirectory }
+        // Pipes and devices may never end (/dev/zero) or never start (a pipe with no writer); standard input is `-`.
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw LoadError.unreadable }
+        if Int(status.st_size) > maximumSize { throw LoadError.tooLarge(Int(status.st_size)) }
+        // Read in one call, and one more that finds the end; a file that grows meanwhile, a chunk at a time
+        // until its end or until it is larger than any model may be.
+        let chunk = max(Int(status.st_size) + 1, 64 * 1024)
+        var bytes: [UInt8] = []
+        while true {
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + start, chunk) }
+            let failure = errno
+            bytes.removeLast(chunk - max(n, 0))
+            if n < 0 {
+                if failure == EINTR { continue }
+                throw LoadError.unreadable
+            }
+            if n == 0 { return bytes }
+            if bytes.count > maximumSize { throw LoadError.tooLarge(bytes.count) }
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError.unreadable }
-        if data.count > maximumSize { throw LoadError.tooLarge(data.count) }
-        return [UInt8](data)
     }
 
     /// Why a file could not be read.

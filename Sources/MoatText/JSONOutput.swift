@@ -107,6 +107,12 @@ public struct JSONOutput: Sendable {
     /// A line break followed by enough spaces for every usual depth.
     private static let breaks: [UInt8] = [0x0A] + Array(repeating: 0x20, count: 32)
 
+    /// Empties the output, keeping its room: a writer that fills a buffer again and again (a block of findings
+    /// at a time) touches fresh memory only once.
+    public mutating func removeAll() {
+        if isKnownUniquelyReferenced(&storage) { storage.count = 0 } else { storage = Storage(capacity: storage.capacity) }
+    }
+
     /// Appends JSON written separately (for instance on another thread) with the same settings.
     public mutating func append(_ other: JSONOutput) {
         // Appending an output to itself (or a copy sharing its buffer): the buffer may move as it grows.

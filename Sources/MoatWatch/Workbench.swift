@@ -162,7 +162,7 @@ final class Workbench: Sendable {
         var analysed = Analysed(started: started, time: time, result: result, files: files, stamps: stamps,
                                 analysis: nil, diagnostics: result.diagnostics)
         if let model = result.model {
-            let options = AnalysisOptions(declaredLevel: declaredLevel, asOf: asOf ?? Self.today())
+            let options = AnalysisOptions(declaredLevel: declaredLevel, asOf: asOf ?? AnalysisOptions.today())
             let analysis = Analyzer(catalogue: catalogue).analyze(model, options: options)
             analysed.analysis = analysis
             analysed.diagnostics += analysis.diagnostics
@@ -258,14 +258,6 @@ final class Workbench: Sendable {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "HH:mm:ss"
-        return f.string(from: Date())
-    }
-
-    static func today() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
         return f.string(from: Date())
     }
 }

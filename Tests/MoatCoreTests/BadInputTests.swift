@@ -168,6 +168,24 @@ struct BadInputTests {
         #expect(d?.message.contains("the limit is 32 MB") == true)
     }
 
+    @Test func aFileOnDiskIsReadWholeAndExactly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moat-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Larger than one read's 64 KiB chunk, every byte value but NUL, and through a symbolic link.
+        let bytes = (0..<200_003).map { UInt8(1 + $0 % 255) }
+        let path = dir.appendingPathComponent("data.bin").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        #expect(try SourceLoader.readFromDisk(path) == bytes)
+        let link = dir.appendingPathComponent("link.bin").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        #expect(try SourceLoader.readFromDisk(link) == bytes)
+        let empty = dir.appendingPathComponent("empty.moat").path
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(try SourceLoader.readFromDisk(empty) == [])
+        #expect(throws: SourceLoader.LoadError.notFound) { try SourceLoader.readFromDisk(dir.appendingPathComponent("none/x.moat").path) }
+    }
+
     @Test func directoryIsNotAModel() throws {
         let dir = FileManager.default.temporaryDirectory.path
         let result = try loadModelFromDisk(dir)

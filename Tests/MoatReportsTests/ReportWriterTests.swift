@@ -247,6 +247,25 @@ struct ReportModelTests {
         #expect(sql.references.contains(ReportModel.Reference(label: "CWE-89", url: "https://cwe.mitre.org/data/definitions/89.html")))
     }
 
+    @Test("JSON: more findings than one block of the streamed report, each once, whole and in the analysis's order")
+    func jsonAcrossBlocks() throws {
+        // The writer streams findings 8,192 at a time and refills the same two buffers for every block.
+        let catalogue = try Catalogue.builtIn.get()
+        var text = "actor visitor\n"
+        for i in 0..<1_200 {  // 11 findings each
+            text += "process app\(i)\ndatastore db\(i) { type sql }\nvisitor -> app\(i) { protocol https }\n"
+                + "app\(i) -> db\(i) { protocol postgres-tls }\n"
+        }
+        let result = ModelLoader(catalogue: catalogue).load(text: text)
+        let model = try #require(result.model, "\(result.diagnostics.map(\.message))")
+        let analysis = Analyzer(catalogue: catalogue).analyze(model, options: AnalysisOptions(asOf: "2026-11-29"))
+        #expect(analysis.findings.count > 8_192 + 4_096)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(JSONReportWriter().bytes(analysis))) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["id"] as? String } == analysis.findings.map(\.id))
+        #expect(findings.map { $0["severity"] as? String } == analysis.findings.map(\.severity.rawValue))
+    }
+
     @Test("every format renders the one model through ReportWriter")
     func writers() throws {
         let (model, _) = try report(root.appendingPathComponent("Samples/moat.moat").path)

@@ -242,7 +242,7 @@ struct CoreAdapter: Sendable {
         let index = CoreSyntaxIndexer(vocabulary: catalogue.vocabulary, key: key).index(result.documents)
         var analysis: AnalysisSummary?
         if let model = result.model {
-            let options = AnalysisOptions(declaredLevel: declaredLevel, asOf: asOf ?? Self.today())
+            let options = AnalysisOptions(declaredLevel: declaredLevel, asOf: asOf ?? AnalysisOptions.today())
             let a = Analyzer(catalogue: catalogue).analyze(model, options: options)
             analysis = summary(a, key)
             diagnostics += analysis?.diagnostics ?? []
@@ -280,14 +280,6 @@ struct CoreAdapter: Sendable {
         return AnalysisSummary(components: components, declaredLevel: a.maturity.declared, evidencedLevel: a.maturity.evidenced,
                                findingCount: a.findings.count, openCount: a.findings.filter(\.isOpen).count,
                                diagnostics: a.diagnostics.map { convert($0, key) })
-    }
-
-    /// Today as YYYY-MM-DD (UTC), for tracking expiry, as the CLI computes it.
-    static func today() -> String {
-        var t = time(nil)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
     }
 
     // MARK: - Formatting

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MoatCore
 import MoatReports
@@ -24,6 +25,18 @@ struct AnalyzerTests {
         process api { internet-facing }
         u -> api { protocol https }
         """
+
+    @Test("the default as-of date is today's in UTC, as YYYY-MM-DD")
+    func todayInUTC() throws {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyy-MM-dd"
+        // Read around the call: a run at midnight may see either day.
+        let before = format.string(from: Date()), today = AnalysisOptions.today(), after = format.string(from: Date())
+        #expect(today == before || today == after)
+        #expect(today.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil)
+    }
 
     @Test("an open finding is a gap at or below the declared level and roadmap above it")
     func gapAndRoadmap() throws {
