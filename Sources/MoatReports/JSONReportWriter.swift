@@ -25,9 +25,10 @@ public struct JSONReportWriter: ReportWriter {
         let findings = analysis.findings
         var head = JSONOutput()
         head.raw("{")
-        for (key, item) in header(analysis) {
+        for (key, write) in header(analysis) {
             head.newline(indent: 1)
-            head.member(key, item, indent: 1)
+            head.key(key)
+            write(&head)
             head.raw(",")
         }
         head.newline(indent: 1)
@@ -171,28 +172,46 @@ public struct JSONReportWriter: ReportWriter {
         out.raw("}")
     }
 
-    /// The members before `findings`.
-    func header(_ a: Analysis) -> [(String, JSONValue)] {
+    /// The members before `findings`, each with what writes its value at depth 1.
+    func header(_ a: Analysis) -> [(String, (inout JSONOutput) -> Void)] {
         let m = a.maturity
         let counts = FindingCounts(a.findings)
+        let model = JSONValue.object([
+            ("name", .string(a.model.header.name)),
+            ("owner", a.model.header.owner.map(JSONValue.string) ?? .null),
+            ("file", a.model.files.first.map { .string($0.path) } ?? .null),
+        ])
+        let maturity: [(String, JSONValue)] = [
+            ("declared", .number(Double(m.declared))), ("evidenced", .number(Double(m.evidenced))),
+            ("nextLevel", m.nextLevel.map { .number(Double($0)) } ?? .null),
+            ("missingPractices", .array(m.missingPractices.map { .string($0.id) })),
+        ]
+        let summary = JSONValue.object([
+            ("total", .number(Double(a.findings.count))),
+            ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(counts.byStatus[$0] ?? 0))) })),
+            ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(counts.openBySeverity[$0] ?? 0))) })),
+        ])
         return [
-            ("model", .object([
-                ("name", .string(a.model.header.name)),
-                ("owner", a.model.header.owner.map(JSONValue.string) ?? .null),
-                ("file", a.model.files.first.map { .string($0.path) } ?? .null),
-            ])),
-            ("maturity", .object([
-                ("declared", .number(Double(m.declared))), ("evidenced", .number(Double(m.evidenced))),
-                ("nextLevel", m.nextLevel.map { .number(Double($0)) } ?? .null),
-                ("missingPractices", .array(m.missingPractices.map { .string($0.id) })),
-                ("blockingFindings", .array(m.blockingFindings.map { .string($0.id) })),
-                ("components", .object(m.componentIDs.map { ($0, .number(Double(m.components[$0] ?? 1))) })),
-            ])),
-            ("summary", .object([
-                ("total", .number(Double(a.findings.count))),
-                ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(counts.byStatus[$0] ?? 0))) })),
-                ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(counts.openBySeverity[$0] ?? 0))) })),
-            ])),
+            ("model", { $0.value(model, indent: 1) }),
+            ("maturity", { out in
+                // The last two are lists as long as the model (tens of thousands of ids at 10,000 elements): written
+                // straight from the assessment, not through a tree of values that costs three times the writing.
+                out.object(count: maturity.count + 2, indent: 1) { out, i in
+                    if i < maturity.count {
+                        out.member(maturity[i].0, maturity[i].1, indent: 2)
+                    } else if i == maturity.count {
+                        out.key("blockingFindings")
+                        out.list(count: m.blockingFindings.count) { out, j in out.string(m.blockingFindings[j].id) }
+                    } else {
+                        out.key("components")
+                        out.object(count: m.componentIDs.count, indent: 2) { out, j in
+                            out.key(m.componentIDs[j])
+                            out.integer(m.components[m.componentIDs[j]] ?? 1)
+                        }
+                    }
+                }
+            }),
+            ("summary", { $0.value(summary, indent: 1) }),
         ]
     }
 }

@@ -259,17 +259,12 @@ public struct JSONOutput: Sendable {
         case .number(let n): number(n)
         case .string(let s): string(s)
         case .array(let items):
-            if items.isEmpty { raw("[]"); return }
             let scalarOnly = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }
-            raw("[")
             if scalarOnly || !pretty {
-                for (i, item) in items.enumerated() {
-                    if i > 0 { if pretty { raw(", ") } else { raw(",") } }
-                    value(item, indent: indent)
-                }
-                raw("]")
+                list(count: items.count) { out, i in out.value(items[i], indent: indent) }
                 return
             }
+            raw("[")
             for (i, item) in items.enumerated() {
                 if i > 0 { raw(",") }
                 newline(indent: indent + 1)
@@ -278,22 +273,45 @@ public struct JSONOutput: Sendable {
             newline(indent: indent)
             raw("]")
         case .object(let pairs):
-            if pairs.isEmpty { raw("{}"); return }
-            raw("{")
-            for (i, (key, item)) in pairs.enumerated() {
-                if i > 0 { raw(",") }
-                if pretty { newline(indent: indent + 1) }
-                member(key, item, indent: indent + 1)
-            }
-            if pretty { newline(indent: indent) }
-            raw("}")
+            object(count: pairs.count, indent: indent) { out, i in out.member(pairs[i].0, pairs[i].1, indent: indent + 1) }
         }
     }
 
-    /// `"key": value` inside an object whose members sit at depth `indent`.
-    public mutating func member(_ key: String, _ item: JSONValue, indent: Int) {
-        string(key)
+    /// An array of scalars on one line, its `count` items written in turn by `item` (given the output and the
+    /// index): the layout `value` gives such an array, for writers that do not build one (a report lists tens
+    /// of thousands of ids, and a tree of them costs three times the writing).
+    public mutating func list(count: Int, _ item: (inout JSONOutput, Int) -> Void) {
+        raw("[")
+        for i in 0..<count {
+            if i > 0 { if pretty { raw(", ") } else { raw(",") } }
+            item(&self, i)
+        }
+        raw("]")
+    }
+
+    /// An object whose members sit at depth `indent + 1`, its `count` members written in turn by `member` (given
+    /// the output and the index; each writes `key(_:)`, then a value): the layout `value` gives an object.
+    public mutating func object(count: Int, indent: Int, _ member: (inout JSONOutput, Int) -> Void) {
+        if count == 0 { raw("{}"); return }
+        raw("{")
+        for i in 0..<count {
+            if i > 0 { raw(",") }
+            if pretty { newline(indent: indent + 1) }
+            member(&self, i)
+        }
+        if pretty { newline(indent: indent) }
+        raw("}")
+    }
+
+    /// An object member's key and the separator after it.
+    public mutating func key(_ name: String) {
+        string(name)
         if pretty { raw(": ") } else { raw(":") }
+    }
+
+    /// `"key": value` inside an object whose members sit at depth `indent`.
+    public mutating func member(_ name: String, _ item: JSONValue, indent: Int) {
+        key(name)
         value(item, indent: indent)
     }
 }

@@ -61,4 +61,34 @@ struct JSONOutputTests {
         #expect(copy.bytes.count == 2 * 71)
         #expect(copy.text.hasSuffix("reserved\"[\"written to the copy only, and longer than the sixteen bytes reserved\""))
     }
+
+    @Test("lists and objects written item by item are laid out as the same values written whole", arguments: [true, false])
+    func streamedValuesMatchTrees(pretty: Bool) {
+        let ids = ["a@x", "b \"quoted\"", "c"], levels = [("x", 1), ("y\n", 5)]
+        for n in 0...ids.count {
+            var whole = JSONOutput(pretty: pretty), streamed = JSONOutput(pretty: pretty)
+            let tree = JSONValue.object([
+                ("ids", .array(ids.prefix(n).map { .string($0) })),
+                ("levels", .object(levels.prefix(n).map { ($0.0, .number(Double($0.1))) })),
+            ])
+            whole.value(tree, indent: 1)
+            streamed.object(count: 2, indent: 1) { out, i in
+                if i == 0 {
+                    out.key("ids")
+                    out.list(count: n) { out, j in out.string(ids[j]) }
+                } else {
+                    out.key("levels")
+                    out.object(count: min(n, levels.count), indent: 2) { out, j in
+                        out.key(levels[j].0)
+                        out.integer(levels[j].1)
+                    }
+                }
+            }
+            #expect(streamed.text == whole.text, "\(n) items")
+        }
+        var empty = JSONOutput(pretty: pretty)
+        empty.object(count: 0, indent: 0) { _, _ in }
+        empty.list(count: 0) { _, _ in }
+        #expect(empty.text == "{}[]")
+    }
 }
