@@ -61,7 +61,7 @@ public final class OutputFile {
         umask(mask)
         fchmod(fd, exists ? status.st_mode & 0o7777 : 0o666 & ~mask)
         self.path = path
-        temporary = String(cString: template)
+        temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         descriptor = fd
     }
 

@@ -196,7 +196,7 @@ enum LargeStack {
 
     static func run<T>(_ body: () throws -> T) throws -> T {
         nonisolated(unsafe) var result: Result<T, Error>?
-        try withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let work = body
             let job = Unmanaged.passRetained(Job { result = Result { try work() } })
             var attributes = pthread_attr_t()
