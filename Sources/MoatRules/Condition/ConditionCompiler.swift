@@ -100,10 +100,23 @@ public final class CompiledCondition: @unchecked Sendable {
     /// it neither matches nor copies the enum: a retain and a release per call, millions of calls.
     let test: Accessor<Bool>
 
-    init(text: String, value: CompiledValue, children: [CompiledCondition] = []) {
+    /// How the term's truth follows from its children or from a fact, for `guardClauses`.
+    let logic: Logic
+
+    /// How a boolean term is made, as far as `guardClauses` can see into it.
+    enum Logic {
+        case and, or, not
+        /// A test of a fact of the entity.
+        case test(FactTest)
+        /// Anything else: its value is known only by evaluating it.
+        case opaque
+    }
+
+    init(text: String, value: CompiledValue, children: [CompiledCondition] = [], logic: Logic = .opaque) {
         self.text = text
         self.value = value
         self.children = children
+        self.logic = logic
         if case .bool(let f) = value { test = f } else { test = { _, _ in false } }
     }
 
@@ -120,6 +133,89 @@ public final class CompiledCondition: @unchecked Sendable {
         case .entity(let f, _): return f(evaluator, ref).map { evaluator.name(of: $0) } ?? "none"
         case .list(let f, _): return "[" + f(evaluator, ref).map { evaluator.name(of: $0) }.joined(separator: ", ") + "]"
         }
+    }
+
+    /// Tests of the entity's facts the condition cannot hold without, read off its top-level `and`s (and
+    /// `not … or …`): every clause must hold, and a clause holds when one of its tests does. `not external and
+    /// (type == sql or tech in [sql]) and accepts.any(caller.untrusted)` has two clauses, `[not external]` and
+    /// `[type == sql, tech in [sql]]`; the quantifier is left to the evaluation. The analysis checks them on codes it reads once per entity and evaluates
+    /// the condition only when they all hold: most rules name the types they are about, and most entities are
+    /// of none of them.
+    public var guardClauses: [[FactTest]] {
+        var clauses: [[FactTest]] = []
+        collectClauses(holding: true, into: &clauses)
+        return clauses
+    }
+
+    /// Adds the clauses of this term to `clauses` (of its negation when `holding` is false).
+    private func collectClauses(holding: Bool, into clauses: inout [[FactTest]]) {
+        switch logic {
+        // `a and b` holds only when both do; `not (a or b)` only when neither does.
+        case .and where holding, .or where !holding:
+            children[0].collectClauses(holding: holding, into: &clauses)
+            children[1].collectClauses(holding: holding, into: &clauses)
+        case .not:
+            children[0].collectClauses(holding: !holding, into: &clauses)
+        default:
+            if let clause = clause(holding: holding) { clauses.append(clause) }
+        }
+    }
+
+    /// The tests of which one holds whenever this term does (its negation when `holding` is false), or nil
+    /// when the term depends on more than facts.
+    private func clause(holding: Bool) -> [FactTest]? {
+        switch logic {
+        case .test(let t): return [holding ? t : t.negated]
+        // `a or b` holds only when one does; `not (a and b)` only when one of them does not.
+        case .or where holding, .and where !holding:
+            guard let l = children[0].clause(holding: holding), let r = children[1].clause(holding: holding) else { return nil }
+            return l + r
+        case .not: return children[0].clause(holding: !holding)
+        default: return nil
+        }
+    }
+}
+
+/// A test of a fact against constants.
+public struct FactTest: Sendable {
+    /// The fact tested.
+    public let fact: EntityFact
+    /// Whether the test holds on an entity whose fact has this code (`EntityFact.code`). A function rather than
+    /// a table: most conditions are compiled for runs that never build guards.
+    public let holds: @Sendable (Int) -> Bool
+
+    /// The opposite test.
+    var negated: FactTest {
+        let holds = self.holds
+        return FactTest(fact: fact, holds: { !holds($0) })
+    }
+}
+
+/// A value of the entity a condition is about that the condition compares with constants: an enum such as
+/// `type` or `tech`, or a flag such as `external`: the analysis reads an entity's facts once, as small codes, to
+/// check the conditions' `guardClauses`.
+public struct EntityFact: Sendable {
+    /// The name the condition reads (`type`, `external`). On one kind of entity a name always reads the same value.
+    public let name: String
+    /// A small number for `name`, the same in every condition a compiler compiles, so that finding a fact
+    /// among others compares numbers, not names.
+    public let id: Int
+    /// The number of codes: the enum's values plus one, or 2 for a flag.
+    public let codes: Int
+    let read: Accessor<Int>
+
+    /// The fact's code on an entity: 0 when unset (or false), the enum value's rank plus one (1 when a flag is set).
+    public func code(_ evaluator: Evaluator, _ ref: EntityRef) -> Int { read(evaluator, ref) }
+
+    /// The fact of an enum term, when it has fewer than 255 values: guards keep a set of clauses per code.
+    static func enumeration(_ name: String, id: Int, _ f: @escaping Accessor<Int?>, _ d: EnumDomain) -> EntityFact? {
+        guard d.values.count < 255 else { return nil }
+        return EntityFact(name: name, id: id, codes: d.values.count + 1, read: { ev, ref in f(ev, ref).map { $0 + 1 } ?? 0 })
+    }
+
+    /// The fact of a flag term.
+    static func flag(_ name: String, id: Int, _ f: @escaping Accessor<Bool>) -> EntityFact {
+        EntityFact(name: name, id: id, codes: 2, read: { ev, ref in f(ev, ref) ? 1 : 0 })
     }
 }
 
@@ -149,6 +245,8 @@ public struct ConditionCompiler: Sendable {
     let domains: [String: EnumDomain]
     /// The domains of `trust` and `classification`, which computed names (`zone-trust`, `classification`) use.
     let trustDomain: EnumDomain, classificationDomain: EnumDomain
+    /// `factIDs(vocabulary)`, built once.
+    let factIDs: [String: Int]
 
     /// A compiler that type-checks names and enum values against `vocabulary`.
     public init(vocabulary: Vocabulary) {
@@ -158,6 +256,7 @@ public struct ConditionCompiler: Sendable {
             domains[spec.name] = EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
         }
         self.domains = domains
+        factIDs = Self.factIDs(vocabulary)
         let crossing = crossingDomain.ranks, kind = kindDomain.ranks
         crossingRanks = Dictionary(uniqueKeysWithValues: CrossingDirection.allCases.compactMap { c in crossing[c.rawValue].map { (c, $0) } })
         kindRanks = Dictionary(uniqueKeysWithValues: ElementKind.allCases.compactMap { k in kind[k.rawValue].map { (k, $0) } })
@@ -213,18 +312,18 @@ public struct ConditionCompiler: Sendable {
         case .and(let a, let b, _):
             let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
             let lt = l.test, rt = r.test
-            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) && rt(ev, ref) }, children: [l, r])
+            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) && rt(ev, ref) }, children: [l, r], logic: .and)
         case .or(let a, let b, _):
             let l = try compileBool(a, text: text, context: context), r = try compileBool(b, text: text, context: context)
             let lt = l.test, rt = r.test
-            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) || rt(ev, ref) }, children: [l, r])
+            return CompiledCondition(text: source, value: .bool { ev, ref in lt(ev, ref) || rt(ev, ref) }, children: [l, r], logic: .or)
         case .not(let a, _):
             let inner = try compileBool(a, text: text, context: context)
             let t = inner.test
-            return CompiledCondition(text: source, value: .bool { ev, ref in !t(ev, ref) }, children: [inner])
+            return CompiledCondition(text: source, value: .bool { ev, ref in !t(ev, ref) }, children: [inner], logic: .not)
         case .group(let inner, _):
             let compiled = try compileTerm(inner, text: text, context: context)
-            return CompiledCondition(text: source, value: compiled.value, children: compiled.children)
+            return CompiledCondition(text: source, value: compiled.value, children: compiled.children, logic: compiled.logic)
         case .literalBool(let b, _):
             return CompiledCondition(text: source, value: .bool { _, _ in b })
         case .number(let n, _):
@@ -234,7 +333,11 @@ public struct ConditionCompiler: Sendable {
         case .has(let path, _):
             return CompiledCondition(text: source, value: try compileHas(path, text: text, context: context))
         case .path(let path):
-            return CompiledCondition(text: source, value: try compilePath(path, text: text, context: context))
+            let value = try compilePath(path, text: text, context: context)
+            if case .bool(let f) = value, let (name, id) = fact(path) {
+                return CompiledCondition(text: source, value: value, logic: .test(FactTest(fact: .flag(name, id: id, f), holds: { $0 == 1 })))
+            }
+            return CompiledCondition(text: source, value: value)
         case .membership(let subject, let words, _):
             let s = try compileTerm(subject, text: text, context: context)
             guard case .enumeration(let f, let d) = s.value else {
@@ -254,10 +357,14 @@ public struct ConditionCompiler: Sendable {
             }
             // A table by rank rather than a set: no hashing per evaluation.
             let table = (0..<max(d.values.count, (allowed.max() ?? -1) + 1)).map(allowed.contains)
+            var logic = CompiledCondition.Logic.opaque
+            if case .path(let p) = subject, let (name, id) = fact(p), let fact = EntityFact.enumeration(name, id: id, f, d) {
+                logic = .test(FactTest(fact: fact, holds: { $0 > 0 && $0 <= table.count && table[$0 - 1] }))
+            }
             return CompiledCondition(text: source, value: .bool { ev, ref in
                 guard let r = f(ev, ref), r >= 0, r < table.count else { return false }
                 return table[r]
-            }, children: [s])
+            }, children: [s], logic: logic)
         case .comparison(let a, let op, let b, let span):
             return try compileComparison(a, op, b, span: span, source: source, text: text, context: context)
         }
@@ -315,7 +422,21 @@ public struct ConditionCompiler: Sendable {
                     return test(x, y)
                 }
             }
-            return CompiledCondition(text: source, value: value, children: [left, rhs])
+            // Against a constant, the term is a fact's test: the same operator applied to every code.
+            var logic = CompiledCondition.Logic.opaque
+            if let r = constant, case .path(let p) = a, let (name, id) = fact(p), let fact = EntityFact.enumeration(name, id: id, f, d) {
+                // Code 0 is unset: equal to nothing, different from everything, and not ordered.
+                let holds: @Sendable (Int) -> Bool
+                switch op {
+                case "==": holds = { $0 == r + 1 }
+                case "!=": holds = { $0 != r + 1 }
+                default:
+                    let test: @Sendable (Int, Int) -> Bool = Self.ordering(op)
+                    holds = { $0 > 0 && test($0 - 1, r) }
+                }
+                logic = .test(FactTest(fact: fact, holds: holds))
+            }
+            return CompiledCondition(text: source, value: value, children: [left, rhs], logic: logic)
         case .number(let f):
             let right = try compileTerm(b, text: text, context: context)
             guard case .number(let g) = right.value else {
@@ -349,6 +470,28 @@ public struct ConditionCompiler: Sendable {
         case "!=": return { $0 != $1 }
         default: return { $0 == $1 }
         }
+    }
+
+    /// Computed names that read a table the graph already holds, as cheap to read as an attribute. Others
+    /// (`classification`, `exposed`, `encrypted`, …) are worked out from the graph when first asked, and
+    /// reading them for every entity would cost more than the rules they would set aside.
+    static let tabulatedNames = ["connection-crossing", "crosses-boundary", "crossing", "external", "kind",
+                                 "reachable-from-untrusted", "trust", "two-way", "untrusted", "zone-trust"]
+
+    /// The names whose tests are facts (`EntityFact`), with their ids: `tabulatedNames`, and the written enum
+    /// attributes that no entity type computes instead. Written flags are not facts: a guard would read one for
+    /// every entity, where the condition, which usually tests it first, reads it as cheaply and only for the
+    /// rules the guards leave (measured).
+    static func factIDs(_ vocabulary: Vocabulary) -> [String: Int] {
+        let computed = Set([EntityType.anyNode, .flow, .boundary, .data, .model].flatMap(computedNames))
+        let written = vocabulary.attributes.filter { $0.type == .enum && !computed.contains($0.name) }.map(\.name)
+        return Dictionary((tabulatedNames + written).enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The name and fact id of a one-step path (`type`, not `caller.type`) when its tests are facts of the entity.
+    func fact(_ path: PathSyntax) -> (name: String, id: Int)? {
+        guard path.steps.count == 1, case .name(let name, _) = path.steps[0], let id = factIDs[name] else { return nil }
+        return (name, id)
     }
 
     // MARK: - Paths
