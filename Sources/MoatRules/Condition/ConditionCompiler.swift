@@ -473,9 +473,9 @@ public struct ConditionCompiler: Sendable {
     }
 
     /// Computed names that read a table the graph already holds, as cheap to read as an attribute. Others
-    /// (`classification`, `exposed`, `encrypted`, …) are worked out from the graph when first asked, and
+    /// (`classification`, `client`, `encrypted`, …) are worked out from the graph when first asked, and
     /// reading them for every entity would cost more than the rules they would set aside.
-    static let tabulatedNames = ["connection-crossing", "crosses-boundary", "crossing", "external", "kind",
+    static let tabulatedNames = ["connection-crossing", "crosses-boundary", "crossing", "exposed", "external", "kind",
                                  "reachable-from-untrusted", "trust", "two-way", "untrusted", "zone-trust"]
 
     /// The names whose tests are facts (`EntityFact`), with their ids: `tabulatedNames`, and the written enum

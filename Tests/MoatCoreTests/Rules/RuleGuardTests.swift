@@ -26,6 +26,7 @@ struct RuleGuardTests {
         ("not (kind == process and external)", [["kind", "external"]]),
         // Written flags and computed names other than tables are left to the evaluation.
         ("encrypted-at-rest or type == sql", []),
+        ("exposed and encrypted-at-rest", [["exposed"]]),
         ("classification >= confidential and accepts.any(caller.untrusted)", []),
         ("(type == sql or stores.any(credentials)) and zone-trust >= dmz", [["zone-trust"]]),
         // Facts of another entity (`caller.type`, inside a quantifier) are not this entity's.
