@@ -444,21 +444,31 @@ struct RuleGuards {
 
     /// Sets `holds` to the clauses that hold on `ref`.
     func check(_ ref: EntityRef, _ evaluator: Evaluator, into holds: inout [UInt64]) {
-        for w in 0..<words { holds[w] = 0 }
-        for f in facts.indices {
-            let code = facts[f].code(evaluator, ref)
-            // A code the fact does not have (a rank outside its vocabulary's values) proves nothing: every
-            // clause holds, and every rule is evaluated.
-            guard code >= 0 && code < facts[f].codes else {
-                for w in 0..<words { holds[w] = ~0 }
-                return
+        let words = words
+        holds.withUnsafeMutableBufferPointer { holds in
+            // Through buffers: indexing the arrays copies each fact out of its array, two retains and two releases.
+            facts.withUnsafeBufferPointer { facts in
+                holding.withUnsafeBufferPointer { holding in
+                    for w in 0..<words { holds[w] = 0 }
+                    for f in facts.indices {
+                        let code = facts[f].code(evaluator, ref)
+                        // A code the fact does not have (a rank outside its vocabulary's values) proves nothing:
+                        // every clause holds, and every rule is evaluated.
+                        guard code >= 0 && code < facts[f].codes else {
+                            for w in 0..<words { holds[w] = ~0 }
+                            return
+                        }
+                        let row = (firstRow[f] + code) * words
+                        for w in 0..<words { holds[w] |= holding[row + w] }
+                    }
+                }
             }
-            let row = (firstRow[f] + code) * words
-            for w in 0..<words { holds[w] |= holding[row + w] }
         }
     }
 
     /// Whether every clause of rule number `rule` is in `holds` (true for every rule when there are no guards).
+    /// Inlined: a call costs more than the test, which runs for every rule on every entity.
+    @inline(__always)
     func admits(_ rule: Int, _ holds: [UInt64]) -> Bool {
         for w in 0..<words where clausesOfRule[rule * words + w] & ~holds[w] != 0 { return false }
         return true
