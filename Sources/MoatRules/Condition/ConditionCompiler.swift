@@ -245,8 +245,6 @@ public struct ConditionCompiler: Sendable {
     let domains: [String: EnumDomain]
     /// The domains of `trust` and `classification`, which computed names (`zone-trust`, `classification`) use.
     let trustDomain: EnumDomain, classificationDomain: EnumDomain
-    /// `factIDs(vocabulary)`, built once.
-    let factIDs: [String: Int]
 
     /// A compiler that type-checks names and enum values against `vocabulary`.
     public init(vocabulary: Vocabulary) {
@@ -256,7 +254,6 @@ public struct ConditionCompiler: Sendable {
             domains[spec.name] = EnumDomain(name: spec.name, values: spec.values ?? [], ordered: spec.ordered ?? false)
         }
         self.domains = domains
-        factIDs = Self.factIDs(vocabulary)
         let crossing = crossingDomain.ranks, kind = kindDomain.ranks
         crossingRanks = Dictionary(uniqueKeysWithValues: CrossingDirection.allCases.compactMap { c in crossing[c.rawValue].map { (c, $0) } })
         kindRanks = Dictionary(uniqueKeysWithValues: ElementKind.allCases.compactMap { k in kind[k.rawValue].map { (k, $0) } })
@@ -334,7 +331,7 @@ public struct ConditionCompiler: Sendable {
             return CompiledCondition(text: source, value: try compileHas(path, text: text, context: context))
         case .path(let path):
             let value = try compilePath(path, text: text, context: context)
-            if case .bool(let f) = value, let (name, id) = fact(path) {
+            if case .bool(let f) = value, let (name, id) = fact(path, flag: true) {
                 return CompiledCondition(text: source, value: value, logic: .test(FactTest(fact: .flag(name, id: id, f), holds: { $0 == 1 })))
             }
             return CompiledCondition(text: source, value: value)
@@ -358,7 +355,7 @@ public struct ConditionCompiler: Sendable {
             // A table by rank rather than a set: no hashing per evaluation.
             let table = (0..<max(d.values.count, (allowed.max() ?? -1) + 1)).map(allowed.contains)
             var logic = CompiledCondition.Logic.opaque
-            if case .path(let p) = subject, let (name, id) = fact(p), let fact = EntityFact.enumeration(name, id: id, f, d) {
+            if case .path(let p) = subject, let (name, id) = fact(p, flag: false), let fact = EntityFact.enumeration(name, id: id, f, d) {
                 logic = .test(FactTest(fact: fact, holds: { $0 > 0 && $0 <= table.count && table[$0 - 1] }))
             }
             return CompiledCondition(text: source, value: .bool { ev, ref in
@@ -424,7 +421,7 @@ public struct ConditionCompiler: Sendable {
             }
             // Against a constant, the term is a fact's test: the same operator applied to every code.
             var logic = CompiledCondition.Logic.opaque
-            if let r = constant, case .path(let p) = a, let (name, id) = fact(p), let fact = EntityFact.enumeration(name, id: id, f, d) {
+            if let r = constant, case .path(let p) = a, let (name, id) = fact(p, flag: false), let fact = EntityFact.enumeration(name, id: id, f, d) {
                 // Code 0 is unset: equal to nothing, different from everything, and not ordered.
                 let holds: @Sendable (Int) -> Bool
                 switch op {
@@ -478,20 +475,25 @@ public struct ConditionCompiler: Sendable {
     static let tabulatedNames = ["connection-crossing", "crosses-boundary", "crossing", "exposed", "external", "kind",
                                  "reachable-from-untrusted", "trust", "two-way", "untrusted", "zone-trust"]
 
-    /// The names whose tests are facts (`EntityFact`), with their ids: `tabulatedNames`, and the written enum
-    /// attributes that no entity type computes instead. Written flags are not facts: a guard would read one for
-    /// every entity, where the condition, which usually tests it first, reads it as cheaply and only for the
-    /// rules the guards leave (measured).
-    static func factIDs(_ vocabulary: Vocabulary) -> [String: Int] {
-        let computed = Set([EntityType.anyNode, .flow, .boundary, .data, .model].flatMap(computedNames))
-        let written = vocabulary.attributes.filter { $0.type == .enum && !computed.contains($0.name) }.map(\.name)
-        return Dictionary((tabulatedNames + written).enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    }
+    /// Each name of `tabulatedNames` with its position.
+    static let tabulatedIDs = [String: Int](uniqueKeysWithValues: tabulatedNames.enumerated().map { ($1, $0) })
 
-    /// The name and fact id of a one-step path (`type`, not `caller.type`) when its tests are facts of the entity.
-    func fact(_ path: PathSyntax) -> (name: String, id: Int)? {
-        guard path.steps.count == 1, case .name(let name, _) = path.steps[0], let id = factIDs[name] else { return nil }
-        return (name, id)
+    /// The computed names of every entity type: a written attribute of the same name is not a fact, as some
+    /// entity type reads the computed value instead.
+    static let computedAnywhere = Set([EntityType.anyNode, .flow, .boundary, .data, .model].flatMap(computedNames))
+
+    /// The name and fact id of a one-step path (`type`, not `caller.type`) when its tests are facts of the entity
+    /// (`EntityFact`): a name from `tabulatedNames`, or (unless the path is a `flag`) a written enum attribute no
+    /// entity type computes. Written flags are not facts: a guard would read one for every entity, where the
+    /// condition, which usually tests it first, reads it as cheaply and only for the rules the guards leave
+    /// (measured). Ids: the position in `tabulatedNames`, else their count plus the attribute's position in the
+    /// vocabulary.
+    func fact(_ path: PathSyntax, flag: Bool) -> (name: String, id: Int)? {
+        guard path.steps.count == 1, case .name(let name, _) = path.steps[0] else { return nil }
+        if let i = Self.tabulatedIDs[name] { return (name, i) }
+        guard !flag, let i = vocabulary.index(of: name), vocabulary.attributes[i].type == .enum,
+              !Self.computedAnywhere.contains(name) else { return nil }
+        return (name, Self.tabulatedNames.count + i)
     }
 
     // MARK: - Paths
