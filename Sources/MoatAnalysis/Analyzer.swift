@@ -90,6 +90,9 @@ public struct Analyzer: Sendable {
     public let catalogue: Catalogue
     /// How each finding's likelihood and impact are moved from the rule's defaults by the element's context.
     public var severityModel: SeverityModel
+    /// The number of entities of a kind from which its rules' guards are built (`RuleGuards`); tests move it to
+    /// compare the analysis with and without them.
+    var guardedFrom = RuleGuards.worthwhile
 
     /// An analyzer applying `catalogue`, which must have been loaded with its rules (a precondition).
     public init(catalogue: Catalogue) {
@@ -134,7 +137,7 @@ public struct Analyzer: Sendable {
         let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
         let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
         let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind, KindRules(kind, catalogue.rules, judged, guarded: entitiesOfKind[kind]!.count >= RuleGuards.worthwhile))
+            (kind, KindRules(kind, catalogue.rules, judged, guarded: entitiesOfKind[kind]!.count >= guardedFrom))
         })
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
         let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))

@@ -304,7 +304,7 @@ import Testing
         let original = try #require(try Yams.load(yaml: String(contentsOfFile: Shared.path(relative), encoding: .utf8)) as? [String: Any])
         let m = try importShared(relative)
         let analysis = m.analysis()
-        let exported = try OTMExporter(catalogue: catalogue).tree(analysis.model, findings: analysis.findings).serialized()
+        let exported = OTMExporter(catalogue: catalogue).tree(analysis.model, findings: analysis.findings).serialized()
         let back = try #require(try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any])
         let figures = OTMFigures(original: original, roundTripped: back)
         #expect(figures.missingIDs.isEmpty, "\(relative): ids lost: \(figures.missingIDs)")

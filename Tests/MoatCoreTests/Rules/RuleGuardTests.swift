@@ -106,6 +106,24 @@ struct RuleGuardTests {
         #expect(setAside * 3 > tries, "guards set aside \(setAside) of \(tries) rule tries")
     }
 
+    @Test("the analysis finds the same with guards on every kind as with none")
+    func sameFindings() throws {
+        let catalogue = try Catalogue.builtIn.get()
+        var guarded = Analyzer(catalogue: catalogue), unguarded = Analyzer(catalogue: catalogue)
+        guarded.guardedFrom = 0
+        unguarded.guardedFrom = .max
+        var findings = 0
+        for (name, text) in try Self.models() {
+            guard let model = ModelLoader(catalogue: catalogue).load(text: text).model else { continue }
+            let options = AnalysisOptions(asOf: "2026-11-29")
+            let with = guarded.analyze(model, options: options).findings, without = unguarded.analyze(model, options: options).findings
+            #expect(with.map(\.id) == without.map(\.id), "\(name)")
+            #expect(with.map(\.severity) == without.map(\.severity), "\(name)")
+            findings += with.count
+        }
+        #expect(findings > 1_000)
+    }
+
     @Test("with no guards every rule is admitted")
     func unguarded() {
         let guards = RuleGuards([])
