@@ -84,18 +84,21 @@ public struct JSONReportWriter: ReportWriter {
         write(f, RuleFragments(f.rule), into: &out)
     }
 
-    /// The members of a finding's object that come from its rule, as compact JSON.
-    struct RuleFragments: Sendable {
+    /// The members of a finding's object that come from its rule, as compact JSON. A class: a finding takes its
+    /// rule's fragments out of a table, and a struct of four buffers would be retained and released four times.
+    final class RuleFragments: Sendable {
         /// `,"rule":…,"title":…`
-        var ruleAndTitle = JSONOutput(pretty: false, capacity: 128)
+        let ruleAndTitle: JSONOutput
         /// `,"stride":[…]`
-        var stride = JSONOutput(pretty: false, capacity: 64)
+        let stride: JSONOutput
         /// `,"cwe":[…],"capec":[…]`
-        var weaknesses = JSONOutput(pretty: false, capacity: 64)
+        let weaknesses: JSONOutput
         /// Each mitigation's control and its object up to the value of `present`.
-        var mitigations: [(control: String, opening: JSONOutput)] = []
+        let mitigations: [(control: String, opening: JSONOutput)]
 
         init(_ rule: Rule) {
+            var ruleAndTitle = JSONOutput(pretty: false, capacity: 128), stride = JSONOutput(pretty: false, capacity: 64)
+            var weaknesses = JSONOutput(pretty: false, capacity: 64), mitigations: [(control: String, opening: JSONOutput)] = []
             ruleAndTitle.raw(",\"rule\":")
             ruleAndTitle.string(rule.id)
             ruleAndTitle.raw(",\"title\":")
@@ -123,8 +126,35 @@ public struct JSONReportWriter: ReportWriter {
                 opening.raw(",\"present\":")
                 mitigations.append((m.control, opening))
             }
+            (self.ruleAndTitle, self.stride, self.weaknesses, self.mitigations) = (ruleAndTitle, stride, weaknesses, mitigations)
         }
     }
+
+    /// A member whose value is one case of an enum of strings (`,"severity":"high"`), written once per case.
+    struct EnumMember<Value: CaseIterable & Equatable & RawRepresentable & Sendable>: Sendable where Value.RawValue == String {
+        private let cases: [Value]
+        private let members: [JSONOutput]
+
+        init(_ key: StaticString) {
+            cases = Array(Value.allCases)
+            members = cases.map { value in
+                var member = JSONOutput(pretty: false, capacity: 32)
+                member.raw(key)
+                member.string(value.rawValue)
+                return member
+            }
+        }
+
+        /// Writes the member for `value`.
+        func write(_ value: Value, into out: inout JSONOutput) {
+            out.append(members[cases.firstIndex(of: value)!])
+        }
+    }
+
+    /// The finding members whose values are enum cases, each case written once per process.
+    static let elementKindMember = EnumMember<ElementKind>(",\"elementKind\":")
+    static let severityMember = EnumMember<Severity>(",\"severity\":")
+    static let statusMember = EnumMember<FindingStatus>(",\"status\":")
 
     /// Writes one finding, its rule's members taken from `rule`.
     static func write(_ f: Finding, _ rule: RuleFragments, into out: inout JSONOutput) {
@@ -140,13 +170,13 @@ public struct JSONReportWriter: ReportWriter {
         text("{\"id\":", f.id)
         out.append(rule.ruleAndTitle)
         text(",\"element\":", f.elementID)
-        text(",\"elementKind\":", f.elementKind.rawValue)
+        elementKindMember.write(f.elementKind, into: &out)
         text(",\"elementName\":", f.elementName)
         out.append(rule.stride)
-        text(",\"severity\":", f.severity.rawValue)
+        severityMember.write(f.severity, into: &out)
         number(",\"likelihood\":", f.likelihood)
         number(",\"impact\":", f.impact)
-        text(",\"status\":", f.status.rawValue)
+        statusMember.write(f.status, into: &out)
         number(",\"expectedLevel\":", f.expectedLevel)
         out.append(rule.weaknesses)
         out.raw(",\"mitigations\":[")

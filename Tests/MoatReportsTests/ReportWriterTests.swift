@@ -264,6 +264,26 @@ struct ReportModelTests {
         let findings = try #require(json["findings"] as? [[String: Any]])
         #expect(findings.map { $0["id"] as? String } == analysis.findings.map(\.id))
         #expect(findings.map { $0["severity"] as? String } == analysis.findings.map(\.severity.rawValue))
+        #expect(findings.map { $0["status"] as? String } == analysis.findings.map(\.status.rawValue))
+        #expect(findings.map { $0["elementKind"] as? String } == analysis.findings.map(\.elementKind.rawValue))
+    }
+
+    @Test("JSON: a member with an enum's value, written once per case, is its key then the case's name as a string")
+    func enumMembers() {
+        func written<Value>(_ member: JSONReportWriter.EnumMember<Value>, _ value: Value) -> String {
+            var out = JSONOutput(pretty: false)
+            member.write(value, into: &out)
+            return out.text
+        }
+        for kind in ElementKind.allCases {
+            #expect(written(JSONReportWriter.elementKindMember, kind) == ",\"elementKind\":\"\(kind.rawValue)\"")
+        }
+        for severity in Severity.allCases {
+            #expect(written(JSONReportWriter.severityMember, severity) == ",\"severity\":\"\(severity.rawValue)\"")
+        }
+        for status in FindingStatus.allCases {
+            #expect(written(JSONReportWriter.statusMember, status) == ",\"status\":\"\(status.rawValue)\"")
+        }
     }
 
     @Test("every format renders the one model through ReportWriter")
