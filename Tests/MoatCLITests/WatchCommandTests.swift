@@ -117,15 +117,19 @@ private final class WatchProcess: @unchecked Sendable {
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { self?.lock.withLock { self?.out.append(data) } }
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { self?.lock.withLock { self?.err.append(data) } }
-        }
         try process.run()
+        // A thread per pipe, blocked in read(2) until the end of the output, rather than a `readabilityHandler`:
+        // on Linux that handler is a dispatch source, and a pipe closed while its source was still registered once
+        // crashed libdispatch's event loop, and with it the whole test run (`_dispatch_event_loop_drain`).
+        for (handle, isOut) in [(outPipe.fileHandleForReading, true), (errPipe.fileHandleForReading, false)] {
+            Thread.detachNewThread { [weak self] in
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { return }
+                    self?.lock.withLock { if isOut { self?.out.append(data) } else { self?.err.append(data) } }
+                }
+            }
+        }
     }
 
     /// Waits up to `seconds` for the process to exit by itself; its status, or nil if it is still running.
