@@ -138,9 +138,9 @@ public final class CompiledCondition: @unchecked Sendable {
     /// Tests of the entity's facts the condition cannot hold without, read off its top-level `and`s (and
     /// `not … or …`): every clause must hold, and a clause holds when one of its tests does. `not external and
     /// (type == sql or tech in [sql]) and accepts.any(caller.untrusted)` has two clauses, `[not external]` and
-    /// `[type == sql, tech in [sql]]`; the quantifier is left to the evaluation. The analysis checks them on codes it reads once per entity and evaluates
-    /// the condition only when they all hold: most rules name the types they are about, and most entities are
-    /// of none of them.
+    /// `[type == sql, tech in [sql]]`; the quantifier is left to the evaluation. The analysis checks the clauses on
+    /// codes it reads once per entity and evaluates the condition only when they all hold: most rules name the
+    /// types they are about, and most entities are of none of them.
     public var guardClauses: [[FactTest]] {
         var clauses: [[FactTest]] = []
         collectClauses(holding: true, into: &clauses)
