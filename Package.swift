@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 /// The pipeline's stages, which `import MoatCore` re-exports. Every target above them lists them all as
@@ -136,3 +136,19 @@ package.targets += [
     .testTarget(name: "MoatMCPTests", dependencies: mcpPipeline + ["MoatMCP", "MoatReports", "TestSupport",
                                                                    .product(name: "MCP", package: "swift-sdk")]),
 ]
+
+// Release builds of Moat's own modules (docs/performance.md, round 7):
+// - `-disable-concrete-type-metadata-mangled-name-accessors`: Swift otherwise names the metadata of a concrete
+//   generic type (`[ElementKind: CompiledCondition]`, `Set<Int>`) by a mangled string that the runtime decodes on
+//   first use, proving each requirement (`ElementKind: Hashable`) by scanning every protocol conformance in the
+//   binary, about 6,200 in a static `moat`. With the flag the compiler passes the witness tables it knows.
+// - `-cross-module-optimization`: generic and small functions of one module specialise and inline in the next.
+// SwiftPM 6.2 and later accept a dependency with unsafe flags when its manifest's tools version is 6.2 or later,
+// so the libraries stay usable as a dependency.
+let releaseSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors", "-cross-module-optimization"],
+                 .when(configuration: .release)),
+]
+for target in package.targets where target.type != .test && target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + releaseSettings
+}

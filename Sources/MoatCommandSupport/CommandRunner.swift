@@ -34,7 +34,11 @@ public enum CommandRunner {
             if let unknown = unknownSubcommand(root, arguments) { exit(with: unknown) }
             exit(root, usageError: error)
         }
-        if let coloured = command as? ColourOutput { Console.useColour(coloured.terminal.colour) }
+        // Without a `--color` argument the parsed choice is the default, `auto`, already in use; asking for it would
+        // cost a scan of the binary's protocol conformances (`as?` a protocol, the first time for this type).
+        if arguments.contains(where: { $0.hasPrefix("--color") }), let coloured = command as? ColourOutput {
+            Console.useColour(coloured.terminal.colour)
+        }
         do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -13,11 +13,11 @@ import Darwin
 public enum Console {
     /// Whether standard output and standard error are coloured; set once, by `CommandRunner`, before the
     /// command runs (from `--color` and the environment).
-    nonisolated(unsafe) public private(set) static var colour = ColourChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
+    nonisolated(unsafe) public private(set) static var colour = ColourChoice.auto.resolved()
 
     /// Chooses colour for both streams.
-    static func useColour(_ choice: ColourChoice, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        colour = choice.resolved(environment: environment)
+    static func useColour(_ choice: ColourChoice) {
+        colour = choice.resolved()
     }
 
     /// Writes `text` to standard output as it is (no newline added, no colour removed).
@@ -73,14 +73,17 @@ enum ColourChoice: String, Sendable, CaseIterable {
     case never
 
     /// Colour per stream: `always` and `never` say it; `auto` colours a stream that is a terminal, unless
-    /// `NO_COLOR` is set to anything but the empty string (no-color.org) or `TERM` is `dumb`.
-    public func resolved(environment: [String: String]) -> (standardOutput: Bool, standardError: Bool) {
+    /// `NO_COLOR` is set to anything but the empty string (no-color.org) or `TERM` is `dumb`. `variable` reads
+    /// the environment: one variable at a time, because `ProcessInfo.environment` copies all of it into a
+    /// dictionary, which costs more than everything else the runner does before parsing the arguments.
+    public func resolved(variable: (String) -> String? = { getenv($0).map { String(cString: $0) } })
+        -> (standardOutput: Bool, standardError: Bool) {
         switch self {
         case .always: return (true, true)
         case .never: return (false, false)
         case .auto:
-            if let noColour = environment["NO_COLOR"], !noColour.isEmpty { return (false, false) }
-            if environment["TERM"] == "dumb" { return (false, false) }
+            if let noColour = variable("NO_COLOR"), !noColour.isEmpty { return (false, false) }
+            if variable("TERM") == "dumb" { return (false, false) }
             return (isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1)
         }
     }

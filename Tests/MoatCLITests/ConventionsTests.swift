@@ -27,7 +27,7 @@ private func moatOnTerminal(_ arguments: [String], environment: [String: String]
     guard let binary = MoatBinary.url else { throw MoatBinaryMissing() }
     let command = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
     var env = environment
-    env["TERM"] = "xterm"
+    env["TERM"] = env["TERM"] ?? "xterm"
     // `swift test` runs the tests with NO_COLOR set; the terminal run has it only when the test says so.
     let unset = environment["NO_COLOR"] == nil ? ["-u", "NO_COLOR"] : []
     let outcome = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), unset + ["script", "-qec", command, "/dev/null"], environment: env)
@@ -300,12 +300,14 @@ struct ConventionsTests {
         #expect(warning.stderr.contains(": \u{1B}[1;35mwarning:\u{1B}[0m process 'lonely' has no flows"), "\(warning.stderr)")
     }
 
-    @Test("colour: auto is on for a terminal and off with NO_COLOR set")
+    @Test("colour: auto is on for a terminal and off with NO_COLOR set or TERM=dumb")
     func colourOnATerminal() throws {
         let terminal = try moatOnTerminal(["analyze", sample])
         #expect(terminal.contains("\u{1B}[31mHIGH\u{1B}[0m"), "\(terminal.prefix(300).debugDescription)")
         let noColour = try moatOnTerminal(["analyze", sample], environment: ["NO_COLOR": "1"])
         #expect(noColour.contains("HIGH") && !noColour.contains("\u{1B}["), "\(noColour.prefix(300))")
+        let dumb = try moatOnTerminal(["analyze", sample], environment: ["TERM": "dumb"])
+        #expect(dumb.contains("HIGH") && !dumb.contains("\u{1B}["), "\(dumb.prefix(300))")
         let forced = try moatOnTerminal(["analyze", sample, "--color", "always"], environment: ["NO_COLOR": "1"])
         #expect(forced.contains("\u{1B}[31mHIGH"))
     }
