@@ -180,14 +180,15 @@ public struct Analyzer: Sendable {
 
         // Threats written by hand are findings like any other.
         let written = WrittenThreats(catalogue: catalogue, graph: graph)
-        // One evaluator for all of them: each builds tables as long as the model and caches what it works out.
-        let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        // One evaluator for all of them (none without them): each builds tables as long as the model and caches
+        // what it works out.
+        let evaluator = model.threats.isEmpty ? nil : Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
         for threat in model.threats {
             if catalogue.rule(threat.id) != nil {
                 diagnostics.append(.warning(.threatNamedLikeARule, "threat '\(threat.id)' has the id of a rule; its findings would share ids",
                                             at: threat.range, notes: ["give the written threat an id of its own"]))
             }
-            guard let (ref, kind) = written.subject(threat) else { continue }
+            guard let (ref, kind) = written.subject(threat), let evaluator else { continue }
             let rule = written.rule(threat, kind: kind)
             let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: written.severity(threat))
             findings.append(f)

@@ -132,6 +132,10 @@ struct CIIntegrationTests {
         // The check step runs moat check with the four inputs.
         let script = try #require(try action.step("check")["run"] as? String)
         #expect(script.contains(#""$MOAT" check "${models[@]}" --fail-on "$MOAT_FAIL_ON" --sarif "$MOAT_SARIF" "${baseline[@]}""#))
+        // The Swift it installs to build moat is the oldest that reads the manifest: its tools version.
+        let manifest = try String(contentsOf: packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let toolsVersion = try #require(manifest.split(separator: "\n").first?.split(separator: ":").last)
+        #expect(action.inputs["swift-version"]?["default"] as? String == String(toolsVersion))
     }
 
     @Test("the action's steps: findings fail the job after the SARIF is written; a baseline lets it pass")
