@@ -12,6 +12,18 @@ public enum CrossingDirection: String, Sendable, Codable, CaseIterable {
     case outbound
     /// Between different zones of equal trust.
     case lateral
+
+    /// Hashes the case, not its name (`RawRepresentable`'s default hashes the raw string): conditions on
+    /// `crossing` look a flow's direction up in a table for every flow.
+    public func hash(into hasher: inout Hasher) {
+        let ordinal: UInt8 = switch self {
+        case .none: 0
+        case .inbound: 1
+        case .outbound: 2
+        case .lateral: 3
+        }
+        hasher.combine(ordinal)
+    }
 }
 
 /// How one flow crosses boundaries.

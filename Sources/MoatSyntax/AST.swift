@@ -25,6 +25,22 @@ public enum ElementKind: String, Sendable, CaseIterable, Codable, Hashable {
     /// Kinds that are nodes of the graph.
     public var isNode: Bool { self == .actor || self == .process || self == .datastore }
 
+    /// Hashes the case, not its name: `RawRepresentable`'s default hashes the raw string (300 instructions),
+    /// and kinds key tables that conditions and the analysis read for every entity.
+    public func hash(into hasher: inout Hasher) {
+        let ordinal: UInt8 = switch self {
+        case .model: 0
+        case .actor: 1
+        case .process: 2
+        case .datastore: 3
+        case .flow: 4
+        case .boundary: 5
+        case .data: 6
+        case .threat: 7
+        }
+        hasher.combine(ordinal)
+    }
+
     /// The kind with its article, for messages: "an actor", "the model header".
     public var phrase: String {
         switch self {

@@ -295,4 +295,16 @@ struct GraphTests {
         let json = GraphJSON(includePositions: false).value(graph).serialized()
         #expect(json.contains("\"e\(n - 1)\""))
     }
+
+    /// Kinds and crossing directions key tables read for every entity, so they hash their case, not their name:
+    /// each case must hash apart from the others (a case given another's ordinal would still be correct, only
+    /// slower), and a table keyed by them must find every case.
+    @Test func kindsAndCrossingsHashTheirCase() {
+        #expect(Set(ElementKind.allCases.map(\.hashValue)).count == ElementKind.allCases.count)
+        #expect(Set(CrossingDirection.allCases.map(\.hashValue)).count == CrossingDirection.allCases.count)
+        let kinds = Dictionary(uniqueKeysWithValues: ElementKind.allCases.map { ($0, $0.rawValue) })
+        #expect(ElementKind.allCases.allSatisfy { kinds[$0] == $0.rawValue })
+        let crossings = Dictionary(uniqueKeysWithValues: CrossingDirection.allCases.map { ($0, $0.rawValue) })
+        #expect(CrossingDirection.allCases.allSatisfy { crossings[$0] == $0.rawValue })
+    }
 }
