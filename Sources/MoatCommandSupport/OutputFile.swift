@@ -21,8 +21,21 @@ private let systemClose = Darwin.close
 /// the writer's process id: a writer killed outright (`kill -9`) cannot remove it, so the next write of
 /// the same file removes those whose process is gone.
 public final class OutputFile {
+    /// How a regular file that exists is replaced; either way a reader sees the old file or the new one.
+    public enum Replacement: Sendable {
+        /// A rename over the file. ext4 then starts writing the new file out at once (`auto_da_alloc`, its
+        /// guard for programs that do not `fsync`), so a crash soon after leaves the old file or the new one,
+        /// not an empty one: for what people wrote (`moat fmt --write`).
+        case durable
+        /// On Linux, the two files swapped (`renameat2` with `RENAME_EXCHANGE`) and the old one removed,
+        /// without that write-out: 2 ms instead of 13 ms for the 32 MB report of 10,000 elements, ten times
+        /// that at 100,000. For output a rerun makes again (reports). Without glibc, a rename, as `durable`.
+        case regenerable
+    }
+
     /// The file to replace atomically (nil when writing in place).
     private let path: String?
+    private let replacement: Replacement
     private let temporary: String?
     /// What was asked for, for messages.
     private var target: String?
@@ -33,8 +46,9 @@ public final class OutputFile {
     /// Opens `path` for writing (standard output for nil or `-`). A regular file, or a new one, is
     /// replaced atomically; anything else (a device such as /dev/null, a pipe, a symbolic link) is
     /// opened and written in place, so that it stays what it is.
-    public init(_ path: String?) throws {
+    public init(_ path: String?, replacing replacement: Replacement = .durable) throws {
         target = path == "-" ? nil : path
+        self.replacement = replacement
         guard let path, path != "-" else {
             self.path = nil
             temporary = nil
@@ -100,11 +114,29 @@ public final class OutputFile {
             return
         }
         if systemClose(descriptor) != 0, failure == 0 { failure = errno }
-        if failure == 0, rename(temporary, path) != 0 { failure = errno }
+        if failure == 0, !Self.move(temporary, over: path, replacement) { failure = errno }
         if failure != 0 {
             unlink(temporary)
             throw Self.failed(path, failure)
         }
+    }
+
+    /// Moves the finished temporary file to `path`; false with `errno` set when it cannot.
+    private static func move(_ temporary: String, over path: String, _ replacement: Replacement) -> Bool {
+        #if canImport(Glibc)
+        if replacement == .regenerable, renameat2(AT_FDCWD, temporary, AT_FDCWD, path, renameExchange) == 0 {
+            // The temporary name now holds what was at `path`: the old report, unless something else took the
+            // name since `init` (a directory, say). Then swap back, and let `rename` refuse or replace as usual.
+            var status = stat()
+            if lstat(temporary, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+                unlink(temporary)
+                return true
+            }
+            _ = renameat2(AT_FDCWD, temporary, AT_FDCWD, path, renameExchange)
+        }
+        // No file to swap with (ENOENT), or a file system without the exchange: a rename.
+        #endif
+        return rename(temporary, path) == 0
     }
 
     private static func failed(_ path: String, _ code: Int32) -> Error {
@@ -142,3 +174,12 @@ public final class OutputFile {
         }
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`
+/// (stdio.h under `_GNU_SOURCE`, which the Glibc module does not import), and its `RENAME_EXCHANGE` flag.
+@_silgen_name("renameat2")
+private func renameat2(_ oldDirectory: Int32, _ oldPath: UnsafePointer<CChar>, _ newDirectory: Int32,
+                       _ newPath: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+private let renameExchange: UInt32 = 1 << 1
+#endif

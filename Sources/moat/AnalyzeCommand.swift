@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand, ColourOutput, RunsRules {
 
     func run() throws {
         let (analysis, catalogue) = try analysisArguments.analyze(file, input: input.reader)
-        let out = try OutputFile(output)
+        let out = try OutputFile(output, replacing: .regenerable)
         let report = { ReportModel(analysis, catalogue: catalogue, includeMitigated: all) }
         if coverage {
             let model = report()

@@ -619,6 +619,45 @@ struct ConventionsTests {
         #expect(!good.contains("invocations"))
     }
 
+    @Test("analyze -o replaces a report in place of the old one: its mode kept, other links to the old file untouched, nothing left beside it")
+    func reportReplacement() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try dir.write("out.json", "the old report\n")
+        chmod(dir.file("out.json").path, 0o640)
+        try FileManager.default.linkItem(at: dir.file("out.json"), to: dir.file("kept.json"))
+        let run = try moat(["analyze", sample, "--format", "json", "-o", "out.json"], in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try dir.read("out.json").hasPrefix("{"))
+        #expect(try dir.read("kept.json") == "the old report\n")
+        var status = stat()
+        #expect(lstat(dir.file("out.json").path, &status) == 0 && status.st_mode & 0o7777 == 0o640 && status.st_nlink == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == ["kept.json", "out.json"])
+    }
+
+    @Test("OutputFile: both ways of replacing a file replace it; a target that became a directory is refused and stays")
+    func outputFileReplacement() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        for replacement in [OutputFile.Replacement.durable, .regenerable] {
+            try dir.write("f.txt", "old")
+            let out = try OutputFile(dir.file("f.txt").path, replacing: replacement)
+            out.write(Array("new".utf8))
+            try out.close()
+            #expect(try dir.read("f.txt") == "new", "\(replacement)")
+
+            let out2 = try OutputFile(dir.file("f.txt").path, replacing: replacement)
+            out2.write(Array("newer".utf8))
+            try FileManager.default.removeItem(at: dir.file("f.txt"))
+            try FileManager.default.createDirectory(at: dir.file("f.txt"), withIntermediateDirectories: false)
+            try dir.write("f.txt/inside", "kept")
+            #expect(throws: (any Error).self) { try out2.close() }
+            #expect(try dir.read("f.txt/inside") == "kept", "\(replacement)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["f.txt"], "\(replacement)")
+            try FileManager.default.removeItem(at: dir.file("f.txt"))
+        }
+    }
+
     @Test("a writer killed outright leaves its temporary file; the next write of the same file removes it")
     func staleTemporariesAreRemoved() throws {
         let dir = try TempDir()
