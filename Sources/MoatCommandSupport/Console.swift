@@ -47,14 +47,16 @@ public enum Console {
         }
     }
 
-    /// Writes a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`.
-    public static func write(_ text: String, to path: String?) throws {
-        try write(Array(text.utf8), to: path)
+    /// Writes a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`. Reports,
+    /// pictures and other output a rerun makes again replace a file as `.regenerable`; models and baselines,
+    /// which people edit, as `.durable` (the default).
+    public static func write(_ text: String, to path: String?, replacing replacement: OutputFile.Replacement = .durable) throws {
+        try write(Array(text.utf8), to: path, replacing: replacement)
     }
 
     /// Writes bytes to a file (atomically when it is a regular file; see `OutputFile`), or to stdout for `-`.
-    public static func write(_ bytes: [UInt8], to path: String?) throws {
-        let output = try OutputFile(path)
+    public static func write(_ bytes: [UInt8], to path: String?, replacing replacement: OutputFile.Replacement = .durable) throws {
+        let output = try OutputFile(path, replacing: replacement)
         output.write(bytes)
         try output.close()
     }

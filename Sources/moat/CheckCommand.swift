@@ -128,7 +128,8 @@ struct CheckCommand: ParsableCommand, ColourOutput, RunsRules {
     /// tool execution notifications.
     func writeSARIF(_ analyses: [Analysis], errors: [Diagnostic], baseline: Baseline? = nil) throws {
         guard let sarif else { return }
-        try Console.write(SARIFWriter(toolVersion: MoatVersion.string, baseline: baseline).write(analyses, loadErrors: errors), to: sarif)
+        try Console.write(SARIFWriter(toolVersion: MoatVersion.string, baseline: baseline).write(analyses, loadErrors: errors), to: sarif,
+                          replacing: .regenerable)
     }
 
     /// The errors of a command error: its error diagnostics, and its message as one without a place.

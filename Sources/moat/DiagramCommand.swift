@@ -142,7 +142,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
                 for (i, slide) in pictures.enumerated() {
                     let number = i + 1 < 10 ? "0\(i + 1)" : "\(i + 1)"
                     let name = "\(base)-\(number)-\(Anchor.make("", slide.name))" + (ext.isEmpty ? ".\(target.rawValue)" : ".\(ext)")
-                    try Console.write(slide.output.bytes, to: name)
+                    try Console.write(slide.output.bytes, to: name, replacing: .regenerable)
                     Console.out("wrote \(name)\n")
                 }
                 return
@@ -150,7 +150,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
             // MOAT_PROGRESS_AFTER_MS changes the one-second delay before the first progress line (tests).
             let delay = ProcessInfo.processInfo.environment["MOAT_PROGRESS_AFTER_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? .seconds(1)
             let picture = try await renderer.render(analysis, format: target, progress: progress, progressDelay: delay)
-            try Console.write(picture.bytes, to: output)
+            try Console.write(picture.bytes, to: output, replacing: .regenerable)
             if !Console.isStandardOutput(output) { Console.out("wrote \(output)\n") }
             if let note = Self.legibilityNote(picture) { Console.err(note) }
         } catch let error as DiagramError {
@@ -159,7 +159,7 @@ struct DiagramCommand: AsyncParsableCommand, ColourOutput, RunsRules {
             throw CommandError.environment(error.description)
         } catch let error as DiagramRenderer.TooLarge {
             if let fallback = error.fallback {
-                try Console.write(fallback.bytes, to: output)
+                try Console.write(fallback.bytes, to: output, replacing: .regenerable)
             }
             throw CommandError.environment(error.description)
         }

@@ -86,7 +86,7 @@ struct DiffCommand: ParsableCommand, ColourOutput, RunsRules {
         case .markdown: text = DiffMarkdownWriter().write(report)
         case .json: text = DiffJSONWriter().write(report)
         }
-        try Console.write(text, to: output)
+        try Console.write(text, to: output, replacing: .regenerable)
         if let failOnNew {
             // A lower declared level defers gaps without fixing them: it gates like the worst gap it defers.
             if let lowered = report.loweredLevel, let worst = lowered.severity, worst >= failOnNew {

@@ -65,6 +65,6 @@ struct ExportCommand: ParsableCommand, ColourOutput, RunsRules {
         } catch {
             throw CommandError.environment("cannot write YAML: \(error)")
         }
-        try Console.write(text, to: output)
+        try Console.write(text, to: output, replacing: .regenerable)
     }
 }

@@ -42,6 +42,6 @@ struct GraphCommand: ParsableCommand, ColourOutput {
         let result = try catalogueOptions.loadModel(file, catalogue: catalogue, input: input.reader)
         guard let model = result.model else { throw CommandError.alreadyReported }
         let graph = ArchitectureGraph(model: model, vocabulary: catalogue.vocabulary)
-        try Console.write(GraphJSON().value(graph).serialized() + "\n", to: output)
+        try Console.write(GraphJSON().value(graph).serialized() + "\n", to: output, replacing: .regenerable)
     }
 }

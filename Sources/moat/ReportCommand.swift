@@ -63,13 +63,13 @@ struct ReportCommand: AsyncParsableCommand, ColourOutput, RunsRules {
             if let svg = report.diagram?.svg, !Console.isStandardOutput(output) {
                 let name = ((output as NSString).lastPathComponent as NSString).deletingPathExtension + ".svg"
                 let path = ((output as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-                try Console.write(svg, to: path)
+                try Console.write(svg, to: path, replacing: .regenerable)
                 report.diagram?.file = name
                 Console.out("wrote \(path)\n")
             }
-            try Console.write(MarkdownReportWriter(full: true).write(report), to: output)
+            try Console.write(MarkdownReportWriter(full: true).write(report), to: output, replacing: .regenerable)
         } else {
-            try Console.write(HTMLReportWriter(toolVersion: MoatVersion.string).write(report), to: output)
+            try Console.write(HTMLReportWriter(toolVersion: MoatVersion.string).write(report), to: output, replacing: .regenerable)
         }
         if !Console.isStandardOutput(output) { Console.out("wrote \(output)\n") }
     }
