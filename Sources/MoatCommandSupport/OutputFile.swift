@@ -124,7 +124,7 @@ public final class OutputFile {
     /// Moves the finished temporary file to `path`; false with `errno` set when it cannot.
     private static func move(_ temporary: String, over path: String, _ replacement: Replacement) -> Bool {
         #if canImport(Glibc)
-        if replacement == .regenerable, renameat2(AT_FDCWD, temporary, AT_FDCWD, path, renameExchange) == 0 {
+        if replacement == .regenerable, let renameat2, renameat2(AT_FDCWD, temporary, AT_FDCWD, path, renameExchange) == 0 {
             // The temporary name now holds what was at `path`: the old report, unless something else took the
             // name since `init` (a directory, say). Then swap back, and let `rename` refuse or replace as usual.
             var status = stat()
@@ -178,10 +178,12 @@ public final class OutputFile {
 }
 
 #if canImport(Glibc)
-/// glibc's `int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`
-/// (stdio.h under `_GNU_SOURCE`, which the Glibc module does not import), and its `RENAME_EXCHANGE` flag.
-@_silgen_name("renameat2")
-private func renameat2(_ oldDirectory: Int32, _ oldPath: UnsafePointer<CChar>, _ newDirectory: Int32,
-                       _ newPath: UnsafePointer<CChar>, _ flags: UInt32) -> Int32
+/// glibc's `int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`,
+/// looked up when first used: glibc has it from 2.28 on, and a `moat` linked to it by name would not start on an
+/// older one (Amazon Linux 2 has 2.26); there `.regenerable` is a rename.
+private let renameat2 = dlsym(nil, "renameat2").map {
+    unsafeBitCast($0, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+}
+/// `RENAME_EXCHANGE` (linux/fs.h): swap the two names.
 private let renameExchange: UInt32 = 1 << 1
 #endif
