@@ -341,19 +341,22 @@ public struct ConditionCompiler: Sendable {
                 throw ConditionError(message: "'in' needs an enum on its left; '\(s.text)' is \(s.value.typeName)", span: subject.span)
             }
             let ranks = d.ranks
-            var allowed: Set<Int> = []
+            var allowed: [Int] = []
             for w in words {
                 if let r = ranks[w.value] {
-                    allowed.insert(r)
+                    allowed.append(r)
                 } else if let group = vocabulary.group(w.value, of: d.name) {
                     // A group of the attribute's values (`type in [client]`) stands for its members.
-                    allowed.formUnion(group.values.compactMap { ranks[$0] })
+                    allowed += group.values.compactMap { ranks[$0] }
                 } else {
                     throw unknownValue(w.value, d, span: .init(start: w.range.start.column - 1, end: w.range.end.column - 1))
                 }
             }
-            // A table by rank rather than a set: no hashing per evaluation.
-            let table = (0..<max(d.values.count, (allowed.max() ?? -1) + 1)).map(allowed.contains)
+            // A table by rank rather than a set: no hashing per evaluation (nor in building it: an enum such as
+            // `tech` has hundreds of values).
+            var isAllowed = [Bool](repeating: false, count: max(d.values.count, (allowed.max() ?? -1) + 1))
+            for r in allowed { isAllowed[r] = true }
+            let table = isAllowed
             var logic = CompiledCondition.Logic.opaque
             if case .path(let p) = subject, let (name, id) = fact(p, flag: false), let fact = EntityFact.enumeration(name, id: id, f, d) {
                 logic = .test(FactTest(fact: fact, holds: { $0 > 0 && $0 <= table.count && table[$0 - 1] }))
