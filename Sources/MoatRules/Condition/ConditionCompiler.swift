@@ -353,7 +353,7 @@ public struct ConditionCompiler: Sendable {
                 }
             }
             // A table by rank rather than a set: no hashing per evaluation (nor in building it: an enum such as
-            // `tech` has hundreds of values).
+            // `tech` has 81 values).
             var isAllowed = [Bool](repeating: false, count: max(d.values.count, (allowed.max() ?? -1) + 1))
             for r in allowed { isAllowed[r] = true }
             let table = isAllowed
