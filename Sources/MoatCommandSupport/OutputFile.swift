@@ -164,8 +164,18 @@ public final class OutputFile {
     static func removeStaleTemporaries(of path: String) {
         let folder = (path as NSString).deletingLastPathComponent
         let start = temporaryNamePrefix(of: path)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
-        for name in names where name.hasPrefix(start) {
+        let startLength = start.utf8.count
+        guard let directory = opendir(folder.isEmpty ? "." : folder) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            // Each name is compared as a C string and made a Swift string only when it starts like ours: most
+            // names in the folder are not, and making each a string cost more than everything else here
+            // (430,000 instructions for a folder of 556 files).
+            let found: String? = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let name = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+                return strncmp(name, start, startLength) == 0 ? String(cString: name) : nil
+            }
+            guard let name = found else { continue }
             // The rest is PID-XXXXXX, as mkstemp made it.
             let rest = name.dropFirst(start.count).split(separator: "-", maxSplits: 1)
             guard rest.count == 2, rest[1].count == 6, let pid = Int32(rest[0]), pid > 0 else { continue }
