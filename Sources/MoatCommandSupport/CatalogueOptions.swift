@@ -38,7 +38,9 @@ public struct CatalogueOptions: ParsableArguments {
         let source = modelsDirectory.map { "the catalogues in '\($0)'" } ?? "the built-in catalogues"
         do {
             if let dir = modelsDirectory { return try Catalogue.load(from: URL(fileURLWithPath: dir), rules: rules) }
-            return try (rules ? Catalogue.builtIn : Catalogue.builtInWithoutRules).get()
+            guard rules else { return try Catalogue.builtInWithoutRules.get() }
+            CommandRunner.awaitWarmUp()
+            return try Catalogue.builtIn.get()
         } catch let error as Catalogue.LoadError where !error.diagnostics.isEmpty {
             // Problems at places in the files are shown there; a file that cannot be read is the message.
             let placed = error.diagnostics.filter { $0.range != nil }

@@ -64,8 +64,23 @@ public enum CommandRunner {
                   $0.configuration.commandName == name || $0.configuration.aliases.contains(name)
               }),
               command is RunsRules.Type else { return }
-        DispatchQueue.global(qos: .userInitiated).async { _ = Catalogue.builtIn }
+        let loaded = DispatchGroup()
+        loaded.enter()
+        warmUp = loaded
+        DispatchQueue.global(qos: .userInitiated).async {
+            _ = Catalogue.builtIn
+            loaded.leave()
+        }
     }
+
+    /// The warm-up started by `warmUpRules`, done once the catalogue is loaded; set before the arguments are parsed
+    /// and only read after, on the same thread.
+    nonisolated(unsafe) private static var warmUp: DispatchGroup?
+
+    /// Waits, asleep, for the warm-up to finish loading the bundled catalogue. Asking `Catalogue.builtIn` while the
+    /// warm-up loads it would wait in `swift_once`, whose lock (a priority-inheriting futex) spins on a core for as
+    /// long as the loader runs: the core that the loader's second lane needed.
+    static func awaitWarmUp() { warmUp?.wait() }
 
     /// Prints a command error and exits with its status.
     public static func exit(with error: CommandError) -> Never {
