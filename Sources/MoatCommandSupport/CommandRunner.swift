@@ -74,7 +74,7 @@ public enum CommandRunner {
     }
 
     /// The warm-up started by `warmUpRules`, done once the catalogue is loaded; set before the arguments are parsed
-    /// and only read after, on the same thread.
+    /// and only read after, by the command the runner then runs.
     nonisolated(unsafe) private static var warmUp: DispatchGroup?
 
     /// Waits, asleep, for the warm-up to finish loading the bundled catalogue. Asking `Catalogue.builtIn` while the
