@@ -49,9 +49,9 @@ public struct MaturityAssessment: Sendable {
     /// are all declared and at which no open finding is expected to be handled.
     public var evidenced: Int
     /// Evidenced level of every in-scope element, flow and boundary, by id, from its own findings.
-    public var components: [String: Int]
+    public var components: ComponentLevels
     /// The ids of `components`, sorted.
-    public var componentIDs: [String]
+    public var componentIDs: [String] { components.ids }
     /// Practices of levels up to the next one that the model does not declare.
     public var missingPractices: [Practice]
     /// Open findings that stand between the evidenced level and the next.
@@ -62,6 +62,36 @@ public struct MaturityAssessment: Sendable {
 
     /// The next level, if any.
     public var nextLevel: Int? { evidenced < 5 ? evidenced + 1 : nil }
+}
+
+/// The evidenced level of each component, by id: the sorted ids and their levels side by side, an id found by
+/// binary search. A table keyed by id would hash every id to build it and again to write each level out (tens
+/// of thousands at 10,000 elements), on one core after the rules, while the other waits.
+public struct ComponentLevels: Sendable {
+    /// The component ids, sorted.
+    public let ids: [String]
+    /// The evidenced level of `ids[i]`, 1–5.
+    public let levels: [Int]
+
+    /// Levels for `ids` (sorted, unique), `levels[i]` being that of `ids[i]`.
+    public init(ids: [String], levels: [Int]) {
+        precondition(ids.count == levels.count, "one level per component")
+        self.ids = ids
+        self.levels = levels
+    }
+
+    /// The evidenced level of the component `id`; nil when it is no in-scope component.
+    public subscript(id: String) -> Int? {
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id ? levels[low] : nil
+    }
+
+    /// The number of components.
+    public var count: Int { ids.count }
 }
 
 /// The result of analysing a model.
@@ -139,9 +169,24 @@ public struct Analyzer: Sendable {
         let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
             (kind, KindRules(kind, catalogue.rules, judged, guarded: entitiesOfKind[kind]!.count >= guardedFrom))
         })
+        // Worst first: severity, then open before closed, then score, then id. Ids are `rule@element`, and no
+        // rule id contains `@`, so the order of ids is the order of `rule@` prefixes, then of element ids:
+        // both are ranked once, and the sort compares numbers instead of strings.
+        let ruleIDs = catalogue.rules.map(\.id) + model.threats.map(\.id)
+        let ruleRank = Dictionary(ruleIDs.map { $0 + "@" }.sorted().enumerated().map { (String($0.element.dropLast()), $0.offset) },
+                                  uniquingKeysWith: { a, _ in a })
+        // The catalogue's rules ranked by identity too: a pointer hashes faster than an id (written threats' rules are
+        // made per threat and looked up by id).
+        let catalogueRuleRank = Dictionary(catalogue.rules.map { (ObjectIdentifier($0), ruleRank[$0.id] ?? 0) }, uniquingKeysWith: { a, _ in a })
+        /// The place of finding `f`, the `index`-th, on the component at `component` in `components.ids`.
+        @Sendable func key(_ f: Finding, component: Int?, index: Int) -> SortKey {
+            SortKey(severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
+                    rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0, element: component ?? 0, index: index)
+        }
+
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
         let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], components: [Int?], tracked: Set<Int>) in
+        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], components: [Int?], tracked: Set<Int>, keys: [SortKey]) in
             let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
             var found: [Finding] = []
             // Each finding's component, as its position in `components.ids`, for the sort and the maturity.
@@ -171,10 +216,21 @@ public struct Analyzer: Sendable {
                     component.append(contentsOf: repeatElement(components.position(of: ref), count: found.count - first))
                 }
             }
-            return (found, component, tracked)
+            // Each lane sorts its own findings (by its own positions, in the order of the lanes' positions): the
+            // sort below then finds one sorted run per lane and merges them, and the core that finishes first
+            // does not wait idle for a sort of all of them.
+            var keys = found.indices.map { key(found[$0], component: component[$0], index: $0) }
+            keys.sort()
+            return (found, component, tracked, keys)
         }
         var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
         var component = partial.count == 1 ? partial[0].components : partial.flatMap(\.components)
+        var keys: [SortKey] = []
+        keys.reserveCapacity(findings.count + model.threats.count)
+        for lane in partial {
+            let offset = keys.count
+            keys.append(contentsOf: lane.keys.lazy.map { $0.moved(by: offset) })
+        }
         var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         var diagnostics: [Diagnostic] = []
 
@@ -196,21 +252,9 @@ public struct Analyzer: Sendable {
             if let entry { tracked.insert(entry) }
         }
 
-        // Worst first: severity, then open before closed, then score, then id. Ids are `rule@element`, and no
-        // rule id contains `@`, so the order of ids is the order of `rule@` prefixes, then of element ids:
-        // both are ranked once, and the sort compares numbers instead of strings.
-        let ruleIDs = catalogue.rules.map(\.id) + model.threats.map(\.id)
-        let ruleRank = Dictionary(ruleIDs.map { $0 + "@" }.sorted().enumerated().map { (String($0.element.dropLast()), $0.offset) },
-                                  uniquingKeysWith: { a, _ in a })
-        // The catalogue's rules ranked by identity too: a pointer hashes faster than an id (written threats' rules are
-        // made per threat and looked up by id).
-        let catalogueRuleRank = Dictionary(catalogue.rules.map { (ObjectIdentifier($0), ruleRank[$0.id] ?? 0) }, uniquingKeysWith: { a, _ in a })
-        var keys = findings.indices.map { i in
-            let f = findings[i]
-            return SortKey(severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
-                           rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0,
-                           element: component[i] ?? 0, index: i)
-        }
+        keys.append(contentsOf: (keys.count..<findings.count).map { key(findings[$0], component: component[$0], index: $0) })
+        // The standard library's sort is a merge sort that finds the runs already sorted: merging the lanes' costs
+        // one pass.
         keys.sort()
         let order = keys.map(\.index)
         findings = order.map { findings[$0] }
@@ -295,12 +339,11 @@ public struct Analyzer: Sendable {
         for (f, c) in zip(findings, componentOfFinding) where f.isOpen {
             if let c, f.expectedLevel < lowestOpen[c] { lowestOpen[c] = f.expectedLevel }
         }
-        var components: [String: Int] = Dictionary(minimumCapacity: ids.count)
-        for (id, lowest) in zip(ids, lowestOpen) { components[id] = evidenced(lowest, practicesCount: false) }
+        let components = ComponentLevels(ids: ids, levels: lowestOpen.map { evidenced($0, practicesCount: false) })
         let target = min(5, system + 1)
         let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
         let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
-        return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components, componentIDs: ids,
+        return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components,
                                   missingPractices: missing, blockingFindings: blocking)
     }
 }
@@ -360,13 +403,21 @@ struct ComponentOrder: Sendable {
 /// open before closed, higher score first, then rule and element rank. Sorting these compares integers, not
 /// tuples of five fields through an index.
 struct SortKey: Comparable {
-    let major: UInt64, minor: UInt64, index: Int
+    let major: UInt64, minor: UInt64
+    private(set) var index: Int
 
     init(severity: Int, open: Bool, score: Int, rule: Int, element: Int, index: Int) {
         // Descending fields are stored negated; each fits in 16 bits (severity ranks, scores up to 16).
         major = UInt64(truncatingIfNeeded: 0xFFFF - severity) << 32 | (open ? 0 : 1) << 16 | UInt64(truncatingIfNeeded: 0xFFFF - score)
         minor = UInt64(truncatingIfNeeded: rule) << 32 | UInt64(truncatingIfNeeded: element)
         self.index = index
+    }
+
+    /// The same key for the finding `offset` places further on.
+    func moved(by offset: Int) -> SortKey {
+        var key = self
+        key.index += offset
+        return key
     }
 
     static func < (a: SortKey, b: SortKey) -> Bool {

@@ -34,10 +34,6 @@ public struct JSONReportWriter: ReportWriter {
         head.newline(indent: 1)
         head.raw("\"findings\": [")
         head.withUnsafeBytes(sink)
-        // What a finding takes from its rule is written once per rule: a third of a finding's bytes.
-        let fragments = findings.reduce(into: [ObjectIdentifier: RuleFragments]()) { all, f in
-            if all[ObjectIdentifier(f.rule)] == nil { all[ObjectIdentifier(f.rule)] = RuleFragments(f.rule) }
-        }
         let block = 8192
         // Each half has one buffer, emptied for every block: fresh buffers would each cost a page fault per 4 KiB.
         let lanes = [Lane(capacity: min(findings.count, block) / 2 * 768), Lane(capacity: min(findings.count, block) / 2 * 768)]
@@ -45,12 +41,12 @@ public struct JSONReportWriter: ReportWriter {
             let end = min(findings.count, start + block), middle = (start + end + 1) / 2
             let ranges = [start..<middle, middle..<end]
             _ = [0, 1].parallelMap { lane in
-                lanes[lane].fill { part in
+                lanes[lane].fill { part, fragments in
                     // One finding per line, compact: easy to grep and diff, and a third smaller.
                     for i in ranges[lane] {
                         if i > 0 { part.raw(",") }
                         part.newline(indent: 2)
-                        Self.write(findings[i], fragments[ObjectIdentifier(findings[i].rule)]!, into: &part)
+                        Self.write(findings[i], fragments.of(findings[i].rule), into: &part)
                     }
                 }
             }
@@ -64,17 +60,33 @@ public struct JSONReportWriter: ReportWriter {
         tail.withUnsafeBytes(sink)
     }
 
-    /// The compact output of one half of a block of findings, kept from block to block.
+    /// The compact output of one half of a block of findings, kept from block to block, and the fragments of the
+    /// rules it has met.
     private final class Lane: @unchecked Sendable {
         // Only one thread at a time fills a lane, and the lanes are read after the loop that fills them.
         private(set) var output: JSONOutput
+        private var fragments = FragmentCache()
 
         init(capacity: Int) { output = JSONOutput(pretty: false, capacity: capacity) }
 
         /// Empties the output and writes it again with `body`.
-        func fill(_ body: (inout JSONOutput) -> Void) {
+        func fill(_ body: (inout JSONOutput, inout FragmentCache) -> Void) {
             output.removeAll()
-            body(&output)
+            body(&output, &fragments)
+        }
+    }
+
+    /// What findings take from their rules, made at a rule's first finding: a third of a finding's bytes are
+    /// written once per rule. Each lane keeps its own (no lock, and no pass over every finding first).
+    struct FragmentCache {
+        private var byRule: [ObjectIdentifier: RuleFragments] = [:]
+
+        /// The fragments of `rule`.
+        mutating func of(_ rule: Rule) -> RuleFragments {
+            if let made = byRule[ObjectIdentifier(rule)] { return made }
+            let made = RuleFragments(rule)
+            byRule[ObjectIdentifier(rule)] = made
+            return made
         }
     }
 
@@ -234,9 +246,10 @@ public struct JSONReportWriter: ReportWriter {
                         out.list(count: m.blockingFindings.count) { out, j in out.string(m.blockingFindings[j].id) }
                     } else {
                         out.key("components")
-                        out.object(count: m.componentIDs.count, indent: 2) { out, j in
-                            out.key(m.componentIDs[j])
-                            out.integer(m.components[m.componentIDs[j]] ?? 1)
+                        let levels = m.components
+                        out.object(count: levels.count, indent: 2) { out, j in
+                            out.key(levels.ids[j])
+                            out.integer(levels.levels[j])
                         }
                     }
                 }

@@ -266,8 +266,8 @@ struct CoreAdapter: Sendable {
 
     private func summary(_ a: Analysis, _ key: (String) -> String) -> AnalysisSummary {
         var components: [String: ComponentFindings] = [:]
-        for id in a.maturity.componentIDs {
-            components[id] = ComponentFindings(id: id, level: a.maturity.components[id], findings: [])
+        for (id, level) in zip(a.maturity.components.ids, a.maturity.components.levels) {
+            components[id] = ComponentFindings(id: id, level: level, findings: [])
         }
         for f in a.findings {
             let info = FindingInfo(id: f.id, ruleID: f.rule.id, title: f.rule.title, severity: f.severity.rawValue,
