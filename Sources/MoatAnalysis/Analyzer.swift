@@ -181,7 +181,8 @@ public struct Analyzer: Sendable {
         /// The place of finding `f`, the `index`-th, on the component at `component` in `components.ids`.
         @Sendable func key(_ f: Finding, component: Int?, index: Int) -> SortKey {
             SortKey(severity: f.severity.rank, open: f.isOpen, score: f.likelihood * f.impact,
-                    rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0, element: component ?? 0, index: index)
+                    rule: catalogueRuleRank[ObjectIdentifier(f.rule)] ?? ruleRank[f.rule.id] ?? 0, element: component ?? 0, index: index,
+                    expectedLevel: f.expectedLevel)
         }
 
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
@@ -257,8 +258,8 @@ public struct Analyzer: Sendable {
         // one pass.
         keys.sort()
         let order = keys.map(\.index)
-        findings = order.map { findings[$0] }
-        component = order.map { component[$0] }
+        findings.permute(by: order)
+        component.permute(by: order)
         let unmatched = judged.tracker.unmatched(used: tracked)
         for entry in unmatched {
             let ruleID = String(entry.pattern.prefix { $0 != "@" })
@@ -275,8 +276,8 @@ public struct Analyzer: Sendable {
             diagnostics.append(.warning(.expiredTracking, "'\(entry.status.rawValue) \(entry.pattern)' expired on \(entry.until ?? "")",
                                         at: entry.range, notes: ["the findings it covered are open again"]))
         }
-        var maturity = assess(findings, components: components.ids, componentOfFinding: component, declared: declared,
-                              practices: Set(model.header.practices))
+        var maturity = assess(findings, openLevels: keys.map(\.openLevel), components: components.ids, componentOfFinding: component,
+                              declared: declared, practices: Set(model.header.practices))
         maturity.floor = options.minimumLevel
         return Analysis(model: model, graph: graph, findings: findings, maturity: maturity, unmatchedTracking: unmatched,
                         diagnostics: diagnostics, options: options)
@@ -317,8 +318,8 @@ public struct Analyzer: Sendable {
     /// no open finding expects a level ≤ L (DESIGN §6). A component's evidenced level comes from its own
     /// findings only: the organisation's practices are the system's, not each component's.
     /// `ids` are the in-scope components, sorted; `componentOfFinding` is each finding's position in `ids` (nil for
-    /// one on something else, such as a data asset).
-    func assess(_ findings: [Finding], components ids: [String], componentOfFinding: [Int?], declared: Int,
+    /// one on something else, such as a data asset); `openLevels` each finding's `SortKey.openLevel`.
+    func assess(_ findings: [Finding], openLevels: [Int], components ids: [String], componentOfFinding: [Int?], declared: Int,
                 practices: Set<String>) -> MaturityAssessment {
         let levels = catalogue.maturity.levels
         let met = (0...5).map { level in
@@ -333,16 +334,18 @@ public struct Analyzer: Sendable {
             }
             return level
         }
-        let open = findings.filter(\.isOpen)
-        let system = evidenced(open.map(\.expectedLevel).min() ?? 6, practicesCount: true)
-        var lowestOpen = [Int](repeating: 6, count: ids.count)
-        for (f, c) in zip(findings, componentOfFinding) where f.isOpen {
-            if let c, f.expectedLevel < lowestOpen[c] { lowestOpen[c] = f.expectedLevel }
+        // From the open levels the sort keys carry, not from the findings: the findings are in report order, far
+        // from the order they were made (and lie) in memory, and reading each costs a cache miss.
+        var lowestOpen = [Int](repeating: 6, count: ids.count), lowest = 6
+        for (level, c) in zip(openLevels, componentOfFinding) where level > 0 {
+            lowest = min(lowest, level)
+            if let c, level < lowestOpen[c] { lowestOpen[c] = level }
         }
+        let system = evidenced(lowest, practicesCount: true)
         let components = ComponentLevels(ids: ids, levels: lowestOpen.map { evidenced($0, practicesCount: false) })
         let target = min(5, system + 1)
         let missing = levels.filter { $0.level <= target }.flatMap(\.practices).filter { !practices.contains($0.id) }
-        let blocking = system < 5 ? open.filter { $0.expectedLevel <= target } : []
+        let blocking = system < 5 ? openLevels.indices.filter { openLevels[$0] > 0 && openLevels[$0] <= target }.map { findings[$0] } : []
         return MaturityAssessment(declared: declared, floor: nil, evidenced: system, components: components,
                                   missingPractices: missing, blockingFindings: blocking)
     }
@@ -404,26 +407,35 @@ struct ComponentOrder: Sendable {
 /// tuples of five fields through an index.
 struct SortKey: Comparable {
     let major: UInt64, minor: UInt64
-    private(set) var index: Int
+    /// The position, then in the four low bits `openLevel`. Positions differ, so those bits never decide the order;
+    /// kept in the key, the levels come out of the sort in report order, for the maturity assessment.
+    private var last: Int
 
-    init(severity: Int, open: Bool, score: Int, rule: Int, element: Int, index: Int) {
+    /// The key of the finding at `index`, whose rule expects `expectedLevel` (1–5) to handle it.
+    init(severity: Int, open: Bool, score: Int, rule: Int, element: Int, index: Int, expectedLevel: Int) {
         // Descending fields are stored negated; each fits in 16 bits (severity ranks, scores up to 16).
         major = UInt64(truncatingIfNeeded: 0xFFFF - severity) << 32 | (open ? 0 : 1) << 16 | UInt64(truncatingIfNeeded: 0xFFFF - score)
         minor = UInt64(truncatingIfNeeded: rule) << 32 | UInt64(truncatingIfNeeded: element)
-        self.index = index
+        last = index << 4 | (open ? min(15, max(1, expectedLevel)) : 0)
     }
+
+    /// The finding's position when the key was made.
+    var index: Int { last >> 4 }
+
+    /// The expected level of an open finding (at least 1), 0 for a closed one.
+    var openLevel: Int { last & 15 }
 
     /// The same key for the finding `offset` places further on.
     func moved(by offset: Int) -> SortKey {
         var key = self
-        key.index += offset
+        key.last += offset << 4
         return key
     }
 
     static func < (a: SortKey, b: SortKey) -> Bool {
         if a.major != b.major { return a.major < b.major }
         if a.minor != b.minor { return a.minor < b.minor }
-        return a.index < b.index
+        return a.last < b.last
     }
 }
 
@@ -645,5 +657,28 @@ struct FindingJudge: Sendable {
                         severity: Severity(score: severity.likelihood * severity.impact), factors: severity.factors,
                         status: status, expectedLevel: expected, presentControls: present, tracking: entry,
                         trackingExpired: expired, range: range), match?.index)
+    }
+}
+
+extension Array {
+    /// Reorders the elements in place so that element k is the one that was at `order[k]` (`order` a permutation
+    /// of the indices), by swapping along the permutation's cycles. Swaps move references without retaining or
+    /// releasing them: `order.map { self[$0] }` would retain every element and release the old array's, touching
+    /// each object twice in an order unrelated to where it lies in memory.
+    mutating func permute(by order: [Int]) {
+        precondition(order.count == count, "a permutation of the indices")
+        var placed = [Bool](repeating: false, count: count)
+        withUnsafeMutableBufferPointer { elements in
+            for start in order.indices where !placed[start] {
+                var j = start
+                while true {
+                    placed[j] = true
+                    let next = order[j]
+                    if next == start { break }
+                    elements.swapAt(j, next)
+                    j = next
+                }
+            }
+        }
     }
 }

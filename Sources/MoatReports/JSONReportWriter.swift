@@ -1,3 +1,4 @@
+import Dispatch
 import MoatCore
 
 /// `moat analyze --format json`: the model, its maturity and every finding (format: docs/analysis.md, "JSON output").
@@ -17,12 +18,59 @@ public struct JSONReportWriter: ReportWriter {
         return all
     }
 
-    /// Writes the report in pieces to `sink`: the summary indented, then one finding per line. The
-    /// findings are streamed a block at a time, the two halves of a block written side by side, so
-    /// neither a tree nor the text of the whole report is ever held in memory. Each piece is valid only
-    /// during the call (the bytes are not copied out).
+    /// Writes the report in pieces to `sink`: the summary indented, then one finding per line. The findings
+    /// are made into text a block at a time, in chunks on every core, and each block goes to `sink` while the
+    /// next one is being made (the summary while the first is), so neither a tree nor the text of the whole
+    /// report is ever held in memory. `sink` is called once per piece, in order and never twice at once, but not
+    /// always on the caller's thread; each piece is valid only during the call (the bytes are not copied out).
     public func write(_ analysis: Analysis, to sink: (UnsafeRawBufferPointer) -> Void) {
         let findings = analysis.findings
+        let chunks = Swift.stride(from: 0, to: findings.count, by: Self.chunk).map { $0..<min(findings.count, $0 + Self.chunk) }
+        let blocks = (chunks.count + Self.chunksPerBlock - 1) / Self.chunksPerBlock
+        func chunksOf(block b: Int) -> Range<Int> {
+            b < 0 || b >= blocks ? 0..<0 : (b * Self.chunksPerBlock)..<min(chunks.count, (b + 1) * Self.chunksPerBlock)
+        }
+        // Two sets of lanes, one filled while the other is written out; each lane has one buffer, emptied for every
+        // chunk it takes (fresh buffers would each cost a page fault per 4 KiB).
+        let lanes = (0..<2).map { _ in
+            (0..<min(chunks.count, Self.chunksPerBlock)).map { _ in Lane(capacity: min(findings.count, Self.chunk) * 768) }
+        }
+        withoutActuallyEscaping(sink) { sink in
+            let sink = SequentialSink(sink)
+            // Step s fills block s and meanwhile writes out what comes before it: the summary, or block s - 1. The
+            // kernel copies a block into the file (a second or more of the run at 100,000 elements) while the other
+            // core fills the next one, and the summary's passes over every finding overlap the first block.
+            for step in 0...blocks {
+                let filling = chunksOf(block: step), writing = chunksOf(block: step - 1)
+                // Iteration 0, taken first, writes; the others fill, so the core that is not writing fills until the
+                // writing is done, then both do.
+                DispatchQueue.concurrentPerform(iterations: 1 + filling.count) { i in
+                    guard i == 0 else {
+                        let c = filling.lowerBound + i - 1
+                        return lanes[step % 2][i - 1].fill { part, fragments in
+                            // One finding per line, compact: easy to grep and diff, and a third smaller.
+                            for f in chunks[c] {
+                                if f > 0 { part.raw(",") }
+                                part.newline(indent: 2)
+                                Self.write(findings[f], fragments.of(findings[f].rule), into: &part)
+                            }
+                        }
+                    }
+                    if step == 0 { return head(analysis).withUnsafeBytes(sink.call) }
+                    for c in writing { lanes[(step - 1) % 2][c - writing.lowerBound].output.withUnsafeBytes(sink.call) }
+                }
+            }
+        }
+        var tail = JSONOutput()
+        if !findings.isEmpty { tail.newline(indent: 1) }
+        tail.raw("]")
+        tail.newline(indent: 0)
+        tail.raw("}\n")
+        tail.withUnsafeBytes(sink)
+    }
+
+    /// The report up to the opening of the list of findings.
+    func head(_ analysis: Analysis) -> JSONOutput {
         var head = JSONOutput()
         head.raw("{")
         for (key, write) in header(analysis) {
@@ -33,37 +81,23 @@ public struct JSONReportWriter: ReportWriter {
         }
         head.newline(indent: 1)
         head.raw("\"findings\": [")
-        head.withUnsafeBytes(sink)
-        let block = 8192
-        // Each half has one buffer, emptied for every block: fresh buffers would each cost a page fault per 4 KiB.
-        let lanes = [Lane(capacity: min(findings.count, block) / 2 * 768), Lane(capacity: min(findings.count, block) / 2 * 768)]
-        for start in stride(from: 0, to: findings.count, by: block) {
-            let end = min(findings.count, start + block), middle = (start + end + 1) / 2
-            let ranges = [start..<middle, middle..<end]
-            _ = [0, 1].parallelMap { lane in
-                lanes[lane].fill { part, fragments in
-                    // One finding per line, compact: easy to grep and diff, and a third smaller.
-                    for i in ranges[lane] {
-                        if i > 0 { part.raw(",") }
-                        part.newline(indent: 2)
-                        Self.write(findings[i], fragments.of(findings[i].rule), into: &part)
-                    }
-                }
-            }
-            for lane in lanes { lane.output.withUnsafeBytes(sink) }
-        }
-        var tail = JSONOutput()
-        if !findings.isEmpty { tail.newline(indent: 1) }
-        tail.raw("]")
-        tail.newline(indent: 0)
-        tail.raw("}\n")
-        tail.withUnsafeBytes(sink)
+        return head
     }
 
-    /// The compact output of one half of a block of findings, kept from block to block, and the fragments of the
-    /// rules it has met.
+    /// Findings per chunk, the unit one core fills at a time, and chunks per block, the unit written out at once.
+    static let chunk = 1024, chunksPerBlock = 4
+
+    /// The sink of `write(_:to:)`, handed to the iteration of a concurrent loop that writes: only that one calls
+    /// it, and the loops run one after the other, so the sink is never called twice at once.
+    private struct SequentialSink: @unchecked Sendable {
+        let call: (UnsafeRawBufferPointer) -> Void
+        init(_ call: @escaping (UnsafeRawBufferPointer) -> Void) { self.call = call }
+    }
+
+    /// The compact output of one chunk of findings, kept from block to block, and the fragments of the rules it
+    /// has met.
     private final class Lane: @unchecked Sendable {
-        // Only one thread at a time fills a lane, and the lanes are read after the loop that fills them.
+        // Only one thread at a time fills a lane, and a lane is read only in the step after the one that filled it.
         private(set) var output: JSONOutput
         private var fragments = FragmentCache()
 

@@ -249,7 +249,8 @@ struct ReportModelTests {
 
     @Test("JSON: more findings than one block of the streamed report, each once, whole and in the analysis's order")
     func jsonAcrossBlocks() throws {
-        // The writer streams findings 8,192 at a time and refills the same two buffers for every block.
+        // The writer streams findings in blocks of 4,096 (four chunks of 1,024, filled side by side), writing one
+        // block out while it fills the next into a second set of buffers.
         let catalogue = try Catalogue.builtIn.get()
         var text = "actor visitor\n"
         for i in 0..<1_200 {  // 11 findings each

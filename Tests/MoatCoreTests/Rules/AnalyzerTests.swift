@@ -155,6 +155,56 @@ struct AnalyzerTests {
         }
     }
 
+    /// A model of `n` exposed APIs, each with a datastore: over 64 entities, so the rules run in lanes.
+    static func manyAPIs(_ n: Int) -> String {
+        var text = "model \"M\" { maturity 2; practices security-policies }\nboundary net { trust untrusted; actor u { type user } }\n"
+        for i in 0..<n {
+            text += "process api\(i) { internet-facing\(i % 3 == 0 ? "; authn oidc" : "") }\ndatastore db\(i) { type sql\(i % 2 == 0 ? "; encrypted-at-rest" : "") }\n"
+                + "u -> api\(i) { protocol https }\napi\(i) -> db\(i) { protocol postgres }\n"
+        }
+        return text
+    }
+
+    @Test("findings made in lanes come out in the report's order, and the maturity agrees with the findings one by one")
+    func lanesAndMaturity() throws {
+        let a = try analyze(Self.manyAPIs(120))
+        // Worst first, then open first, then higher score, then by id (`rule@element` ranked as `rule@` then element).
+        func key(_ f: Finding) -> (Int, Int, Int, String, String) {
+            (-f.severity.rank, f.isOpen ? 0 : 1, -(f.likelihood * f.impact), f.rule.id + "@", f.elementID)
+        }
+        for (x, y) in zip(a.findings, a.findings.dropFirst()) { #expect(key(x) < key(y), "\(x.id) before \(y.id)") }
+        #expect(Set(a.findings.map(\.id)).count == a.findings.count)
+        // Each component's evidenced level from its own open findings, as `assess` defines it.
+        let m = a.maturity
+        #expect(m.components.ids == m.components.ids.sorted() && m.componentIDs == m.components.ids)
+        let met2 = Set(a.model.header.practices).isSuperset(of: ["security-policies", "periodic-audits", "security-reviews", "security-training"])
+        for (id, level) in zip(m.components.ids, m.components.levels) {
+            let lowest = a.findings.filter { $0.elementID == id && $0.isOpen }.map(\.expectedLevel).min() ?? 6
+            #expect(level == max(1, min(5, lowest - 1)), "\(id)")
+            #expect(m.components[id] == level)
+        }
+        #expect(m.components["no-such-component"] == nil && m.components["api"] == nil && m.components["zzz"] == nil)
+        let lowest = a.findings.filter(\.isOpen).map(\.expectedLevel).min() ?? 6
+        #expect(m.evidenced == (met2 && lowest > 2 ? 2 : 1))
+        let target = min(5, m.evidenced + 1)
+        #expect(m.blockingFindings.map(\.id) == a.findings.filter { $0.isOpen && $0.expectedLevel <= target }.map(\.id))
+        #expect(!m.blockingFindings.isEmpty)
+    }
+
+    @Test("permuting in place gives what mapping the order gives, for every cycle shape")
+    func permuteInPlace() {
+        var generator = SystemRandomNumberGenerator()
+        for n in [0, 1, 2, 3, 10, 257] {
+            for _ in 0..<20 {
+                let order = Array(0..<n).shuffled(using: &generator)
+                var values = (0..<n).map { "v\($0)" }
+                let expected = order.map { values[$0] }
+                values.permute(by: order)
+                #expect(values == expected, "\(order)")
+            }
+        }
+    }
+
     @Test("out-of-scope elements are not analysed")
     func outOfScope() throws {
         let a = try analyze(Self.exposedAPI.replacingOccurrences(of: "{ internet-facing }", with: "{ internet-facing; out-of-scope \"vendor\" }"))
