@@ -157,6 +157,16 @@ struct CheckedAttributes: Sendable {
     var diagnostics: DiagnosticBag
 }
 
+/// The checked attributes of a document's declarations in order, as the two halves checked side by side made
+/// them: kept apart, because joining them would retain and release everything in the second half once more.
+struct CheckedHalves {
+    var first: [CheckedAttributes] = [], second: [CheckedAttributes] = []
+
+    subscript(position: Int) -> CheckedAttributes {
+        position < first.count ? first[position] : second[position - first.count]
+    }
+}
+
 /// The positions of a flow's source and target in the model's elements.
 struct FlowEnds {
     var source: Int
@@ -214,7 +224,7 @@ private final class ModelBuilder {
     /// Bytes read so far, all files together.
     var totalSize = 0
     /// The checked attributes of the document being walked, and the next one `handle` takes (`walk`).
-    var checked: [CheckedAttributes] = []
+    var checked = CheckedHalves()
     var nextChecked = 0
 
     /// The boundary holding what is being declared: its id and its position in `boundaries`.
@@ -338,7 +348,7 @@ private final class ModelBuilder {
     /// The checked attributes of every declaration, boundary and flow among `statements` (the contents of
     /// boundaries too), each with the diagnostics of its check, in the order `handle` meets them. Each check
     /// stands alone, so a large document's are made on every core.
-    func checkAhead(_ statements: [Statement]) -> [CheckedAttributes] {
+    func checkAhead(_ statements: [Statement]) -> CheckedHalves {
         var work: [(syntax: [AttributeSyntax], kind: ElementKind)] = []
         func gather(_ statements: [Statement]) {
             for i in statements.indices {
@@ -360,7 +370,7 @@ private final class ModelBuilder {
             let attributes = checker.check(item.syntax, on: item.kind, into: &diagnostics)
             return CheckedAttributes(attributes: attributes, diagnostics: diagnostics)
         }
-        guard work.count >= Self.parallelChecks else { return work.map(check) }
+        guard work.count >= Self.parallelChecks else { return CheckedHalves(first: work.map(check)) }
         // Two halves, one per core, each checked in order (no hand-over per declaration), cut where half the
         // attributes are on each side: a model usually lists its elements, which have more, before its flows.
         let items = work, total = work.reduce(0) { $0 + $1.syntax.count }
@@ -371,7 +381,7 @@ private final class ModelBuilder {
         }
         let half = cut
         let (first, second) = inParallel({ items[..<half].map(check) }, { items[half...].map(check) })
-        return first + second
+        return CheckedHalves(first: first, second: second)
     }
 
     /// The attributes of the next declaration `handle` meets, checked ahead by `walk`; their diagnostics join
@@ -614,10 +624,28 @@ private final class ModelBuilder {
         flows.reserveCapacity(flowSyntax.count)
         ends.reserveCapacity(flowSyntax.count)
         implicit.reserveCapacity(flowSyntax.count)
-        /// The position in `elements` of the node a flow's end, `id` written at `range`, names; reports the end
-        /// when it names none. (The id and its range, not the end's `Located`: that was a copy per end.)
-        func node(_ id: String, at range: @autoclosure () -> SourceRange) -> Int? {
-            guard let claim = ids[id] else {
+        // Fields read in place (the arrays held locally): `for (f, attributes) in` copied every flow's syntax.
+        let syntax = flowSyntax, checked = flowAttributes, ids = self.ids
+        // Each flow's ends looked up among the claimed ids, and its implicit id made, on every core for a large
+        // model: both only read, and each lookup hashes an id. What the claims mean and what is wrong is worked
+        // out below, flow by flow in order, as the diagnostics must be.
+        let lookUp = { @Sendable (range: Range<Int>) -> [(source: Int?, target: Int?, implicitID: String?)] in
+            range.map { p in
+                (ids[syntax[p].source.value], ids[syntax[p].target.value], syntax[p].id != nil ? nil
+                    : Flow.implicitID(source: syntax[p].source.value, target: syntax[p].target.value, twoWay: syntax[p].twoWay))
+            }
+        }
+        // In two halves, kept apart: joined, every id in the second would be retained and released once more.
+        let half = syntax.count < Self.parallelChecks ? syntax.count : syntax.count / 2
+        let (first, second) = half == syntax.count ? (lookUp(0..<half), [])
+            : inParallel({ lookUp(0..<half) }, { lookUp(half..<syntax.count) })
+        func looked(_ position: Int) -> (source: Int?, target: Int?, implicitID: String?) {
+            position < half ? first[position] : second[position - half]
+        }
+        /// The position in `elements` of the node a flow's end names: `claim`, the position in `claims` of its `id`
+        /// (written at `range`), if claimed; reports the end when it names none.
+        func node(_ claim: Int?, _ id: String, at range: @autoclosure () -> SourceRange) -> Int? {
+            guard let claim else {
                 let nodes = diagnostics.isFull ? [] : elements.map(\.id)  // past the cap the error is dropped: no hint to search for
                 let guess = Suggestion.closest(to: id, in: nodes)
                 diagnostics.error(.unknownElement, "unknown element '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
@@ -631,17 +659,15 @@ private final class ModelBuilder {
             }
             return claims[claim].element
         }
-        // Fields read in place (the arrays held locally): `for (f, attributes) in` copied every flow's syntax.
-        let syntax = flowSyntax, checked = flowAttributes
         for position in syntax.indices {
             // Both ends are checked (and reported) before giving up on the flow.
-            let source = node(syntax[position].source.value, at: syntax[position].source.range)
-            let target = node(syntax[position].target.value, at: syntax[position].target.range)
+            let claimed = looked(position)
+            let source = node(claimed.source, syntax[position].source.value, at: syntax[position].source.range)
+            let target = node(claimed.target, syntax[position].target.value, at: syntax[position].target.range)
             guard let source, let target else { continue }
             // Fields read in place; the whole syntax is taken only to report a repeated flow.
             let explicitID = syntax[position].id?.value
-            let id = explicitID ?? Flow.implicitID(source: syntax[position].source.value, target: syntax[position].target.value,
-                                                   twoWay: syntax[position].twoWay)
+            let id = explicitID ?? claimed.implicitID!
             if explicitID == nil {
                 if let firstPosition = implicit.insertIfAbsent(id, position) {
                     reportRepeated(syntax[position], id: id, first: syntax[firstPosition])

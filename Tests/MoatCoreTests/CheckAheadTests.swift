@@ -39,4 +39,37 @@ struct CheckAheadTests {
         #expect(unknown.map { "\($0.range?.file.path ?? ""):\($0.range?.start.line ?? 0)" }
                 == ["/m/more.moat:151", "/m/root.moat:151", "/m/root.moat:452"])
     }
+
+    @Test("flow ends looked up on two cores give the errors, in the order, of a flow-by-flow lookup")
+    func flowEndsOfALargeModel() throws {
+        // The same wrong flows after 10 and after 400 good ones: the second model's ends are looked up in two
+        // halves side by side. Each error must be the same, at the same place relative to the wrong flows.
+        let wrong = [
+            "nosuch -> n0 \"Unknown source\"",
+            "n1 -> zone \"A boundary as target\"",
+            "n2 -> n3 \"Repeated\"", "n2 -> n3 \"Repeated\"",
+            "n4 -> n5 \"First\"", "n4 -> n5 \"Second\" { protocol https }",
+            "n6 -> nosuch2 \"Unknown target\"",
+        ]
+        func model(goodFlows: Int) -> (text: String, firstWrongLine: Int) {
+            var lines = ["boundary zone { trust internal }"] + (0..<420).map { "process n\($0)" }
+            lines += (0..<goodFlows).map { "n\($0 % 400 + 10) -> n\(($0 + 1) % 400 + 10) \"Good \($0)\"" }
+            return ((lines + wrong).joined(separator: "\n"), lines.count + 1)
+        }
+        func errors(goodFlows: Int) throws -> [String] {
+            let (text, first) = model(goodFlows: goodFlows)
+            let result = try loadModel(text)
+            // Lines relative to the first wrong flow, in the messages too ("declared at line …").
+            return result.diagnostics.map { "\(($0.range?.start.line ?? 0) - first):\($0.range?.start.column ?? 0) \($0.severity) "
+                + $0.message.replacingOccurrences(of: "line \(first + 4)", with: "line +4") }
+        }
+        let small = try errors(goodFlows: 10), large = try errors(goodFlows: 400)
+        #expect(small == large)
+        #expect(small.count == 5, "\(small)")
+        #expect(small.contains { $0.hasPrefix("0:1 ") && $0.contains("unknown element 'nosuch'") })
+        #expect(small.contains { $0.hasPrefix("1:7 ") && $0.contains("'zone' is a boundary") })
+        #expect(small.contains { $0.hasPrefix("3:1 ") && $0.contains("duplicate flow 'n2->n3'") })
+        #expect(small.contains { $0.hasPrefix("5:1 ") && $0.contains("another flow 'n4->n5' is declared at line +4") })
+        #expect(small.contains { $0.hasPrefix("6:7 ") && $0.contains("unknown element 'nosuch2'") })
+    }
 }
