@@ -162,8 +162,9 @@ public struct Analyzer: Sendable {
 
         // Entity by entity, every rule of its kind: one element's attributes stay in cache while all
         // its rules run (rule by rule, each rule swept every element of a large model through memory).
-        // Each core takes a contiguous share of every kind's entities with an evaluator of its own (the
-        // evaluator caches facts as it goes); the sort below makes the order independent of the split.
+        // Each core takes pieces of a kind's entities with an evaluator of its own (the evaluator caches facts
+        // as it goes); the findings are joined in the order of the pieces, whichever core made them, and the sort
+        // below makes the order independent of the split.
         let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
         let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
         let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
@@ -187,50 +188,55 @@ public struct Analyzer: Sendable {
 
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
         let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let partial = Array(0..<lanes).parallelMap { lane -> (findings: [Finding], components: [Int?], tracked: Set<Int>, keys: [SortKey]) in
-            let evaluator = Evaluator(graph: graph, vocabulary: catalogue.vocabulary)
+        // Each kind's entities in pieces, about four per core: a core takes the next piece when it finishes one, so
+        // entities of uneven cost even out (halves, one per core, left one core idle for a tenth of the rules' time).
+        let pieceSize = max(64, total / (lanes * 4))
+        let pieces = kinds.flatMap { kind in
+            let count = entitiesOfKind[kind]!.count
+            return Swift.stride(from: 0, to: count, by: pieceSize).map { (kind: kind, range: $0..<min(count, $0 + pieceSize)) }
+        }
+        let partial = parallelPieces(count: pieces.count, lanes: lanes,
+                                     setUp: { Evaluator(graph: graph, vocabulary: catalogue.vocabulary) }) { evaluator, piece in
+            let (kind, range) = pieces[piece]
+            let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
             var found: [Finding] = []
             // Each finding's component, as its position in `components.ids`, for the sort and the maturity.
             var component: [Int?] = []
             var tracked = Set<Int>()
-            for kind in kinds {
-                let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!
-                var holds = rules.guards.noClauses
-                for ref in refs[(refs.count * lane / lanes)..<(refs.count * (lane + 1) / lanes)] {
-                    let side = Side(ref, evaluator)
-                    let first = found.count
-                    var context: SeverityModel.Context?
-                    rules.guards.check(ref, evaluator, into: &holds)
-                    // By position in the columns: a loop over tuples would retain and release each rule, condition
-                    // and plan for every rule tried, three pairs per try, the most frequent step of the analysis.
-                    for j in rules.conditions.indices where side.fits(rules.runsOn[j]) && rules.guards.admits(j, holds)
-                        && rules.conditions[j]._withUnsafeGuaranteedRef({ $0.holds(evaluator, ref) }) {
-                        if context == nil { context = severityModel.context(of: ref, evaluator: evaluator) }
-                        let rule = rules.rules[j]
-                        let severity = severityModel.assess(rule: rule, in: &context!, evaluator: evaluator)
-                        let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: rules.plans[j])
-                        found.append(f)
-                        if let entry { tracked.insert(entry) }
-                    }
-                    // All of an entity's findings are made here, together: drop those another one supersedes.
-                    Self.dropSuperseded(&found, from: first)
-                    component.append(contentsOf: repeatElement(components.position(of: ref), count: found.count - first))
+            var holds = rules.guards.noClauses
+            for ref in refs[range] {
+                let side = Side(ref, evaluator)
+                let first = found.count
+                var context: SeverityModel.Context?
+                rules.guards.check(ref, evaluator, into: &holds)
+                // By position in the columns: a loop over tuples would retain and release each rule, condition
+                // and plan for every rule tried, three pairs per try, the most frequent step of the analysis.
+                for j in rules.conditions.indices where side.fits(rules.runsOn[j]) && rules.guards.admits(j, holds)
+                    && rules.conditions[j]._withUnsafeGuaranteedRef({ $0.holds(evaluator, ref) }) {
+                    if context == nil { context = severityModel.context(of: ref, evaluator: evaluator) }
+                    let rule = rules.rules[j]
+                    let severity = severityModel.assess(rule: rule, in: &context!, evaluator: evaluator)
+                    let (f, entry) = judged.finding(rule, ref, kind, evaluator, severity: severity, mitigation: rules.plans[j])
+                    found.append(f)
+                    if let entry { tracked.insert(entry) }
                 }
+                // All of an entity's findings are made here, together: drop those another one supersedes.
+                Self.dropSuperseded(&found, from: first)
+                component.append(contentsOf: repeatElement(components.position(of: ref), count: found.count - first))
             }
-            // Each lane sorts its own findings (by its own positions, in the order of the lanes' positions): the
-            // sort below then finds one sorted run per lane and merges them, and the core that finishes first
-            // does not wait idle for a sort of all of them.
+            // Each piece's findings sorted where they were made (by their positions in the piece, in the order of the
+            // pieces'): the sort below then finds one sorted run per piece and merges them.
             var keys = found.indices.map { key(found[$0], component: component[$0], index: $0) }
             keys.sort()
-            return (found, component, tracked, keys)
+            return (findings: found, components: component, tracked: tracked, keys: keys)
         }
         var findings = partial.count == 1 ? partial[0].findings : partial.flatMap(\.findings)
         var component = partial.count == 1 ? partial[0].components : partial.flatMap(\.components)
         var keys: [SortKey] = []
         keys.reserveCapacity(findings.count + model.threats.count)
-        for lane in partial {
+        for piece in partial {
             let offset = keys.count
-            keys.append(contentsOf: lane.keys.lazy.map { $0.moved(by: offset) })
+            keys.append(contentsOf: piece.keys.lazy.map { $0.moved(by: offset) })
         }
         var tracked = partial.reduce(into: Set<Int>()) { $0.formUnion($1.tracked) }
         var diagnostics: [Diagnostic] = []
@@ -254,8 +260,7 @@ public struct Analyzer: Sendable {
         }
 
         keys.append(contentsOf: (keys.count..<findings.count).map { key(findings[$0], component: component[$0], index: $0) })
-        // The standard library's sort is a merge sort that finds the runs already sorted: merging the lanes' costs
-        // one pass.
+        // The standard library's sort is a merge sort that finds the runs already sorted: it merges the pieces'.
         keys.sort()
         let order = keys.map(\.index)
         findings.permute(by: order)

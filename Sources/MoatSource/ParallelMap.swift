@@ -1,5 +1,6 @@
 import Dispatch
 import MoatText
+import Synchronization
 
 extension Array where Element: Sendable {
     /// `map` over the elements on every core, results in the original order.
@@ -9,6 +10,24 @@ extension Array where Element: Sendable {
         DispatchQueue.concurrentPerform(iterations: count) { i in slots.set(i, transform(self[i])) }
         return slots.values
     }
+}
+
+/// `work(&state, i)` for every i in `0..<count`, on `lanes` cores, results in index order. Each core makes its
+/// own `state` once (`setUp`) and takes the next index whenever it finishes one, so pieces of uneven cost even
+/// out across the cores, where a fixed share each would leave one core idle while the other finishes.
+package func parallelPieces<State, T: Sendable>(count: Int, lanes: Int, setUp: @Sendable () -> State,
+                                                _ work: @Sendable (inout State, Int) -> T) -> [T] {
+    let slots = ResultSlots<T>(count: count)
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(lanes, count))) { _ in
+        var state = setUp()
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard i < count else { return }
+            slots.set(i, work(&state, i))
+        }
+    }
+    return slots.values
 }
 
 /// One slot per iteration of a concurrent loop; each slot is written by exactly one iteration, and read
