@@ -20,9 +20,10 @@ public struct JSONReportWriter: ReportWriter {
 
     /// Writes the report in pieces to `sink`: the summary indented, then one finding per line. The findings
     /// are made into text a block at a time, in chunks on every core, and each block goes to `sink` while the
-    /// next one is being made (the summary while the first is), so neither a tree nor the text of the whole
-    /// report is ever held in memory. `sink` is called once per piece, in order and never twice at once, but not
-    /// always on the caller's thread; each piece is valid only during the call (the bytes are not copied out).
+    /// next one is being made (the summary's long parts are made beside the first block), so neither a tree nor
+    /// the text of the whole report is ever held in memory. `sink` is called once per piece, in order and never
+    /// twice at once, but not always on the caller's thread; each piece is valid only during the call (the bytes
+    /// are not copied out).
     public func write(_ analysis: Analysis, to sink: (UnsafeRawBufferPointer) -> Void) {
         let findings = analysis.findings
         let chunks = Swift.stride(from: 0, to: findings.count, by: Self.chunk).map { $0..<min(findings.count, $0 + Self.chunk) }
@@ -35,29 +36,34 @@ public struct JSONReportWriter: ReportWriter {
         let lanes = (0..<2).map { _ in
             (0..<min(chunks.count, Self.chunksPerBlock)).map { _ in Lane(capacity: min(findings.count, Self.chunk) * 768) }
         }
+        let parts = SummaryParts()
         withoutActuallyEscaping(sink) { sink in
             let sink = SequentialSink(sink)
-            // Step s fills block s and meanwhile writes out what comes before it: the summary, or block s - 1. The
-            // kernel copies a block into the file (a second or more of the run at 100,000 elements) while the other
-            // core fills the next one, and the summary's passes over every finding overlap the first block.
-            for step in 0...blocks {
+            // Step s fills block s and meanwhile writes out what step s - 1 made: the kernel copies a block into the
+            // file (a second or more of the run at 100,000 elements) while the other core fills the next one. Step 0
+            // makes the summary's long parts (passes over every finding and component) beside the first block, and
+            // step 1 writes the summary before block 0.
+            for step in 0...max(blocks, 1) {
                 let filling = chunksOf(block: step), writing = chunksOf(block: step - 1)
-                // Iteration 0, taken first, writes; the others fill, so the core that is not writing fills until the
-                // writing is done, then both do.
-                DispatchQueue.concurrentPerform(iterations: 1 + filling.count) { i in
-                    guard i == 0 else {
-                        let c = filling.lowerBound + i - 1
-                        return lanes[step % 2][i - 1].fill { part, fragments in
-                            // One finding per line, compact: easy to grep and diff, and a third smaller.
-                            for f in chunks[c] {
-                                if f > 0 { part.raw(",") }
-                                part.newline(indent: 2)
-                                Self.write(findings[f], fragments.of(findings[f].rule), into: &part)
-                            }
+                // The first iterations, taken first, make the summary's parts or write; the others fill, so the core
+                // that is not writing fills until the writing is done, then both do.
+                let first = step == 0 ? SummaryParts.count : 1
+                DispatchQueue.concurrentPerform(iterations: first + filling.count) { i in
+                    guard i >= first else {
+                        if step == 0 { return parts.make(i, of: analysis) }
+                        if step == 1 { head(analysis, parts).withUnsafeBytes(sink.call) }
+                        for c in writing { lanes[(step - 1) % 2][c - writing.lowerBound].output.withUnsafeBytes(sink.call) }
+                        return
+                    }
+                    let c = filling.lowerBound + i - first
+                    lanes[step % 2][i - first].fill { part, fragments in
+                        // One finding per line, compact: easy to grep and diff, and a third smaller.
+                        for f in chunks[c] {
+                            if f > 0 { part.raw(",") }
+                            part.newline(indent: 2)
+                            Self.write(findings[f], fragments.of(findings[f].rule), into: &part)
                         }
                     }
-                    if step == 0 { return head(analysis).withUnsafeBytes(sink.call) }
-                    for c in writing { lanes[(step - 1) % 2][c - writing.lowerBound].output.withUnsafeBytes(sink.call) }
                 }
             }
         }
@@ -69,11 +75,11 @@ public struct JSONReportWriter: ReportWriter {
         tail.withUnsafeBytes(sink)
     }
 
-    /// The report up to the opening of the list of findings.
-    func head(_ analysis: Analysis) -> JSONOutput {
+    /// The report up to the opening of the list of findings, with the long parts `parts` made.
+    func head(_ analysis: Analysis, _ parts: SummaryParts) -> JSONOutput {
         var head = JSONOutput()
         head.raw("{")
-        for (key, write) in header(analysis) {
+        for (key, write) in header(analysis, parts) {
             head.newline(indent: 1)
             head.key(key)
             write(&head)
@@ -249,9 +255,8 @@ public struct JSONReportWriter: ReportWriter {
     }
 
     /// The members before `findings`, each with what writes its value at depth 1.
-    func header(_ a: Analysis) -> [(String, (inout JSONOutput) -> Void)] {
+    func header(_ a: Analysis, _ parts: SummaryParts) -> [(String, (inout JSONOutput) -> Void)] {
         let m = a.maturity
-        let counts = FindingCounts(a.findings)
         let model = JSONValue.object([
             ("name", .string(a.model.header.name)),
             ("owner", a.model.header.owner.map(JSONValue.string) ?? .null),
@@ -262,11 +267,6 @@ public struct JSONReportWriter: ReportWriter {
             ("nextLevel", m.nextLevel.map { .number(Double($0)) } ?? .null),
             ("missingPractices", .array(m.missingPractices.map { .string($0.id) })),
         ]
-        let summary = JSONValue.object([
-            ("total", .number(Double(a.findings.count))),
-            ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(counts.byStatus[$0] ?? 0))) })),
-            ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(counts.openBySeverity[$0] ?? 0))) })),
-        ])
         return [
             ("model", { $0.value(model, indent: 1) }),
             ("maturity", { out in
@@ -277,18 +277,47 @@ public struct JSONReportWriter: ReportWriter {
                         out.member(maturity[i].0, maturity[i].1, indent: 2)
                     } else if i == maturity.count {
                         out.key("blockingFindings")
-                        out.list(count: m.blockingFindings.count) { out, j in out.string(m.blockingFindings[j].id) }
+                        out.append(parts.blockingFindings)
                     } else {
                         out.key("components")
-                        let levels = m.components
-                        out.object(count: levels.count, indent: 2) { out, j in
-                            out.key(levels.ids[j])
-                            out.integer(levels.levels[j])
-                        }
+                        out.append(parts.components)
                     }
                 }
             }),
-            ("summary", { $0.value(summary, indent: 1) }),
+            ("summary", { $0.append(parts.summary) }),
         ]
+    }
+
+    /// The parts of the summary that take a pass over every finding or component (tens of thousands at 10,000
+    /// elements), made apart and side by side, each as it is laid out in place (indentation is absolute).
+    final class SummaryParts: @unchecked Sendable {
+        // Each part is written by one iteration of a concurrent loop and read after the loop.
+        /// How many parts there are: `make` takes 0..<count.
+        static let count = 3
+        private(set) var blockingFindings = JSONOutput(), components = JSONOutput(), summary = JSONOutput()
+
+        /// Makes part `part` of `a`'s summary.
+        func make(_ part: Int, of a: Analysis) {
+            let m = a.maturity
+            switch part {
+            case 0:
+                // Lists as long as the model: written straight from the assessment, not through a tree of values that
+                // costs three times the writing.
+                blockingFindings.list(count: m.blockingFindings.count) { out, j in out.string(m.blockingFindings[j].id) }
+            case 1:
+                let levels = m.components
+                components.object(count: levels.count, indent: 2) { out, j in
+                    out.key(levels.ids[j])
+                    out.integer(levels.levels[j])
+                }
+            default:
+                let counts = FindingCounts(a.findings)
+                summary.value(.object([
+                    ("total", .number(Double(a.findings.count))),
+                    ("byStatus", .object(FindingStatus.allCases.map { ($0.rawValue, .number(Double(counts.byStatus[$0] ?? 0))) })),
+                    ("openBySeverity", .object(Severity.allCases.map { ($0.rawValue, .number(Double(counts.openBySeverity[$0] ?? 0))) })),
+                ]), indent: 1)
+            }
+        }
     }
 }
