@@ -166,7 +166,7 @@ public struct Analyzer: Sendable {
         // as it goes); the findings are joined in the order of the pieces, whichever core made them, and the sort
         // below makes the order independent of the split.
         let kinds = ElementKind.allCases.filter { kind in catalogue.rules.contains { $0.conditions[kind] != nil } }
-        let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph)) })
+        let entitiesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { ($0, entities(of: $0, in: graph, components: components)) })
         let rulesOfKind = Dictionary(uniqueKeysWithValues: kinds.map { kind in
             (kind, KindRules(kind, catalogue.rules, judged, guarded: entitiesOfKind[kind]!.count >= guardedFrom))
         })
@@ -187,7 +187,9 @@ public struct Analyzer: Sendable {
         }
 
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
-        let lanes = total < 64 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        // The processors online, from the C library: `ProcessInfo.activeProcessorCount` reads and parses the
+        // process's cgroup limits, 4 M instructions on every analysis, on the path to its first finding.
+        let lanes = total < 64 ? 1 : min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         // Each kind's entities in pieces, about four per core: a core takes the next piece when it finishes one, so
         // entities of uneven cost even out (halves, one per core, left one core idle for a tenth of the rules' time).
         let pieceSize = max(64, total / (lanes * 4))
@@ -302,20 +304,20 @@ public struct Analyzer: Sendable {
         findings.append(contentsOf: kept)
     }
 
-    /// Every entity of a kind, skipping elements and flows marked out of scope.
-    func entities(of kind: ElementKind, in graph: ArchitectureGraph) -> [EntityRef] {
+    /// Every entity of a kind, skipping elements and flows marked out of scope: those `components` has no
+    /// position for (it has looked for the mark once; each look scans the entity's attributes by name).
+    func entities(of kind: ElementKind, in graph: ArchitectureGraph, components: ComponentOrder) -> [EntityRef] {
         let model = graph.model
         switch kind {
         case .flow:
-            return model.flows.indices.filter { Self.inScope(model.flows[$0].attributes) }.map(EntityRef.flow)
+            return model.flows.indices.map(EntityRef.flow).filter { components.position(of: $0) != nil }
         case .boundary:
             return model.boundaries.indices.map(EntityRef.boundary)
         case .model:
             return [.model]
         default:
-            return model.elements.indices.filter {
-                model.elements[$0].kind == kind && Self.inScope(model.elements[$0].attributes)
-            }.map(EntityRef.element)
+            return model.elements.indices.filter { model.elements[$0].kind == kind }.map(EntityRef.element)
+                .filter { components.position(of: $0) != nil }
         }
     }
 
