@@ -88,7 +88,7 @@ struct RuleGuardTests {
                 let rules = catalogue.rules.filter { $0.conditions[kind] != nil }
                 let guards = RuleGuards(rules.map { $0.conditions[kind]! })
                 var holds = guards.noClauses
-                for ref in analyzer.entities(of: kind, in: graph) {
+                for ref in analyzer.entities(of: kind, in: graph, components: ComponentOrder(model)) {
                     guards.check(ref, evaluator, into: &holds)
                     for (j, rule) in rules.enumerated() {
                         tries += 1
