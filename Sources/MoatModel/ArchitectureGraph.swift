@@ -227,7 +227,7 @@ public struct ArchitectureGraph: Sendable {
         self.crossings = crossings
         self.reachableFromUntrusted = reached
         self.flowEnds = flowEnds
-        let openedByTarget = model.flows.indices.map { model.flows[$0].initiatedByTarget }
+        let openedByTarget = model.flows.indices.map { Flow.initiatedByTarget(model.flows[$0].attributes) }
         self.openedByTarget = openedByTarget
         self.exposure = Exposure(model: model, vocabulary: vocabulary, zoneTrust: zone, flowEnds: flowEnds, openedByTarget: openedByTarget)
         var accepted = [[Int]](repeating: [], count: eCount)

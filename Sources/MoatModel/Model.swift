@@ -87,7 +87,11 @@ public struct Flow: Sendable, Hashable {
 
     /// Whether the target opens the connection (`initiator target`, `pull` or `subscribe`): the data still
     /// goes from source to target.
-    public var initiatedByTarget: Bool {
+    public var initiatedByTarget: Bool { Self.initiatedByTarget(attributes) }
+
+    /// `initiatedByTarget` of a flow with `attributes`: for code that reads the flows of a model in place (the
+    /// property of `model.flows[i]` copies the whole flow first, a retain per field).
+    public static func initiatedByTarget(_ attributes: Attributes) -> Bool {
         attributes.string(.initiator) == "target" || attributes.flag(.pull) || attributes.flag(.subscribe)
     }
 
