@@ -564,48 +564,61 @@ private final class ModelBuilder {
         let practiceSet = Set(practices)
         let controlSet = Set(loader.controls)
         let vocabulary = loader.vocabulary, dataIDs = self.dataIDs  // held here: no access check per reference
-        func check(_ attributes: Attributes) {
-            // By position, with the vocabulary index the checker stored: no name hashed, no attribute copied.
+        /// Calls `unknown` with each reference of `attributes` that names nothing: the attribute's position, the
+        /// value's index, the id and what it should name. By position, with the vocabulary index the checker
+        /// stored: no name hashed, no attribute copied.
+        @Sendable func references(_ attributes: Attributes, _ unknown: (Int, Int, String, ReferenceTarget) -> Void) {
             for position in attributes.entries.indices {
                 let i = attributes.vocabularyIndex(at: position)
-                guard i >= 0, vocabulary.attributes[i].type == .refs,
+                guard i >= 0, vocabulary.attributes[i].type == .refs, let target = vocabulary.attributes[i].target,
                       case .list(let ids) = attributes.entries[position].value else { continue }
-                let target = vocabulary.attributes[i].target
                 for (index, id) in ids.enumerated() {
-                    switch target {
-                    case .data?:
-                        if dataIDs[id] == nil {
-                            // Past the error cap the error is dropped: no hint to search for.
-                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
-                            diagnostics.error(.unknownData, "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attributes.entries[position]),
-                                              notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
-                        }
-                    case .practice?:
-                        if !practiceSet.contains(id) {
-                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
-                            diagnostics.error(.unknownPractice, "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attributes.entries[position]),
-                                              notes: ["practices are listed in Models/maturity/levels.yaml"])
-                        }
-                    case .control?:
-                        if !controlSet.contains(id) {
-                            let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: loader.controls)
-                            diagnostics.error(.unknownControl, "unknown control '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""),
-                                              at: valueRange(index, in: attributes.entries[position]),
-                                              notes: ["controls are listed in Models/maturity/controls.yaml"])
-                        }
-                    case nil: break
+                    let known = switch target {
+                    case .data: dataIDs[id] != nil
+                    case .practice: practiceSet.contains(id)
+                    case .control: controlSet.contains(id)
                     }
+                    if !known { unknown(position, index, id, target) }
                 }
             }
         }
+        func check(_ attributes: Attributes) {
+            references(attributes) { position, index, id, target in
+                let at = valueRange(index, in: attributes.entries[position])
+                // Past the error cap the error is dropped: no hint to search for.
+                switch target {
+                case .data:
+                    let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: Array(dataIDs.keys))
+                    diagnostics.error(.unknownData, "unknown data asset '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: at,
+                                      notes: guess == nil ? ["declare it: data \(id) \"…\" { classification confidential }"] : [])
+                case .practice:
+                    let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: practices)
+                    diagnostics.error(.unknownPractice, "unknown practice '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: at,
+                                      notes: ["practices are listed in Models/maturity/levels.yaml"])
+                case .control:
+                    let guess = diagnostics.isFull ? nil : Suggestion.closest(to: id, in: loader.controls)
+                    diagnostics.error(.unknownControl, "unknown control '\(id)'" + (guess.map { "; did you mean '\($0)'?" } ?? ""), at: at,
+                                      notes: ["controls are listed in Models/maturity/controls.yaml"])
+                }
+            }
+        }
+        // The elements and flows of a large model are first looked through on two cores (each reference hashes an
+        // id); only those with a reference to nothing are checked again here, in order, for their errors.
+        let elements = self.elements, flows = flowAttributes
+        @Sendable func wrong(_ attributes: Attributes) -> Bool {
+            var any = false
+            references(attributes) { _, _, _, _ in any = true }
+            return any
+        }
+        let (wrongElements, wrongFlows) = elements.count + flows.count < Self.parallelChecks
+            ? (elements.map { wrong($0.attributes) }, flows.map(wrong))
+            : inParallel({ elements.map { wrong($0.attributes) } }, { flows.map(wrong) })
         // By index: `for e in elements` copied every element (all its strings and arrays) to read one field.
         if let header { check(header.attributes) }
-        for i in elements.indices { check(elements[i].attributes) }
+        for i in elements.indices where wrongElements[i] { check(elements[i].attributes) }
         for i in boundaries.indices { check(boundaries[i].attributes) }
         for i in data.indices { check(data[i].attributes) }
-        for i in flowAttributes.indices { check(flowAttributes[i]) }
+        for i in flows.indices where wrongFlows[i] { check(flows[i]) }
         for i in threatSyntax.indices { check(threatSyntax[i].attributes) }
     }
 

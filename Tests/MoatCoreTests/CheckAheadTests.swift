@@ -72,4 +72,36 @@ struct CheckAheadTests {
         #expect(small.contains { $0.hasPrefix("5:1 ") && $0.contains("another flow 'n4->n5' is declared at line +4") })
         #expect(small.contains { $0.hasPrefix("6:7 ") && $0.contains("unknown element 'nosuch2'") })
     }
+
+    @Test("references looked through on two cores give the errors, in the order, of a check one by one")
+    func referencesOfALargeModel() throws {
+        // The same wrong references after 10 and after 400 good elements and flows: the second model's are first
+        // looked through in two halves side by side.
+        let wrong = [
+            "process w1 { processes nosuch }",
+            "process w2 { processes d1, nosuch2 }",
+            "w1 -> w2 { carries d1, cardz }",
+        ]
+        func model(good: Int) -> (text: String, firstWrongLine: Int) {
+            var lines = ["model \"M\" { practices threat-modeling }", "data d1 \"D\" { classification internal }"]
+            lines += (0..<good).map { "process p\($0) { processes d1 }" } + (0..<good).map { "p\($0) -> p\(($0 + 1) % good) { carries d1 }" }
+            return ((lines + wrong).joined(separator: "\n"), lines.count + 1)
+        }
+        func errors(good: Int) throws -> [String] {
+            let (text, first) = model(good: good)
+            let result = try loadModel(text)
+            return result.diagnostics.map { d in
+                let line = d.range?.start.line ?? 0
+                return "\(line == 1 ? "header" : String(line - first)):\(d.range?.start.column ?? 0) \(d.message)"
+            }
+        }
+        let small = try errors(good: 10), large = try errors(good: 400)
+        #expect(small == large)
+        #expect(small == [
+            "header:23 unknown practice 'threat-modeling'; did you mean 'threat-modelling'?",
+            "0:24 unknown data asset 'nosuch'",
+            "1:28 unknown data asset 'nosuch2'",
+            "2:24 unknown data asset 'cardz'",
+        ], "\(small)")
+    }
 }
