@@ -187,9 +187,7 @@ public struct Analyzer: Sendable {
         }
 
         let total = entitiesOfKind.values.reduce(0) { $0 + $1.count }
-        // The processors online, from the C library: `ProcessInfo.activeProcessorCount` reads and parses the
-        // process's cgroup limits, 4 M instructions on every analysis, on the path to its first finding.
-        let lanes = total < 64 ? 1 : min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let lanes = total < 64 ? 1 : min(8, processorsOnline)
         // Each kind's entities in pieces, about four per core: a core takes the next piece when it finishes one, so
         // entities of uneven cost even out (halves, one per core, left one core idle for a tenth of the rules' time).
         let pieceSize = max(64, total / (lanes * 4))
@@ -197,7 +195,7 @@ public struct Analyzer: Sendable {
             let count = entitiesOfKind[kind]!.count
             return Swift.stride(from: 0, to: count, by: pieceSize).map { (kind: kind, range: $0..<min(count, $0 + pieceSize)) }
         }
-        let partial = parallelPieces(count: pieces.count, lanes: lanes,
+        let partial = parallelPieces(count: pieces.count, lanes: lanes, releasingStates: true,
                                      setUp: { Evaluator(graph: graph, vocabulary: catalogue.vocabulary) }) { evaluator, piece in
             let (kind, range) = pieces[piece]
             let refs = entitiesOfKind[kind]!, rules = rulesOfKind[kind]!

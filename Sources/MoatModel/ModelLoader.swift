@@ -157,13 +157,22 @@ struct CheckedAttributes: Sendable {
     var diagnostics: DiagnosticBag
 }
 
-/// The checked attributes of a document's declarations in order, as the two halves checked side by side made
-/// them: kept apart, because joining them would retain and release everything in the second half once more.
-struct CheckedHalves {
-    var first: [CheckedAttributes] = [], second: [CheckedAttributes] = []
+/// The checked attributes of a document's declarations in order, as the pieces checked side by side made them:
+/// kept apart, because joining them would retain and release everything in them once more. Taken in order.
+struct CheckedPieces {
+    private var pieces: [[CheckedAttributes]] = []
+    private var piece = 0, position = 0
 
-    subscript(position: Int) -> CheckedAttributes {
-        position < first.count ? first[position] : second[position - first.count]
+    init(_ pieces: [[CheckedAttributes]] = []) { self.pieces = pieces }
+
+    /// The next declaration's checked attributes.
+    mutating func next() -> CheckedAttributes {
+        while position == pieces[piece].count {
+            piece += 1
+            position = 0
+        }
+        position += 1
+        return pieces[piece][position - 1]
     }
 }
 
@@ -224,8 +233,7 @@ private final class ModelBuilder {
     /// Bytes read so far, all files together.
     var totalSize = 0
     /// The checked attributes of the document being walked, and the next one `handle` takes (`walk`).
-    var checked = CheckedHalves()
-    var nextChecked = 0
+    var checked = CheckedPieces()
 
     /// The boundary holding what is being declared: its id and its position in `boundaries`.
     struct Zone {
@@ -332,14 +340,13 @@ private final class ModelBuilder {
     // MARK: - Walking statements
 
     func walk(_ document: Document, isRoot: Bool) {
-        let outer = (checked, nextChecked)  // an include walks its document in the middle of this one
+        let outer = checked  // an include walks its document in the middle of this one
         checked = checkAhead(document.statements)
-        nextChecked = 0
         // By index: `for statement in` copied every statement (all its strings and arrays) to hand it on.
         for i in document.statements.indices {
             handle(document.statements[i], in: nil, document: document, isRoot: isRoot)
         }
-        (checked, nextChecked) = outer
+        checked = outer
     }
 
     /// Declarations from which checking attributes on two cores pays for the hand-over.
@@ -348,7 +355,7 @@ private final class ModelBuilder {
     /// The checked attributes of every declaration, boundary and flow among `statements` (the contents of
     /// boundaries too), each with the diagnostics of its check, in the order `handle` meets them. Each check
     /// stands alone, so a large document's are made on every core.
-    func checkAhead(_ statements: [Statement]) -> CheckedHalves {
+    func checkAhead(_ statements: [Statement]) -> CheckedPieces {
         var work: [(syntax: [AttributeSyntax], kind: ElementKind)] = []
         func gather(_ statements: [Statement]) {
             for i in statements.indices {
@@ -370,26 +377,20 @@ private final class ModelBuilder {
             let attributes = checker.check(item.syntax, on: item.kind, into: &diagnostics)
             return CheckedAttributes(attributes: attributes, diagnostics: diagnostics)
         }
-        guard work.count >= Self.parallelChecks else { return CheckedHalves(first: work.map(check)) }
-        // Two halves, one per core, each checked in order (no hand-over per declaration), cut where half the
-        // attributes are on each side: a model usually lists its elements, which have more, before its flows.
-        let items = work, total = work.reduce(0) { $0 + $1.syntax.count }
-        var cut = 0, before = 0
-        while cut < work.count - 1 && 2 * before < total {
-            before += work[cut].syntax.count
-            cut += 1
-        }
-        let half = cut
-        let (first, second) = inParallel({ items[..<half].map(check) }, { items[half...].map(check) })
-        return CheckedHalves(first: first, second: second)
+        guard work.count >= Self.parallelChecks else { return CheckedPieces([work.map(check)]) }
+        // In pieces, about four per core, each checked in order (no hand-over per declaration): a core takes the
+        // next piece when it finishes one, so elements (more attributes) and flows (fewer) even out.
+        let items = work, size = max(64, items.count / (4 * processorsOnline))
+        return CheckedPieces(parallelPieces(count: (items.count + size - 1) / size, lanes: processorsOnline, setUp: {}) { _, piece in
+            items[(piece * size)..<min(items.count, (piece + 1) * size)].map(check)
+        })
     }
 
     /// The attributes of the next declaration `handle` meets, checked ahead by `walk`; their diagnostics join
     /// the others here, where a check in place would have added them (so the same errors are kept under the
     /// cap).
     func takeChecked() -> Attributes {
-        let next = checked[nextChecked]
-        nextChecked += 1
+        let next = checked.next()
         diagnostics.merge(next.diagnostics)
         return next.attributes
     }

@@ -1,6 +1,11 @@
 import Dispatch
+import Foundation
 import MoatText
 import Synchronization
+
+/// The processors online, from the C library: `ProcessInfo.activeProcessorCount` reads and parses the process's
+/// cgroup files, 4 M instructions.
+package let processorsOnline = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
 extension Array where Element: Sendable {
     /// `map` over the elements on every core, results in the original order.
@@ -14,9 +19,9 @@ extension Array where Element: Sendable {
 
 /// `work(&state, i)` for every i in `0..<count`, on `lanes` cores, results in index order. Each core makes its
 /// own `state` once (`setUp`) and takes the next index whenever it finishes one, so pieces of uneven cost even
-/// out across the cores, where a fixed share each would leave one core idle while the other finishes. The states
-/// are let go of in the background (`releaseInBackground`).
-package func parallelPieces<State, T: Sendable>(count: Int, lanes: Int, setUp: @Sendable () -> State,
+/// out across the cores, where a fixed share each would leave one core idle while the other finishes. With
+/// `releasingStates`, the states are let go of in the background (`releaseInBackground`).
+package func parallelPieces<State, T: Sendable>(count: Int, lanes: Int, releasingStates: Bool = false, setUp: @Sendable () -> State,
                                                 _ work: @Sendable (inout State, Int) -> T) -> [T] {
     let slots = ResultSlots<T>(count: count)
     let next = Atomic<Int>(0)
@@ -24,7 +29,7 @@ package func parallelPieces<State, T: Sendable>(count: Int, lanes: Int, setUp: @
         var state = setUp()
         while true {
             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard i < count else { return releaseInBackground(state) }
+            guard i < count else { return releasingStates ? releaseInBackground(state) : () }
             slots.set(i, work(&state, i))
         }
     }
