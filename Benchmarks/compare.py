@@ -8,7 +8,7 @@ pytm script. The script then measures, end to end and including process start:
   pytm   python3 gen-N.py                                                      (median of --pytm-runs runs,
                                                                                10-minute timeout each)
 
-wall time (measured around the child process), peak resident memory (the process's own, from wait4) and the
+wall time (measured around the child process), peak resident memory (/usr/bin/time -f %M) and the
 number of findings, and prints a Markdown table. Moat alone also runs at --moat-only sizes (100,000 by
 default). Then moat-bench prints in-process stage medians (read+parse, resolve, graph, analyse, JSON
 report, DOT build, render) for each size.
@@ -27,8 +27,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -66,29 +64,19 @@ def ensure_binaries(rebuild):
 
 
 def timed(command, timeout=None):
-    """Runs a command; returns (seconds, peak MiB, stdout, CPU seconds) or None on timeout. Peak memory and CPU
-    time come from wait4 on the command's own process: under /usr/bin/time the wrapper's start (a millisecond)
-    was timed with every run."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err)
-        timer = threading.Timer(timeout, process.kill) if timeout else None
-        if timer:
-            timer.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        if timer:
-            timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        if timer and not timer.is_alive() and process.returncode == -9 and seconds >= timeout:
-            return None
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-2000:]}")
-    # ru_maxrss is in KiB on Linux, as /usr/bin/time's %M.
-    return seconds, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime
+    """Runs a command under /usr/bin/time; returns (seconds, peak MiB, stdout, CPU seconds) or None on timeout."""
+    full = ["/usr/bin/time", "-f", "@@peak %M @@cpu %U %S"] + command
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    peak = int(re.search(r"@@peak (\d+)", done.stderr).group(1)) / 1024
+    cpu = sum(float(x) for x in re.search(r"@@cpu ([\d.]+) ([\d.]+)", done.stderr).groups())
+    return seconds, peak, done.stdout, cpu
 
 
 def median_of(runs):
@@ -223,7 +211,7 @@ def main():
     pytm_runs = f"pytm: median of {args.pytm_runs} runs up to N = 1,000, {args.pytm_runs_large} above"
     lines += ["", f"Wall time includes process start; Moat: median of {args.runs} runs after one warm-up; {pytm_runs}. "
               "Moat CPU is user + system time (Moat uses every core for rules and JSON; pytm one). "
-              "Peak memory is the maximum resident set size (wait4's ru_maxrss)."]
+              "Peak memory is the maximum resident set size (/usr/bin/time %M)."]
 
     sample = os.path.join(ROOT, "Samples", "online-shop.moat")
     if os.path.exists(sample):
