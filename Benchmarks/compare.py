@@ -64,7 +64,10 @@ def ensure_binaries(rebuild):
 
 
 def timed(command, timeout=None):
-    """Runs a command under /usr/bin/time; returns (seconds, peak MiB, stdout, CPU seconds) or None on timeout."""
+    """Runs a command under /usr/bin/time; returns (seconds, peak MiB, stdout, CPU seconds) or None on timeout.
+    Not wait4 on a child of this script: Linux keeps the peak of the memory a process execs from, and Python
+    starts children with vfork, so after this script has read a large report every child would report the script's
+    peak (1.5 GiB once the 100,000-element report was read). /usr/bin/time starts the command from a small process."""
     full = ["/usr/bin/time", "-f", "@@peak %M @@cpu %U %S"] + command
     start = time.perf_counter()
     try:
