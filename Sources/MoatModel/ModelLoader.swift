@@ -160,7 +160,7 @@ struct CheckedAttributes: Sendable {
 /// The checked attributes of a document's declarations in order, as the pieces checked side by side made them:
 /// kept apart, because joining them would retain and release everything in them once more. Taken in order.
 struct CheckedPieces {
-    private var pieces: [[CheckedAttributes]] = []
+    private var pieces: [[CheckedAttributes]]
     private var piece = 0, position = 0
 
     init(_ pieces: [[CheckedAttributes]] = []) { self.pieces = pieces }

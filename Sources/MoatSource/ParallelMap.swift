@@ -38,7 +38,7 @@ package func parallelPieces<State, T: Sendable>(count: Int, lanes: Int, releasin
 
 /// Lets go of `value` on a background thread. Freeing a structure of many small arrays (an evaluator's caches at
 /// 100,000 elements: 70 ms) need not hold up what the caller does next; a command that exits first skips it.
-package func releaseInBackground<T>(_ value: T) {
+private func releaseInBackground<T>(_ value: T) {
     let held = Held(value)
     DispatchQueue.global(qos: .utility).async { _ = held }
 }
