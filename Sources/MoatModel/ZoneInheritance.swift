@@ -12,9 +12,14 @@ struct ZoneInheritance {
 
     /// Fills `inherited` of every element, flow and boundary.
     func apply(to elements: inout [Element], _ flows: inout [Flow]) -> [Boundary] {
-        let zoneWide = vocabulary.attributes.indices.filter { vocabulary.attributes[$0].isZoneWide }
+        // Read from the specs once: reading a spec inside the loops below copied it, strings and lists
+        // included, for every attribute of every element.
+        let zoneWide = vocabulary.attributes.indices.compactMap { i -> (index: Int, name: String, on: [ElementKind])? in
+            let spec = vocabulary.attributes[i]
+            return spec.isZoneWide ? (i, spec.name, spec.on) : nil
+        }
         var result = boundaries
-        guard !zoneWide.isEmpty, boundaries.contains(where: { b in zoneWide.contains { b.attributes.value(vocabularyIndex: $0) != nil } })
+        guard !zoneWide.isEmpty, boundaries.contains(where: { b in zoneWide.contains { b.attributes.value(vocabularyIndex: $0.index) != nil } })
         else { return result }
         var index: [String: Int] = [:]
         for (i, b) in boundaries.enumerated() { index[b.id] = i }
@@ -30,10 +35,10 @@ struct ZoneInheritance {
         /// What a thing of `kind` with `own` attributes takes from the boundaries of `zones` (innermost first).
         func inherited(_ own: Attributes, kind: ElementKind, zones: [Int]) -> Attributes {
             var out = Attributes()
-            for v in zoneWide where vocabulary.attributes[v].allowed(on: kind) && own.value(vocabularyIndex: v) == nil {
+            for v in zoneWide where v.on.contains(kind) && own.value(vocabularyIndex: v.index) == nil {
                 for z in zones {
-                    guard let entry = boundaries[z].attributes.entry(vocabulary.attributes[v].name) else { continue }
-                    out.set(entry, vocabularyIndex: v, rank: boundaries[z].attributes.rank(vocabularyIndex: v) ?? -1)
+                    guard let entry = boundaries[z].attributes.entry(v.name) else { continue }
+                    out.set(entry, vocabularyIndex: v.index, rank: boundaries[z].attributes.rank(vocabularyIndex: v.index) ?? -1)
                     break
                 }
             }

@@ -69,10 +69,6 @@ public struct Lexer {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2A
     }
 
-    private func isWordByte(_ b: UInt8) -> Bool {
-        Self.isWordStart(b) || b == 0x2D || (mode == .model && b == 0x2E)
-    }
-
     private func peek(_ offset: Int = 0) -> UInt8? {
         index + offset < limit ? bytes[index + offset] : nil
     }
@@ -177,16 +173,30 @@ public struct Lexer {
         }
     }
 
+    /// What each byte value is inside a word: 1 for a byte of words in both languages (a word start or `-`),
+    /// 2 for `.` (part of words in models only: `eu.api_v2`), 0 for a byte that ends a word. A table because
+    /// the loop below runs over every byte of every word.
+    private static let wordByteClasses: [UInt8] = (0...255).map { (b: UInt8) -> UInt8 in
+        isWordStart(b) || b == UInt8(ascii: "-") ? 1 : b == UInt8(ascii: ".") ? 2 : 0
+    }
+
     private mutating func word(start: Int, newline: Bool) -> Token {
-        // A local index and count: the loop runs for every byte of every word.
-        var i = index
+        let accepted: UInt8 = mode == .model ? 3 : 1
+        let classes = Self.wordByteClasses
         let count = limit
-        while i < count {
-            let b = bytes[i]
-            guard isWordByte(b), !(b == UInt8(ascii: "-") && i + 1 < count && bytes[i + 1] == UInt8(ascii: ">")) else { break }
-            i += 1
+        // Through buffer pointers, with a local index: bounds are checked by `count` once per byte.
+        index = bytes.withUnsafeBufferPointer { bytes in
+            classes.withUnsafeBufferPointer { classes in
+                var i = index
+                while i < count {
+                    let b = bytes[i]
+                    guard classes[Int(b)] & accepted != 0,
+                          !(b == UInt8(ascii: "-") && i + 1 < count && bytes[i + 1] == UInt8(ascii: ">")) else { break }
+                    i += 1
+                }
+                return i
+            }
         }
-        index = i
         return Token(kind: .word, text: wordText(start, index), start: start, end: index, newlineBefore: newline,
                      location: here(start))
     }

@@ -82,6 +82,9 @@ public struct ConditionParser {
     static let maximumDepth = 64
     /// Conditions with more `and`/`or` operators than this are rejected (compiling and evaluating recurse).
     static let maximumOperators = 256
+    /// What the words of an `in` list are located in: their ranges carry only the words' offsets in the
+    /// condition text (column = offset + 1, on line 1), which is all the compiler reads back from them.
+    private static let listFile = SourceFile(path: "<condition>", text: "")
 
     private var tokens: [Token]
     private var position = 0
@@ -189,7 +192,7 @@ public struct ConditionParser {
             guard current.kind == .leftBracket else { throw error("expected '[' after 'in'") }
             _ = advance()
             var words: [Located<String>] = []
-            let file = SourceFile(path: "<condition>", text: "")
+            let file = Self.listFile
             while current.kind != .rightBracket {
                 guard current.kind == .word else { throw error("expected a value in the list, found \(current.description)") }
                 let w = advance()
@@ -218,7 +221,7 @@ public struct ConditionParser {
         case .word where t.text == "true" || t.text == "false":
             _ = advance()
             return .literalBool(t.text == "true", .init(start: t.start, end: t.end))
-        case .word where t.text.first?.isNumber == true:
+        case .word where t.text.utf8.first.map({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) == true:  // words are ASCII
             _ = advance()
             guard let n = Double(t.text) else { throw error("'\(t.text)' is not a number", at: t) }
             return .number(n, .init(start: t.start, end: t.end))
