@@ -79,7 +79,7 @@ public enum CommandRunner {
 
     /// Waits, asleep, for the warm-up to finish loading the bundled catalogue. Asking `Catalogue.builtIn` while the
     /// warm-up loads it would wait in `swift_once`, whose lock (a priority-inheriting futex) spins on a core for as
-    /// long as the loader runs: the core that the loader's second lane needed.
+    /// long as the loader runs: a core that the loader's other lanes needed on a machine with more than two.
     static func awaitWarmUp() { warmUp?.wait() }
 
     /// Prints a command error and exits with its status.
