@@ -22,6 +22,13 @@ public enum CommandRunner {
         // (the syntax trees, the tokens) stays in the process; a fixed 1 MiB gives it back. At 10,000
         // elements this lowers the peak from 92 to 76 MiB at no measurable cost in time.
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 20)
+        // A fixed trim threshold also stops glibc raising its mmap threshold, which then stays at 128 KiB: every
+        // block of 128 KiB or more (tokens, findings, JSON) would be mapped for itself and unmapped when freed,
+        // and each of its pages would fault again in the next such block (costly in a virtual machine). Blocks
+        // up to 8 MiB now come from the heap, whose freed memory is reused: at 10,000 elements 25,100 → 18,400
+        // page faults (a 2 MiB threshold: 21,600; 32 MiB, where glibc's own raising stops: 18,600) and 7% less
+        // time, for a peak of 82 MiB instead of 77.
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 << 20)
         #endif
         let arguments = Array(CommandLine.arguments.dropFirst())
         warmUpRules(for: root, arguments)
