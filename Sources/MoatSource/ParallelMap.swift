@@ -73,3 +73,40 @@ private final class ResultPair<A, B>: @unchecked Sendable {
     var first: A?
     var second: B?
 }
+
+/// `work(i)` for every i in `0..<count`, results in index order, made by the thread that calls `run(lanes:)` and
+/// by any other that calls `help()` while it runs: a thread about to wait for the results can make some of them
+/// instead. (`moat` loads the bundled rules on one core while it parses its arguments on the other; the command
+/// then needs the rules, and compiles those still left beside the loader rather than sleeping until it is done.)
+package final class JoinablePieces<T: Sendable>: Sendable {
+    private let count: Int
+    private let work: @Sendable (Int) -> T
+    private let next = Atomic<Int>(0)
+    private let slots: ResultSlots<T>
+    /// Entered before a piece is taken and left once it is made, so that `run` waits for a helper's last piece.
+    private let taken = DispatchGroup()
+
+    package init(count: Int, _ work: @escaping @Sendable (Int) -> T) {
+        self.count = count
+        self.work = work
+        slots = ResultSlots(count: count)
+    }
+
+    /// Makes pieces until none is left to take.
+    package func help() {
+        while true {
+            taken.enter()
+            defer { taken.leave() }
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard i < count else { return }
+            slots.set(i, work(i))
+        }
+    }
+
+    /// Makes the pieces on `lanes` threads (this one among them) and with any helpers, and returns them in order.
+    package func run(lanes: Int) -> [T] {
+        DispatchQueue.concurrentPerform(iterations: max(1, min(lanes, count))) { _ in help() }
+        taken.wait()
+        return slots.values
+    }
+}
