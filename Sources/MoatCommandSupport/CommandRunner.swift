@@ -84,14 +84,10 @@ public enum CommandRunner {
     /// and only read after, by the command the runner then runs.
     nonisolated(unsafe) private static var warmUp: DispatchGroup?
 
-    /// Compiles the rules the warm-up has not yet taken, then waits, asleep, for it to finish loading the bundled
-    /// catalogue: on the sample this thread had waited about 2 ms, sleeping. Asking `Catalogue.builtIn` while the warm-up loads it would wait in `swift_once`, whose lock (a
-    /// priority-inheriting futex) spins on a core for as long as the loader runs.
-    static func awaitWarmUp() {
-        guard let warmUp else { return }
-        Catalogue.helpLoadBuiltIn()
-        warmUp.wait()
-    }
+    /// Waits, asleep, for the warm-up to finish loading the bundled catalogue. Asking `Catalogue.builtIn` while the
+    /// warm-up loads it would wait in `swift_once`, whose lock (a priority-inheriting futex) spins on a core for as
+    /// long as the loader runs: the core that the loader's second lane needed.
+    static func awaitWarmUp() { warmUp?.wait() }
 
     /// Prints a command error and exits with its status.
     public static func exit(with error: CommandError) -> Never {

@@ -80,10 +80,6 @@ public struct Catalogue: Sendable {
     /// The built-in catalogue, loaded once.
     public static let builtIn: Result<Catalogue, Error> = Result { try loadBuiltIn(rules: true) }
 
-    /// Compiles rules of `builtIn` beside the thread loading it, if one is compiling them now, until none is left
-    /// to take; returns without waiting for the load to finish. For a thread about to wait for that load.
-    public static func helpLoadBuiltIn() { CatalogueSnapshot.helpLoad() }
-
     /// The built-in catalogue without its rules (`load(rules: false)`), loaded once: for commands that only
     /// read models. A process that needs both loads the vocabulary twice; none of the commands does.
     public static let builtInWithoutRules: Result<Catalogue, Error> = Result { try loadBuiltIn(rules: false) }
