@@ -27,7 +27,8 @@ public enum CommandRunner {
         // and each of its pages would fault again in the next such block (costly in a virtual machine). Blocks
         // up to 8 MiB now come from the heap, whose freed memory is reused: at 10,000 elements 25,100 → 18,400
         // page faults (a 2 MiB threshold: 21,600; 32 MiB, where glibc's own raising stops: 18,600) and 7% less
-        // time, for a peak of 82 MiB instead of 77.
+        // time, for a peak of 82 MiB instead of 77; on the sample, where the report's blocks reuse what the
+        // catalogue freed, 1,470 → 1,410 faults and 0.9 ms less CPU time.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 8 << 20)
         #endif
         let arguments = Array(CommandLine.arguments.dropFirst())
